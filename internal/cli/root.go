@@ -1,0 +1,163 @@
+// Package cli is GeeDocker's command line: one file per command, holding its
+// flags and output formats. Engine logic lives in internal/engine; this
+// package only parses, calls the engine and prints.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/geedocker/geedocker/internal/engine"
+)
+
+// Version is set at build time with -ldflags "-X …/cli.Version=…".
+var Version = "0.1.0-dev"
+
+// StatusError carries the exit code a command wants.
+type StatusError struct {
+	Code int
+	Err  error // nil: exit silently with Code
+}
+
+func (e *StatusError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *StatusError) Unwrap() error { return e.Err }
+
+// flagError marks bad command-line usage (exit 125, as Docker).
+type flagError struct{ error }
+
+func (e flagError) Unwrap() error { return e.error }
+
+// ExitCode maps an error to the process exit code, as Docker does: 125 for
+// bad usage, the command's own code for a StatusError, 1 otherwise.
+func ExitCode(err error) int {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	var fe flagError
+	if errors.As(err, &fe) {
+		return 125
+	}
+	return 1
+}
+
+// globals are the options every command shares.
+type globals struct {
+	root       string
+	configFile string
+	stdout     io.Writer
+	stderr     io.Writer
+	stdin      io.Reader
+}
+
+func (g *globals) engine() (*engine.Engine, error) {
+	cfg, err := engine.LoadConfig(g.configFile)
+	if err != nil {
+		return nil, err
+	}
+	return engine.New(g.root, cfg)
+}
+
+// NewRoot builds the root command.
+func NewRoot() *cobra.Command {
+	g := &globals{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}
+	root := &cobra.Command{
+		Use:           "geedocker [OPTIONS] COMMAND",
+		Short:         "A daemonless container engine that speaks Docker",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	root.SetVersionTemplate("GeeDocker version {{.Version}}\n")
+	defRoot := os.Getenv("GEEDOCKER_ROOT")
+	if defRoot == "" {
+		defRoot = engine.DefaultRoot
+	}
+	defConfig := os.Getenv("GEEDOCKER_CONFIG")
+	if defConfig == "" {
+		defConfig = engine.DefaultConfigFile
+	}
+	root.PersistentFlags().StringVar(&g.root, "root", defRoot, "Root directory of the store (env GEEDOCKER_ROOT)")
+	root.PersistentFlags().StringVar(&g.configFile, "config-file", defConfig, "GeeDocker's configuration file (env GEEDOCKER_CONFIG)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return flagError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
+	})
+
+	image := &cobra.Command{Use: "image", Short: "Manage images"}
+	image.AddCommand(
+		newImagesCmd(g, "ls"), newRmiCmd(g, "rm"), newPullCmd(g), newTagCmd(g),
+		newImageInspectCmd(g, "inspect"), newImagePruneCmd(g), newImportCmd(g),
+	)
+	root.AddCommand(
+		image,
+		newPullCmd(g), newImagesCmd(g, "images"), newRmiCmd(g, "rmi"), newTagCmd(g),
+		newImportCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
+	)
+	for _, c := range allCommands(root) {
+		c.Flags().SortFlags = false
+		if c.Args == nil && c.HasSubCommands() {
+			c.Args = subcommandRequired
+		}
+	}
+	return root
+}
+
+func allCommands(c *cobra.Command) []*cobra.Command {
+	out := []*cobra.Command{c}
+	for _, s := range c.Commands() {
+		out = append(out, allCommands(s)...)
+	}
+	return out
+}
+
+func subcommandRequired(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return flagError{fmt.Errorf("unknown command %q for %q\nSee '%s --help'.", args[0], c.CommandPath(), c.CommandPath())}
+	}
+	return flagError{fmt.Errorf("%q requires a subcommand\nSee '%s --help'.", c.CommandPath(), c.CommandPath())}
+}
+
+// exactArgs and minArgs give Docker's usage errors (exit 125).
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return flagError{fmt.Errorf("%q requires exactly %d argument(s).\nSee '%s --help'.\n\nUsage:  %s", c.CommandPath(), n, c.CommandPath(), c.UseLine())}
+		}
+		return nil
+	}
+}
+
+func minArgs(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) < n {
+			return flagError{fmt.Errorf("%q requires at least %d argument(s).\nSee '%s --help'.\n\nUsage:  %s", c.CommandPath(), n, c.CommandPath(), c.UseLine())}
+		}
+		return nil
+	}
+}
+
+func rangeArgs(lo, hi int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return flagError{fmt.Errorf("%q requires at least %d and at most %d arguments.\nSee '%s --help'.\n\nUsage:  %s", c.CommandPath(), lo, hi, c.CommandPath(), c.UseLine())}
+		}
+		return nil
+	}
+}
+
+// IsSilent reports whether err only carries an exit code (the container's)
+// and nothing to print.
+func IsSilent(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.Err == nil
+}

@@ -1,0 +1,83 @@
+// Package engine holds GeeDocker's use cases — pull, import, list, tag,
+// remove, inspect, and (later) run and exec — wiring the store, the registry
+// client, the layer unpacker and the runtime. The CLI calls the engine and
+// formats what it returns; the engine never prints.
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	goruntime "runtime"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/geedocker/geedocker/internal/registry"
+	"github.com/geedocker/geedocker/internal/store"
+)
+
+// DefaultRoot is the store root when neither --root nor GEEDOCKER_ROOT is set.
+const DefaultRoot = "/var/lib/geedocker"
+
+// DefaultConfigFile is GeeDocker's own configuration file.
+const DefaultConfigFile = "/etc/geedocker/config.json"
+
+// Config is the content of GeeDocker's config file.
+type Config struct {
+	InsecureRegistries []string `json:"insecure-registries,omitempty"`
+	RegistryMirrors    []string `json:"registry-mirrors,omitempty"`
+}
+
+// LoadConfig reads the config file; a missing file is an empty config.
+func LoadConfig(path string) (Config, error) {
+	var c Config
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("reading config file: %w", err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Engine is the entry point of every use case.
+type Engine struct {
+	Store  *store.Store
+	Config Config
+	// ImageUsers returns the containers using an image, so that rmi can
+	// refuse to delete it. Nil until containers exist.
+	ImageUsers func(imageID string) ([]string, error)
+	// LayersInUse returns chain IDs that containers use, kept by GC.
+	LayersInUse func() ([]string, error)
+}
+
+// New opens the store at root.
+func New(root string, cfg Config) (*Engine, error) {
+	s, err := store.Open(root)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{Store: s, Config: cfg}, nil
+}
+
+// HostPlatform is the platform of this machine, as images name it.
+func HostPlatform() v1.Platform {
+	p := v1.Platform{OS: "linux", Architecture: goruntime.GOARCH}
+	if goruntime.GOARCH == "arm" {
+		p.Variant = "v7"
+	}
+	return p
+}
+
+func (e *Engine) registry(p v1.Platform) *registry.Client {
+	return registry.New(registry.Options{
+		Insecure: e.Config.InsecureRegistries,
+		Mirrors:  e.Config.RegistryMirrors,
+		Platform: p,
+	})
+}
