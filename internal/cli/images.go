@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
 )
 
 // imageRow is one line of `images`, and the object of --format.
@@ -184,4 +183,3 @@ func refMatcher(pattern string) func(imageRow, bool) bool {
 		return true
 	}
 }
-

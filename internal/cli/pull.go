@@ -123,4 +123,3 @@ func (p *linePrinter) update(pr engine.Progress) {
 	p.last[pr.ID] = pr.Status
 	fmt.Fprintf(p.w, "%s: %s\n", pr.ID, pr.Status)
 }
-

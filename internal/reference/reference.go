@@ -18,7 +18,7 @@ const (
 	// DefaultDomain is the registry of one-word and two-word names.
 	DefaultDomain = "docker.io"
 	// DefaultTag is used when a reference names neither a tag nor a digest.
-	DefaultTag = "latest"
+	DefaultTag     = "latest"
 	officialPrefix = "library/"
 	maxNameLength  = 255
 )

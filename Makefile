@@ -1,0 +1,36 @@
+# GeeDocker — build, demo, tests, benchmarks. Run as root on Linux.
+GO      ?= go
+BIN     := bin/geedocker
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/geedocker/geedocker/internal/cli.Version=$(VERSION)
+
+.PHONY: build demo test test-unit test-e2e test-cgroupv2 bench lint clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/geedocker
+
+# The main job on a fresh machine, offline: build, make a busybox image from
+# Debian's busybox-static, import it, list it, run a container from it.
+demo: build
+	./scripts/demo.sh
+
+# Everything the tests need is installed and started by the tests' setup.
+test:
+	./scripts/test.sh
+
+# The unprivileged tier alone: no root, no network.
+test-unit:
+	$(GO) test ./...
+
+test-cgroupv2: build
+	./scripts/test-cgroupv2.sh
+
+bench: build
+	./scripts/bench.sh
+
+lint:
+	gofmt -l . | (! grep .)
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

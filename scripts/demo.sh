@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The main job, offline: a busybox image from Debian's busybox-static,
+# imported into GeeDocker, listed, and run in an isolated container.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+gd=./bin/geedocker
+[ -x $gd ] || make build
+tar=$(mktemp --suffix=.tar)
+trap 'rm -f "$tar"' EXIT
+./scripts/busybox-rootfs.sh "$tar"
+echo "+ geedocker import --change 'CMD [\"sh\"]' busybox.tar busybox:latest"
+$gd import --change 'CMD ["sh"]' "$tar" busybox:latest
+echo "+ geedocker images"
+$gd images
+if $gd run --help >/dev/null 2>&1; then
+	echo "+ geedocker run --rm --memory 64m --pids-limit 32 --cpus 0.5 busybox sh -c '…'"
+	$gd run --rm --memory 64m --pids-limit 32 --cpus 0.5 --hostname demo busybox sh -c '
+		echo "hostname: $(hostname)"
+		echo "processes (PID 1 is the command):"; ps
+		echo "capabilities: $(grep CapEff /proc/self/status)"
+		if [ -f /sys/fs/cgroup/memory.max ]; then echo "memory limit: $(cat /sys/fs/cgroup/memory.max)"; echo "pids limit: $(cat /sys/fs/cgroup/pids.max)"; echo "cpu: $(cat /sys/fs/cgroup/cpu.max)";
+		else echo "memory limit: $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"; echo "pids limit: $(cat /sys/fs/cgroup/pids/pids.max)"; echo "cpu quota/period: $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)/$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"; fi'
+fi

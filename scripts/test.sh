@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian/Ubuntu machine, as root: installs
+# what the tests need (apt), then runs every tier. The end-to-end tests start
+# their own registries on loopback and stop them; nothing is left running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=$PATH:/usr/local/go/bin
+if [ "$(id -u)" != 0 ]; then
+	echo "make test needs root (namespaces, mounts, cgroups); 'make test-unit' runs the unprivileged tier" >&2
+	exit 1
+fi
+./scripts/test-deps.sh
+echo "== gofmt, go vet"
+unformatted=$(gofmt -l cmd internal test 2>/dev/null || true)
+if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
+go vet ./...
+echo "== build"
+make build
+export GEEDOCKER_BIN=$PWD/bin/geedocker
+# A missing registry or busybox must fail the run, not skip tests.
+export GEEDOCKER_REQUIRE_REGISTRY=1 GEEDOCKER_REQUIRE_ROOT_TESTS=1
+echo "== unit and root tests, end to end"
+go test -count=1 -timeout 30m ./...
+if [ -x scripts/test-cgroupv2.sh ] && [ "${SKIP_CGROUPV2:-0}" != 1 ]; then
+	echo "== cgroup v2 in a VM"
+	./scripts/test-cgroupv2.sh
+fi
+echo "== all tests passed"

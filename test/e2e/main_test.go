@@ -1,0 +1,100 @@
+// Package e2e drives the built geedocker binary as a user types it, against
+// real registries started on loopback, and checks output, exit codes and
+// what is left on disk. Most tests need root (overlay whiteouts are device
+// nodes, containers need namespaces); they say so when they skip.
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/geedocker/geedocker/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }
+
+// env is one isolated GeeDocker installation: its own store root, config
+// file and Docker client config.
+type env struct {
+	t    *testing.T
+	bin  string
+	root string
+	cfg  string
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("GEEDOCKER_REQUIRE_ROOT_TESTS") == "1" {
+			t.Fatal("root tests required (GEEDOCKER_REQUIRE_ROOT_TESTS=1) but not running as root")
+		}
+		t.Skip("needs root: layers hold device nodes and owners, containers need namespaces")
+	}
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	needRoot(t)
+	dir := t.TempDir()
+	e := &env{t: t, bin: testutil.BuildGeedocker(t), root: filepath.Join(dir, "root"), cfg: filepath.Join(dir, "config.json")}
+	return e
+}
+
+// gd runs geedocker with this env's root and config.
+func (e *env) gd(args ...string) testutil.Result {
+	e.t.Helper()
+	return testutil.Run(e.t, e.bin, append([]string{"--root", e.root, "--config-file", e.cfg}, args...)...)
+}
+
+// ok runs geedocker and fails the test unless it exits 0.
+func (e *env) ok(args ...string) string {
+	e.t.Helper()
+	r := e.gd(args...)
+	if r.Code != 0 {
+		e.t.Fatalf("geedocker %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
+	}
+	return r.Stdout
+}
+
+// fails runs geedocker and checks the exit code and that stderr is one
+// line holding want.
+func (e *env) fails(code int, want string, args ...string) testutil.Result {
+	e.t.Helper()
+	r := e.gd(args...)
+	if r.Code != code {
+		e.t.Fatalf("geedocker %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, code, r.Stdout, r.Stderr)
+	}
+	if !strings.Contains(r.Stderr, want) {
+		e.t.Fatalf("geedocker %s: stderr %q does not contain %q", strings.Join(args, " "), r.Stderr, want)
+	}
+	if n := strings.Count(strings.TrimSpace(r.Stderr), "\n"); n > 0 && !strings.Contains(r.Stderr, "See '") {
+		e.t.Errorf("geedocker %s: error is %d lines, want one:\n%s", strings.Join(args, " "), n+1, r.Stderr)
+	}
+	return r
+}
+
+// entries lists a store directory (empty when missing).
+func (e *env) entries(dir string) []string {
+	e.t.Helper()
+	des, _ := os.ReadDir(filepath.Join(e.root, dir))
+	var out []string
+	for _, d := range des {
+		out = append(out, d.Name())
+	}
+	return out
+}
+
+// assertEmptyStore checks that nothing of a failed operation is visible.
+func (e *env) assertNoImages() {
+	e.t.Helper()
+	if out := e.ok("images", "-q"); out != "" {
+		e.t.Errorf("images -q = %q, want nothing", out)
+	}
+	for _, d := range []string{"layers", "images", "tmp"} {
+		if got := e.entries(d); len(got) != 0 {
+			e.t.Errorf("store %s/ holds %v after a failed operation", d, got)
+		}
+	}
+}
