@@ -101,7 +101,7 @@ func NewRoot() *cobra.Command {
 	root.AddCommand(
 		image,
 		newPullCmd(g), newImagesCmd(g, "images"), newRmiCmd(g, "rmi"), newTagCmd(g),
-		newImportCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
+		newImportCmd(g), newRunCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
 	)
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false

@@ -1,0 +1,298 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/creack/pty"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/geedocker/geedocker/internal/engine"
+	"github.com/geedocker/geedocker/internal/reference"
+	"github.com/geedocker/geedocker/internal/spec"
+)
+
+// runFlags are `docker run`'s options.
+type runFlags struct {
+	name, pull, platform          string
+	rm, interactive, tty          bool
+	env, envFiles                 []string
+	entrypoint                    string
+	workdir, user, hostname       string
+	readOnly, init, privileged    bool
+	tmpfs, volumes                []string
+	network                       string
+	capAdd, capDrop, securityOpts []string
+	memory, memorySwap            bytesValue
+	cpus                          cpusValue
+	pidsLimit, cpuShares          int64
+	cpusetCpus                    string
+}
+
+// bytesValue is a flag holding a size such as "256m".
+type bytesValue struct{ n int64 }
+
+func (b *bytesValue) String() string {
+	if b.n == 0 {
+		return ""
+	}
+	return fmt.Sprint(b.n)
+}
+func (b *bytesValue) Set(s string) error {
+	if s == "-1" {
+		b.n = -1
+		return nil
+	}
+	n, err := spec.ParseMemory(s)
+	if err != nil {
+		return err
+	}
+	b.n = n
+	return nil
+}
+func (b *bytesValue) Type() string { return "bytes" }
+
+type cpusValue struct{ nano int64 }
+
+func (c *cpusValue) String() string {
+	if c.nano == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%g", float64(c.nano)/1e9)
+}
+func (c *cpusValue) Set(s string) error {
+	n, err := spec.ParseCPUs(s)
+	if err != nil {
+		return err
+	}
+	c.nano = n
+	return nil
+}
+func (c *cpusValue) Type() string { return "decimal" }
+
+func newRunCmd(g *globals) *cobra.Command {
+	var o runFlags
+	c := &cobra.Command{
+		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+		Short: "Create and run a new container from an image",
+		Args:  minArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runRun(c, g, &o, args)
+		},
+	}
+	f := c.Flags()
+	f.SetInterspersed(false) // flags after IMAGE belong to the command
+	f.Bool("help", false, "Print usage") // -h is --hostname, as in Docker
+	f.StringVar(&o.name, "name", "", "Assign a name to the container")
+	f.BoolVar(&o.rm, "rm", false, "Automatically remove the container when it exits")
+	f.BoolVarP(&o.interactive, "interactive", "i", false, "Keep STDIN open even if not attached")
+	f.BoolVarP(&o.tty, "tty", "t", false, "Allocate a pseudo-TTY")
+	f.StringArrayVarP(&o.env, "env", "e", nil, "Set environment variables")
+	f.StringArrayVar(&o.envFiles, "env-file", nil, "Read in a file of environment variables")
+	f.StringVar(&o.entrypoint, "entrypoint", "", "Overwrite the default ENTRYPOINT of the image")
+	f.StringVarP(&o.workdir, "workdir", "w", "", "Working directory inside the container")
+	f.StringVarP(&o.user, "user", "u", "", "Username or UID (format: <name|uid>[:<group|gid>])")
+	f.StringVarP(&o.hostname, "hostname", "h", "", "Container host name")
+	f.BoolVar(&o.readOnly, "read-only", false, "Mount the container's root filesystem as read only")
+	f.StringArrayVar(&o.tmpfs, "tmpfs", nil, "Mount a tmpfs directory")
+	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume (HOST:CONTAINER[:ro])")
+	f.BoolVar(&o.init, "init", false, "Run an init inside the container that forwards signals and reaps processes")
+	f.StringVar(&o.network, "network", "none", "Connect a container to a network (none, host)")
+	f.StringVar(&o.network, "net", "none", "Alias of --network")
+	f.Var(&o.cpus, "cpus", "Number of CPUs")
+	f.VarP(&o.memory, "memory", "m", "Memory limit")
+	f.Var(&o.memory, "mem", "Alias of --memory")
+	f.Var(&o.memorySwap, "memory-swap", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+	f.Int64Var(&o.pidsLimit, "pids-limit", 0, "Tune container pids limit (set -1 for unlimited)")
+	f.Int64Var(&o.pidsLimit, "pids", 0, "Alias of --pids-limit")
+	f.Int64VarP(&o.cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
+	f.StringVar(&o.cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
+	f.StringArrayVar(&o.capAdd, "cap-add", nil, "Add Linux capabilities")
+	f.StringArrayVar(&o.capDrop, "cap-drop", nil, "Drop Linux capabilities")
+	f.BoolVar(&o.privileged, "privileged", false, "Give extended privileges to this container")
+	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security options (no-new-privileges)")
+	f.StringVar(&o.pull, "pull", engine.PullMissing, `Pull image before running ("always", "missing", "never")`)
+	f.StringVar(&o.platform, "platform", "", "Set platform if server is multi-platform capable")
+	f.VisitAll(func(fl *pflag.Flag) {
+		if strings.HasPrefix(fl.Usage, "Alias of") {
+			fl.Hidden = true
+		}
+	})
+	return c
+}
+
+func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
+	so, err := o.specOptions(args[1:], c.Flags().Changed("entrypoint"))
+	if err != nil {
+		return &StatusError{Code: 125, Err: err}
+	}
+	e, err := g.engine()
+	if err != nil {
+		return &StatusError{Code: 125, Err: err}
+	}
+	ro := engine.RunOptions{
+		Image: args[0], Name: o.name, Pull: o.pull, Remove: o.rm, Spec: so,
+		Stdout: os.Stdout, Stderr: os.Stderr,
+		PullImage: func(ctx context.Context, ref string) error {
+			if o.pull != engine.PullAlways {
+				fmt.Fprintf(g.stderr, "Unable to find image '%s' locally\n", familiarOrRaw(ref))
+			}
+			pg := *g
+			pg.stdout = g.stderr // the container owns stdout
+			_, err := runPull(c, &pg, e, ref, pullOptions{platform: o.platform, maxConcurrent: 3})
+			return err
+		},
+	}
+	if o.interactive {
+		ro.Stdin = os.Stdin
+	}
+	// Signals reach the container, not GeeDocker (docker run --sig-proxy).
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+
+	r, err := e.Run(context.WithoutCancel(c.Context()), ro)
+	if err != nil {
+		var se *engine.StartError
+		if errors.As(err, &se) {
+			return &StatusError{Code: se.Code, Err: se.Err}
+		}
+		return &StatusError{Code: 125, Err: err}
+	}
+	var restore func()
+	var copyDone chan struct{}
+	if r.Process.Console != nil {
+		restore, copyDone = attachTerminal(r.Process.Console, o.interactive)
+	}
+	go func() {
+		for sig := range sigs {
+			r.Process.Signal(sig)
+		}
+	}()
+	st, werr := r.Process.Wait()
+	if copyDone != nil {
+		<-copyDone
+	}
+	if restore != nil {
+		restore()
+	}
+	res := r.Finish(st)
+	if werr != nil {
+		return &StatusError{Code: 125, Err: werr}
+	}
+	if res.Code != 0 {
+		return &StatusError{Code: res.Code}
+	}
+	return nil
+}
+
+// attachTerminal connects the host terminal to the container's console:
+// raw mode, input and output copied, window size followed. It returns a
+// function restoring the terminal, and a channel closed when all output has
+// been copied.
+func attachTerminal(console *os.File, interactive bool) (func(), chan struct{}) {
+	done := make(chan struct{})
+	var restoreFns []func()
+	stdinFd := int(os.Stdin.Fd())
+	if term.IsTerminal(stdinFd) {
+		if state, err := term.MakeRaw(stdinFd); err == nil {
+			restoreFns = append(restoreFns, func() { term.Restore(stdinFd, state) })
+		}
+		resize := func() {
+			if w, h, err := term.GetSize(stdinFd); err == nil {
+				pty.Setsize(console, &pty.Winsize{Rows: uint16(h), Cols: uint16(w)})
+			}
+		}
+		resize()
+		winch := make(chan os.Signal, 1)
+		signal.Notify(winch, syscall.SIGWINCH)
+		go func() {
+			for range winch {
+				resize()
+			}
+		}()
+		restoreFns = append(restoreFns, func() { signal.Stop(winch); close(winch) })
+	}
+	if interactive {
+		go io.Copy(console, os.Stdin)
+	}
+	go func() {
+		io.Copy(os.Stdout, console) // ends with EIO when the container's side closes
+		close(done)
+	}()
+	return func() {
+		for _, f := range restoreFns {
+			f()
+		}
+		console.Close()
+	}, done
+}
+
+// specOptions turns the flags into the spec's options.
+func (o *runFlags) specOptions(cmd []string, entrypointSet bool) (spec.Options, error) {
+	env := o.env
+	for _, path := range o.envFiles {
+		f, err := os.Open(path)
+		if err != nil {
+			return spec.Options{}, fmt.Errorf("open %s: no such file or directory", path)
+		}
+		kvs, err := spec.ParseEnvFile(f)
+		f.Close()
+		if err != nil {
+			return spec.Options{}, err
+		}
+		env = append(kvs, env...)
+	}
+	so := spec.Options{
+		Hostname: o.hostname, Cmd: cmd, Env: spec.ResolveEnv(env, os.LookupEnv),
+		WorkingDir: o.workdir, User: o.user, Terminal: o.tty, ReadOnly: o.readOnly,
+		Privileged: o.privileged, Init: o.init, CapAdd: o.capAdd, CapDrop: o.capDrop,
+		Tmpfs: o.tmpfs, Binds: o.volumes, Network: o.network,
+		Resources: spec.Resources{
+			NanoCPUs: o.cpus.nano, Memory: o.memory.n, MemorySwap: o.memorySwap.n,
+			PidsLimit: o.pidsLimit, CPUShares: o.cpuShares, CpusetCpus: o.cpusetCpus,
+		},
+	}
+	if entrypointSet {
+		ep := []string{}
+		if o.entrypoint != "" {
+			ep = []string{o.entrypoint}
+		}
+		so.Entrypoint = &ep
+	}
+	switch o.network {
+	case "none", "host":
+	case "bridge", "default":
+		return so, fmt.Errorf("network %q is not available yet: use --network none or host", o.network)
+	default:
+		if strings.HasPrefix(o.network, "container:") {
+			return so, fmt.Errorf("network %q is not available yet: use --network none or host", o.network)
+		}
+		return so, fmt.Errorf("network %s not found", o.network)
+	}
+	for _, opt := range o.securityOpts {
+		switch opt {
+		case "no-new-privileges", "no-new-privileges:true", "no-new-privileges=true":
+			so.NoNewPrivileges = true
+		case "no-new-privileges:false", "no-new-privileges=false":
+		default:
+			return so, fmt.Errorf("invalid --security-opt: %q", opt)
+		}
+	}
+	return so, nil
+}
+
+func familiarOrRaw(s string) string {
+	if r, err := reference.Parse(s); err == nil {
+		return r.Familiar()
+	}
+	return s
+}

@@ -1,0 +1,299 @@
+// Package container keeps container records on disk, in the store root:
+//
+//	containers/<id>/config.v2.json   the record (configuration and last state)
+//	containers/<id>/upper, work       the overlayfs upper and work directories
+//	containers/<id>/rootfs            the mount point of the root file system
+//	containers/<id>/hostname, hosts, resolv.conf
+//	names/<name> -> <id>              a symlink per name: created atomically,
+//	                                  so two containers never share a name
+//
+// Records are replaced by atomic renames, so readers need no lock; writers
+// of one record serialise on a flock of the record's directory.
+package container
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Errors callers tell apart.
+var (
+	ErrNotFound  = errors.New("No such container")
+	ErrNameInUse = errors.New("name already in use")
+	ErrAmbiguous = errors.New("ambiguous container ID prefix")
+)
+
+// Status values, as Docker names them.
+const (
+	Created  = "created"
+	Running  = "running"
+	Exited   = "exited"
+	Removing = "removing"
+)
+
+// State is the last known state of a container.
+type State struct {
+	Status     string    `json:"Status"`
+	Running    bool      `json:"Running"`
+	Paused     bool      `json:"Paused"`
+	Pid        int       `json:"Pid"`
+	ExitCode   int       `json:"ExitCode"`
+	OOMKilled  bool      `json:"OOMKilled"`
+	Error      string    `json:"Error"`
+	StartedAt  time.Time `json:"StartedAt"`
+	FinishedAt time.Time `json:"FinishedAt"`
+}
+
+// Config is the part of Docker's container config GeeDocker keeps.
+type Config struct {
+	Hostname     string              `json:"Hostname"`
+	User         string              `json:"User"`
+	Tty          bool                `json:"Tty"`
+	OpenStdin    bool                `json:"OpenStdin"`
+	Env          []string            `json:"Env"`
+	Cmd          []string            `json:"Cmd"`
+	Entrypoint   []string            `json:"Entrypoint"`
+	Image        string              `json:"Image"`
+	WorkingDir   string              `json:"WorkingDir"`
+	Labels       map[string]string   `json:"Labels"`
+	StopSignal   string              `json:"StopSignal,omitempty"`
+	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
+}
+
+// HostConfig is Docker's host config: limits, mounts, security.
+type HostConfig struct {
+	Binds          []string          `json:"Binds"`
+	NetworkMode    string            `json:"NetworkMode"`
+	AutoRemove     bool              `json:"AutoRemove"`
+	ReadonlyRootfs bool              `json:"ReadonlyRootfs"`
+	Privileged     bool              `json:"Privileged"`
+	CapAdd         []string          `json:"CapAdd"`
+	CapDrop        []string          `json:"CapDrop"`
+	SecurityOpt    []string          `json:"SecurityOpt"`
+	Tmpfs          map[string]string `json:"Tmpfs"`
+	Init           bool              `json:"Init"`
+	Memory         int64             `json:"Memory"`
+	MemorySwap     int64             `json:"MemorySwap"`
+	NanoCpus       int64             `json:"NanoCpus"`
+	CPUShares      int64             `json:"CpuShares"`
+	CpusetCpus     string            `json:"CpusetCpus"`
+	PidsLimit      int64             `json:"PidsLimit"`
+	RestartPolicy  struct {
+		Name              string `json:"Name"`
+		MaximumRetryCount int    `json:"MaximumRetryCount"`
+	} `json:"RestartPolicy"`
+}
+
+// Container is one container's record.
+type Container struct {
+	ID         string     `json:"Id"`
+	Name       string     `json:"Name"`
+	Created    time.Time  `json:"Created"`
+	Path       string     `json:"Path"`
+	Args       []string   `json:"Args"`
+	Image      string     `json:"Image"`     // image ID
+	ImageName  string     `json:"ImageName"` // as the user named it
+	Layers     []string   `json:"Layers"`    // chain IDs of the image, kept while the container exists
+	Config     Config     `json:"Config"`
+	HostConfig HostConfig `json:"HostConfig"`
+	State      State      `json:"State"`
+	// Spec is the OCI runtime configuration the container runs with.
+	Spec json.RawMessage `json:"Spec,omitempty"`
+}
+
+// Store holds the records under a store root.
+type Store struct{ root string }
+
+// Open prepares the container directories under root.
+func Open(root string) (*Store, error) {
+	s := &Store{root: root}
+	for _, d := range []string{"containers", "names"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Dir is the directory of a container.
+func (s *Store) Dir(id string) string { return filepath.Join(s.root, "containers", id) }
+
+// NewID returns a random 64-hex container ID.
+func NewID() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+var validName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+
+// Create writes a new record and reserves its name; when c.Name is empty a
+// name is generated. It fails with ErrNameInUse when the name is taken.
+func (s *Store) Create(c *Container) error {
+	c.Name = strings.TrimPrefix(c.Name, "/")
+	if c.Name != "" && !validName.MatchString(c.Name) {
+		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", c.Name)
+	}
+	if err := os.Mkdir(s.Dir(c.ID), 0o700); err != nil {
+		return fmt.Errorf("creating container directory: %w", err)
+	}
+	if err := s.reserveName(c); err != nil {
+		os.RemoveAll(s.Dir(c.ID))
+		return err
+	}
+	if err := s.write(c); err != nil {
+		s.Delete(c)
+		return err
+	}
+	return nil
+}
+
+func (s *Store) reserveName(c *Container) error {
+	if c.Name != "" {
+		err := os.Symlink(c.ID, filepath.Join(s.root, "names", c.Name))
+		if errors.Is(err, os.ErrExist) {
+			other, _ := os.Readlink(filepath.Join(s.root, "names", c.Name))
+			return fmt.Errorf("Conflict. The container name \"/%s\" is already in use by container %q. You have to remove (or rename) that container to be able to reuse that name: %w", c.Name, other, ErrNameInUse)
+		}
+		return err
+	}
+	for i := 0; ; i++ {
+		c.Name = GenerateName(i)
+		err := os.Symlink(c.ID, filepath.Join(s.root, "names", c.Name))
+		if err == nil || !errors.Is(err, os.ErrExist) {
+			return err
+		}
+	}
+}
+
+func (s *Store) write(c *Container) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	p := filepath.Join(s.Dir(c.ID), "config.v2.json")
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+// Get reads a record by exact ID.
+func (s *Store) Get(id string) (*Container, error) {
+	b, err := os.ReadFile(filepath.Join(s.Dir(id), "config.v2.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var c Container
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("container record %s: %w", id, err)
+	}
+	return &c, nil
+}
+
+// Lookup finds a container by name, full ID or unique ID prefix.
+func (s *Store) Lookup(ref string) (*Container, error) {
+	if ref == "" {
+		return nil, fmt.Errorf("%w: (empty name)", ErrNotFound)
+	}
+	if id, err := os.Readlink(filepath.Join(s.root, "names", strings.TrimPrefix(ref, "/"))); err == nil && !strings.Contains(ref, "..") {
+		return s.Get(id)
+	}
+	ids, err := s.IDs()
+	if err != nil {
+		return nil, err
+	}
+	var match []string
+	for _, id := range ids {
+		if strings.HasPrefix(id, ref) {
+			match = append(match, id)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, ref)
+	case 1:
+		return s.Get(match[0])
+	}
+	return nil, fmt.Errorf("multiple containers found with provided prefix: %s: %w", ref, ErrAmbiguous)
+}
+
+// IDs lists every container ID.
+func (s *Store) IDs() ([]string, error) {
+	des, err := os.ReadDir(filepath.Join(s.root, "containers"))
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, d := range des {
+		if len(d.Name()) == 64 {
+			ids = append(ids, d.Name())
+		}
+	}
+	return ids, nil
+}
+
+// List reads every record, newest first.
+func (s *Store) List() ([]*Container, error) {
+	ids, err := s.IDs()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Container
+	for _, id := range ids {
+		c, err := s.Get(id)
+		if err != nil {
+			continue // being created or removed
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, nil
+}
+
+// Update changes a record under its lock: fn sees the current record.
+func (s *Store) Update(id string, fn func(*Container) error) (*Container, error) {
+	d, err := os.Open(s.Dir(id))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	defer d.Close()
+	if err := unix.Flock(int(d.Fd()), unix.LOCK_EX); err != nil {
+		return nil, err
+	}
+	c, err := s.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(c); err != nil {
+		return nil, err
+	}
+	return c, s.write(c)
+}
+
+// Delete removes a record, its name and its directory.
+func (s *Store) Delete(c *Container) error {
+	link := filepath.Join(s.root, "names", c.Name)
+	if id, err := os.Readlink(link); err == nil && id == c.ID {
+		os.Remove(link)
+	}
+	if err := os.RemoveAll(s.Dir(c.ID)); err != nil {
+		return fmt.Errorf("removing container %s: %w", c.ID[:12], err)
+	}
+	return nil
+}

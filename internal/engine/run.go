@@ -1,0 +1,365 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/cgroups"
+	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/reference"
+	"github.com/geedocker/geedocker/internal/runtime"
+	"github.com/geedocker/geedocker/internal/spec"
+	"github.com/geedocker/geedocker/internal/store"
+)
+
+// Pull policies of `run --pull`.
+const (
+	PullMissing = "missing"
+	PullAlways  = "always"
+	PullNever   = "never"
+)
+
+// RunOptions are what `run` asks for.
+type RunOptions struct {
+	Image  string // as the user typed it
+	Name   string
+	Pull   string // PullMissing (default), PullAlways, PullNever
+	Remove bool   // --rm
+	// PullImage pulls a missing image (the CLI shows the progress).
+	PullImage func(ctx context.Context, ref string) error
+	// Spec holds the flags that shape the container; ID, Rootfs, Image and
+	// the /etc file paths are filled in by the engine.
+	Spec spec.Options
+	// Stdio of the container (ignored with a terminal).
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// Running is a started container.
+type Running struct {
+	Container *container.Container
+	Process   *runtime.Process
+	cgroup    cgroups.Manager
+	e         *Engine
+}
+
+// ExitStatus is how a container ended.
+type ExitStatus struct {
+	Code      int
+	OOMKilled bool
+}
+
+// Containers returns the container record store.
+func (e *Engine) Containers() (*container.Store, error) {
+	return container.Open(e.Store.Root())
+}
+
+// imageForRun finds the image, pulling it as the policy says.
+func (e *Engine) imageForRun(ctx context.Context, o RunOptions) (*store.Image, error) {
+	ref, err := reference.Parse(o.Image)
+	if err != nil {
+		if im, _, lerr := e.Lookup(o.Image); lerr == nil {
+			return im, nil // an image ID
+		}
+		return nil, err
+	}
+	if o.Pull != PullAlways {
+		im, _, err := e.Lookup(o.Image)
+		if err == nil || !errors.Is(err, ErrNoSuchImage) {
+			return im, err
+		}
+		if o.Pull == PullNever || o.PullImage == nil {
+			return nil, fmt.Errorf("%w: %s", ErrNoSuchImage, ref.Familiar())
+		}
+	}
+	if err := o.PullImage(ctx, o.Image); err != nil {
+		return nil, err
+	}
+	im, _, err := e.Lookup(o.Image)
+	return im, err
+}
+
+// Run creates a container from the options and starts it. The caller waits
+// for r.Process and then calls r.Finish.
+func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
+	switch o.Pull {
+	case "", PullMissing, PullAlways, PullNever:
+	default:
+		return nil, fmt.Errorf("invalid pull option: %q: must be one of \"always\", \"missing\" or \"never\"", o.Pull)
+	}
+	for _, b := range o.Spec.Binds {
+		src, _, _ := strings.Cut(b, ":")
+		if filepath.IsAbs(src) {
+			if _, err := os.Stat(src); err != nil {
+				return nil, fmt.Errorf("invalid mount config for type \"bind\": bind source path does not exist: %s", src)
+			}
+		}
+	}
+	im, err := e.imageForRun(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := e.ImageConfig(im)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := e.Containers()
+	if err != nil {
+		return nil, err
+	}
+	// Hold the store's writer lock until the record names the layers, so a
+	// concurrent rmi cannot collect them in between.
+	w, err := e.Store.BeginWrite()
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	if _, err := e.Store.Image(im.ID); err != nil {
+		return nil, err
+	}
+
+	so := o.Spec
+	so.ID = container.NewID()
+	so.Image = cfg.Config
+	if so.Network == "" {
+		so.Network = "none"
+	}
+	dir := cs.Dir(so.ID)
+	so.Rootfs = filepath.Join(dir, "rootfs")
+	if so.Init && so.InitPath == "" {
+		if so.InitPath, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("finding the init binary: %w", err)
+		}
+	}
+	so.HostnamePath = filepath.Join(dir, "hostname")
+	so.HostsPath = filepath.Join(dir, "hosts")
+	so.ResolvConfPath = filepath.Join(dir, "resolv.conf")
+	s, err := spec.Build(so)
+	if err != nil {
+		return nil, err
+	}
+	clampRlimits(s)
+	c := &container.Container{
+		ID: so.ID, Name: o.Name, Created: time.Now().UTC(),
+		Path: s.Process.Args[0], Args: s.Process.Args[1:],
+		Image: im.ID, ImageName: o.Image, Layers: im.ChainIDs(),
+		Config: container.Config{
+			Hostname: s.Hostname, User: so.User, Tty: so.Terminal, OpenStdin: o.Stdin != nil,
+			Env: s.Process.Env, Cmd: so.Cmd, Entrypoint: cfg.Config.Entrypoint, Image: o.Image,
+			WorkingDir: s.Process.Cwd, Labels: cfg.Config.Labels, StopSignal: cfg.Config.StopSignal,
+			ExposedPorts: cfg.Config.ExposedPorts,
+		},
+		HostConfig: container.HostConfig{
+			Binds: so.Binds, NetworkMode: so.Network, AutoRemove: o.Remove, ReadonlyRootfs: so.ReadOnly,
+			Privileged: so.Privileged, CapAdd: so.CapAdd, CapDrop: so.CapDrop, Init: so.Init,
+			Memory: so.Resources.Memory, MemorySwap: so.Resources.MemorySwap, NanoCpus: so.Resources.NanoCPUs,
+			CPUShares: so.Resources.CPUShares, CpusetCpus: so.Resources.CpusetCpus, PidsLimit: so.Resources.PidsLimit,
+		},
+		State: container.State{Status: container.Created},
+	}
+	if so.NoNewPrivileges {
+		c.HostConfig.SecurityOpt = []string{"no-new-privileges"}
+	}
+	if so.Entrypoint != nil {
+		c.Config.Entrypoint = *so.Entrypoint
+	}
+	if len(so.Cmd) == 0 && so.Entrypoint == nil {
+		c.Config.Cmd = cfg.Config.Cmd
+	}
+	if err := cs.Create(c); err != nil {
+		return nil, err
+	}
+	r := &Running{Container: c, e: e}
+	started := false
+	defer func() {
+		if !started {
+			r.release(cs)
+			if o.Remove {
+				cs.Delete(c)
+			}
+		}
+	}()
+	if err := prepareDir(dir, s.Hostname, so.Network); err != nil {
+		return nil, err
+	}
+	mode, err := cgroups.Detect()
+	if err != nil {
+		return nil, err
+	}
+	if r.cgroup, err = cgroups.New(mode, c.ID, cgroups.Opts{}); err != nil {
+		return nil, err
+	}
+	if err := r.cgroup.Create(s.Linux.Resources); err != nil {
+		return nil, fmt.Errorf("creating the container's cgroup: %w", err)
+	}
+	s.Linux.CgroupsPath = r.cgroup.Path()
+	if b, err := json.Marshal(s); err == nil {
+		c.Spec = b
+	}
+	lower := strings.Join(e.Store.LowerDirs(im), ":")
+	overlay := specs.Mount{Type: "overlay", Source: "overlay", Options: []string{
+		"lowerdir=" + lower, "upperdir=" + filepath.Join(dir, "upper"), "workdir=" + filepath.Join(dir, "work"),
+	}}
+	proc, err := runtime.Start(ctx, runtime.Config{
+		Spec: s, RootfsMounts: []specs.Mount{overlay}, Cgroup: r.cgroup,
+		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+	})
+	if err != nil {
+		code := 125
+		switch {
+		case errors.Is(err, runtime.ErrNotFound):
+			code = 127
+		case errors.Is(err, runtime.ErrCannotInvoke):
+			code = 126
+		}
+		cs.Update(c.ID, func(c *container.Container) error {
+			c.State.Error, c.State.ExitCode = err.Error(), code
+			return nil
+		})
+		return nil, &StartError{Code: code, Err: err}
+	}
+	started = true
+	r.Process = proc
+	now := time.Now().UTC()
+	cs.Update(c.ID, func(c *container.Container) error {
+		c.State = container.State{Status: container.Running, Running: true, Pid: proc.Pid, StartedAt: now}
+		return nil
+	})
+	c.State.Pid = proc.Pid
+	return r, nil
+}
+
+// StartError is a failure to start the container's command; Code is the
+// exit code Docker gives it (125, 126 or 127).
+type StartError struct {
+	Code int
+	Err  error
+}
+
+func (e *StartError) Error() string { return e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
+
+// prepareDir makes the container's directories and its /etc files.
+func prepareDir(dir, hostname, network string) error {
+	for _, d := range []string{"upper", "work", "rootfs"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			return err
+		}
+	}
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+	if network == "host" {
+		if b, err := os.ReadFile("/etc/hosts"); err == nil {
+			hosts = string(b)
+		}
+	}
+	files := map[string]string{
+		"hostname":    hostname + "\n",
+		"hosts":       hosts,
+		"resolv.conf": resolvConf(),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolvConf is the host's resolv.conf without loopback name servers, which
+// do not answer inside a network namespace.
+func resolvConf() string {
+	b, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		return ""
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "nameserver" && (strings.HasPrefix(f[1], "127.") || f[1] == "::1") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
+// Finish records how the container ended, releases its cgroup and, with
+// --rm, removes it.
+func (r *Running) Finish(st runtime.ExitStatus) ExitStatus {
+	res := ExitStatus{Code: st.Code}
+	if r.cgroup != nil {
+		res.OOMKilled, _ = r.cgroup.OOMKilled()
+	}
+	cs, err := r.e.Containers()
+	if err != nil {
+		return res
+	}
+	r.release(cs)
+	if r.Container.HostConfig.AutoRemove {
+		cs.Delete(r.Container)
+		return res
+	}
+	now := time.Now().UTC()
+	cs.Update(r.Container.ID, func(c *container.Container) error {
+		c.State.Status, c.State.Running, c.State.Pid = container.Exited, false, 0
+		c.State.ExitCode, c.State.OOMKilled, c.State.FinishedAt = res.Code, res.OOMKilled, now
+		return nil
+	})
+	return res
+}
+
+// release kills what is left in the cgroup and removes it.
+func (r *Running) release(*container.Store) {
+	if r.cgroup != nil {
+		r.cgroup.Kill()
+		r.cgroup.Destroy()
+	}
+}
+
+// clampRlimits lowers the spec's rlimits to what this process may set: a
+// host (or sandbox) without CAP_SYS_RESOURCE cannot raise a hard limit, and
+// Docker's default RLIMIT_NOFILE of 1048576 would make every start fail.
+func clampRlimits(s *specs.Spec) {
+	if s.Process == nil {
+		return
+	}
+	for i, rl := range s.Process.Rlimits {
+		if rl.Type != "RLIMIT_NOFILE" {
+			continue
+		}
+		var cur unix.Rlimit
+		if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &cur); err != nil {
+			continue
+		}
+		if rl.Hard > cur.Max && !canRaiseRlimits() {
+			s.Process.Rlimits[i].Hard = cur.Max
+			s.Process.Rlimits[i].Soft = min(rl.Soft, cur.Max)
+		}
+	}
+}
+
+// canRaiseRlimits tells whether this process holds CAP_SYS_RESOURCE.
+func canRaiseRlimits() bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if hexcaps, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			var caps uint64
+			fmt.Sscanf(strings.TrimSpace(hexcaps), "%x", &caps)
+			return caps&(1<<unix.CAP_SYS_RESOURCE) != 0
+		}
+	}
+	return false
+}

@@ -1,0 +1,491 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	goruntime "runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// File descriptors of the init, set up by Start through exec.Cmd.ExtraFiles.
+const (
+	configFd = 3 // read: the initConfig, as JSON, sent once the init is in its cgroup
+	syncFd   = 4 // write: an initReport when the command cannot be executed; closed by execve
+)
+
+// initConfig is what Start sends to the init.
+type initConfig struct {
+	Spec         *specs.Spec   `json:"spec"`
+	RootfsMounts []specs.Mount `json:"rootfsMounts,omitempty"`
+	Rootfs       string        `json:"rootfs"` // Spec.Root.Path made absolute
+}
+
+// initReport is what the init writes on the sync pipe when it fails.
+type initReport struct {
+	Kind    string `json:"kind,omitempty"` // "notfound", "cannotinvoke" or empty
+	Message string `json:"message"`
+}
+
+// initError is an error of the init that tells the parent which exit code to give.
+type initError struct {
+	kind string
+	err  error
+}
+
+func (e *initError) Error() string { return e.err.Error() }
+
+func init() {
+	// Everything the init does to itself (namespaces, capabilities, no_new_privs, the
+	// credentials that survive execve) is per thread: keep the init on the main thread, the
+	// one that will call execve.
+	if len(os.Args) > 0 && os.Args[0] == initArg0 {
+		goruntime.LockOSThread()
+	}
+}
+
+// Init must be called first thing in main() of the binary that uses Start. When this process
+// is a container's init (re-executed by Start, with argv[0] "geedocker-init"), Init sets up
+// the container and executes its command, and never returns; otherwise it returns at once.
+func Init() {
+	if len(os.Args) == 0 || os.Args[0] != initArg0 {
+		return
+	}
+	// Until execve, nothing in the container may open this process's /proc/<pid>/exe (our
+	// binary) or its memory (CVE-2019-5736). execve makes the process dumpable again.
+	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	unix.CloseOnExec(configFd)
+	unix.CloseOnExec(syncFd)
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("container init panicked: %v", r)
+			}
+		}()
+		return initContainer()
+	}()
+	rep := initReport{Message: err.Error()}
+	var ie *initError
+	if errors.As(err, &ie) {
+		rep.Kind = ie.kind
+	}
+	msg, _ := json.Marshal(rep)
+	_, _ = unix.Write(syncFd, msg)
+	os.Exit(1)
+}
+
+// initContainer runs in the init, in the new namespaces and (already) in the container's
+// cgroup. It returns only on failure: on success it becomes the container's command.
+var traceT0 = time.Now()
+var trf *os.File
+func tr(what string) { if os.Getenv("GTRACE") != "" { if trf == nil { trf, _ = os.OpenFile("/tmp/gtrace.log", os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0644) }; fmt.Fprintf(trf, "init %-12s %v\n", what, time.Since(traceT0)) } }
+func initContainer() error {
+	tr("start")
+	var cfg initConfig
+	f := os.NewFile(configFd, "init-config")
+	err := json.NewDecoder(f).Decode(&cfg)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("reading container config: %w", err)
+	}
+	tr("config")
+	spec := cfg.Spec
+	plan, err := checkSpec(spec)
+	if err != nil {
+		return err
+	}
+	// Files the init creates get exactly the modes of the spec.
+	unix.Umask(0)
+	for typ, p := range plan.join {
+		if err := joinNamespace(typ, p); err != nil {
+			return err
+		}
+	}
+	var cg *cgroupInfo
+	if slices.ContainsFunc(spec.Mounts, func(m specs.Mount) bool { return m.Type == "cgroup" }) {
+		// Learn our cgroups while their host paths are still visible.
+		if cg, err = readCgroupInfo(); err != nil {
+			return fmt.Errorf("reading cgroups: %w", err)
+		}
+	}
+	if plan.newCgroup {
+		// Start put us in the container's cgroup: the new namespace is rooted there.
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return fmt.Errorf("unsharing cgroup namespace: %w", err)
+		}
+	}
+	if p := spec.Process; p.OOMScoreAdj != nil {
+		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*p.OOMScoreAdj)), 0); err != nil {
+			return fmt.Errorf("setting oom_score_adj: %w", err)
+		}
+	}
+	tr("precfs")
+	if err := prepareRootfs(cfg, cg); err != nil {
+		return err
+	}
+	tr("rootfs")
+	// From here on "/" is the container's root.
+	if spec.Root.Readonly {
+		if err := remountRootReadonly(); err != nil {
+			return err
+		}
+	}
+	if spec.Hostname != "" {
+		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+			return fmt.Errorf("setting hostname: %w", err)
+		}
+	}
+	if spec.Domainname != "" {
+		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
+			return fmt.Errorf("setting domainname: %w", err)
+		}
+	}
+	if err := setRlimits(spec.Process.Rlimits); err != nil {
+		return err
+	}
+	user, env, err := processUser(spec.Process)
+	if err != nil {
+		return err
+	}
+	if spec.Process.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("setting no_new_privs: %w", err)
+		}
+	}
+	// No descriptor of the engine reaches the command (CVE-2024-21626): the init's own are
+	// closed as soon as they are used; whatever else is open above 2 closes at execve.
+	if err := closeOnExecFrom(3); err != nil {
+		return err
+	}
+	if err := setIdentity(user, spec.Process.Capabilities); err != nil {
+		return err
+	}
+	// As the user, so the permissions of the user apply.
+	cwd := spec.Process.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	if err := unix.Chdir(cwd); err != nil {
+		return fmt.Errorf("changing to working directory %s: %w", cwd, err)
+	}
+	if wd, err := unix.Getwd(); err != nil || !strings.HasPrefix(wd, "/") {
+		return fmt.Errorf("working directory %s is outside the container", cwd)
+	}
+	args := spec.Process.Args
+	name, err := lookPath(args[0], env)
+	if err != nil {
+		return err
+	}
+	umask := 0o022
+	if u := spec.Process.User.Umask; u != nil {
+		umask = int(*u)
+	}
+	unix.Umask(umask)
+	tr("exec")
+	err = unix.Exec(name, args, env)
+	return execError(args[0], err)
+}
+
+func joinNamespace(typ specs.LinuxNamespaceType, p string) error {
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening %s namespace: %w", typ, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Setns(fd, int(namespaceFlags[typ])); err != nil {
+		return fmt.Errorf("joining %s namespace %s: %w", typ, p, err)
+	}
+	return nil
+}
+
+// prepareRootfs builds the container's file system tree in the init's mount namespace and
+// makes it the root. Every path is resolved inside the rootfs (see root).
+func prepareRootfs(cfg initConfig, cg *cgroupInfo) error {
+	spec := cfg.Spec
+	rootfs := cfg.Rootfs
+	// Nothing mounted from now on may propagate to the host.
+	prop := uintptr(unix.MS_REC | unix.MS_PRIVATE)
+	switch spec.Linux.RootfsPropagation {
+	case "slave", "rslave", "shared", "rshared":
+		prop = unix.MS_REC | unix.MS_SLAVE
+	}
+	if err := unix.Mount("", "/", "", prop, ""); err != nil {
+		return fmt.Errorf("making / private: %w", err)
+	}
+	for _, m := range cfg.RootfsMounts {
+		o := parseMountOptions(m)
+		flags := o.flags
+		if o.bind {
+			flags |= unix.MS_BIND
+			if o.recursive {
+				flags |= unix.MS_REC
+			}
+		}
+		if err := unix.Mount(m.Source, rootfs, m.Type, flags, o.data); err != nil {
+			return fmt.Errorf("mounting %s (%s) on %s: %w", m.Source, m.Type, rootfs, err)
+		}
+	}
+	// pivot_root needs the new root to be a mount point.
+	if err := unix.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind mounting rootfs %s on itself: %w", rootfs, err)
+	}
+	fd, err := unix.Open(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening rootfs: %w", err)
+	}
+	r := root{fd: fd, path: rootfs}
+	err = r.populate(spec, cg)
+	unix.Close(fd)
+	if err != nil {
+		return err
+	}
+	tr("populated")
+	if err := pivotRoot(rootfs); err != nil {
+		return err
+	}
+	switch spec.Linux.RootfsPropagation {
+	case "shared", "rshared":
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SHARED, ""); err != nil {
+			return fmt.Errorf("making / shared: %w", err)
+		}
+	}
+	return nil
+}
+
+// populate makes the mounts, devices and masks of the spec inside the root, in runc's order.
+func (r root) populate(spec *specs.Spec, cg *cgroupInfo) error {
+	devBound := false
+	for _, m := range spec.Mounts {
+		if err := r.mountSpec(m, cg); err != nil {
+			return err
+		}
+		if cleanInRoot(m.Destination) == "/dev" {
+			devBound = parseMountOptions(m).bind
+		}
+	}
+	if !devBound {
+		if err := r.createDevices(spec.Linux.Devices); err != nil {
+			return err
+		}
+		if err := r.setupDevLinks(spec.Linux.Devices); err != nil {
+			return err
+		}
+	}
+	if spec.Process.Terminal {
+		if err := r.setupConsole(); err != nil {
+			return err
+		}
+	}
+	if cwd := spec.Process.Cwd; cwd != "" {
+		fd, err := r.mkdirAll(cleanInRoot(cwd), 0)
+		if err != nil {
+			return fmt.Errorf("creating working directory: %w", err)
+		}
+		unix.Close(fd)
+	}
+	for key, value := range spec.Linux.Sysctl {
+		// Written by this thread, the value lands in this thread's namespaces.
+		p := "/proc/sys/" + strings.ReplaceAll(key, ".", "/")
+		if err := os.WriteFile(p, []byte(value), 0); err != nil {
+			return fmt.Errorf("setting sysctl %s: %w", key, err)
+		}
+	}
+	for _, p := range spec.Linux.ReadonlyPaths {
+		if err := r.readonlyPath(p); err != nil {
+			return fmt.Errorf("making %s read-only: %w", p, err)
+		}
+	}
+	for _, p := range spec.Linux.MaskedPaths {
+		if err := r.maskPath(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func remountRootReadonly() error {
+	fd, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	flags, err := mountFlagsOf(fd)
+	if err != nil {
+		return fmt.Errorf("reading root mount flags: %w", err)
+	}
+	if err := unix.Mount("", "/", "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|flags, ""); err != nil {
+		return fmt.Errorf("remounting root read-only: %w", err)
+	}
+	return nil
+}
+
+func setRlimits(limits []specs.POSIXRlimit) error {
+	for _, l := range limits {
+		res, ok := rlimitResources[l.Type]
+		if !ok {
+			return fmt.Errorf("unknown rlimit %q", l.Type)
+		}
+		// syscall.Setrlimit, not unix: it also stops Go from restoring its own RLIMIT_NOFILE at execve.
+		if err := syscall.Setrlimit(res, &syscall.Rlimit{Cur: l.Soft, Max: l.Hard}); err != nil {
+			return fmt.Errorf("setting %s: %w", l.Type, err)
+		}
+	}
+	return nil
+}
+
+// processUser resolves the user of the process inside the container (after pivot_root) and
+// returns the environment with HOME set when the spec has none.
+func processUser(p *specs.Process) (execUser, []string, error) {
+	u := execUser{UID: p.User.UID, GID: p.User.GID, Home: "/"}
+	env := p.Env
+	_, hasHome := getenv(env, "HOME")
+	if p.User.Username != "" {
+		passwd, group := readEtc("/etc/passwd"), readEtc("/etc/group")
+		var err error
+		if u, err = resolveUser(p.User.Username, passwd, group); err != nil {
+			return u, nil, err
+		}
+	} else if !hasHome {
+		u.Home = homeOf(u.UID, readEtc("/etc/passwd"))
+	}
+	for _, g := range p.User.AdditionalGids {
+		if !slices.Contains(u.Groups, g) {
+			u.Groups = append(u.Groups, g)
+		}
+	}
+	if !hasHome {
+		env = append(slices.Clip(env), "HOME="+u.Home)
+	}
+	return u, env, nil
+}
+
+// readEtc reads a small file of the image, nil when it is missing or not a regular file (an
+// image could put a FIFO or a device there to hang or flood the init).
+func readEtc(p string) io.Reader {
+	f, err := os.OpenFile(p, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 4<<20))
+	if err != nil {
+		return nil
+	}
+	return strings.NewReader(string(b))
+}
+
+// closeOnExecFrom marks every descriptor from fd up close-on-exec.
+func closeOnExecFrom(fd int) error {
+	err := unix.CloseRange(uint(fd), math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC)
+	if err == nil {
+		return nil
+	}
+	if err != unix.ENOSYS && err != unix.EINVAL {
+		return fmt.Errorf("close_range: %w", err)
+	}
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return fmt.Errorf("listing open files: %w", err)
+	}
+	for _, e := range entries {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n >= fd {
+			unix.CloseOnExec(n)
+		}
+	}
+	return nil
+}
+
+// setIdentity drops the capabilities to those of the spec and switches to the user.
+func setIdentity(u execUser, c *specs.LinuxCapabilities) error {
+	caps, err := capabilitySets(c)
+	if err != nil {
+		return err
+	}
+	if err := dropBoundingSet(caps.bounding); err != nil {
+		return err
+	}
+	// Keep the permitted set across the change of uid; it is narrowed right after.
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("setting keepcaps: %w", err)
+	}
+	groups := make([]int, len(u.Groups))
+	for i, g := range u.Groups {
+		groups[i] = int(g)
+	}
+	if err := syscall.Setgroups(groups); err != nil {
+		return fmt.Errorf("setting supplementary groups: %w", err)
+	}
+	if err := syscall.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
+		return fmt.Errorf("setting gid %d: %w", u.GID, err)
+	}
+	if err := syscall.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
+		return fmt.Errorf("setting uid %d: %w", u.UID, err)
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("clearing keepcaps: %w", err)
+	}
+	return applyCapabilities(caps)
+}
+
+// lookPath finds the command in the container (after pivot_root) like a shell does: a name
+// with a slash is used as it is, any other is looked up in $PATH of the container's env.
+func lookPath(file string, env []string) (string, error) {
+	if strings.Contains(file, "/") {
+		return file, checkExecutable(file)
+	}
+	pathEnv, ok := getenv(env, "PATH")
+	if !ok {
+		pathEnv = defaultPath
+	}
+	for _, dir := range strings.Split(pathEnv, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := dir + "/" + file
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", &initError{kind: "notfound", err: fmt.Errorf("exec: %q: executable file not found in $PATH", file)}
+}
+
+func checkExecutable(p string) error {
+	st, err := os.Stat(p)
+	switch {
+	case errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR):
+		return &initError{kind: "notfound", err: fmt.Errorf("exec: %q: no such file or directory", p)}
+	case err != nil:
+		return &initError{kind: "cannotinvoke", err: fmt.Errorf("exec: %w", err)}
+	case st.IsDir():
+		return &initError{kind: "cannotinvoke", err: fmt.Errorf("exec: %q: is a directory", p)}
+	case st.Mode()&0o111 == 0:
+		return &initError{kind: "cannotinvoke", err: fmt.Errorf("exec: %q: permission denied", p)}
+	}
+	return nil
+}
+
+// execError classifies a failed execve like a shell: 127 for a missing file (or interpreter),
+// 126 for anything that exists but cannot run.
+func execError(name string, err error) error {
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		return &initError{kind: "notfound", err: fmt.Errorf("exec: %q: %w", name, err)}
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.ENOEXEC), errors.Is(err, unix.EISDIR),
+		errors.Is(err, unix.EPERM), errors.Is(err, unix.ETXTBSY):
+		return &initError{kind: "cannotinvoke", err: fmt.Errorf("exec: %q: %w", name, err)}
+	}
+	return fmt.Errorf("exec: %q: %w", name, err)
+}

@@ -1,0 +1,334 @@
+package runtime
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// This file holds the pure part of the runtime: it turns the spec into flags and checks it,
+// without touching the system, so it is tested without root.
+
+// mountOpts is a spec mount's option list split into what mount(2) wants.
+type mountOpts struct {
+	flags       uintptr // MS_* flags, without MS_BIND, MS_REC and propagation
+	bind        bool    // bind or rbind
+	recursive   bool    // rbind
+	propagation uintptr // MS_PRIVATE, MS_SHARED ... (with MS_REC for the r* forms), 0 if none
+	data        string  // file-system specific options, comma separated
+}
+
+var mountFlagOptions = map[string]struct {
+	clear bool
+	flag  uintptr
+}{
+	"ro":            {false, unix.MS_RDONLY},
+	"rw":            {true, unix.MS_RDONLY},
+	"nosuid":        {false, unix.MS_NOSUID},
+	"suid":          {true, unix.MS_NOSUID},
+	"nodev":         {false, unix.MS_NODEV},
+	"dev":           {true, unix.MS_NODEV},
+	"noexec":        {false, unix.MS_NOEXEC},
+	"exec":          {true, unix.MS_NOEXEC},
+	"sync":          {false, unix.MS_SYNCHRONOUS},
+	"async":         {true, unix.MS_SYNCHRONOUS},
+	"dirsync":       {false, unix.MS_DIRSYNC},
+	"mand":          {false, unix.MS_MANDLOCK},
+	"nomand":        {true, unix.MS_MANDLOCK},
+	"atime":         {true, unix.MS_NOATIME},
+	"noatime":       {false, unix.MS_NOATIME},
+	"diratime":      {true, unix.MS_NODIRATIME},
+	"nodiratime":    {false, unix.MS_NODIRATIME},
+	"relatime":      {false, unix.MS_RELATIME},
+	"norelatime":    {true, unix.MS_RELATIME},
+	"strictatime":   {false, unix.MS_STRICTATIME},
+	"nostrictatime": {true, unix.MS_STRICTATIME},
+	"silent":        {false, unix.MS_SILENT},
+	"loud":          {true, unix.MS_SILENT},
+}
+
+var propagationOptions = map[string]uintptr{
+	"private":     unix.MS_PRIVATE,
+	"rprivate":    unix.MS_PRIVATE | unix.MS_REC,
+	"shared":      unix.MS_SHARED,
+	"rshared":     unix.MS_SHARED | unix.MS_REC,
+	"slave":       unix.MS_SLAVE,
+	"rslave":      unix.MS_SLAVE | unix.MS_REC,
+	"unbindable":  unix.MS_UNBINDABLE,
+	"runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
+}
+
+// parseMountOptions splits the options of a spec mount. A mount of type "bind" is a bind
+// mount even without a "bind" option.
+func parseMountOptions(m specs.Mount) mountOpts {
+	o := mountOpts{bind: m.Type == "bind"}
+	var data []string
+	for _, opt := range m.Options {
+		if f, ok := mountFlagOptions[opt]; ok {
+			if f.clear {
+				o.flags &^= f.flag
+			} else {
+				o.flags |= f.flag
+			}
+			continue
+		}
+		if p, ok := propagationOptions[opt]; ok {
+			o.propagation = p
+			continue
+		}
+		switch opt {
+		case "bind":
+			o.bind = true
+		case "rbind":
+			o.bind, o.recursive = true, true
+		case "defaults", "":
+		default:
+			data = append(data, opt)
+		}
+	}
+	o.data = strings.Join(data, ",")
+	return o
+}
+
+var namespaceFlags = map[specs.LinuxNamespaceType]uintptr{
+	specs.PIDNamespace:     unix.CLONE_NEWPID,
+	specs.NetworkNamespace: unix.CLONE_NEWNET,
+	specs.MountNamespace:   unix.CLONE_NEWNS,
+	specs.IPCNamespace:     unix.CLONE_NEWIPC,
+	specs.UTSNamespace:     unix.CLONE_NEWUTS,
+	specs.CgroupNamespace:  unix.CLONE_NEWCGROUP,
+}
+
+// namespacePlan says how the init gets into each namespace of the spec.
+type namespacePlan struct {
+	cloneFlags uintptr                             // new namespaces made by clone(2)
+	newCgroup  bool                                // unshare(CLONE_NEWCGROUP) once inside the cgroup
+	join       map[specs.LinuxNamespaceType]string // existing namespaces entered with setns(2)
+}
+
+// planNamespaces checks the namespaces of the spec and says how to make or join them. A new
+// mount namespace is required: everything the runtime mounts lives in it. Joining is
+// supported for the namespaces that can be entered by one thread of a running process:
+// network, IPC and UTS.
+func planNamespaces(l *specs.Linux) (namespacePlan, error) {
+	p := namespacePlan{join: map[specs.LinuxNamespaceType]string{}}
+	newMount := false
+	seen := map[specs.LinuxNamespaceType]bool{}
+	if l != nil {
+		for _, ns := range l.Namespaces {
+			if seen[ns.Type] {
+				return p, fmt.Errorf("namespace %q listed twice", ns.Type)
+			}
+			seen[ns.Type] = true
+			flag, ok := namespaceFlags[ns.Type]
+			if !ok {
+				return p, fmt.Errorf("namespace %q is not supported", ns.Type)
+			}
+			if ns.Path != "" {
+				switch ns.Type {
+				case specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace:
+					p.join[ns.Type] = ns.Path
+				default:
+					return p, fmt.Errorf("joining an existing %s namespace (%s) is not supported", ns.Type, ns.Path)
+				}
+				continue
+			}
+			switch ns.Type {
+			case specs.CgroupNamespace:
+				p.newCgroup = true
+			case specs.MountNamespace:
+				newMount = true
+				p.cloneFlags |= flag
+			default:
+				p.cloneFlags |= flag
+			}
+		}
+	}
+	if !newMount {
+		return p, fmt.Errorf("the spec must ask for a new mount namespace")
+	}
+	return p, nil
+}
+
+// checkSpec refuses what the runtime cannot do safely before anything is started.
+func checkSpec(s *specs.Spec) (namespacePlan, error) {
+	if s == nil || s.Process == nil || s.Root == nil || s.Root.Path == "" {
+		return namespacePlan{}, fmt.Errorf("spec needs process and root")
+	}
+	if len(s.Process.Args) == 0 || s.Process.Args[0] == "" {
+		return namespacePlan{}, fmt.Errorf("spec has no command to run")
+	}
+	p, err := planNamespaces(s.Linux)
+	if err != nil {
+		return p, err
+	}
+	hasNS := func(t specs.LinuxNamespaceType) bool {
+		for _, ns := range s.Linux.Namespaces {
+			if ns.Type == t {
+				return true
+			}
+		}
+		return false
+	}
+	if (s.Hostname != "" || s.Domainname != "") && !hasNS(specs.UTSNamespace) {
+		return p, fmt.Errorf("setting a hostname needs a UTS namespace")
+	}
+	for key := range s.Linux.Sysctl {
+		if err := checkSysctl(key, hasNS); err != nil {
+			return p, err
+		}
+	}
+	for _, m := range s.Mounts {
+		if !path.IsAbs(m.Destination) {
+			return p, fmt.Errorf("mount destination %q is not absolute", m.Destination)
+		}
+	}
+	if _, err := capabilitySets(s.Process.Capabilities); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// checkSysctl allows only the sysctls that belong to a namespace the container has of its
+// own, as runc does: writing any other would change the host.
+func checkSysctl(key string, hasNS func(specs.LinuxNamespaceType) bool) error {
+	if key == "" || strings.ContainsAny(key, "/ ") || strings.Contains(key, "..") {
+		return fmt.Errorf("sysctl %q is not a valid name", key)
+	}
+	switch {
+	case strings.HasPrefix(key, "net."):
+		if hasNS(specs.NetworkNamespace) {
+			return nil
+		}
+		return fmt.Errorf("sysctl %q needs a network namespace", key)
+	case key == "kernel.msgmax", key == "kernel.msgmnb", key == "kernel.msgmni", key == "kernel.sem",
+		key == "kernel.shmall", key == "kernel.shmmax", key == "kernel.shmmni", key == "kernel.shm_rmid_forced",
+		strings.HasPrefix(key, "fs.mqueue."):
+		if hasNS(specs.IPCNamespace) {
+			return nil
+		}
+		return fmt.Errorf("sysctl %q needs an IPC namespace", key)
+	case key == "kernel.hostname", key == "kernel.domainname":
+		if hasNS(specs.UTSNamespace) {
+			return nil
+		}
+		return fmt.Errorf("sysctl %q needs a UTS namespace", key)
+	}
+	return fmt.Errorf("sysctl %q is not namespaced: it would change the host", key)
+}
+
+// capSets are the five capability sets of the process as bit masks.
+type capSets struct {
+	bounding, effective, permitted, inheritable, ambient uint64
+}
+
+// capabilitySets turns the names of the spec ("CAP_CHOWN" ...) into bit masks. Nil means no
+// capability at all.
+func capabilitySets(c *specs.LinuxCapabilities) (capSets, error) {
+	var s capSets
+	if c == nil {
+		return s, nil
+	}
+	for _, set := range []struct {
+		names []string
+		mask  *uint64
+	}{
+		{c.Bounding, &s.bounding}, {c.Effective, &s.effective}, {c.Permitted, &s.permitted},
+		{c.Inheritable, &s.inheritable}, {c.Ambient, &s.ambient},
+	} {
+		for _, name := range set.names {
+			n, ok := capabilityNumbers[strings.ToUpper(name)]
+			if !ok {
+				return s, fmt.Errorf("unknown capability %q", name)
+			}
+			*set.mask |= 1 << n
+		}
+	}
+	return s, nil
+}
+
+var capabilityNumbers = map[string]uint{
+	"CAP_CHOWN":              unix.CAP_CHOWN,
+	"CAP_DAC_OVERRIDE":       unix.CAP_DAC_OVERRIDE,
+	"CAP_DAC_READ_SEARCH":    unix.CAP_DAC_READ_SEARCH,
+	"CAP_FOWNER":             unix.CAP_FOWNER,
+	"CAP_FSETID":             unix.CAP_FSETID,
+	"CAP_KILL":               unix.CAP_KILL,
+	"CAP_SETGID":             unix.CAP_SETGID,
+	"CAP_SETUID":             unix.CAP_SETUID,
+	"CAP_SETPCAP":            unix.CAP_SETPCAP,
+	"CAP_LINUX_IMMUTABLE":    unix.CAP_LINUX_IMMUTABLE,
+	"CAP_NET_BIND_SERVICE":   unix.CAP_NET_BIND_SERVICE,
+	"CAP_NET_BROADCAST":      unix.CAP_NET_BROADCAST,
+	"CAP_NET_ADMIN":          unix.CAP_NET_ADMIN,
+	"CAP_NET_RAW":            unix.CAP_NET_RAW,
+	"CAP_IPC_LOCK":           unix.CAP_IPC_LOCK,
+	"CAP_IPC_OWNER":          unix.CAP_IPC_OWNER,
+	"CAP_SYS_MODULE":         unix.CAP_SYS_MODULE,
+	"CAP_SYS_RAWIO":          unix.CAP_SYS_RAWIO,
+	"CAP_SYS_CHROOT":         unix.CAP_SYS_CHROOT,
+	"CAP_SYS_PTRACE":         unix.CAP_SYS_PTRACE,
+	"CAP_SYS_PACCT":          unix.CAP_SYS_PACCT,
+	"CAP_SYS_ADMIN":          unix.CAP_SYS_ADMIN,
+	"CAP_SYS_BOOT":           unix.CAP_SYS_BOOT,
+	"CAP_SYS_NICE":           unix.CAP_SYS_NICE,
+	"CAP_SYS_RESOURCE":       unix.CAP_SYS_RESOURCE,
+	"CAP_SYS_TIME":           unix.CAP_SYS_TIME,
+	"CAP_SYS_TTY_CONFIG":     unix.CAP_SYS_TTY_CONFIG,
+	"CAP_MKNOD":              unix.CAP_MKNOD,
+	"CAP_LEASE":              unix.CAP_LEASE,
+	"CAP_AUDIT_WRITE":        unix.CAP_AUDIT_WRITE,
+	"CAP_AUDIT_CONTROL":      unix.CAP_AUDIT_CONTROL,
+	"CAP_SETFCAP":            unix.CAP_SETFCAP,
+	"CAP_MAC_OVERRIDE":       unix.CAP_MAC_OVERRIDE,
+	"CAP_MAC_ADMIN":          unix.CAP_MAC_ADMIN,
+	"CAP_SYSLOG":             unix.CAP_SYSLOG,
+	"CAP_WAKE_ALARM":         unix.CAP_WAKE_ALARM,
+	"CAP_BLOCK_SUSPEND":      unix.CAP_BLOCK_SUSPEND,
+	"CAP_AUDIT_READ":         unix.CAP_AUDIT_READ,
+	"CAP_PERFMON":            unix.CAP_PERFMON,
+	"CAP_BPF":                unix.CAP_BPF,
+	"CAP_CHECKPOINT_RESTORE": unix.CAP_CHECKPOINT_RESTORE,
+}
+
+// rlimitResources maps the spec's rlimit names to resource numbers.
+var rlimitResources = map[string]int{
+	"RLIMIT_AS":         unix.RLIMIT_AS,
+	"RLIMIT_CORE":       unix.RLIMIT_CORE,
+	"RLIMIT_CPU":        unix.RLIMIT_CPU,
+	"RLIMIT_DATA":       unix.RLIMIT_DATA,
+	"RLIMIT_FSIZE":      unix.RLIMIT_FSIZE,
+	"RLIMIT_LOCKS":      unix.RLIMIT_LOCKS,
+	"RLIMIT_MEMLOCK":    unix.RLIMIT_MEMLOCK,
+	"RLIMIT_MSGQUEUE":   unix.RLIMIT_MSGQUEUE,
+	"RLIMIT_NICE":       unix.RLIMIT_NICE,
+	"RLIMIT_NOFILE":     unix.RLIMIT_NOFILE,
+	"RLIMIT_NPROC":      unix.RLIMIT_NPROC,
+	"RLIMIT_RSS":        unix.RLIMIT_RSS,
+	"RLIMIT_RTPRIO":     unix.RLIMIT_RTPRIO,
+	"RLIMIT_RTTIME":     unix.RLIMIT_RTTIME,
+	"RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
+	"RLIMIT_STACK":      unix.RLIMIT_STACK,
+}
+
+// defaultPath is the $PATH used to find the command when the spec's environment has none.
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// getenv returns the value of key in env ("KEY=value" entries); the last one wins, as in a shell.
+func getenv(env []string, key string) (string, bool) {
+	val, found := "", false
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			val, found = v, true
+		}
+	}
+	return val, found
+}
+
+// cleanInRoot makes p an absolute, lexically clean path: the name of a place inside a root.
+func cleanInRoot(p string) string {
+	return path.Clean("/" + p)
+}

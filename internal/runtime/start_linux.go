@@ -1,0 +1,173 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// Start starts the container's init and returns once the init has executed the spec's
+// command, which then runs as the container's PID 1; or, when that failed, an error (wrapping
+// ErrNotFound or ErrCannotInvoke when the command is to blame). Cancelling ctx stops a start
+// under way; it does nothing to a started container.
+func Start(ctx context.Context, c Config) (*Process, error) {
+	plan, err := checkSpec(c.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("checking container spec: %w", err)
+	}
+	rootfs, err := filepath.Abs(c.Spec.Root.Path)
+	if err != nil {
+		return nil, fmt.Errorf("finding rootfs: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	config, err := json.Marshal(initConfig{Spec: c.Spec, RootfsMounts: c.RootfsMounts, Rootfs: rootfs})
+	if err != nil {
+		return nil, fmt.Errorf("encoding container config: %w", err)
+	}
+
+	// The two pipes to the init; the ends the init gets become its fds 3 and 4.
+	configR, configW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("creating config pipe: %w", err)
+	}
+	defer configW.Close()
+	syncR, syncW, err := os.Pipe()
+	if err != nil {
+		configR.Close()
+		return nil, fmt.Errorf("creating sync pipe: %w", err)
+	}
+	defer syncR.Close()
+
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Args:       []string{initArg0},
+		Env:        []string{"GTRACE=" + os.Getenv("GTRACE")},
+		ExtraFiles: []*os.File{configR, syncW},
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: plan.cloneFlags,
+			Setsid:     true,
+		},
+	}
+	var console, slave *os.File
+	if c.Spec.Process.Terminal {
+		if console, slave, err = pty.Open(); err != nil {
+			configR.Close()
+			syncW.Close()
+			return nil, fmt.Errorf("allocating terminal: %w", err)
+		}
+		if sz := c.Spec.Process.ConsoleSize; sz != nil {
+			_ = pty.Setsize(console, &pty.Winsize{Rows: uint16(sz.Height), Cols: uint16(sz.Width)})
+		}
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+		cmd.SysProcAttr.Setctty = true
+		cmd.SysProcAttr.Ctty = 0
+	} else {
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
+	}
+	t0 := time.Now()
+	err = cmd.Start()
+	if os.Getenv("GTRACE") != "" { fmt.Fprintf(os.Stderr, "parent started %v\n", time.Since(t0)) }
+	configR.Close()
+	syncW.Close()
+	if slave != nil {
+		slave.Close()
+	}
+	if err != nil {
+		if console != nil {
+			console.Close()
+		}
+		return nil, fmt.Errorf("starting container init: %w", err)
+	}
+	p := &Process{Pid: cmd.Process.Pid, Console: console, cmd: cmd}
+	fail := func(err error) (*Process, error) {
+		_ = cmd.Process.Kill()
+		_, _ = p.Wait()
+		if console != nil {
+			console.Close()
+		}
+		return nil, err
+	}
+
+	// The init waits for its config: only once it is in the cgroup does it do anything.
+	if c.Cgroup != nil {
+		if err := c.Cgroup.Add(p.Pid); err != nil {
+			return fail(fmt.Errorf("adding container init to its cgroup: %w", err))
+		}
+	}
+	if _, err := configW.Write(config); err != nil {
+		return fail(fmt.Errorf("sending config to container init: %w", err))
+	}
+	configW.Close()
+
+	// The sync pipe closes without a word when execve succeeds (it is close-on-exec), or
+	// carries the report of what failed.
+	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })
+	msg, err := io.ReadAll(syncR)
+	if !stop() {
+		return fail(ctx.Err())
+	}
+	if err != nil {
+		return fail(fmt.Errorf("waiting for container init: %w", err))
+	}
+	if len(msg) > 0 {
+		var rep initReport
+		if err := json.Unmarshal(msg, &rep); err != nil {
+			return fail(fmt.Errorf("container init: bad report %q", msg))
+		}
+		se := &startError{msg: rep.Message}
+		switch rep.Kind {
+		case "notfound":
+			se.kind = ErrNotFound
+		case "cannotinvoke":
+			se.kind = ErrCannotInvoke
+		}
+		return fail(se)
+	}
+	if os.Getenv("GTRACE") != "" { fmt.Fprintf(os.Stderr, "parent synced %v\n", time.Since(t0)) }
+	return p, nil
+}
+
+// Wait waits for the container's process to end, reaps it, and returns how it ended. It may
+// be called more than once and from several goroutines.
+func (p *Process) Wait() (ExitStatus, error) {
+	p.waitOnce.Do(func() {
+		err := p.cmd.Wait()
+		var exitErr *exec.ExitError
+		if err != nil && !errors.As(err, &exitErr) {
+			p.waitErr = fmt.Errorf("waiting for container process %d: %w", p.Pid, err)
+		}
+		if p.cmd.ProcessState == nil {
+			return
+		}
+		ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		switch {
+		case !ok:
+			p.status.Code = p.cmd.ProcessState.ExitCode()
+		case ws.Signaled():
+			p.status = ExitStatus{Code: 128 + int(ws.Signal()), Signal: ws.Signal()}
+		default:
+			p.status.Code = ws.ExitStatus()
+		}
+	})
+	return p.status, p.waitErr
+}
+
+// Signal sends sig to the container's process. As PID 1 of its namespace, the process gets
+// only the signals it handles, and SIGKILL.
+func (p *Process) Signal(sig os.Signal) error {
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("signalling container process %d: %w", p.Pid, err)
+	}
+	return nil
+}

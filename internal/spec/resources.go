@@ -1,0 +1,186 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// minMemory is the smallest --memory Docker accepts (6 MiB).
+const minMemory = 6 * 1024 * 1024
+
+// cfsPeriod is the CFS period used for --cpus, in microseconds (100ms).
+const cfsPeriod uint64 = 100000
+
+// buildResources validates r and translates it to cgroup settings, with
+// Docker's checks and defaults (daemon/daemon_unix.go).
+func buildResources(r Resources) (*specs.LinuxResources, error) {
+	res := &specs.LinuxResources{}
+
+	// Memory.
+	switch {
+	case r.Memory < 0:
+		return nil, fmt.Errorf("invalid memory limit %d: must be positive", r.Memory)
+	case r.MemorySwap < -1:
+		return nil, fmt.Errorf("invalid memory swap limit %d: must be positive, or -1 for unlimited", r.MemorySwap)
+	case r.Memory != 0 && r.Memory < minMemory:
+		return nil, errors.New("Minimum memory limit allowed is 6MB")
+	case r.Memory > 0 && r.MemorySwap > 0 && r.MemorySwap < r.Memory:
+		return nil, errors.New("Minimum memoryswap limit should be larger than memory limit, see usage")
+	case r.Memory == 0 && r.MemorySwap > 0:
+		return nil, errors.New("You should always set the Memory limit when using Memoryswap limit, see usage")
+	}
+	if r.Memory > 0 {
+		mem := &specs.LinuxMemory{Limit: int64Ptr(r.Memory)}
+		swap := r.MemorySwap
+		if swap == 0 {
+			swap = 2 * r.Memory // Docker's default: as much swap as memory
+		}
+		mem.Swap = int64Ptr(swap)
+		res.Memory = mem
+	} else if r.MemorySwap == -1 {
+		res.Memory = &specs.LinuxMemory{Swap: int64Ptr(-1)}
+	}
+
+	// CPU.
+	if r.NanoCPUs < 0 || (r.NanoCPUs > 0 && r.NanoCPUs < 1e7) || r.NanoCPUs > int64(numCPU())*1e9 {
+		return nil, cpuRangeError()
+	}
+	if r.CPUShares < 0 {
+		return nil, fmt.Errorf("invalid CPU shares %d: must be positive", r.CPUShares)
+	}
+	if r.CpusetCpus != "" {
+		if err := checkCPUList(r.CpusetCpus); err != nil {
+			return nil, err
+		}
+	}
+	if r.NanoCPUs > 0 || r.CPUShares > 0 || r.CpusetCpus != "" {
+		cpu := &specs.LinuxCPU{Cpus: r.CpusetCpus}
+		if r.CPUShares > 0 {
+			shares := uint64(r.CPUShares)
+			cpu.Shares = &shares
+		}
+		if r.NanoCPUs > 0 {
+			period := cfsPeriod
+			cpu.Period = &period
+			cpu.Quota = int64Ptr(r.NanoCPUs * int64(cfsPeriod) / 1e9)
+		}
+		res.CPU = cpu
+	}
+
+	// Pids.
+	switch {
+	case r.PidsLimit > 0:
+		res.Pids = &specs.LinuxPids{Limit: int64Ptr(r.PidsLimit)}
+	case r.PidsLimit < 0:
+		res.Pids = &specs.LinuxPids{Limit: int64Ptr(-1)}
+	}
+	return res, nil
+}
+
+// checkCPUList checks the syntax of a cpuset list such as "0-3,5,7-8".
+func checkCPUList(list string) error {
+	bad := fmt.Errorf("Invalid value %s for cpuset cpus", list)
+	for _, part := range strings.Split(list, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(lo, 10, 16)
+		if err != nil {
+			return bad
+		}
+		if !isRange {
+			continue
+		}
+		b, err := strconv.ParseUint(hi, 10, 16)
+		if err != nil || b < a {
+			return bad
+		}
+	}
+	return nil
+}
+
+func int64Ptr(v int64) *int64 { return &v }
+
+// defaultDevices are the device nodes every container gets in /dev. The
+// runtime also provides /dev/console (its terminal), /dev/ptmx (a link to
+// pts/ptmx) and the /dev/fd, stdin, stdout, stderr links.
+var defaultDevices = []struct {
+	path         string
+	major, minor int64
+}{
+	{"/dev/null", 1, 3},
+	{"/dev/zero", 1, 5},
+	{"/dev/full", 1, 7},
+	{"/dev/random", 1, 8},
+	{"/dev/urandom", 1, 9},
+	{"/dev/tty", 5, 0},
+}
+
+// devices lists the device nodes to create: the default ones, plus the
+// host's devices for a privileged container.
+func devices(o Options) []specs.LinuxDevice {
+	var devs []specs.LinuxDevice
+	for _, d := range defaultDevices {
+		mode := os.FileMode(0o666)
+		var id uint32
+		devs = append(devs, specs.LinuxDevice{
+			Path:     d.path,
+			Type:     "c",
+			Major:    d.major,
+			Minor:    d.minor,
+			FileMode: &mode,
+			UID:      &id,
+			GID:      &id,
+		})
+	}
+	if o.Privileged {
+		for _, d := range o.HostDevices {
+			if !hasDevicePath(devs, d.Path) {
+				devs = append(devs, d)
+			}
+		}
+	}
+	return devs
+}
+
+func hasDevicePath(devs []specs.LinuxDevice, p string) bool {
+	for _, d := range devs {
+		if d.Path == p {
+			return true
+		}
+	}
+	return false
+}
+
+// deviceRules are the device cgroup rules: everything when privileged;
+// otherwise deny all, then allow mknod of any device (creating a node is
+// harmless when it cannot be opened), the default devices, the console,
+// /dev/ptmx and the pseudo-terminals. This is Docker's list together with
+// the rules runc adds to every container.
+func deviceRules(privileged bool) []specs.LinuxDeviceCgroup {
+	if privileged {
+		return []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
+	}
+	rules := []specs.LinuxDeviceCgroup{
+		{Allow: false, Access: "rwm"},
+		{Allow: true, Type: "c", Access: "m"},
+		{Allow: true, Type: "b", Access: "m"},
+	}
+	allow := func(major, minor int64) {
+		r := specs.LinuxDeviceCgroup{Allow: true, Type: "c", Major: int64Ptr(major), Access: "rwm"}
+		if minor >= 0 {
+			r.Minor = int64Ptr(minor)
+		}
+		rules = append(rules, r)
+	}
+	for _, d := range defaultDevices {
+		allow(d.major, d.minor)
+	}
+	allow(5, 1)    // /dev/console
+	allow(5, 2)    // /dev/ptmx
+	allow(136, -1) // /dev/pts/*
+	return rules
+}

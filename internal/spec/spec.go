@@ -1,0 +1,275 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"slices"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Options are the parts of `docker run` that shape the runtime spec, with
+// flag values already parsed (see ParseMemory, ParseCPUs, ResolveEnv).
+type Options struct {
+	// ID is the container ID; Hostname defaults to its first 12 characters
+	// (to the host's name with Network "host").
+	ID, Hostname string
+	// Rootfs is the host path of the container's root filesystem.
+	Rootfs string
+	// Image is the image's config: Entrypoint, Cmd, Env, WorkingDir, User.
+	Image v1.Config
+
+	// Entrypoint overrides the image's entrypoint when not nil
+	// (--entrypoint). A pointer to an empty slice, or to [""], clears it.
+	// Either way the image's Cmd is dropped; only Cmd below remains.
+	Entrypoint *[]string
+	// Cmd are the arguments after the image name; when not empty they
+	// replace the image's Cmd.
+	Cmd []string
+	// Env are the -e / --env-file values, resolved by ResolveEnv: "KEY=VAL",
+	// or a bare "KEY" to remove KEY. Later entries win.
+	Env []string
+	// WorkingDir (-w) and User (-u) override the image's when not empty.
+	// User is "uid", "uid:gid", "name", "name:group", "uid:group" ...
+	WorkingDir, User string
+
+	Terminal        bool // -t
+	ReadOnly        bool // --read-only
+	Privileged      bool // --privileged
+	NoNewPrivileges bool // --security-opt no-new-privileges
+	Init            bool // --init
+
+	// CapAdd and CapDrop accept "NET_ADMIN", "cap_net_admin" or "ALL".
+	CapAdd, CapDrop []string
+	// Tmpfs are --tmpfs values: "/path" or "/path:size=64m,mode=1777,...".
+	Tmpfs []string
+	// Binds are -v values "/host:/ctr[:ro|rw][,propagation]". The host
+	// path must be absolute; the caller checks that it exists.
+	Binds []string
+	// Network is "none", "host", or "bridge"/"" (a new network namespace
+	// that the engine wires up).
+	Network   string
+	Resources Resources
+
+	// HostsPath, HostnamePath and ResolvConfPath are files the engine
+	// prepared; each non-empty one is bind-mounted at /etc/hosts,
+	// /etc/hostname and /etc/resolv.conf (read-only with ReadOnly).
+	HostsPath, HostnamePath, ResolvConfPath string
+	// InitPath is the host path of the init binary used with Init; it is
+	// bind-mounted read-only at InitMountPath and becomes process 1.
+	InitPath string
+	// HostDevices are the host's devices, given to a privileged container
+	// in addition to the default ones (Docker gives it all of /dev).
+	HostDevices []specs.LinuxDevice
+}
+
+// Resources are the cgroup limits of `docker run`.
+type Resources struct {
+	NanoCPUs   int64  // --cpus, in 1e-9 CPUs (ParseCPUs)
+	Memory     int64  // --memory, bytes; 0 = unlimited
+	MemorySwap int64  // --memory-swap, bytes of memory+swap; -1 = unlimited, 0 = twice Memory
+	PidsLimit  int64  // --pids-limit; 0 = unset, negative = unlimited
+	CPUShares  int64  // --cpu-shares; 0 = default
+	CpusetCpus string // --cpuset-cpus, "0-2,4"
+}
+
+// InitMountPath is where the --init binary appears in the container, as in
+// Docker (which ships tini as docker-init).
+const InitMountPath = "/sbin/docker-init"
+
+// DefaultPathEnv is the PATH a container gets when neither its image nor the
+// user sets one.
+const DefaultPathEnv = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// defaultNofile is the RLIMIT_NOFILE soft and hard limit of the container
+// process (what dockerd passes down when started by its systemd unit).
+const defaultNofile = 1048576
+
+// hostHostname returns the host's name, used as the hostname of a
+// container on the host network. A variable so tests can pin it.
+var hostHostname = os.Hostname
+
+// Build validates o and returns the OCI runtime spec Docker would produce
+// for it. Errors are one line, in Docker's words where Docker has them.
+func Build(o Options) (*specs.Spec, error) {
+	if o.Rootfs == "" {
+		return nil, errors.New("no root filesystem given")
+	}
+	if !path.IsAbs(o.Rootfs) {
+		return nil, fmt.Errorf("root filesystem %q is not an absolute path", o.Rootfs)
+	}
+	netMode, err := parseNetwork(o.Network)
+	if err != nil {
+		return nil, err
+	}
+	hostname, err := containerHostname(o, netMode)
+	if err != nil {
+		return nil, err
+	}
+
+	args, err := processArgs(o)
+	if err != nil {
+		return nil, err
+	}
+	env, err := processEnv(o, hostname)
+	if err != nil {
+		return nil, err
+	}
+	cwd, err := workingDir(o)
+	if err != nil {
+		return nil, err
+	}
+	user, err := processUser(o)
+	if err != nil {
+		return nil, err
+	}
+	caps, err := capabilities(o.CapAdd, o.CapDrop, o.Privileged)
+	if err != nil {
+		return nil, err
+	}
+	mounts, propagation, err := buildMounts(o)
+	if err != nil {
+		return nil, err
+	}
+	resources, err := buildResources(o.Resources)
+	if err != nil {
+		return nil, err
+	}
+
+	s := &specs.Spec{
+		Version: specs.Version,
+		Process: &specs.Process{
+			Terminal: o.Terminal,
+			User:     user,
+			Args:     args,
+			Env:      env,
+			Cwd:      cwd,
+			Capabilities: &specs.LinuxCapabilities{
+				Bounding:  caps,
+				Effective: slices.Clone(caps),
+				Permitted: slices.Clone(caps),
+			},
+			Rlimits: []specs.POSIXRlimit{
+				{Type: "RLIMIT_NOFILE", Hard: defaultNofile, Soft: defaultNofile},
+			},
+			NoNewPrivileges: o.NoNewPrivileges,
+		},
+		Root:     &specs.Root{Path: o.Rootfs, Readonly: o.ReadOnly},
+		Hostname: hostname,
+		Mounts:   mounts,
+		Linux: &specs.Linux{
+			Namespaces:        namespaces(netMode),
+			Devices:           devices(o),
+			Resources:         resources,
+			RootfsPropagation: propagation,
+			MaskedPaths:       unlessPrivileged(o, defaultMaskedPaths),
+			ReadonlyPaths:     unlessPrivileged(o, defaultReadonlyPaths),
+		},
+	}
+	s.Linux.Resources.Devices = deviceRules(o.Privileged)
+	return s, nil
+}
+
+// Network modes.
+const (
+	netBridge = "bridge"
+	netHost   = "host"
+	netNone   = "none"
+)
+
+func parseNetwork(n string) (string, error) {
+	switch n {
+	case "", "default", netBridge:
+		return netBridge, nil
+	case netHost, netNone:
+		return n, nil
+	}
+	return "", fmt.Errorf("network %s not found", n)
+}
+
+// containerHostname is -h, or the host's name on the host network, or the
+// first 12 characters of the ID.
+func containerHostname(o Options, netMode string) (string, error) {
+	if o.Hostname != "" {
+		return o.Hostname, nil
+	}
+	if netMode == netHost {
+		h, err := hostHostname()
+		if err != nil {
+			return "", fmt.Errorf("reading the host's name for --network host: %w", err)
+		}
+		return h, nil
+	}
+	if o.ID == "" {
+		return "", errors.New("no container ID given")
+	}
+	if len(o.ID) > 12 {
+		return o.ID[:12], nil
+	}
+	return o.ID, nil
+}
+
+// workingDir is -w, else the image's, else "/". It must be absolute.
+func workingDir(o Options) (string, error) {
+	wd := o.WorkingDir
+	if wd == "" {
+		wd = o.Image.WorkingDir
+	}
+	if wd == "" {
+		return "/", nil
+	}
+	if !path.IsAbs(wd) {
+		return "", fmt.Errorf("the working directory '%s' is invalid, it needs to be an absolute path", wd)
+	}
+	return path.Clean(wd), nil
+}
+
+func namespaces(netMode string) []specs.LinuxNamespace {
+	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
+	if netMode != netHost {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+	}
+	return append(ns,
+		specs.LinuxNamespace{Type: specs.UTSNamespace},
+		specs.LinuxNamespace{Type: specs.PIDNamespace},
+		specs.LinuxNamespace{Type: specs.IPCNamespace},
+		specs.LinuxNamespace{Type: specs.CgroupNamespace},
+	)
+}
+
+// Docker's masked and read-only paths (without the per-CPU thermal_throttle
+// entries that moby adds after looking at the host).
+var (
+	defaultMaskedPaths = []string{
+		"/proc/asound",
+		"/proc/acpi",
+		"/proc/interrupts",
+		"/proc/kcore",
+		"/proc/keys",
+		"/proc/latency_stats",
+		"/proc/timer_list",
+		"/proc/timer_stats",
+		"/proc/sched_debug",
+		"/proc/scsi",
+		"/sys/firmware",
+		"/sys/devices/virtual/powercap",
+	}
+	defaultReadonlyPaths = []string{
+		"/proc/bus",
+		"/proc/fs",
+		"/proc/irq",
+		"/proc/sys",
+		"/proc/sysrq-trigger",
+	}
+)
+
+// unlessPrivileged returns a copy of l, or nil for a privileged container.
+func unlessPrivileged(o Options, l []string) []string {
+	if o.Privileged {
+		return nil
+	}
+	return slices.Clone(l)
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs the Debian packages GeeDocker's tests need, on a fresh Debian or
+# Ubuntu machine. Idempotent: packages already installed are skipped, and apt's
+# package lists are refreshed only when something has to be installed. Needs
+# nothing from the network but apt.
+#
+#   docker-registry  the CNCF distribution registry the end-to-end tests pull from
+#   busybox-static   the static busybox the test images are built from
+#   apache2-utils    htpasswd
+#   debootstrap      a Debian rootfs for the tests that need more than busybox
+#
+# Usage: scripts/test-deps.sh   (as root, or with sudo available)
+set -euo pipefail
+
+packages=(docker-registry busybox-static apache2-utils debootstrap)
+
+fail() {
+	echo "test-deps: $*" >&2
+	exit 1
+}
+
+installed() {
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
+}
+
+command -v dpkg-query >/dev/null || fail "dpkg-query not found: this script supports Debian and Ubuntu only"
+
+missing=()
+for p in "${packages[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "test-deps: all present (${packages[*]})"
+	exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || fail "missing ${missing[*]}, and installing needs root (or sudo)"
+	sudo=(sudo)
+fi
+
+log=$(mktemp "${TMPDIR:-/tmp}/test-deps.XXXXXX")
+trap 'rm -f "$log"' EXIT
+apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
+
+echo "test-deps: installing ${missing[*]}"
+if ! "${apt[@]}" update >"$log" 2>&1; then
+	cat "$log" >&2
+	fail "apt-get update failed"
+fi
+if ! "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+	cat "$log" >&2
+	fail "apt-get install ${missing[*]} failed"
+fi
+
+for p in "${missing[@]}"; do
+	installed "$p" || fail "$p is still not installed after apt-get install"
+done
+for f in /usr/bin/docker-registry /bin/busybox /usr/bin/htpasswd /usr/sbin/debootstrap; do
+	[ -x "$f" ] || fail "$f missing after installing ${missing[*]}"
+done
+echo "test-deps: installed ${missing[*]}"
