@@ -16,7 +16,8 @@ const (
 	// Legacy is cgroup v1 only: one hierarchy per controller under /sys/fs/cgroup.
 	Legacy
 	// Hybrid is cgroup v1 controllers plus a cgroup2 mount (usually
-	// /sys/fs/cgroup/unified) that holds no controllers; it is managed as v1.
+	// /sys/fs/cgroup/unified) that holds no resource controllers; it is
+	// managed as v1 and containers do not join the cgroup2 tree.
 	Hybrid
 	// Unified is cgroup v2 mounted at /sys/fs/cgroup.
 	Unified

@@ -161,13 +161,13 @@ func fakeKillFile(t *testing.T, dir string) (writes func() int) {
 			switch string(b) {
 			case "stop":
 				return
-			case "1":
-				if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), nil, 0o644); err != nil {
-					return
-				}
+			case "1": // count first: Kill may return as soon as procs is empty
 				mu.Lock()
 				n++
 				mu.Unlock()
+				if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), nil, 0o644); err != nil {
+					return
+				}
 			}
 		}
 	}()

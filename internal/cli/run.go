@@ -89,7 +89,7 @@ func newRunCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := c.Flags()
-	f.SetInterspersed(false) // flags after IMAGE belong to the command
+	f.SetInterspersed(false)             // flags after IMAGE belong to the command
 	f.Bool("help", false, "Print usage") // -h is --hostname, as in Docker
 	f.StringVar(&o.name, "name", "", "Assign a name to the container")
 	f.BoolVar(&o.rm, "rm", false, "Automatically remove the container when it exits")

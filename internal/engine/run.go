@@ -149,6 +149,9 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
 		return nil, err
 	}
 	clampRlimits(s)
+	if so.Privileged {
+		boundCapabilities(s)
+	}
 	c := &container.Container{
 		ID: so.ID, Name: o.Name, Created: time.Now().UTC(),
 		Path: s.Process.Args[0], Args: s.Process.Args[1:],
@@ -350,15 +353,54 @@ func clampRlimits(s *specs.Spec) {
 
 // canRaiseRlimits tells whether this process holds CAP_SYS_RESOURCE.
 func canRaiseRlimits() bool {
+	var eff uint64
+	return readCapSet("CapEff:", &eff) && eff&(1<<unix.CAP_SYS_RESOURCE) != 0
+}
+
+// boundCapabilities drops from a privileged spec the capabilities this
+// process does not hold itself (a sandboxed host may lack some); asking for
+// them would make the start fail.
+func boundCapabilities(s *specs.Spec) {
+	caps := s.Process.Capabilities
+	if caps == nil {
+		return
+	}
+	var bnd uint64
+	if !readCapSet("CapBnd:", &bnd) {
+		return
+	}
+	keep := func(list []string) []string {
+		var out []string
+		for _, name := range list {
+			if n, ok := capNumber(name); !ok || bnd&(1<<n) != 0 {
+				out = append(out, name)
+			}
+		}
+		return out
+	}
+	caps.Bounding, caps.Effective, caps.Permitted = keep(caps.Bounding), keep(caps.Effective), keep(caps.Permitted)
+	caps.Inheritable, caps.Ambient = keep(caps.Inheritable), keep(caps.Ambient)
+}
+
+func capNumber(name string) (uint, bool) {
+	for i, c := range spec.AllCapabilities {
+		if c == name {
+			return uint(i), true
+		}
+	}
+	return 0, false
+}
+
+// readCapSet reads one capability set ("CapEff:", "CapBnd:") of this process.
+func readCapSet(field string, into *uint64) bool {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return false
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if hexcaps, ok := strings.CutPrefix(line, "CapEff:"); ok {
-			var caps uint64
-			fmt.Sscanf(strings.TrimSpace(hexcaps), "%x", &caps)
-			return caps&(1<<unix.CAP_SYS_RESOURCE) != 0
+		if hexcaps, ok := strings.CutPrefix(line, field); ok {
+			_, err := fmt.Sscanf(strings.TrimSpace(hexcaps), "%x", into)
+			return err == nil
 		}
 	}
 	return false

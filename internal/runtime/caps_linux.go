@@ -37,9 +37,9 @@ func applyCapabilities(s capSets) error {
 	var data [2]unix.CapUserData
 	for i := range data {
 		shift := 32 * i
-		data[i].Effective = uint32((s.effective & known) >> shift)
-		data[i].Permitted = uint32((s.permitted & known) >> shift)
-		data[i].Inheritable = uint32((s.inheritable & known) >> shift)
+		data[i].Effective = uint32((s.Effective & known) >> shift)
+		data[i].Permitted = uint32((s.Permitted & known) >> shift)
+		data[i].Inheritable = uint32((s.Inheritable & known) >> shift)
 	}
 	if err := unix.Capset(&hdr, &data[0]); err != nil {
 		return fmt.Errorf("setting capabilities: %w", err)
@@ -48,7 +48,7 @@ func applyCapabilities(s capSets) error {
 		return fmt.Errorf("clearing ambient capabilities: %w", err)
 	}
 	for c := 0; c < 64; c++ {
-		if s.ambient&known&(1<<c) == 0 {
+		if s.Ambient&known&(1<<c) == 0 {
 			continue
 		}
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(c), 0, 0); err != nil {

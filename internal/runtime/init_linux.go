@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -23,13 +22,6 @@ const (
 	configFd = 3 // read: the initConfig, as JSON, sent once the init is in its cgroup
 	syncFd   = 4 // write: an initReport when the command cannot be executed; closed by execve
 )
-
-// initConfig is what Start sends to the init.
-type initConfig struct {
-	Spec         *specs.Spec   `json:"spec"`
-	RootfsMounts []specs.Mount `json:"rootfsMounts,omitempty"`
-	Rootfs       string        `json:"rootfs"` // Spec.Root.Path made absolute
-}
 
 // initReport is what the init writes on the sync pipe when it fails.
 type initReport struct {
@@ -86,11 +78,7 @@ func Init() {
 
 // initContainer runs in the init, in the new namespaces and (already) in the container's
 // cgroup. It returns only on failure: on success it becomes the container's command.
-var traceT0 = time.Now()
-var trf *os.File
-func tr(what string) { if os.Getenv("GTRACE") != "" { if trf == nil { trf, _ = os.OpenFile("/tmp/gtrace.log", os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0644) }; fmt.Fprintf(trf, "init %-12s %v\n", what, time.Since(traceT0)) } }
 func initContainer() error {
-	tr("start")
 	var cfg initConfig
 	f := os.NewFile(configFd, "init-config")
 	err := json.NewDecoder(f).Decode(&cfg)
@@ -98,66 +86,61 @@ func initContainer() error {
 	if err != nil {
 		return fmt.Errorf("reading container config: %w", err)
 	}
-	tr("config")
-	spec := cfg.Spec
-	plan, err := checkSpec(spec)
-	if err != nil {
-		return err
-	}
 	// Files the init creates get exactly the modes of the spec.
 	unix.Umask(0)
-	for typ, p := range plan.join {
+	for typ, p := range cfg.Join {
 		if err := joinNamespace(typ, p); err != nil {
 			return err
 		}
 	}
 	var cg *cgroupInfo
-	if slices.ContainsFunc(spec.Mounts, func(m specs.Mount) bool { return m.Type == "cgroup" }) {
+	if slices.ContainsFunc(cfg.Mounts, func(m specs.Mount) bool { return m.Type == "cgroup" }) {
 		// Learn our cgroups while their host paths are still visible.
 		if cg, err = readCgroupInfo(); err != nil {
 			return fmt.Errorf("reading cgroups: %w", err)
 		}
 	}
-	if plan.newCgroup {
+	if cfg.NewCgroupNS {
 		// Start put us in the container's cgroup: the new namespace is rooted there.
 		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 			return fmt.Errorf("unsharing cgroup namespace: %w", err)
 		}
 	}
-	if p := spec.Process; p.OOMScoreAdj != nil {
-		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*p.OOMScoreAdj)), 0); err != nil {
+	if cfg.OOMScoreAdj != nil {
+		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*cfg.OOMScoreAdj)), 0); err != nil {
 			return fmt.Errorf("setting oom_score_adj: %w", err)
 		}
 	}
-	tr("precfs")
-	if err := prepareRootfs(cfg, cg); err != nil {
+	if err := prepareRootfs(&cfg, cg); err != nil {
 		return err
 	}
-	tr("rootfs")
 	// From here on "/" is the container's root.
-	if spec.Root.Readonly {
+	if cfg.ReadonlyRoot {
 		if err := remountRootReadonly(); err != nil {
 			return err
 		}
 	}
-	if spec.Hostname != "" {
-		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+	if cfg.Hostname != "" {
+		if err := unix.Sethostname([]byte(cfg.Hostname)); err != nil {
 			return fmt.Errorf("setting hostname: %w", err)
 		}
 	}
-	if spec.Domainname != "" {
-		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
+	if cfg.Domainname != "" {
+		if err := unix.Setdomainname([]byte(cfg.Domainname)); err != nil {
 			return fmt.Errorf("setting domainname: %w", err)
 		}
 	}
-	if err := setRlimits(spec.Process.Rlimits); err != nil {
-		return err
+	for _, l := range cfg.Rlimits {
+		// syscall.Setrlimit, not unix: it also stops Go from restoring its own RLIMIT_NOFILE at execve.
+		if err := syscall.Setrlimit(l.Resource, &syscall.Rlimit{Cur: l.Soft, Max: l.Hard}); err != nil {
+			return fmt.Errorf("setting rlimit %d: %w", l.Resource, err)
+		}
 	}
-	user, env, err := processUser(spec.Process)
+	user, env, err := processUser(cfg.User, cfg.Env)
 	if err != nil {
 		return err
 	}
-	if spec.Process.NoNewPrivileges {
+	if cfg.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return fmt.Errorf("setting no_new_privs: %w", err)
 		}
@@ -167,33 +150,23 @@ func initContainer() error {
 	if err := closeOnExecFrom(3); err != nil {
 		return err
 	}
-	if err := setIdentity(user, spec.Process.Capabilities); err != nil {
+	if err := setIdentity(user, cfg.Caps); err != nil {
 		return err
 	}
 	// As the user, so the permissions of the user apply.
-	cwd := spec.Process.Cwd
-	if cwd == "" {
-		cwd = "/"
-	}
-	if err := unix.Chdir(cwd); err != nil {
-		return fmt.Errorf("changing to working directory %s: %w", cwd, err)
+	if err := unix.Chdir(cfg.Cwd); err != nil {
+		return fmt.Errorf("changing to working directory %s: %w", cfg.Cwd, err)
 	}
 	if wd, err := unix.Getwd(); err != nil || !strings.HasPrefix(wd, "/") {
-		return fmt.Errorf("working directory %s is outside the container", cwd)
+		return fmt.Errorf("working directory %s is outside the container", cfg.Cwd)
 	}
-	args := spec.Process.Args
-	name, err := lookPath(args[0], env)
+	name, err := lookPath(cfg.Args[0], env)
 	if err != nil {
 		return err
 	}
-	umask := 0o022
-	if u := spec.Process.User.Umask; u != nil {
-		umask = int(*u)
-	}
-	unix.Umask(umask)
-	tr("exec")
-	err = unix.Exec(name, args, env)
-	return execError(args[0], err)
+	unix.Umask(cfg.Umask)
+	err = unix.Exec(name, cfg.Args, env)
+	return execError(cfg.Args[0], err)
 }
 
 func joinNamespace(typ specs.LinuxNamespaceType, p string) error {
@@ -210,12 +183,11 @@ func joinNamespace(typ specs.LinuxNamespaceType, p string) error {
 
 // prepareRootfs builds the container's file system tree in the init's mount namespace and
 // makes it the root. Every path is resolved inside the rootfs (see root).
-func prepareRootfs(cfg initConfig, cg *cgroupInfo) error {
-	spec := cfg.Spec
+func prepareRootfs(cfg *initConfig, cg *cgroupInfo) error {
 	rootfs := cfg.Rootfs
 	// Nothing mounted from now on may propagate to the host.
 	prop := uintptr(unix.MS_REC | unix.MS_PRIVATE)
-	switch spec.Linux.RootfsPropagation {
+	switch cfg.Propagation {
 	case "slave", "rslave", "shared", "rshared":
 		prop = unix.MS_REC | unix.MS_SLAVE
 	}
@@ -244,16 +216,15 @@ func prepareRootfs(cfg initConfig, cg *cgroupInfo) error {
 		return fmt.Errorf("opening rootfs: %w", err)
 	}
 	r := root{fd: fd, path: rootfs}
-	err = r.populate(spec, cg)
+	err = r.populate(cfg, cg)
 	unix.Close(fd)
 	if err != nil {
 		return err
 	}
-	tr("populated")
 	if err := pivotRoot(rootfs); err != nil {
 		return err
 	}
-	switch spec.Linux.RootfsPropagation {
+	switch cfg.Propagation {
 	case "shared", "rshared":
 		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SHARED, ""); err != nil {
 			return fmt.Errorf("making / shared: %w", err)
@@ -263,9 +234,9 @@ func prepareRootfs(cfg initConfig, cg *cgroupInfo) error {
 }
 
 // populate makes the mounts, devices and masks of the spec inside the root, in runc's order.
-func (r root) populate(spec *specs.Spec, cg *cgroupInfo) error {
+func (r root) populate(cfg *initConfig, cg *cgroupInfo) error {
 	devBound := false
-	for _, m := range spec.Mounts {
+	for _, m := range cfg.Mounts {
 		if err := r.mountSpec(m, cg); err != nil {
 			return err
 		}
@@ -274,38 +245,36 @@ func (r root) populate(spec *specs.Spec, cg *cgroupInfo) error {
 		}
 	}
 	if !devBound {
-		if err := r.createDevices(spec.Linux.Devices); err != nil {
+		if err := r.createDevices(cfg.Devices); err != nil {
 			return err
 		}
-		if err := r.setupDevLinks(spec.Linux.Devices); err != nil {
+		if err := r.setupDevLinks(cfg.Devices); err != nil {
 			return err
 		}
 	}
-	if spec.Process.Terminal {
+	if cfg.Terminal {
 		if err := r.setupConsole(); err != nil {
 			return err
 		}
 	}
-	if cwd := spec.Process.Cwd; cwd != "" {
-		fd, err := r.mkdirAll(cleanInRoot(cwd), 0)
-		if err != nil {
-			return fmt.Errorf("creating working directory: %w", err)
-		}
-		unix.Close(fd)
+	fd, err := r.mkdirAll(cleanInRoot(cfg.Cwd), 0)
+	if err != nil {
+		return fmt.Errorf("creating working directory: %w", err)
 	}
-	for key, value := range spec.Linux.Sysctl {
+	unix.Close(fd)
+	for key, value := range cfg.Sysctl {
 		// Written by this thread, the value lands in this thread's namespaces.
 		p := "/proc/sys/" + strings.ReplaceAll(key, ".", "/")
 		if err := os.WriteFile(p, []byte(value), 0); err != nil {
 			return fmt.Errorf("setting sysctl %s: %w", key, err)
 		}
 	}
-	for _, p := range spec.Linux.ReadonlyPaths {
+	for _, p := range cfg.ReadonlyPaths {
 		if err := r.readonlyPath(p); err != nil {
 			return fmt.Errorf("making %s read-only: %w", p, err)
 		}
 	}
-	for _, p := range spec.Linux.MaskedPaths {
+	for _, p := range cfg.MaskedPaths {
 		if err := r.maskPath(p); err != nil {
 			return err
 		}
@@ -329,36 +298,21 @@ func remountRootReadonly() error {
 	return nil
 }
 
-func setRlimits(limits []specs.POSIXRlimit) error {
-	for _, l := range limits {
-		res, ok := rlimitResources[l.Type]
-		if !ok {
-			return fmt.Errorf("unknown rlimit %q", l.Type)
-		}
-		// syscall.Setrlimit, not unix: it also stops Go from restoring its own RLIMIT_NOFILE at execve.
-		if err := syscall.Setrlimit(res, &syscall.Rlimit{Cur: l.Soft, Max: l.Hard}); err != nil {
-			return fmt.Errorf("setting %s: %w", l.Type, err)
-		}
-	}
-	return nil
-}
-
 // processUser resolves the user of the process inside the container (after pivot_root) and
 // returns the environment with HOME set when the spec has none.
-func processUser(p *specs.Process) (execUser, []string, error) {
-	u := execUser{UID: p.User.UID, GID: p.User.GID, Home: "/"}
-	env := p.Env
+func processUser(su specs.User, env []string) (execUser, []string, error) {
+	u := execUser{UID: su.UID, GID: su.GID, Home: "/"}
 	_, hasHome := getenv(env, "HOME")
-	if p.User.Username != "" {
+	if su.Username != "" {
 		passwd, group := readEtc("/etc/passwd"), readEtc("/etc/group")
 		var err error
-		if u, err = resolveUser(p.User.Username, passwd, group); err != nil {
+		if u, err = resolveUser(su.Username, passwd, group); err != nil {
 			return u, nil, err
 		}
 	} else if !hasHome {
 		u.Home = homeOf(u.UID, readEtc("/etc/passwd"))
 	}
-	for _, g := range p.User.AdditionalGids {
+	for _, g := range su.AdditionalGids {
 		if !slices.Contains(u.Groups, g) {
 			u.Groups = append(u.Groups, g)
 		}
@@ -408,31 +362,18 @@ func closeOnExecFrom(fd int) error {
 	return nil
 }
 
-// setIdentity drops the capabilities to those of the spec and switches to the user.
-func setIdentity(u execUser, c *specs.LinuxCapabilities) error {
-	caps, err := capabilitySets(c)
-	if err != nil {
-		return err
-	}
-	if err := dropBoundingSet(caps.bounding); err != nil {
+// setIdentity drops the capabilities to those of the plan and switches to the user, on the
+// calling thread: the one that calls execve.
+func setIdentity(u execUser, caps capSets) error {
+	if err := dropBoundingSet(caps.Bounding); err != nil {
 		return err
 	}
 	// Keep the permitted set across the change of uid; it is narrowed right after.
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("setting keepcaps: %w", err)
 	}
-	groups := make([]int, len(u.Groups))
-	for i, g := range u.Groups {
-		groups[i] = int(g)
-	}
-	if err := syscall.Setgroups(groups); err != nil {
-		return fmt.Errorf("setting supplementary groups: %w", err)
-	}
-	if err := syscall.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
-		return fmt.Errorf("setting gid %d: %w", u.GID, err)
-	}
-	if err := syscall.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
-		return fmt.Errorf("setting uid %d: %w", u.UID, err)
+	if err := setThreadCredentials(u); err != nil {
+		return err
 	}
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
 		return fmt.Errorf("clearing keepcaps: %w", err)

@@ -153,17 +153,55 @@ func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 	return p, nil
 }
 
-// checkSpec refuses what the runtime cannot do safely before anything is started.
-func checkSpec(s *specs.Spec) (namespacePlan, error) {
+// initConfig is the plan the parent makes from the spec and sends to the init: only what the
+// init needs, checked, with names already turned into numbers. (Decoding the whole spec in
+// every new init would cost more than the rest of its work.)
+type initConfig struct {
+	Rootfs          string                              `json:"rootfs"` // Spec.Root.Path made absolute
+	RootfsMounts    []specs.Mount                       `json:"rootfsMounts,omitempty"`
+	Propagation     string                              `json:"propagation,omitempty"`
+	Mounts          []specs.Mount                       `json:"mounts,omitempty"`
+	Devices         []specs.LinuxDevice                 `json:"devices,omitempty"`
+	MaskedPaths     []string                            `json:"maskedPaths,omitempty"`
+	ReadonlyPaths   []string                            `json:"readonlyPaths,omitempty"`
+	Sysctl          map[string]string                   `json:"sysctl,omitempty"`
+	Join            map[specs.LinuxNamespaceType]string `json:"join,omitempty"`
+	NewCgroupNS     bool                                `json:"newCgroupNS,omitempty"`
+	Hostname        string                              `json:"hostname,omitempty"`
+	Domainname      string                              `json:"domainname,omitempty"`
+	ReadonlyRoot    bool                                `json:"readonlyRoot,omitempty"`
+	Terminal        bool                                `json:"terminal,omitempty"`
+	Args            []string                            `json:"args"`
+	Env             []string                            `json:"env,omitempty"`
+	Cwd             string                              `json:"cwd"`
+	User            specs.User                          `json:"user"`
+	Umask           int                                 `json:"umask"`
+	Caps            capSets                             `json:"caps"`
+	Rlimits         []rlimit                            `json:"rlimits,omitempty"`
+	NoNewPrivileges bool                                `json:"noNewPrivileges,omitempty"`
+	OOMScoreAdj     *int                                `json:"oomScoreAdj,omitempty"`
+}
+
+// rlimit is a resource limit by number.
+type rlimit struct {
+	Resource   int    `json:"resource"`
+	Soft, Hard uint64 `json:",omitempty"`
+}
+
+// newInitConfig checks the spec and makes the init's plan from it, with the flags for clone(2).
+// It refuses what the runtime cannot do safely before anything is started.
+func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (initConfig, uintptr, error) {
+	var cfg initConfig
 	if s == nil || s.Process == nil || s.Root == nil || s.Root.Path == "" {
-		return namespacePlan{}, fmt.Errorf("spec needs process and root")
+		return cfg, 0, fmt.Errorf("spec needs process and root")
 	}
-	if len(s.Process.Args) == 0 || s.Process.Args[0] == "" {
-		return namespacePlan{}, fmt.Errorf("spec has no command to run")
+	p := s.Process
+	if len(p.Args) == 0 || p.Args[0] == "" {
+		return cfg, 0, fmt.Errorf("spec has no command to run")
 	}
-	p, err := planNamespaces(s.Linux)
+	nsPlan, err := planNamespaces(s.Linux)
 	if err != nil {
-		return p, err
+		return cfg, 0, err
 	}
 	hasNS := func(t specs.LinuxNamespaceType) bool {
 		for _, ns := range s.Linux.Namespaces {
@@ -174,22 +212,67 @@ func checkSpec(s *specs.Spec) (namespacePlan, error) {
 		return false
 	}
 	if (s.Hostname != "" || s.Domainname != "") && !hasNS(specs.UTSNamespace) {
-		return p, fmt.Errorf("setting a hostname needs a UTS namespace")
+		return cfg, 0, fmt.Errorf("setting a hostname needs a UTS namespace")
 	}
 	for key := range s.Linux.Sysctl {
 		if err := checkSysctl(key, hasNS); err != nil {
-			return p, err
+			return cfg, 0, err
 		}
 	}
 	for _, m := range s.Mounts {
 		if !path.IsAbs(m.Destination) {
-			return p, fmt.Errorf("mount destination %q is not absolute", m.Destination)
+			return cfg, 0, fmt.Errorf("mount destination %q is not absolute", m.Destination)
 		}
 	}
-	if _, err := capabilitySets(s.Process.Capabilities); err != nil {
-		return p, err
+	caps, err := capabilitySets(p.Capabilities)
+	if err != nil {
+		return cfg, 0, err
 	}
-	return p, nil
+	var limits []rlimit
+	for _, l := range p.Rlimits {
+		res, ok := rlimitResources[l.Type]
+		if !ok {
+			return cfg, 0, fmt.Errorf("unknown rlimit %q", l.Type)
+		}
+		limits = append(limits, rlimit{Resource: res, Soft: l.Soft, Hard: l.Hard})
+	}
+	umask := 0o022
+	if p.User.Umask != nil {
+		umask = int(*p.User.Umask)
+	}
+	cwd := p.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	if !path.IsAbs(cwd) {
+		return cfg, 0, fmt.Errorf("working directory %q is not absolute", cwd)
+	}
+	cfg = initConfig{
+		Rootfs:          rootfs,
+		RootfsMounts:    rootfsMounts,
+		Propagation:     s.Linux.RootfsPropagation,
+		Mounts:          s.Mounts,
+		Devices:         s.Linux.Devices,
+		MaskedPaths:     s.Linux.MaskedPaths,
+		ReadonlyPaths:   s.Linux.ReadonlyPaths,
+		Sysctl:          s.Linux.Sysctl,
+		Join:            nsPlan.join,
+		NewCgroupNS:     nsPlan.newCgroup,
+		Hostname:        s.Hostname,
+		Domainname:      s.Domainname,
+		ReadonlyRoot:    s.Root.Readonly,
+		Terminal:        p.Terminal,
+		Args:            p.Args,
+		Env:             p.Env,
+		Cwd:             cwd,
+		User:            p.User,
+		Umask:           umask,
+		Caps:            caps,
+		Rlimits:         limits,
+		NoNewPrivileges: p.NoNewPrivileges,
+		OOMScoreAdj:     p.OOMScoreAdj,
+	}
+	return cfg, nsPlan.cloneFlags, nil
 }
 
 // checkSysctl allows only the sysctls that belong to a namespace the container has of its
@@ -222,7 +305,7 @@ func checkSysctl(key string, hasNS func(specs.LinuxNamespaceType) bool) error {
 
 // capSets are the five capability sets of the process as bit masks.
 type capSets struct {
-	bounding, effective, permitted, inheritable, ambient uint64
+	Bounding, Effective, Permitted, Inheritable, Ambient uint64
 }
 
 // capabilitySets turns the names of the spec ("CAP_CHOWN" ...) into bit masks. Nil means no
@@ -236,8 +319,8 @@ func capabilitySets(c *specs.LinuxCapabilities) (capSets, error) {
 		names []string
 		mask  *uint64
 	}{
-		{c.Bounding, &s.bounding}, {c.Effective, &s.effective}, {c.Permitted, &s.permitted},
-		{c.Inheritable, &s.inheritable}, {c.Ambient, &s.ambient},
+		{c.Bounding, &s.Bounding}, {c.Effective, &s.Effective}, {c.Permitted, &s.Permitted},
+		{c.Inheritable, &s.Inheritable}, {c.Ambient, &s.Ambient},
 	} {
 		for _, name := range set.names {
 			n, ok := capabilityNumbers[strings.ToUpper(name)]

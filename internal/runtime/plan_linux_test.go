@@ -96,7 +96,7 @@ func TestPlanNamespaces(t *testing.T) {
 	}
 }
 
-func TestCheckSpec(t *testing.T) {
+func TestNewInitConfigRefuses(t *testing.T) {
 	good := func() *specs.Spec {
 		return &specs.Spec{
 			Process: &specs.Process{Args: []string{"true"}},
@@ -126,12 +126,14 @@ func TestCheckSpec(t *testing.T) {
 		{"bad capability", func(s *specs.Spec) {
 			s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_FLY"}}
 		}, `unknown capability "CAP_FLY"`},
+		{"bad rlimit", func(s *specs.Spec) { s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_FUN"}} }, `unknown rlimit "RLIMIT_FUN"`},
+		{"relative cwd", func(s *specs.Spec) { s.Process.Cwd = "work" }, "not absolute"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := good()
 			tt.mutate(s)
-			_, err := checkSpec(s)
+			_, _, err := newInitConfig(s, "/rootfs", nil)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("checkSpec: %v", err)
@@ -145,6 +147,36 @@ func TestCheckSpec(t *testing.T) {
 	}
 }
 
+func TestNewInitConfig(t *testing.T) {
+	umask := uint32(0o077)
+	s := &specs.Spec{
+		Process: &specs.Process{
+			Args:         []string{"sh"},
+			User:         specs.User{UID: 5, Umask: &umask},
+			Rlimits:      []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 10, Hard: 20}},
+			Capabilities: &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL"}},
+		},
+		Root:  &specs.Root{Path: "rel", Readonly: true},
+		Linux: ns(specs.MountNamespace, specs.PIDNamespace, specs.CgroupNamespace),
+	}
+	cfg, flags, err := newInitConfig(s, "/abs/rel", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flags != unix.CLONE_NEWNS|unix.CLONE_NEWPID || !cfg.NewCgroupNS {
+		t.Errorf("flags %#x, cgroup ns %v", flags, cfg.NewCgroupNS)
+	}
+	want := []rlimit{{Resource: unix.RLIMIT_NOFILE, Soft: 10, Hard: 20}}
+	if cfg.Rootfs != "/abs/rel" || cfg.Cwd != "/" || cfg.Umask != 0o077 || !cfg.ReadonlyRoot ||
+		cfg.Caps.Bounding != 1<<unix.CAP_KILL || !reflect.DeepEqual(cfg.Rlimits, want) || cfg.User.UID != 5 {
+		t.Errorf("config = %+v", cfg)
+	}
+	s.Process.User.Umask = nil
+	if cfg, _, _ := newInitConfig(s, "/abs/rel", nil); cfg.Umask != 0o022 {
+		t.Errorf("default umask = %#o, want 022", cfg.Umask)
+	}
+}
+
 func TestCapabilitySets(t *testing.T) {
 	s, err := capabilitySets(&specs.LinuxCapabilities{
 		Bounding:  defaultCaps,
@@ -155,10 +187,10 @@ func TestCapabilitySets(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Docker's default set is the well-known 0xa80425fb.
-	if s.bounding != 0xa80425fb {
-		t.Errorf("bounding = %#x, want 0xa80425fb", s.bounding)
+	if s.Bounding != 0xa80425fb {
+		t.Errorf("bounding = %#x, want 0xa80425fb", s.Bounding)
 	}
-	if s.effective != 1<<0|1<<5 || s.ambient != 1<<40 || s.permitted != 0 {
+	if s.Effective != 1<<0|1<<5 || s.Ambient != 1<<40 || s.Permitted != 0 {
 		t.Errorf("sets = %+v", s)
 	}
 	if none, _ := capabilitySets(nil); none != (capSets{}) {

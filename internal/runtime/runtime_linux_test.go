@@ -68,8 +68,8 @@ func newRootfs(t *testing.T) string {
 		}
 	}
 	files := map[string]string{
-		"etc/passwd": "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
-		"etc/group":  "root:x:0:\nalice:x:1000:\nstaff:x:50:alice\nnogroup:x:65534:\n",
+		"etc/passwd":  "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+		"etc/group":   "root:x:0:\nalice:x:1000:\nstaff:x:50:alice\nnogroup:x:65534:\n",
 		"etc/notexec": "not a program\n",
 	}
 	for name, content := range files {
@@ -509,7 +509,10 @@ func TestStartLatency(t *testing.T) {
 			t.Fatalf("true: %+v %v", st, err)
 		}
 		times = append(times, time.Since(begin))
-		cpu = append(cpu, p.cmd.ProcessState.UserTime()+p.cmd.ProcessState.SystemTime()); if os.Getenv("GTRACE") != "" { t.Logf("user %v sys %v", p.cmd.ProcessState.UserTime(), p.cmd.ProcessState.SystemTime()) }
+		cpu = append(cpu, p.cmd.ProcessState.UserTime()+p.cmd.ProcessState.SystemTime())
+		if os.Getenv("GTRACE") != "" {
+			t.Logf("user %v sys %v", p.cmd.ProcessState.UserTime(), p.cmd.ProcessState.SystemTime())
+		}
 	}
 	slices.Sort(times)
 	slices.Sort(cpu)

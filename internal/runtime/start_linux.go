@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/creack/pty"
 )
@@ -20,18 +19,21 @@ import (
 // ErrNotFound or ErrCannotInvoke when the command is to blame). Cancelling ctx stops a start
 // under way; it does nothing to a started container.
 func Start(ctx context.Context, c Config) (*Process, error) {
-	plan, err := checkSpec(c.Spec)
-	if err != nil {
-		return nil, fmt.Errorf("checking container spec: %w", err)
+	if c.Spec == nil || c.Spec.Root == nil {
+		return nil, fmt.Errorf("checking container spec: spec needs process and root")
 	}
 	rootfs, err := filepath.Abs(c.Spec.Root.Path)
 	if err != nil {
 		return nil, fmt.Errorf("finding rootfs: %w", err)
 	}
+	cfg, cloneFlags, err := newInitConfig(c.Spec, rootfs, c.RootfsMounts)
+	if err != nil {
+		return nil, fmt.Errorf("checking container spec: %w", err)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	config, err := json.Marshal(initConfig{Spec: c.Spec, RootfsMounts: c.RootfsMounts, Rootfs: rootfs})
+	config, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("encoding container config: %w", err)
 	}
@@ -52,10 +54,10 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
 		Args:       []string{initArg0},
-		Env:        []string{"GTRACE=" + os.Getenv("GTRACE")},
+		Env:        []string{},
 		ExtraFiles: []*os.File{configR, syncW},
 		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: plan.cloneFlags,
+			Cloneflags: cloneFlags,
 			Setsid:     true,
 		},
 	}
@@ -75,9 +77,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	} else {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	}
-	t0 := time.Now()
 	err = cmd.Start()
-	if os.Getenv("GTRACE") != "" { fmt.Fprintf(os.Stderr, "parent started %v\n", time.Since(t0)) }
 	configR.Close()
 	syncW.Close()
 	if slave != nil {
@@ -134,7 +134,6 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		}
 		return fail(se)
 	}
-	if os.Getenv("GTRACE") != "" { fmt.Fprintf(os.Stderr, "parent synced %v\n", time.Since(t0)) }
 	return p, nil
 }
 

@@ -80,6 +80,9 @@ func buildGeedocker() (string, error) {
 	// describe a checkout owned by another user.
 	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-o", bin, "./cmd/geedocker")
 	cmd.Dir = root
+	// Static, as `make build` makes it: the binary also serves as the
+	// container's --init, where no dynamic loader may exist.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/geedocker in %s: %w\n%s", root, err, out)
 	}

@@ -1,0 +1,357 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/geedocker/geedocker/internal/testutil"
+)
+
+// withBusybox imports the busybox test rootfs as busybox:latest (CMD sh) and
+// as nocmd:latest (no command), offline.
+func (e *env) withBusybox() {
+	e.t.Helper()
+	tarPath := filepath.Join(e.t.TempDir(), "rootfs.tar")
+	if err := os.WriteFile(tarPath, testutil.BusyboxRootfsTar(e.t), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	e.ok("import", "--change", `CMD ["sh"]`, "--change", "ENV FROM_IMAGE=yes", tarPath, "busybox:latest")
+	e.ok("import", tarPath, "nocmd:latest")
+}
+
+// run runs `geedocker run --rm busybox sh -c script` with extra flags
+// before the image, and returns stdout; it fails the test on a non-zero exit.
+func (e *env) sh(flags []string, script string) string {
+	e.t.Helper()
+	args := append(append([]string{"run", "--rm"}, flags...), "busybox", "sh", "-c", script)
+	return e.ok(args...)
+}
+
+func TestRunIsolation(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+
+	out := e.sh(nil, "hostname; cat /proc/1/cmdline | tr '\\0' ' '; echo; grep CapEff /proc/self/status")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("output:\n%s", out)
+	}
+	if len(lines[0]) != 12 {
+		t.Errorf("hostname %q, want the 12-character short ID", lines[0])
+	}
+	if !strings.HasPrefix(lines[1], "sh -c hostname") {
+		t.Errorf("PID 1 is %q, want the command", lines[1])
+	}
+	// Docker's 14 default capabilities.
+	if lines[2] != "CapEff:\t00000000a80425fb" {
+		t.Errorf("capabilities: %q", lines[2])
+	}
+	if out := e.sh([]string{"-h", "web1"}, "hostname; cat /etc/hostname"); out != "web1\nweb1\n" {
+		t.Errorf("-h web1: %q", out)
+	}
+	// Only the command's fds: 0 1 2 and the one ls opens for the listing.
+	if out := e.sh(nil, "ls /proc/self/fd | tr '\\n' ' '"); out != "0 1 2 3 " {
+		t.Errorf("open fds: %q", out)
+	}
+	// Masked and read-only paths.
+	cases := []struct{ script, want string }{
+		{"cat /proc/kcore | wc -c", "0"},
+		{"echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo writable || echo refused", "refused"},
+		{"touch /sys/x 2>/dev/null && echo writable || echo refused", "refused"},
+		{"grep ' /sys ' /proc/mounts | grep -c '[ ,]ro[ ,]'", "1"},
+		{"grep ' /proc ' /proc/mounts | grep -c nosuid,nodev,noexec", "1"},
+		{"ls /sys/firmware | wc -l", "0"},
+		{"readlink /dev/ptmx; ls /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/shm /dev/mqueue /dev/pts >/dev/null && echo devs", "pts/ptmx\ndevs"},
+		{"ps -o pid,comm > /tmp/ps; wc -l < /tmp/ps", "3"}, // header, sh, ps: the host's processes are not visible
+		{"mount -t tmpfs none /mnt 2>/dev/null && echo mounted || echo refused", "refused"},
+	}
+	for _, c := range cases {
+		if out := strings.TrimSpace(e.sh(nil, c.script)); out != c.want {
+			t.Errorf("%s: got %q, want %q", c.script, out, c.want)
+		}
+	}
+	// --privileged: every capability GeeDocker holds itself, /proc unmasked.
+	status, _ := os.ReadFile("/proc/self/status")
+	var hostCaps string
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "CapBnd:") {
+			hostCaps = strings.TrimSpace(strings.TrimPrefix(line, "CapBnd:"))
+		}
+	}
+	if out := e.sh([]string{"--privileged"}, "grep CapEff /proc/self/status; head -c1 /proc/timer_list | grep -q . && echo unmasked"); out != "CapEff:\t"+hostCaps+"\nunmasked\n" {
+		t.Errorf("--privileged: %q, want CapEff %s and /proc unmasked", out, hostCaps)
+	}
+	if out := e.sh([]string{"--cap-drop", "ALL", "--cap-add", "NET_ADMIN"}, "grep CapEff /proc/self/status"); out != "CapEff:\t0000000000001000\n" {
+		t.Errorf("--cap-drop ALL --cap-add NET_ADMIN: %q", out)
+	}
+	if out := e.sh([]string{"--security-opt", "no-new-privileges"}, "grep NoNewPrivs /proc/self/status"); out != "NoNewPrivs:\t1\n" {
+		t.Errorf("no-new-privileges: %q", out)
+	}
+}
+
+func TestRunConfig(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	envFile := filepath.Join(t.TempDir(), "env")
+	os.WriteFile(envFile, []byte("# comment\nFROM_FILE=1\nPASSED\n"), 0o644)
+	t.Setenv("PASSED", "from-caller")
+	out := e.sh([]string{"-e", "A=1", "-e", "PASSED", "--env-file", envFile}, "echo $A $PASSED $FROM_FILE $FROM_IMAGE $HOSTNAME | wc -w; echo $A $PASSED $FROM_FILE $FROM_IMAGE")
+	if out != "5\n1 from-caller 1 yes\n" {
+		t.Errorf("env: %q", out)
+	}
+	if out := e.sh([]string{"-w", "/var/work"}, "pwd"); out != "/var/work\n" {
+		t.Errorf("-w: %q", out)
+	}
+	if out := e.sh([]string{"-u", "app"}, "id -u; id -g; id -Gn; echo $HOME"); out != "1000\n1000\napp extra\n/home/app\n" {
+		t.Errorf("-u app: %q", out)
+	}
+	if out := e.sh([]string{"-u", "1234:5678"}, "id -u; id -g"); out != "1234\n5678\n" {
+		t.Errorf("-u 1234:5678: %q", out)
+	}
+	if out := e.ok("run", "--rm", "--entrypoint", "echo", "busybox", "from", "entrypoint"); out != "from entrypoint\n" {
+		t.Errorf("--entrypoint: %q", out)
+	}
+	// The image's Cmd is the default command; stdin is connected with -i.
+	cmd := exec.Command(e.bin, "--root", e.root, "run", "--rm", "-i", "busybox")
+	cmd.Stdin = strings.NewReader("echo from stdin; exit 3\n")
+	got, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || string(got) != "from stdin\n" {
+		t.Errorf("run -i busybox: %q, %v", got, err)
+	}
+	// Bind mounts, read-write and read-only; tmpfs; read-only root.
+	host := t.TempDir()
+	os.WriteFile(filepath.Join(host, "in"), []byte("hello"), 0o644)
+	out = e.sh([]string{"-v", host + ":/data", "-v", host + ":/ro:ro"}, "cat /data/in; echo out > /data/out; echo x > /ro/x 2>/dev/null || echo ro-refused")
+	if out != "helloro-refused\n" {
+		t.Errorf("binds: %q", out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(host, "out")); string(b) != "out\n" {
+		t.Errorf("write through the bind: %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(host, "x")); err == nil {
+		t.Errorf("a :ro bind was written")
+	}
+	out = e.sh([]string{"--read-only", "--tmpfs", "/scratch"}, "touch /x 2>/dev/null || echo root-ro; touch /scratch/y && echo tmpfs-rw")
+	if out != "root-ro\ntmpfs-rw\n" {
+		t.Errorf("--read-only --tmpfs: %q", out)
+	}
+	// --init: the command is not PID 1, and orphans are reaped.
+	out = e.sh([]string{"--init"}, "cat /proc/1/cmdline | tr '\\0' ' '; echo")
+	if !strings.HasPrefix(out, "/sbin/docker-init -- sh") {
+		t.Errorf("--init PID 1: %q", out)
+	}
+	// --network host sees the host's interfaces, none only lo.
+	if out := e.sh([]string{"--network", "none"}, "ls /sys/class/net | tr '\\n' ' '"); out != "lo " {
+		t.Errorf("--network none: %q", out)
+	}
+	hostIfs, _ := os.ReadDir("/sys/class/net")
+	if out := e.sh([]string{"--network", "host"}, "ls /sys/class/net | wc -l"); strings.TrimSpace(out) != fmt.Sprint(len(hostIfs)) {
+		t.Errorf("--network host: %q interfaces, host has %d", out, len(hostIfs))
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	cases := []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"run", "--rm", "busybox", "true"}, 0, ""},
+		{[]string{"run", "--rm", "busybox", "sh", "-c", "exit 3"}, 3, ""},
+		{[]string{"run", "--rm", "--init", "busybox", "sh", "-c", "kill -9 $$"}, 137, ""},
+		{[]string{"run", "--rm", "busybox", "nonexistent-command"}, 127, "nonexistent-command"},
+		{[]string{"run", "--rm", "busybox", "/etc/passwd"}, 126, "/etc/passwd"},
+		{[]string{"run", "--rm", "busybox", "/tmp"}, 126, "/tmp"},
+		{[]string{"run", "--rm", "--bogus", "busybox"}, 125, "unknown flag: --bogus"},
+		{[]string{"run", "--rm", "--memory", "10XB", "busybox"}, 125, "10XB"},
+		{[]string{"run", "--rm", "--cpus", "-1", "busybox"}, 125, "cpus"},
+		{[]string{"run", "--rm", "-v", "/does/not/exist:/x", "busybox"}, 125, "bind source path does not exist: /does/not/exist"},
+		{[]string{"run", "--rm", "nocmd"}, 125, "no command specified"},
+		{[]string{"run", "--rm", "--pull", "never", "missing-image"}, 125, "No such image: missing-image:latest"},
+		{[]string{"run", "--rm", "--pull", "sometimes", "busybox"}, 125, "invalid pull option"},
+		{[]string{"run", "--rm", "BadName"}, 125, "invalid reference format"},
+	}
+	for _, c := range cases {
+		r := e.gd(c.args...)
+		if r.Code != c.code || !strings.Contains(r.Stderr, c.err) {
+			t.Errorf("%s: exit %d (want %d), stderr %q (want %q)", strings.Join(c.args, " "), r.Code, c.code, r.Stderr, c.err)
+		}
+	}
+	// Nothing of the failed runs is left: no record, no cgroup.
+	if got := e.entries("containers"); len(got) != 0 {
+		t.Errorf("containers left: %v", got)
+	}
+	assertNoCgroups(t)
+}
+
+// assertNoCgroups checks that no container cgroup is left under geedocker/.
+func assertNoCgroups(t *testing.T) {
+	t.Helper()
+	for _, base := range []string{"/sys/fs/cgroup/memory/geedocker", "/sys/fs/cgroup/pids/geedocker", "/sys/fs/cgroup/geedocker"} {
+		des, err := os.ReadDir(base)
+		if err != nil {
+			continue
+		}
+		for _, d := range des {
+			if d.IsDir() && len(d.Name()) == 64 {
+				t.Errorf("cgroup left: %s/%s", base, d.Name())
+			}
+		}
+	}
+}
+
+func TestRunLimits(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	// An allocation past the memory limit is OOM-killed: exit 137.
+	r := e.gd("run", "--rm", "--memory", "32m", "--memory-swap", "32m", "busybox", "sh", "-c", "tail /dev/zero")
+	if r.Code != 137 {
+		t.Errorf("over the memory limit: exit %d, want 137 (%s)", r.Code, r.Stderr)
+	}
+	// The limits are visible in the container's own cgroup.
+	out := e.sh([]string{"--cpus", "0.5", "-m", "64m", "--pids-limit", "20", "--cpu-shares", "512"}, cgroupScript)
+	if out != "50000 100000\n67108864\n20\n512\n" {
+		t.Errorf("limits seen inside: %q", out)
+	}
+	// The seed's short aliases.
+	if out := e.sh([]string{"--mem", "64m", "--pids", "20", "--cpus", "0.5"}, cgroupScript); !strings.HasPrefix(out, "50000 100000\n67108864\n20\n") {
+		t.Errorf("--mem/--pids aliases: %q", out)
+	}
+	// A fork bomb under --pids-limit stays contained: forks fail inside,
+	// the container still ends.
+	r = e.gd("run", "--rm", "--pids-limit", "10", "busybox", "sh", "-c", "for i in $(seq 30); do sleep 30 & done; echo all-started")
+	if r.Code == 0 || strings.Contains(r.Stdout, "all-started") || !strings.Contains(r.Stderr, "can't fork") {
+		t.Errorf("fork bomb under --pids-limit 10: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+	}
+	assertNoCgroups(t)
+}
+
+// cgroupScript prints cpu quota and period, memory limit, pids max, cpu
+// shares from the container's cgroup, on v1 or v2.
+const cgroupScript = `if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+cat /sys/fs/cgroup/cpu.max; cat /sys/fs/cgroup/memory.max; cat /sys/fs/cgroup/pids.max; cat /sys/fs/cgroup/cpu.weight
+else
+echo "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"; cat /sys/fs/cgroup/memory/memory.limit_in_bytes; cat /sys/fs/cgroup/pids/pids.max; cat /sys/fs/cgroup/cpu/cpu.shares
+fi`
+
+func TestRunRemoveLeavesNothing(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	before := mountCount(t)
+	out := e.sh(nil, "echo data > /written; cat /written")
+	if out != "data\n" {
+		t.Errorf("write in the container: %q", out)
+	}
+	if got := e.entries("containers"); len(got) != 0 {
+		t.Errorf("--rm left containers/%v", got)
+	}
+	if after := mountCount(t); after != before {
+		t.Errorf("mounts: %d before, %d after", before, after)
+	}
+	assertNoCgroups(t)
+	// The next container does not see the file: the upper dir was discarded.
+	if out := e.sh(nil, "cat /written 2>/dev/null || echo gone"); out != "gone\n" {
+		t.Errorf("upper dir kept: %q", out)
+	}
+	// Without --rm the record stays (exited), and its upper dir.
+	e.ok("run", "--name", "keep", "busybox", "sh", "-c", "echo kept > /file")
+	if got := e.entries("containers"); len(got) != 1 {
+		t.Fatalf("containers: %v", got)
+	}
+	b, err := os.ReadFile(filepath.Join(e.root, "containers", e.entries("containers")[0], "upper", "file"))
+	if err != nil || string(b) != "kept\n" {
+		t.Errorf("upper dir of an exited container: %q %v", b, err)
+	}
+	assertNoCgroups(t)
+}
+
+func mountCount(t *testing.T) int {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("\n"))
+}
+
+// A -t session through a pseudo-terminal: a shell prompt, a command, the
+// exit code, Ctrl-C reaching the container.
+func TestRunTTY(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	cmd := exec.Command(e.bin, "--root", e.root, "run", "--rm", "-it", "busybox", "sh")
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 123})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	var buf safeBuffer
+	go func() {
+		io.Copy(&buf, ptmx)
+		close(done)
+	}()
+	expect := func(s string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(buf.String(), s) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in the terminal output:\n%s", s, buf.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	expect("# ")
+	fmt.Fprintf(ptmx, "tty; stty size; echo $TERM\r")
+	expect("/dev/")
+	expect("40 123")
+	expect("xterm")
+	// Ctrl-C interrupts a command in the container, not the session.
+	fmt.Fprintf(ptmx, "sleep 60; echo after-interrupt\r")
+	time.Sleep(200 * time.Millisecond)
+	ptmx.Write([]byte{3})
+	expect("after-interrupt")
+	fmt.Fprintf(ptmx, "exit 5\r")
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
+		t.Errorf("exit of the -t session: %v", err)
+	}
+}
+
+type safeBuffer struct {
+	mu  chan struct{}
+	buf bytes.Buffer
+}
+
+func (b *safeBuffer) lock() {
+	if b.mu == nil {
+		b.mu = make(chan struct{}, 1)
+	}
+	b.mu <- struct{}{}
+}
+
+func (b *safeBuffer) Write(p []byte) (int, error) {
+	b.lock()
+	defer func() { <-b.mu }()
+	return b.buf.Write(p)
+}
+
+func (b *safeBuffer) String() string {
+	b.lock()
+	defer func() { <-b.mu }()
+	return b.buf.String()
+}
