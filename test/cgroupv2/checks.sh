@@ -1,0 +1,162 @@
+#!/bin/sh
+# Stage 2, PID 1 of the test VM after switch_root (see README.md): mounts the
+# kernel file systems and a pure cgroup v2 hierarchy, imports the busybox
+# image, runs GeeDocker's cgroup v2 checks and prints, on the console,
+#
+#	CGV2 PASS <check>          or   CGV2 FAIL <check>: <why> (+ the output)
+#	CGV2 DONE passed=N failed=M
+#
+# then powers the VM off. The host (scripts/test-cgroupv2.sh) reads those lines.
+export PATH=/bin HOME=/root
+CG=/sys/fs/cgroup
+PARENT=$CG/geedocker
+passed=0
+failed=0
+
+pass() {
+	passed=$((passed + 1))
+	echo "CGV2 PASS $*"
+}
+fail() {
+	failed=$((failed + 1))
+	echo "CGV2 FAIL $*"
+}
+info() { echo "CGV2 INFO $*"; }
+finish() {
+	echo "CGV2 DONE passed=$passed failed=$failed"
+	sync
+	poweroff -f
+}
+# fatal: the VM cannot run the checks at all.
+fatal() {
+	fail "$*"
+	dmesg | tail -n 20 | sed 's/^/    dmesg: /'
+	finish
+}
+
+# gd NAME ARGS...: runs geedocker ARGS with /tmp/NAME.out, /tmp/NAME.err and
+# its exit code in $rc. A hung command is killed; the host bounds the VM too.
+gd() {
+	name=$1
+	shift
+	timeout -s KILL 60 geedocker "$@" >/tmp/"$name".out 2>/tmp/"$name".err </dev/null
+	rc=$?
+}
+# show NAME: the output of gd NAME, indented, for a failure report.
+show() {
+	sed "s/^/    stdout: /" /tmp/"$1".out
+	sed "s/^/    stderr: /" /tmp/"$1".err
+	echo "    exit code: $rc"
+}
+# cleaned NAME: after a --rm run, nothing but the parent is left.
+cleaned() {
+	if [ ! -d $PARENT ]; then
+		fail "cleanup after $1: the parent $PARENT does not exist"
+		return
+	fi
+	left=$(find $PARENT -mindepth 1 -type d)
+	if [ -n "$left" ]; then
+		fail "cleanup after $1: left behind: $(echo $left)"
+	else
+		pass "cleanup after $1: nothing under $PARENT/"
+	fi
+}
+# oomkills: the oom_kill count of the parent (hierarchical; 0 before it exists).
+oomkills() {
+	n=$(awk '$1 == "oom_kill" { print $2 }' $PARENT/memory.events 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# ---- the machine
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+mount -t tmpfs -o mode=1777 shm /dev/shm
+mount -t tmpfs -o mode=1777 tmp /tmp
+mount -t tmpfs -o mode=0755 run /run
+mount --make-rprivate /
+insmod /lib/overlay.ko || fatal "boot: insmod overlay.ko"
+grep -qw overlay /proc/filesystems || fatal "boot: overlay is not in /proc/filesystems after insmod"
+# The overlay upper and work dirs must be on a tmpfs of their own.
+mkdir -p /var/lib/geedocker
+mount -t tmpfs -o mode=0711 geedocker /var/lib/geedocker || fatal "boot: cannot mount a tmpfs at /var/lib/geedocker"
+# Only mount cgroup2: enabling the controllers is GeeDocker's job.
+mount -t cgroup2 -o nsdelegate cgroup2 $CG || fatal "boot: cannot mount cgroup2 at $CG"
+info "kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo)"
+info "cgroup.controllers: $(cat $CG/cgroup.controllers)"
+info "cgroup.subtree_control before GeeDocker: '$(cat $CG/cgroup.subtree_control)'"
+
+# ---- 5. geedocker info
+gd info info
+if [ $rc = 0 ] && grep -q "Cgroup Version: 2" /tmp/info.out; then
+	pass "info: Cgroup Version: 2"
+else
+	fail "info: no 'Cgroup Version: 2'"
+	show info
+fi
+
+gd import import --change 'CMD ["sh"]' /rootfs.tar busybox
+if [ $rc != 0 ]; then
+	show import
+	fatal "boot: geedocker import of the busybox rootfs failed"
+fi
+
+# ---- 1. OOM kill under --memory 32m --memory-swap 32m
+before=$(oomkills)
+gd oom run --rm --memory 32m --memory-swap 32m busybox sh -c 'tail /dev/zero'
+after=$(oomkills)
+info "cgroup.subtree_control after GeeDocker: root '$(cat $CG/cgroup.subtree_control)', $PARENT '$(cat $PARENT/cgroup.subtree_control 2>/dev/null)'"
+if [ $rc = 137 ] && [ "$after" -gt "$before" ]; then
+	pass "memory: --memory 32m --memory-swap 32m, tail /dev/zero exits 137 (oom_kill $before -> $after)"
+else
+	fail "memory: want exit 137 and an oom_kill in $PARENT/memory.events, got exit $rc and oom_kill $before -> $after"
+	show oom
+fi
+cleaned "--memory run"
+
+# ---- 2. a fork bomb under --pids-limit 10
+gd pids run --rm --pids-limit 10 busybox sh -c 'for i in $(seq 30); do sleep 30 & done; echo all-started'
+if grep -q "can't fork" /tmp/pids.err && ! grep -q all-started /tmp/pids.out; then
+	pass "pids: --pids-limit 10, forking 30 fails with \"can't fork\" (exit $rc)"
+else
+	fail "pids: want \"can't fork\" on stderr and no all-started"
+	show pids
+fi
+cleaned "--pids-limit run"
+
+# ---- 3. CPU throttling under --cpus 0.5
+gd cpu run --rm --cpus 0.5 busybox sh -c 'cat /sys/fs/cgroup/cpu.max; timeout 2 sh -c "while :; do :; done"; grep nr_throttled /sys/fs/cgroup/cpu.stat'
+max=$(head -n 1 /tmp/cpu.out)
+throttled=$(awk '$1 == "nr_throttled" { print $2 }' /tmp/cpu.out)
+if [ "$max" = "50000 100000" ] && [ "${throttled:-0}" -gt 0 ]; then
+	pass "cpu: --cpus 0.5, cpu.max '$max', nr_throttled $throttled after 2 s of spinning"
+else
+	fail "cpu: want cpu.max '50000 100000' and nr_throttled > 0, got '$max' and '$throttled'"
+	show cpu
+fi
+cleaned "--cpus run"
+
+# ---- 4. limits seen from inside
+gd mem64 run --rm -m 64m busybox cat /sys/fs/cgroup/memory.max
+if [ $rc = 0 ] && [ "$(cat /tmp/mem64.out)" = 67108864 ]; then
+	pass "limits: -m 64m, memory.max inside is 67108864"
+else
+	fail "limits: -m 64m, want memory.max 67108864 inside"
+	show mem64
+fi
+cleaned "-m 64m run"
+
+gd pids20 run --rm --pids-limit 20 busybox cat /sys/fs/cgroup/pids.max
+if [ $rc = 0 ] && [ "$(cat /tmp/pids20.out)" = 20 ]; then
+	pass "limits: --pids-limit 20, pids.max inside is 20"
+else
+	fail "limits: --pids-limit 20, want pids.max 20 inside"
+	show pids20
+fi
+cleaned "--pids-limit 20 run"
+
+if [ $failed != 0 ]; then
+	dmesg | tail -n 20 | sed 's/^/    dmesg: /'
+fi
+finish
