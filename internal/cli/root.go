@@ -98,8 +98,16 @@ func NewRoot() *cobra.Command {
 		newImagesCmd(g, "ls"), newRmiCmd(g, "rm"), newPullCmd(g), newTagCmd(g),
 		newImageInspectCmd(g, "inspect"), newImagePruneCmd(g), newImportCmd(g),
 	)
+	ctr := &cobra.Command{Use: "container", Short: "Manage containers"}
+	ctr.AddCommand(
+		newPsCmd(g, "ls"), newRmCmd(g, "rm"), newRunCmd(g), newStartCmd(g), newStopCmd(g), newKillCmd(g),
+		newRestartCmd(g), newWaitCmd(g), newLogsCmd(g), newContainerInspectCmd(g), newContainerPruneCmd(g),
+		newTopCmd(g), newStatsCmd(g),
+	)
 	root.AddCommand(
-		image,
+		image, ctr, newMonitorCmd(g),
+		newPsCmd(g, "ps"), newRmCmd(g, "rm"), newStartCmd(g), newStopCmd(g), newKillCmd(g), newRestartCmd(g),
+		newWaitCmd(g), newLogsCmd(g), newInspectCmd(g), newTopCmd(g), newStatsCmd(g),
 		newPullCmd(g), newImagesCmd(g, "images"), newRmiCmd(g, "rmi"), newTagCmd(g),
 		newImportCmd(g), newRunCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
 	)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,7 +22,9 @@ import (
 // runFlags are `docker run`'s options.
 type runFlags struct {
 	name, pull, platform          string
-	rm, interactive, tty          bool
+	rm, interactive, tty, detach  bool
+	restart                       string
+	logOpts                       []string
 	env, envFiles                 []string
 	entrypoint                    string
 	workdir, user, hostname       string
@@ -93,6 +94,9 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.Bool("help", false, "Print usage") // -h is --hostname, as in Docker
 	f.StringVar(&o.name, "name", "", "Assign a name to the container")
 	f.BoolVar(&o.rm, "rm", false, "Automatically remove the container when it exits")
+	f.BoolVarP(&o.detach, "detach", "d", false, "Run container in background and print container ID")
+	f.StringVar(&o.restart, "restart", "no", "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)")
+	f.StringArrayVar(&o.logOpts, "log-opt", nil, "Log driver options (max-size, max-file)")
 	f.BoolVarP(&o.interactive, "interactive", "i", false, "Keep STDIN open even if not attached")
 	f.BoolVarP(&o.tty, "tty", "t", false, "Allocate a pseudo-TTY")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "Set environment variables")
@@ -140,6 +144,7 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 	}
 	ro := engine.RunOptions{
 		Image: args[0], Name: o.name, Pull: o.pull, Remove: o.rm, Spec: so,
+		Restart: o.restart, LogOpts: o.logOpts,
 		Stdout: os.Stdout, Stderr: os.Stderr,
 		PullImage: func(ctx context.Context, ref string) error {
 			if o.pull != engine.PullAlways {
@@ -151,6 +156,24 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 			return err
 		},
 	}
+	if o.detach {
+		ro.Stdout, ro.Stderr = nil, nil
+		if o.interactive {
+			ro.Stdin = strings.NewReader("") // marks OpenStdin; the monitor holds stdin open
+		}
+		ct, err := e.Create(c.Context(), ro)
+		if err != nil {
+			return &StatusError{Code: 125, Err: err}
+		}
+		if err := e.StartDetached(c.Context(), ct.ID, g.args()); err != nil {
+			if o.rm {
+				e.Remove(ct.ID, true)
+			}
+			return startErr(err)
+		}
+		fmt.Fprintln(g.stdout, ct.ID)
+		return nil
+	}
 	if o.interactive {
 		ro.Stdin = os.Stdin
 	}
@@ -161,16 +184,15 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 
 	r, err := e.Run(context.WithoutCancel(c.Context()), ro)
 	if err != nil {
-		var se *engine.StartError
-		if errors.As(err, &se) {
-			return &StatusError{Code: se.Code, Err: se.Err}
+		if se := startErr(err); se != err {
+			return se
 		}
 		return &StatusError{Code: 125, Err: err}
 	}
 	var restore func()
 	var copyDone chan struct{}
 	if r.Process.Console != nil {
-		restore, copyDone = attachTerminal(r.Process.Console, o.interactive)
+		restore, copyDone = attachTerminal(r.Process.Console, o.interactive, r.Output())
 	}
 	go func() {
 		for sig := range sigs {
@@ -198,7 +220,7 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 // raw mode, input and output copied, window size followed. It returns a
 // function restoring the terminal, and a channel closed when all output has
 // been copied.
-func attachTerminal(console *os.File, interactive bool) (func(), chan struct{}) {
+func attachTerminal(console *os.File, interactive bool, log io.Writer) (func(), chan struct{}) {
 	done := make(chan struct{})
 	var restoreFns []func()
 	stdinFd := int(os.Stdin.Fd())
@@ -225,7 +247,7 @@ func attachTerminal(console *os.File, interactive bool) (func(), chan struct{}) 
 		go io.Copy(console, os.Stdin)
 	}
 	go func() {
-		io.Copy(os.Stdout, console) // ends with EIO when the container's side closes
+		io.Copy(io.MultiWriter(os.Stdout, log), console) // ends with EIO when the container's side closes
 		close(done)
 	}()
 	return func() {

@@ -36,10 +36,11 @@ var (
 
 // Status values, as Docker names them.
 const (
-	Created  = "created"
-	Running  = "running"
-	Exited   = "exited"
-	Removing = "removing"
+	Created    = "created"
+	Running    = "running"
+	Exited     = "exited"
+	Restarting = "restarting"
+	Removing   = "removing"
 )
 
 // State is the last known state of a container.
@@ -47,6 +48,7 @@ type State struct {
 	Status     string    `json:"Status"`
 	Running    bool      `json:"Running"`
 	Paused     bool      `json:"Paused"`
+	Restarting bool      `json:"Restarting"`
 	Pid        int       `json:"Pid"`
 	ExitCode   int       `json:"ExitCode"`
 	OOMKilled  bool      `json:"OOMKilled"`
@@ -89,10 +91,21 @@ type HostConfig struct {
 	CPUShares      int64             `json:"CpuShares"`
 	CpusetCpus     string            `json:"CpusetCpus"`
 	PidsLimit      int64             `json:"PidsLimit"`
-	RestartPolicy  struct {
-		Name              string `json:"Name"`
-		MaximumRetryCount int    `json:"MaximumRetryCount"`
-	} `json:"RestartPolicy"`
+	RestartPolicy  RestartPolicy     `json:"RestartPolicy"`
+	LogConfig      LogConfig         `json:"LogConfig"`
+}
+
+// RestartPolicy is --restart: "no", "on-failure" (with a retry count),
+// "always", "unless-stopped".
+type RestartPolicy struct {
+	Name              string `json:"Name"`
+	MaximumRetryCount int    `json:"MaximumRetryCount"`
+}
+
+// LogConfig is --log-opt.
+type LogConfig struct {
+	Type   string            `json:"Type"`
+	Config map[string]string `json:"Config"`
 }
 
 // Container is one container's record.
@@ -108,6 +121,12 @@ type Container struct {
 	Config     Config     `json:"Config"`
 	HostConfig HostConfig `json:"HostConfig"`
 	State      State      `json:"State"`
+	// RestartCount counts the restarts made by the restart policy.
+	RestartCount int `json:"RestartCount"`
+	// ManualStop is set by stop and kill, so the restart policy leaves the
+	// container stopped.
+	ManualStop bool   `json:"ManualStop,omitempty"`
+	LogPath    string `json:"LogPath"`
 	// Spec is the OCI runtime configuration the container runs with.
 	Spec json.RawMessage `json:"Spec,omitempty"`
 }

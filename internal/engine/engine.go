@@ -62,7 +62,9 @@ func New(root string, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{Store: s, Config: cfg}, nil
+	e := &Engine{Store: s, Config: cfg}
+	e.containerHooks()
+	return e, nil
 }
 
 // HostPlatform is the platform of this machine, as images name it.

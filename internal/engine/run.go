@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/cgroups"
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/logs"
 	"github.com/geedocker/geedocker/internal/reference"
 	"github.com/geedocker/geedocker/internal/runtime"
 	"github.com/geedocker/geedocker/internal/spec"
@@ -40,16 +42,20 @@ type RunOptions struct {
 	// Spec holds the flags that shape the container; ID, Rootfs, Image and
 	// the /etc file paths are filled in by the engine.
 	Spec spec.Options
+	Restart string   // --restart
+	LogOpts []string // --log-opt
 	// Stdio of the container (ignored with a terminal).
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 }
 
-// Running is a started container.
+// Running is a started container, held by its monitor (the foreground
+// `run` process, or the monitor process of a detached container).
 type Running struct {
 	Container *container.Container
 	Process   *runtime.Process
 	cgroup    cgroups.Manager
+	logs      *logs.Writer
 	e         *Engine
 }
 
@@ -89,9 +95,25 @@ func (e *Engine) imageForRun(ctx context.Context, o RunOptions) (*store.Image, e
 	return im, err
 }
 
-// Run creates a container from the options and starts it. The caller waits
-// for r.Process and then calls r.Finish.
+// Run creates a container and starts it in this process, which becomes its
+// monitor: the caller waits for r.Process and then calls r.Finish.
 func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
+	c, err := e.Create(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	r, err := e.start(ctx, c, o.Stdin, o.Stdout, o.Stderr)
+	if err != nil && c.HostConfig.AutoRemove {
+		if cs, cerr := e.Containers(); cerr == nil {
+			cs.Delete(c)
+		}
+	}
+	return r, err
+}
+
+// Create makes a container from the options: its record, directories and
+// runtime spec. It does not start it.
+func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container, error) {
 	switch o.Pull {
 	case "", PullMissing, PullAlways, PullNever:
 	default:
@@ -104,6 +126,17 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
 				return nil, fmt.Errorf("invalid mount config for type \"bind\": bind source path does not exist: %s", src)
 			}
 		}
+	}
+	policy, err := ParseRestartPolicy(o.Restart)
+	if err != nil {
+		return nil, err
+	}
+	if policy.Name != "no" && o.Remove {
+		return nil, fmt.Errorf("conflicting options: cannot specify both --restart and --rm")
+	}
+	logOpts, err := logs.ParseOptions(o.LogOpts)
+	if err != nil {
+		return nil, err
 	}
 	im, err := e.imageForRun(ctx, o)
 	if err != nil {
@@ -167,9 +200,13 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
 			Privileged: so.Privileged, CapAdd: so.CapAdd, CapDrop: so.CapDrop, Init: so.Init,
 			Memory: so.Resources.Memory, MemorySwap: so.Resources.MemorySwap, NanoCpus: so.Resources.NanoCPUs,
 			CPUShares: so.Resources.CPUShares, CpusetCpus: so.Resources.CpusetCpus, PidsLimit: so.Resources.PidsLimit,
+			RestartPolicy: policy,
+			LogConfig:     container.LogConfig{Type: "json-file", Config: logConfigMap(o.LogOpts)},
 		},
-		State: container.State{Status: container.Created},
+		State:   container.State{Status: container.Created},
+		LogPath: filepath.Join(dir, so.ID+"-json.log"),
 	}
+	_ = logOpts
 	if so.NoNewPrivileges {
 		c.HostConfig.SecurityOpt = []string{"no-new-privileges"}
 	}
@@ -179,22 +216,53 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
 	if len(so.Cmd) == 0 && so.Entrypoint == nil {
 		c.Config.Cmd = cfg.Config.Cmd
 	}
+	lower := strings.Join(e.Store.LowerDirs(im), ":")
+	s.Annotations = map[string]string{annotationLowerDirs: lower}
+	if c.Spec, err = json.Marshal(s); err != nil {
+		return nil, err
+	}
 	if err := cs.Create(c); err != nil {
 		return nil, err
+	}
+	if err := prepareDir(dir, s.Hostname, so.Network); err != nil {
+		cs.Delete(c)
+		return nil, err
+	}
+	return c, nil
+}
+
+// annotationLowerDirs keeps the overlay lower directories in the spec of a
+// container, so that it can be started again without its image's record.
+const annotationLowerDirs = "org.geedocker.lowerdirs"
+
+func logConfigMap(opts []string) map[string]string {
+	m := map[string]string{}
+	for _, o := range opts {
+		k, v, _ := strings.Cut(o, "=")
+		m[k] = v
+	}
+	return m
+}
+
+// start creates the container's cgroup and starts its command, with stdout
+// and stderr copied to the container's log (and to the given writers). The
+// calling process becomes the container's monitor.
+func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Reader, stdout, stderr io.Writer) (*Running, error) {
+	cs, err := e.Containers()
+	if err != nil {
+		return nil, err
+	}
+	var s specs.Spec
+	if err := json.Unmarshal(c.Spec, &s); err != nil {
+		return nil, fmt.Errorf("container %s: reading its spec: %w", c.ID[:12], err)
 	}
 	r := &Running{Container: c, e: e}
 	started := false
 	defer func() {
 		if !started {
-			r.release(cs)
-			if o.Remove {
-				cs.Delete(c)
-			}
+			r.release()
 		}
 	}()
-	if err := prepareDir(dir, s.Hostname, so.Network); err != nil {
-		return nil, err
-	}
 	mode, err := cgroups.Detect()
 	if err != nil {
 		return nil, err
@@ -206,16 +274,24 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
 		return nil, fmt.Errorf("creating the container's cgroup: %w", err)
 	}
 	s.Linux.CgroupsPath = r.cgroup.Path()
-	if b, err := json.Marshal(s); err == nil {
-		c.Spec = b
+	logOpts, _ := logs.ParseOptions(optsList(c.HostConfig.LogConfig.Config))
+	if r.logs, err = logs.NewWriter(c.LogPath, logOpts); err != nil {
+		return nil, fmt.Errorf("opening the container's log: %w", err)
 	}
-	lower := strings.Join(e.Store.LowerDirs(im), ":")
+	outW, errW := r.logs.Stream("stdout"), r.logs.Stream("stderr")
+	if stdout != nil {
+		outW = io.MultiWriter(stdout, outW)
+	}
+	if stderr != nil {
+		errW = io.MultiWriter(stderr, errW)
+	}
+	dir := cs.Dir(c.ID)
 	overlay := specs.Mount{Type: "overlay", Source: "overlay", Options: []string{
-		"lowerdir=" + lower, "upperdir=" + filepath.Join(dir, "upper"), "workdir=" + filepath.Join(dir, "work"),
+		"lowerdir=" + s.Annotations[annotationLowerDirs], "upperdir=" + filepath.Join(dir, "upper"), "workdir=" + filepath.Join(dir, "work"),
 	}}
 	proc, err := runtime.Start(ctx, runtime.Config{
-		Spec: s, RootfsMounts: []specs.Mount{overlay}, Cgroup: r.cgroup,
-		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+		Spec: &s, RootfsMounts: []specs.Mount{overlay}, Cgroup: r.cgroup,
+		Stdin: stdin, Stdout: outW, Stderr: errW,
 	})
 	if err != nil {
 		code := 125
@@ -233,13 +309,34 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
 	}
 	started = true
 	r.Process = proc
+	rs := container.RunState{MonitorPid: os.Getpid(), Pid: proc.Pid}
+	rs.MonitorStart, _ = container.ProcessStart(rs.MonitorPid)
+	rs.PidStart, _ = container.ProcessStart(proc.Pid)
+	if err := cs.WriteRunState(c.ID, rs); err != nil {
+		proc.Signal(syscall.SIGKILL)
+		return r, fmt.Errorf("recording the container's state: %w", err)
+	}
 	now := time.Now().UTC()
-	cs.Update(c.ID, func(c *container.Container) error {
+	updated, err := cs.Update(c.ID, func(c *container.Container) error {
 		c.State = container.State{Status: container.Running, Running: true, Pid: proc.Pid, StartedAt: now}
+		c.ManualStop = false
 		return nil
 	})
-	c.State.Pid = proc.Pid
+	if err != nil {
+		// Removed (rm -f) while it started.
+		proc.Signal(syscall.SIGKILL)
+		return r, err
+	}
+	r.Container = updated
 	return r, nil
+}
+
+func optsList(m map[string]string) []string {
+	var out []string
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 // StartError is a failure to start the container's command; Code is the
@@ -303,11 +400,14 @@ func (r *Running) Finish(st runtime.ExitStatus) ExitStatus {
 	if r.cgroup != nil {
 		res.OOMKilled, _ = r.cgroup.OOMKilled()
 	}
+	r.release()
 	cs, err := r.e.Containers()
 	if err != nil {
 		return res
 	}
-	r.release(cs)
+	// The record first, then the run state: a reader never sees a running
+	// record without its processes while the monitor is healthy.
+	defer cs.RemoveRunState(r.Container.ID)
 	if r.Container.HostConfig.AutoRemove {
 		cs.Delete(r.Container)
 		return res
@@ -321,11 +421,14 @@ func (r *Running) Finish(st runtime.ExitStatus) ExitStatus {
 	return res
 }
 
-// release kills what is left in the cgroup and removes it.
-func (r *Running) release(*container.Store) {
+// release kills what is left in the cgroup, removes it, and closes the log.
+func (r *Running) release() {
 	if r.cgroup != nil {
 		r.cgroup.Kill()
 		r.cgroup.Destroy()
+	}
+	if r.logs != nil {
+		r.logs.Close()
 	}
 }
 
@@ -404,4 +507,13 @@ func readCapSet(field string, into *uint64) bool {
 		}
 	}
 	return false
+}
+
+// Output is where a terminal's output goes besides the user's screen: the
+// container's log.
+func (r *Running) Output() io.Writer {
+	if r.logs == nil {
+		return io.Discard
+	}
+	return r.logs.Stream("stdout")
 }

@@ -248,7 +248,7 @@ fi`
 func TestRunRemoveLeavesNothing(t *testing.T) {
 	e := newEnv(t)
 	e.withBusybox()
-	before := mountCount(t)
+	before := mountsUnder(t, e.root)
 	out := e.sh(nil, "echo data > /written; cat /written")
 	if out != "data\n" {
 		t.Errorf("write in the container: %q", out)
@@ -256,7 +256,7 @@ func TestRunRemoveLeavesNothing(t *testing.T) {
 	if got := e.entries("containers"); len(got) != 0 {
 		t.Errorf("--rm left containers/%v", got)
 	}
-	if after := mountCount(t); after != before {
+	if after := mountsUnder(t, e.root); after != before {
 		t.Errorf("mounts: %d before, %d after", before, after)
 	}
 	assertNoCgroups(t)
@@ -276,12 +276,20 @@ func TestRunRemoveLeavesNothing(t *testing.T) {
 	assertNoCgroups(t)
 }
 
-func mountCount(t *testing.T) int {
+// mountsUnder counts the host's mounts at or below dir (a store root):
+// containers must leave none.
+func mountsUnder(t *testing.T, dir string) int {
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bytes.Count(b, []byte("\n"))
+	n := 0
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if f := strings.Fields(string(line)); len(f) > 4 && strings.HasPrefix(f[4], dir) {
+			n++
+		}
+	}
+	return n
 }
 
 // A -t session through a pseudo-terminal: a shell prompt, a command, the

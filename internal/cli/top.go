@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func parseNonNegative(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("invalid number %q: must be a non-negative integer", s)
+	}
+	return n, nil
+}
+
+// newTopCmd is `top`: the container's processes as seen from the host.
+func newTopCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "top CONTAINER",
+		Short: "Display the running processes of a container",
+		Args:  exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			ct, err := e.Container(args[0])
+			if err != nil {
+				return err
+			}
+			pids, err := e.Procs(ct)
+			if err != nil {
+				return err
+			}
+			tw := newTable(g.stdout)
+			fmt.Fprintln(tw, "UID\tPID\tPPID\tC\tSTIME\tTTY\tTIME\tCMD")
+			for _, pid := range pids {
+				p, ok := readProc(pid)
+				if !ok {
+					continue
+				}
+				fmt.Fprintf(tw, "%d\t%d\t%d\t0\t%s\t%s\t%s\t%s\n", p.uid, pid, p.ppid, p.stime, "?", p.cputime, p.cmd)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+type procInfo struct {
+	uid, ppid      int
+	stime, cputime string
+	cmd            string
+}
+
+func readProc(pid int) (procInfo, bool) {
+	var p procInfo
+	dir := "/proc/" + strconv.Itoa(pid)
+	stat, err := os.ReadFile(dir + "/stat")
+	if err != nil {
+		return p, false
+	}
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	f := strings.Fields(s[i+1:])
+	if len(f) < 20 {
+		return p, false
+	}
+	p.ppid, _ = strconv.Atoi(f[1])
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	secs := (ut + st) / 100
+	p.cputime = fmt.Sprintf("%02d:%02d:%02d", secs/3600, secs/60%60, secs%60)
+	if fi, err := os.Stat(dir); err == nil {
+		p.stime = fi.ModTime().Format("15:04")
+	}
+	if status, err := os.ReadFile(dir + "/status"); err == nil {
+		for _, line := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(line, "Uid:"); ok {
+				if fs := strings.Fields(v); len(fs) > 0 {
+					p.uid, _ = strconv.Atoi(fs[0])
+				}
+			}
+		}
+	}
+	cmdline, _ := os.ReadFile(dir + "/cmdline")
+	p.cmd = strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
+	if p.cmd == "" {
+		p.cmd = "[" + strings.Trim(s[strings.IndexByte(s, '(')+1:i], " ") + "]"
+	}
+	return p, true
+}
+
+// newStatsCmd is `stats`: CPU %, memory usage / limit, PIDs, from the cgroup.
+func newStatsCmd(g *globals) *cobra.Command {
+	var noStream, all bool
+	c := &cobra.Command{
+		Use:   "stats [OPTIONS] [CONTAINER...]",
+		Short: "Display a live stream of container(s) resource usage statistics",
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			for {
+				list, err := e.ListContainers()
+				if err != nil {
+					return err
+				}
+				type sample struct {
+					cpu uint64
+					at  time.Time
+				}
+				first := map[string]sample{}
+				var show []string
+				names := map[string]string{}
+				for _, ct := range list {
+					if len(args) > 0 && !containsRef(args, ct.ID, ct.Name) || len(args) == 0 && !ct.State.Running && !all {
+						continue
+					}
+					show = append(show, ct.ID)
+					names[ct.ID] = ct.Name
+					if st, err := e.Stats(ct); err == nil {
+						first[ct.ID] = sample{st.CPUUsage, time.Now()}
+					}
+				}
+				// CPU % is measured over a short interval, as docker stats does.
+				time.Sleep(500 * time.Millisecond)
+				tw := newTable(g.stdout)
+				fmt.Fprintln(tw, "CONTAINER ID\tNAME\tCPU %\tMEM USAGE / LIMIT\tMEM %\tPIDS")
+				for _, id := range show {
+					ct, err := e.Container(id)
+					if err != nil {
+						continue
+					}
+					st, err := e.Stats(ct)
+					if err != nil {
+						fmt.Fprintf(tw, "%s\t%s\t--\t-- / --\t--\t--\n", id[:12], names[id])
+						continue
+					}
+					cpu := 0.0
+					if f, ok := first[id]; ok {
+						cpu = float64(st.CPUUsage-f.cpu) / float64(time.Since(f.at).Nanoseconds()) * 100
+					}
+					limit := st.MemoryLimit
+					if limit == 0 {
+						limit = hostMemory()
+					}
+					used := st.MemoryUsage - min(st.MemoryUsage, st.MemoryInactiveFile)
+					fmt.Fprintf(tw, "%s\t%s\t%.2f%%\t%s / %s\t%.2f%%\t%d\n", id[:12], names[id], cpu,
+						binarySize(used), binarySize(limit), float64(used)/float64(max(limit, 1))*100, st.Pids)
+				}
+				tw.Flush()
+				if noStream {
+					return nil
+				}
+			}
+		},
+	}
+	c.Flags().BoolVar(&noStream, "no-stream", false, "Disable streaming stats and only pull the first result")
+	c.Flags().BoolVarP(&all, "all", "a", false, "Show all containers (default shows just running)")
+	return c
+}
+
+func containsRef(refs []string, id, name string) bool {
+	for _, r := range refs {
+		if r == name || strings.HasPrefix(id, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func hostMemory() uint64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			kb, _ := strconv.ParseUint(strings.Fields(v)[0], 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// binarySize is Docker's BytesSize: "1.5MiB".
+func binarySize(n uint64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	f := float64(n)
+	i := 0
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.4g%s", f, units[i])
+}

@@ -1,0 +1,350 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/cgroups"
+	"github.com/geedocker/geedocker/internal/container"
+)
+
+// ErrNotRunning is returned by operations that need a running container.
+var ErrNotRunning = errors.New("is not running")
+
+// containerUsersHooks lets rmi and GC see the containers.
+func (e *Engine) containerHooks() {
+	e.ImageUsers = func(id string) ([]string, error) {
+		all, err := e.ListContainers()
+		if err != nil {
+			return nil, err
+		}
+		var users []string
+		for _, c := range all {
+			if c.Image == id {
+				users = append(users, c.ID[:12])
+			}
+		}
+		return users, nil
+	}
+	e.LayersInUse = func() ([]string, error) {
+		cs, err := e.Containers()
+		if err != nil {
+			return nil, err
+		}
+		all, err := cs.List()
+		if err != nil {
+			return nil, err
+		}
+		var layers []string
+		for _, c := range all {
+			layers = append(layers, c.Layers...)
+		}
+		return layers, nil
+	}
+}
+
+// reconcile repairs the record of a container whose monitor is gone (killed,
+// crashed, or the host rebooted): what is left of it is killed, its cgroup
+// removed, and it becomes exited. Records of healthy containers are returned
+// as they are.
+func (e *Engine) reconcile(cs *container.Store, c *container.Container) *container.Container {
+	if !c.State.Running && !c.State.Restarting {
+		return c
+	}
+	rs, ok := cs.ReadRunState(c.ID)
+	if ok && container.Alive(rs.MonitorPid, rs.MonitorStart) {
+		return c
+	}
+	code := 255
+	if ok && container.Alive(rs.Pid, rs.PidStart) {
+		code = 137
+	}
+	e.releaseCgroup(c.ID)
+	updated, err := cs.Update(c.ID, func(c *container.Container) error {
+		if !c.State.Running && !c.State.Restarting {
+			return errStopped // someone else repaired it, or the monitor finished
+		}
+		c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0
+		c.State.ExitCode, c.State.FinishedAt = code, time.Now().UTC()
+		c.State.Error = "the container's monitor died"
+		return nil
+	})
+	cs.RemoveRunState(c.ID)
+	if err != nil {
+		if fresh, gerr := cs.Get(c.ID); gerr == nil {
+			return fresh
+		}
+		return c
+	}
+	if updated.HostConfig.AutoRemove {
+		cs.Delete(updated)
+	}
+	return updated
+}
+
+// releaseCgroup kills whatever runs in a container's cgroup and removes it.
+func (e *Engine) releaseCgroup(id string) {
+	mode, err := cgroups.Detect()
+	if err != nil {
+		return
+	}
+	if cg, err := cgroups.New(mode, id, cgroups.Opts{}); err == nil {
+		cg.Kill()
+		cg.Destroy()
+	}
+}
+
+// ListContainers returns every container, newest first, repaired.
+func (e *Engine) ListContainers() ([]*container.Container, error) {
+	cs, err := e.Containers()
+	if err != nil {
+		return nil, err
+	}
+	all, err := cs.List()
+	if err != nil {
+		return nil, err
+	}
+	var out []*container.Container
+	for _, c := range all {
+		c = e.reconcile(cs, c)
+		if _, err := cs.Get(c.ID); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Container finds a container by name, ID or unique ID prefix.
+func (e *Engine) Container(ref string) (*container.Container, error) {
+	cs, err := e.Containers()
+	if err != nil {
+		return nil, err
+	}
+	c, err := cs.Lookup(ref)
+	if err != nil {
+		return nil, err
+	}
+	return e.reconcile(cs, c), nil
+}
+
+// ParseSignal reads "TERM", "SIGTERM", "15", "sigusr1".
+func ParseSignal(s string) (unix.Signal, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n <= 0 || n > 64 {
+			return 0, fmt.Errorf("invalid signal: %s", s)
+		}
+		return unix.Signal(n), nil
+	}
+	name := strings.ToUpper(s)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	if sig := unix.SignalNum(name); sig != 0 {
+		return sig, nil
+	}
+	return 0, fmt.Errorf("invalid signal: %s", s)
+}
+
+// Kill sends a signal to a running container's main process.
+func (e *Engine) Kill(ref, signal string) error {
+	sig := unix.SIGKILL
+	if signal != "" {
+		var err error
+		if sig, err = ParseSignal(signal); err != nil {
+			return err
+		}
+	}
+	c, err := e.Container(ref)
+	if err != nil {
+		return err
+	}
+	if !c.State.Running {
+		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
+	}
+	cs, _ := e.Containers()
+	rs, ok := cs.ReadRunState(c.ID)
+	if !ok {
+		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
+	}
+	if sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT {
+		cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
+	}
+	if err := signalProcess(rs.Pid, rs.PidStart, sig); err != nil {
+		return fmt.Errorf("cannot kill container %s: %w", ref, err)
+	}
+	return nil
+}
+
+// Stop sends the container's stop signal, waits up to timeout for it to
+// end, then kills it. A container that is not running is left alone.
+func (e *Engine) Stop(ref string, timeout time.Duration) error {
+	c, err := e.Container(ref)
+	if err != nil {
+		return err
+	}
+	if !c.State.Running && !c.State.Restarting {
+		return nil
+	}
+	cs, _ := e.Containers()
+	rs, ok := cs.ReadRunState(c.ID)
+	if !ok {
+		return nil
+	}
+	cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
+	if !c.State.Running { // between restarts: the monitor sees ManualStop and ends
+		waitGone(rs.MonitorPid, rs.MonitorStart, 2*time.Minute)
+		return nil
+	}
+	sig := unix.SIGTERM
+	if c.Config.StopSignal != "" {
+		if s, err := ParseSignal(c.Config.StopSignal); err == nil {
+			sig = s
+		}
+	}
+	if err := signalProcess(rs.Pid, rs.PidStart, sig); err == nil && !waitGone(rs.Pid, rs.PidStart, timeout) {
+		signalProcess(rs.Pid, rs.PidStart, unix.SIGKILL)
+	}
+	// The monitor records the exit; wait for it (bounded: a dead monitor is
+	// repaired by reconcile).
+	if !waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second) {
+		return fmt.Errorf("container %s: its monitor did not finish", ref)
+	}
+	e.reconcile(cs, c)
+	return nil
+}
+
+// Wait blocks until the container is not running and returns its exit code.
+func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
+	c, err := e.Container(ref)
+	if err != nil {
+		return 0, err
+	}
+	cs, _ := e.Containers()
+	if c.State.Running || c.State.Restarting {
+		if rs, ok := cs.ReadRunState(c.ID); ok {
+			done := make(chan struct{})
+			go func() { waitGone(rs.MonitorPid, rs.MonitorStart, -1); close(done) }()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		}
+	}
+	c, err = cs.Get(c.ID)
+	if err != nil {
+		return 0, err
+	}
+	return e.reconcile(cs, c).State.ExitCode, nil
+}
+
+// Remove deletes a container; a running one only with force (it is killed).
+func (e *Engine) Remove(ref string, force bool) error {
+	c, err := e.Container(ref)
+	if err != nil {
+		return err
+	}
+	cs, _ := e.Containers()
+	if c.State.Running || c.State.Restarting {
+		if !force {
+			return fmt.Errorf("cannot remove container \"/%s\": container is running: stop the container before removing or force remove", c.Name)
+		}
+		if rs, ok := cs.ReadRunState(c.ID); ok {
+			cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
+			signalProcess(rs.Pid, rs.PidStart, unix.SIGKILL)
+			waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second)
+		}
+	}
+	e.releaseCgroup(c.ID)
+	cs.RemoveRunState(c.ID)
+	if err := cs.Delete(c); err != nil {
+		return err
+	}
+	return nil
+}
+
+// StartExisting starts a created or exited container again, under a new
+// monitor, with the same configuration and file system.
+func (e *Engine) StartExisting(ctx context.Context, ref string, globalArgs []string) (*container.Container, error) {
+	c, err := e.Container(ref)
+	if err != nil {
+		return nil, err
+	}
+	if c.State.Running {
+		return c, nil
+	}
+	return c, e.StartDetached(ctx, c.ID, globalArgs)
+}
+
+// PruneContainers removes every stopped container and returns their IDs.
+func (e *Engine) PruneContainers() ([]string, error) {
+	all, err := e.ListContainers()
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, c := range all {
+		if c.State.Running {
+			continue
+		}
+		if err := e.Remove(c.ID, false); err == nil {
+			removed = append(removed, c.ID)
+		}
+	}
+	return removed, nil
+}
+
+// Stats reads a running container's cgroup usage.
+func (e *Engine) Stats(c *container.Container) (cgroups.Stats, error) {
+	mode, err := cgroups.Detect()
+	if err != nil {
+		return cgroups.Stats{}, err
+	}
+	cg, err := cgroups.New(mode, c.ID, cgroups.Opts{})
+	if err != nil {
+		return cgroups.Stats{}, err
+	}
+	return cg.Stats()
+}
+
+// Procs lists the host PIDs of a running container's processes.
+func (e *Engine) Procs(c *container.Container) ([]int, error) {
+	if !c.State.Running {
+		return nil, fmt.Errorf("container %s %w", c.ID, ErrNotRunning)
+	}
+	mode, err := cgroups.Detect()
+	if err != nil {
+		return nil, err
+	}
+	cg, err := cgroups.New(mode, c.ID, cgroups.Opts{})
+	if err != nil {
+		return nil, err
+	}
+	return cg.Procs()
+}
+
+// Exited returns a channel closed when the container's monitor is gone
+// (closed at once when the container is not running).
+func (e *Engine) Exited(c *container.Container) <-chan struct{} {
+	done := make(chan struct{})
+	cs, err := e.Containers()
+	rs, ok := container.RunState{}, false
+	if err == nil && (c.State.Running || c.State.Restarting) {
+		rs, ok = cs.ReadRunState(c.ID)
+	}
+	if !ok {
+		close(done)
+		return done
+	}
+	go func() {
+		waitGone(rs.MonitorPid, rs.MonitorStart, -1)
+		close(done)
+	}()
+	return done
+}

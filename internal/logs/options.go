@@ -1,0 +1,88 @@
+package logs
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Options are the json-file driver's --log-opt settings.
+type Options struct {
+	// MaxSize is the size in bytes at which the file is rotated; 0 means
+	// never.
+	MaxSize int64
+	// MaxFile is how many files the log keeps, the current one included;
+	// 0 means 1. Without MaxSize it has no effect, as in Docker.
+	MaxFile int
+}
+
+// ParseOptions parses --log-opt values ("max-size=10m", "max-file=3") with
+// Docker's rules and error messages. Sizes are decimal as in Docker's
+// json-file driver: 10m is 10,000,000 bytes (and so is 10MiB). max-file
+// without max-size is accepted and has no effect, as in Docker.
+func ParseOptions(opts []string) (Options, error) {
+	o := Options{MaxFile: 1}
+	for _, opt := range opts {
+		key, value, _ := strings.Cut(opt, "=")
+		switch key {
+		case "max-size":
+			n, err := parseSize(value)
+			if err != nil {
+				return Options{}, fmt.Errorf("max-size: %w", err)
+			}
+			if n <= 0 {
+				return Options{}, errors.New("max-size must be a positive number")
+			}
+			o.MaxSize = n
+		case "max-file":
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				return Options{}, fmt.Errorf("max-file: %w", err)
+			}
+			if n < 1 {
+				return Options{}, errors.New("max-file cannot be less than 1")
+			}
+			o.MaxFile = n
+		case "compress", "labels", "labels-regex", "env", "env-regex", "tag":
+			return Options{}, fmt.Errorf("log opt '%s' of the json-file log driver is not supported by geedocker", key)
+		default:
+			return Options{}, fmt.Errorf("unknown log opt '%s' for json-file log driver", key)
+		}
+	}
+	return o, nil
+}
+
+// sizePattern is the syntax of Docker's go-units sizes: a number, an
+// optional space, an optional unit letter, then optional "i" and "b".
+var sizePattern = regexp.MustCompile(`(?i)^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$`)
+
+// parseSize reads a size as go-units' FromHumanSize does (decimal units).
+func parseSize(s string) (int64, error) {
+	m := sizePattern.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("invalid size: '%s'", s)
+	}
+	n, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return 0, fmt.Errorf("invalid size: '%s'", s)
+	}
+	switch strings.ToLower(m[2]) {
+	case "k":
+		n *= 1e3
+	case "m":
+		n *= 1e6
+	case "g":
+		n *= 1e9
+	case "t":
+		n *= 1e12
+	case "p":
+		n *= 1e15
+	}
+	if n >= math.MaxInt64 {
+		return 0, fmt.Errorf("invalid size: '%s' is too large", s)
+	}
+	return int64(n), nil
+}
