@@ -45,7 +45,9 @@
 // the current file it compares the file at path with the one it holds: when
 // they differ the log was rotated, so it reads the held file to its end
 // (the writer is done with it) and moves on to the files written after it,
-// found by identity among path.N … path. It returns when ctx is cancelled
+// found by identity among path.N … path. (A writer that rotates through
+// all MaxFile files while Read is busy drops a file before Read opens it;
+// its entries are lost, as with Docker.) It returns when ctx is cancelled
 // (with ctx's error), or, after reading what is left, when done is closed or
 // Until has passed. Callers close done only after the Writer is closed, so
 // that nothing is left unread.

@@ -233,33 +233,44 @@ func TestFollowRotation(t *testing.T) {
 }
 
 func TestFollowTail(t *testing.T) {
+	// The hook tells when a follower has read what was there: with tail 0
+	// nothing is written to show it.
+	following := make(chan struct{})
+	followingHook = func() { following <- struct{}{} }
+	t.Cleanup(func() { followingHook = func() {} })
+	awaitFollowing := func() {
+		t.Helper()
+		select {
+		case <-following:
+		case <-time.After(waitLimit):
+			t.Fatal("Read did not start following")
+		}
+	}
+
 	path := fixture(t)
 	w, err := NewWriter(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
+
 	f := startFollow(t, path, ReadOptions{Tail: 1})
-	f.stderr.waitFor(t, "e5")
+	awaitFollowing()
 	fmt.Fprint(w.Stream("stdout"), "new\n")
 	f.stdout.waitFor(t, "new\n")
 	if got := f.stdout.String(); got != "new\n" {
-		t.Errorf("stdout = %q, want only the new line", got)
+		t.Errorf("with tail 1, stdout = %q, want only the new line", got)
+	}
+	if got := f.stderr.String(); got != "e5" {
+		t.Errorf("with tail 1, stderr = %q, want the last entry", got)
 	}
 
-	following := make(chan struct{}, 1)
-	followingHook = func() { following <- struct{}{} }
-	t.Cleanup(func() { followingHook = func() {} })
 	g := startFollow(t, path, ReadOptions{Tail: 0})
-	select {
-	case <-following:
-	case <-time.After(waitLimit):
-		t.Fatal("Read did not start following")
-	}
+	awaitFollowing()
 	fmt.Fprint(w.Stream("stdout"), "newer\n")
 	g.stdout.waitFor(t, "newer\n")
-	if got := g.stdout.String(); got != "newer\n" {
-		t.Errorf("with tail 0, stdout = %q, want only the newer line", got)
+	if got := g.stdout.String() + g.stderr.String(); got != "newer\n" {
+		t.Errorf("with tail 0, output = %q, want only the newer line", got)
 	}
 }
 

@@ -24,7 +24,9 @@ type ReadOptions struct {
 	// Follow keeps reading new entries until ctx is cancelled, done is
 	// closed or Until passes.
 	Follow bool
-	// Tail is how many of the last entries to show; -1 shows all.
+	// Tail is how many of the last entries to show, counted among those
+	// that Since and Until keep; -1 shows all. With Follow it cuts only
+	// what is there when Read starts.
 	Tail int
 	// Since and Until, when not zero, keep the entries written at or after
 	// Since and at or before Until.
@@ -42,10 +44,10 @@ var followingHook = func() {}
 // written by Writer (at most 16 KiB escaped six-fold) and is skipped.
 const maxLine = 1 << 20
 
-// Read writes the entries of the log at path to stdout and stderr (each to
-// the one its stream names; nil discards), oldest first, across rotated
-// files. A log that does not exist yet is empty. See the package comment
-// for Follow and done.
+// Read writes the entries of the log at path, oldest first, across rotated
+// files: those of stream "stderr" to stderr, all others to stdout (a nil
+// writer discards). A log that does not exist yet is empty. See the package
+// comment for Follow and done; a cancelled ctx returns ctx.Err().
 func Read(ctx context.Context, path string, o ReadOptions, stdout, stderr io.Writer, done <-chan struct{}) error {
 	if stdout == nil {
 		stdout = io.Discard

@@ -276,38 +276,60 @@ func appendEntry(dst []byte, streamName string, line []byte, t time.Time) []byte
 }
 
 // appendJSONString appends s as a JSON string, escaped as Docker escapes it
-// (see the package comment).
+// (see the package comment). Runs of bytes that need no escape are copied
+// whole.
 func appendJSONString(dst, s []byte) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
+	run := 0 // start of the bytes not yet copied
 	for i := 0; i < len(s); {
 		b := s[i]
+		if b < utf8.RuneSelf && plainASCII[b] {
+			i++
+			continue
+		}
 		if b < utf8.RuneSelf {
-			switch {
-			case b == '"' || b == '\\':
+			dst = append(dst, s[run:i]...)
+			switch b {
+			case '"', '\\':
 				dst = append(dst, '\\', b)
-			case b == '\n':
+			case '\n':
 				dst = append(dst, '\\', 'n')
-			case b == '\r':
+			case '\r':
 				dst = append(dst, '\\', 'r')
-			case b < 0x20 || b == '<' || b == '>' || b == '&':
+			default: // other control characters, < > &
 				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
-			default:
-				dst = append(dst, b)
 			}
 			i++
+			run = i
 			continue
 		}
 		r, size := utf8.DecodeRune(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[run:i]...)
 			dst = append(dst, `\ufffd`...)
 		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[run:i]...)
 			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
 		default:
-			dst = append(dst, s[i:i+size]...)
+			i += size // valid UTF-8 is copied as it is
+			continue
 		}
 		i += size
+		run = i
 	}
+	dst = append(dst, s[run:]...)
 	return append(dst, '"')
 }
+
+// plainASCII tells which ASCII bytes go into a JSON string unescaped.
+var plainASCII = func() (t [utf8.RuneSelf]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = true
+	}
+	for _, b := range `"\<>&` {
+		t[b] = false
+	}
+	return t
+}()

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 const (
@@ -26,15 +27,28 @@ const (
 // ErrInvalid is the class of every parse error; match it with errors.Is.
 var ErrInvalid = errors.New("invalid reference format")
 
-var (
+const (
 	pathComponent = `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`
 	domainPart    = `(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])`
-	domainRe      = regexp.MustCompile(`^(?:` + domainPart + `(?:\.` + domainPart + `)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$`)
-	pathRe        = regexp.MustCompile(`^` + pathComponent + `(?:/` + pathComponent + `)*$`)
-	tagRe         = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	digestRe      = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	anyDigestRe   = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
 )
+
+// The expressions are compiled on first use: every geedocker process,
+// including each container's init, would pay for them at start otherwise.
+var (
+	domainRe    = lazyRegexp(`^(?:` + domainPart + `(?:\.` + domainPart + `)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$`)
+	pathRe      = lazyRegexp(`^` + pathComponent + `(?:/` + pathComponent + `)*$`)
+	tagRe       = lazyRegexp(`^[\w][\w.-]{0,127}$`)
+	digestRe    = lazyRegexp(`^sha256:[a-f0-9]{64}$`)
+	anyDigestRe = lazyRegexp(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
+)
+
+type lazyRe func() *regexp.Regexp
+
+func lazyRegexp(expr string) lazyRe {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+func (l lazyRe) MatchString(s string) bool { return l().MatchString(s) }
 
 // Reference is a parsed, normalised image reference.
 type Reference struct {
