@@ -57,7 +57,10 @@ type mountPoint struct {
 
 const zeroTime = "0001-01-01T00:00:00Z"
 
-func inspectTime(t interface{ IsZero() bool; Format(string) string }) string {
+func inspectTime(t interface {
+	IsZero() bool
+	Format(string) string
+}) string {
 	if t.IsZero() {
 		return zeroTime
 	}
@@ -142,4 +145,3 @@ func newContainerInspectCmd(g *globals) *cobra.Command {
 	c.Flags().Set("type", "container")
 	return c
 }
-

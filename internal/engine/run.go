@@ -41,7 +41,7 @@ type RunOptions struct {
 	PullImage func(ctx context.Context, ref string) error
 	// Spec holds the flags that shape the container; ID, Rootfs, Image and
 	// the /etc file paths are filled in by the engine.
-	Spec spec.Options
+	Spec    spec.Options
 	Restart string   // --restart
 	LogOpts []string // --log-opt
 	// Stdio of the container (ignored with a terminal).

@@ -1,0 +1,109 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/geedocker/geedocker/internal/cgroups"
+	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/runtime"
+	"github.com/geedocker/geedocker/internal/spec"
+)
+
+// ExecOptions are `exec`'s flags.
+type ExecOptions struct {
+	Cmd        []string
+	Env        []string // KEY=VAL, over the container's environment
+	WorkingDir string
+	User       string
+	Tty        bool
+	Privileged bool
+	Stdin      io.Reader
+	Stdout     io.Writer
+	Stderr     io.Writer
+}
+
+// Exec runs a process in a running container: in its namespaces and
+// cgroup, with its capabilities, environment, user and working directory
+// unless overridden.
+func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.Process, error) {
+	if len(o.Cmd) == 0 {
+		return nil, fmt.Errorf("no command specified")
+	}
+	c, err := e.Container(ref)
+	if err != nil {
+		return nil, err
+	}
+	if !c.State.Running {
+		return nil, fmt.Errorf("container %s %w", c.ID, ErrNotRunning)
+	}
+	cs, err := e.Containers()
+	if err != nil {
+		return nil, err
+	}
+	rs, ok := cs.ReadRunState(c.ID)
+	if !ok || !container.Alive(rs.Pid, rs.PidStart) {
+		return nil, fmt.Errorf("container %s %w", c.ID, ErrNotRunning)
+	}
+	var s specs.Spec
+	if err := json.Unmarshal(c.Spec, &s); err != nil {
+		return nil, fmt.Errorf("container %s: reading its spec: %w", c.ID[:12], err)
+	}
+	p := *s.Process
+	p.Args = o.Cmd
+	p.Terminal = o.Tty
+	p.Env = append(append([]string{}, s.Process.Env...), o.Env...)
+	if o.Tty && !hasEnv(p.Env, "TERM") {
+		p.Env = append(p.Env, "TERM=xterm")
+	}
+	if o.WorkingDir != "" {
+		p.Cwd = o.WorkingDir
+	}
+	if o.User != "" {
+		p.User = specs.User{Username: o.User}
+	}
+	if o.Privileged {
+		all := append([]string{}, spec.AllCapabilities...)
+		p.Capabilities = &specs.LinuxCapabilities{Bounding: all, Effective: all, Permitted: all}
+		ps := &specs.Spec{Process: &p}
+		boundCapabilities(ps)
+	}
+	mode, err := cgroups.Detect()
+	if err != nil {
+		return nil, err
+	}
+	cg, err := cgroups.New(mode, c.ID, cgroups.Opts{})
+	if err != nil {
+		return nil, err
+	}
+	proc, err := runtime.Exec(ctx, runtime.ExecConfig{
+		Pid: rs.Pid, Process: &p, Cgroup: cg,
+		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+	})
+	if err != nil {
+		code := 126
+		switch {
+		case errors.Is(err, runtime.ErrNotFound):
+			code = 127
+		case errors.Is(err, runtime.ErrCannotInvoke):
+		default:
+			code = 125
+		}
+		return nil, &StartError{Code: code, Err: err}
+	}
+	return proc, nil
+}
+
+func hasEnv(env []string, key string) bool {
+	for _, kv := range env {
+		if len(kv) > len(key) && kv[:len(key)+1] == key+"=" {
+			return true
+		}
+	}
+	return false
+}
