@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -155,13 +156,15 @@ func NewID() string {
 	return hex.EncodeToString(b)
 }
 
-var validName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+// Compiled on first use: every geedocker process, a container init among
+// them, would pay for it at start otherwise.
+var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) })
 
 // Create writes a new record and reserves its name; when c.Name is empty a
 // name is generated. It fails with ErrNameInUse when the name is taken.
 func (s *Store) Create(c *Container) error {
 	c.Name = strings.TrimPrefix(c.Name, "/")
-	if c.Name != "" && !validName.MatchString(c.Name) {
+	if c.Name != "" && !validName().MatchString(c.Name) {
 		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", c.Name)
 	}
 	if err := os.Mkdir(s.Dir(c.ID), 0o700); err != nil {

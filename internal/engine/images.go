@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -21,7 +22,9 @@ var ErrNoSuchImage = errors.New("No such image")
 // ErrConflict is returned when an operation is refused to protect something.
 var ErrConflict = errors.New("conflict")
 
-var hexPrefix = regexp.MustCompile(`^(sha256:)?[a-f0-9]{1,64}$`)
+// Compiled on first use: every geedocker process, a container init among
+// them, would pay for it at start otherwise.
+var hexPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(sha256:)?[a-f0-9]{1,64}$`) })
 
 // ImageSummary is one image with its references, for listings.
 type ImageSummary struct {
@@ -57,7 +60,7 @@ func (e *Engine) Lookup(s string) (*store.Image, *reference.Reference, error) {
 			return im, &ref, nil
 		}
 	}
-	if hexPrefix.MatchString(s) {
+	if hexPrefix().MatchString(s) {
 		prefix := "sha256:" + strings.TrimPrefix(s, "sha256:")
 		ids, err := e.Store.ImageIDs()
 		if err != nil {
@@ -77,7 +80,7 @@ func (e *Engine) Lookup(s string) (*store.Image, *reference.Reference, error) {
 			return im, nil, err
 		}
 	}
-	if _, err := reference.Parse(s); err != nil && !hexPrefix.MatchString(s) {
+	if _, err := reference.Parse(s); err != nil && !hexPrefix().MatchString(s) {
 		return nil, nil, err
 	}
 	return nil, nil, fmt.Errorf("%w: %s", ErrNoSuchImage, familiarOrRaw(s))

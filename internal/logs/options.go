@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Options are the json-file driver's --log-opt settings.
@@ -57,11 +58,13 @@ func ParseOptions(opts []string) (Options, error) {
 
 // sizePattern is the syntax of Docker's go-units sizes: a number, an
 // optional space, an optional unit letter, then optional "i" and "b".
-var sizePattern = regexp.MustCompile(`(?i)^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$`)
+// Compiled on first use: every geedocker process, a container init among
+// them, would pay for it at start otherwise.
+var sizePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$`) })
 
 // parseSize reads a size as go-units' FromHumanSize does (decimal units).
 func parseSize(s string) (int64, error) {
-	m := sizePattern.FindStringSubmatch(s)
+	m := sizePattern().FindStringSubmatch(s)
 	if m == nil {
 		return 0, fmt.Errorf("invalid size: '%s'", s)
 	}
