@@ -32,7 +32,8 @@ func forEach(g *globals, args []string, fn func(string) error) error {
 }
 
 func newMonitorCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var waitAttach bool
+	c := &cobra.Command{
 		Use:    engine.MonitorCommand + " ID",
 		Hidden: true,
 		Args:   exactArgs(1),
@@ -44,9 +45,11 @@ func newMonitorCmd(g *globals) *cobra.Command {
 				ready.Close()
 				return err
 			}
-			return e.Monitor(args[0], ready)
+			return e.Monitor(args[0], ready, waitAttach)
 		},
 	}
+	c.Flags().BoolVar(&waitAttach, "wait-attach", false, "Start the container once a client has attached")
+	return c
 }
 
 func newStopCmd(g *globals) *cobra.Command {

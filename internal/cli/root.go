@@ -102,12 +102,12 @@ func NewRoot() *cobra.Command {
 	ctr.AddCommand(
 		newPsCmd(g, "ls"), newRmCmd(g, "rm"), newRunCmd(g), newStartCmd(g), newStopCmd(g), newKillCmd(g),
 		newRestartCmd(g), newWaitCmd(g), newLogsCmd(g), newContainerInspectCmd(g), newContainerPruneCmd(g),
-		newTopCmd(g), newStatsCmd(g), newExecCmd(g),
+		newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g),
 	)
 	root.AddCommand(
 		image, ctr, newMonitorCmd(g),
 		newPsCmd(g, "ps"), newRmCmd(g, "rm"), newStartCmd(g), newStopCmd(g), newKillCmd(g), newRestartCmd(g),
-		newWaitCmd(g), newLogsCmd(g), newInspectCmd(g), newTopCmd(g), newStatsCmd(g), newExecCmd(g),
+		newWaitCmd(g), newLogsCmd(g), newInspectCmd(g), newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g),
 		newPullCmd(g), newImagesCmd(g, "images"), newRmiCmd(g, "rmi"), newTagCmd(g),
 		newImportCmd(g), newRunCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
 	)

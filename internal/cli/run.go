@@ -174,6 +174,26 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 		fmt.Fprintln(g.stdout, ct.ID)
 		return nil
 	}
+	if o.tty {
+		// A terminal session goes through a monitor, so that Ctrl-P Ctrl-Q
+		// can detach from it and leave the container running.
+		if o.interactive {
+			ro.Stdin = strings.NewReader("")
+		}
+		ro.Stdout, ro.Stderr = nil, nil
+		ct, err := e.Create(c.Context(), ro)
+		if err != nil {
+			return &StatusError{Code: 125, Err: err}
+		}
+		client, err := e.StartAttached(c.Context(), ct.ID, g.args())
+		if err != nil {
+			if o.rm {
+				e.Remove(ct.ID, true)
+			}
+			return startErr(err)
+		}
+		return attachSession(client, true, o.interactive)
+	}
 	if o.interactive {
 		ro.Stdin = os.Stdin
 	}

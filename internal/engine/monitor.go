@@ -34,27 +34,60 @@ const MonitorCommand = "container-monitor"
 // and returns once the container's command runs (or failed to start).
 // globalArgs are the flags the monitor needs to find the same store.
 func (e *Engine) StartDetached(ctx context.Context, id string, globalArgs []string) error {
+	_, err := e.startMonitor(id, globalArgs, false)
+	return err
+}
+
+// StartAttached starts a container under a new monitor that waits for this
+// process to attach before the container runs, so no output is missed.
+func (e *Engine) StartAttached(ctx context.Context, id string, globalArgs []string) (*AttachClient, error) {
+	return e.startMonitor(id, globalArgs, true)
+}
+
+func (e *Engine) startMonitor(id string, globalArgs []string, attach bool) (*AttachClient, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("finding the geedocker binary: %w", err)
+		return nil, fmt.Errorf("finding the geedocker binary: %w", err)
 	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer pr.Close()
-	cmd := exec.Command(exe, append(append([]string{}, globalArgs...), MonitorCommand, id)...)
+	args := append(append([]string{}, globalArgs...), MonitorCommand, id)
+	if attach {
+		args = append(args, "--wait-attach")
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.ExtraFiles = []*os.File{pw}
 	cmd.Env = append(os.Environ(), "GOGC=50")
 	if err := cmd.Start(); err != nil {
 		pw.Close()
-		return fmt.Errorf("starting the container's monitor: %w", err)
+		return nil, fmt.Errorf("starting the container's monitor: %w", err)
 	}
 	pw.Close()
+	defer cmd.Process.Release()
+	var client *AttachClient
+	if attach {
+		// The monitor says "listening" once its socket is up.
+		buf := make([]byte, len("listening"))
+		if _, err := io.ReadFull(pr, buf); err != nil || string(buf) != "listening" {
+			msg, _ := io.ReadAll(pr)
+			return nil, parseReady(string(buf) + string(msg))
+		}
+		if client, err = e.Attach(id); err != nil {
+			return nil, err
+		}
+	}
 	msg, _ := io.ReadAll(pr)
-	cmd.Process.Release()
-	return parseReady(string(msg))
+	if err := parseReady(string(msg)); err != nil {
+		if client != nil {
+			client.Close()
+		}
+		return nil, err
+	}
+	return client, nil
 }
 
 func parseReady(msg string) error {
@@ -74,7 +107,7 @@ func parseReady(msg string) error {
 
 // Monitor runs the monitor of container id; ready is the pipe to report
 // the start on. It returns when the container has ended for good.
-func (e *Engine) Monitor(id string, ready *os.File) error {
+func (e *Engine) Monitor(id string, ready *os.File, waitAttach bool) error {
 	// The monitor lives as long as the container: keep it small.
 	debug.SetGCPercent(50)
 	debug.SetMemoryLimit(4 << 20)
@@ -90,6 +123,22 @@ func (e *Engine) Monitor(id string, ready *os.File) error {
 		reportReady(ready, err)
 		return err
 	}
+	os.MkdirAll(cs.RunDir(), 0o700)
+	sock, err := e.AttachSocket(id)
+	if err != nil {
+		reportReady(ready, err)
+		return err
+	}
+	srv, err := listenAttach(sock)
+	if err != nil {
+		reportReady(ready, err)
+		return err
+	}
+	defer srv.close()
+	if waitAttach {
+		ready.WriteString("listening")
+		<-srv.first
+	}
 	for {
 		// -i: stdin stays open (and empty) while the monitor lives; -t: the
 		// terminal's output goes to the log.
@@ -103,17 +152,21 @@ func (e *Engine) Monitor(id string, ready *os.File) error {
 			}
 			stdin, stdinW = pr, pw
 		}
-		r, err := e.start(context.Background(), c, stdin, nil, nil)
+		r, err := e.start(context.Background(), c, stdin, srv.writer(frameStdout), srv.writer(frameStderr))
 		if stdin != nil {
 			stdin.(*os.File).Close()
 		}
 		var consoleDone chan struct{}
 		if err == nil && r.Process.Console != nil {
+			srv.setIO(r.Process.Console, r.Process.Console, nil)
 			consoleDone = make(chan struct{})
 			go func() {
-				io.Copy(r.Output(), r.Process.Console)
+				io.Copy(io.MultiWriter(r.Output(), srv.writer(frameStdout)), r.Process.Console)
 				close(consoleDone)
 			}()
+		} else if stdinW != nil {
+			w := stdinW
+			srv.setIO(w, nil, func() { w.Close() })
 		}
 		if ready != nil {
 			reportReady(ready, err)
@@ -133,12 +186,15 @@ func (e *Engine) Monitor(id string, ready *os.File) error {
 		if stdinW != nil {
 			stdinW.Close()
 		}
+		srv.setIO(nil, nil, nil)
 		res := r.Finish(st)
 		c, err = cs.Get(id)
 		if err != nil {
-			return nil // removed
+			srv.finish(res.Code)
+			return nil // removed (--rm)
 		}
 		if !shouldRestart(c.HostConfig.RestartPolicy, res.Code, c.RestartCount, c.ManualStop) {
+			srv.finish(res.Code)
 			return nil
 		}
 		// Docker's back-off: 100 ms, doubling, at most a minute. Meanwhile

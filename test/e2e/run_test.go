@@ -297,7 +297,7 @@ func mountsUnder(t *testing.T, dir string) int {
 func TestRunTTY(t *testing.T) {
 	e := newEnv(t)
 	e.withBusybox()
-	cmd := exec.Command(e.bin, "--root", e.root, "run", "--rm", "-it", "busybox", "sh")
+	cmd := exec.Command(e.bin, "--root", e.root, "run", "--rm", "-it", "--name", "tty", "busybox", "sh")
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 123})
 	if err != nil {
 		t.Fatal(err)
@@ -329,15 +329,88 @@ func TestRunTTY(t *testing.T) {
 	expect("40 123")
 	expect("xterm")
 	// Ctrl-C interrupts a command in the container, not the session.
-	fmt.Fprintf(ptmx, "sleep 60; echo after-interrupt\r")
-	time.Sleep(200 * time.Millisecond)
+	// (If Ctrl-C did not reach sleep, the next line would only run after
+	// 60 s, past expect's deadline.)
+	fmt.Fprintf(ptmx, "sleep 60\r")
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(e.gd("top", "tty").Stdout, "sleep 60") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	ptmx.Write([]byte{3})
-	expect("after-interrupt")
+	fmt.Fprintf(ptmx, "echo back-$((2+3))\r")
+	expect("back-5")
 	fmt.Fprintf(ptmx, "exit 5\r")
 	err = cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
 		t.Errorf("exit of the -t session: %v", err)
 	}
+}
+
+// ptySession runs geedocker args on a pseudo-terminal of the test.
+type ptySession struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	ptmx *os.File
+	buf  safeBuffer
+	done chan struct{}
+}
+
+func (e *env) startPty(args ...string) *ptySession {
+	e.t.Helper()
+	s := &ptySession{t: e.t, done: make(chan struct{})}
+	s.cmd = exec.Command(e.bin, append([]string{"--root", e.root}, args...)...)
+	var err error
+	if s.ptmx, err = pty.StartWithSize(s.cmd, &pty.Winsize{Rows: 30, Cols: 90}); err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { io.Copy(&s.buf, s.ptmx); close(s.done) }()
+	e.t.Cleanup(func() { s.cmd.Process.Kill(); s.ptmx.Close(); <-s.done })
+	return s
+}
+
+func (s *ptySession) expect(want string) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(s.buf.String(), want) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("no %q in the terminal output:\n%s", want, s.buf.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Ctrl-P Ctrl-Q detaches from run -it and attach; the container keeps
+// running and can be attached to again.
+func TestAttachDetach(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.startPty("run", "-it", "--name", "shell", "busybox", "sh")
+	s.expect("# ")
+	fmt.Fprintf(s.ptmx, "echo first-$((40+2))\r")
+	s.expect("first-42")
+	s.ptmx.Write([]byte{0x10, 0x11})
+	if err := s.cmd.Wait(); err != nil {
+		t.Errorf("run -it after Ctrl-P Ctrl-Q: %v", err)
+	}
+	if got := e.inspectField("shell", "{{.State.Status}}"); got != "running" {
+		t.Fatalf("after detaching, the container is %s", got)
+	}
+	a := e.startPty("attach", "shell")
+	fmt.Fprintf(a.ptmx, "echo again-$((1+1))\r")
+	a.expect("again-2")
+	fmt.Fprintf(a.ptmx, "exit 4\r")
+	err := a.cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 4 {
+		t.Errorf("attach: exit %v, want 4", err)
+	}
+	if got := e.inspectField("shell", "{{.State.Status}} {{.State.ExitCode}}"); got != "exited 4" {
+		t.Errorf("after exit: %s", got)
+	}
+	// The whole session is in the log.
+	if got := e.ok("logs", "shell"); !strings.Contains(got, "first-42") || !strings.Contains(got, "again-2") {
+		t.Errorf("logs of the terminal session: %q", got)
+	}
+	e.fails(1, "You cannot attach to a stopped container", "attach", "shell")
 }
 
 type safeBuffer struct {
