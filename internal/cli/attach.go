@@ -124,4 +124,3 @@ func attachSession(client *engine.AttachClient, tty, stdin bool) error {
 	}
 	return nil
 }
-
