@@ -4,81 +4,75 @@ package archive
 
 import (
 	"archive/tar"
-	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-const (
-	copyBufSize = 1 << 20
-	readBufSize = 1 << 20
-)
-
-// maxCachedDirs bounds the directory descriptors kept open; a variable so
-// that tests can make it small.
-var maxCachedDirs = 1024
-
-var copyBufPool = sync.Pool{New: func() any {
-	b := make([]byte, copyBufSize)
-	return &b
-}}
-
 // Apply unpacks the uncompressed tar stream r into dir (an existing, empty
 // directory), converting whiteouts to overlayfs form, and then reads r to its
 // end. It returns the total size of regular file content written. On error
 // dir is left partly written; the caller removes it.
+//
+// r is read by a goroutine of Apply's own, which ends before Apply returns;
+// a read of r that blocks forever blocks Apply too.
 func Apply(ctx context.Context, dir string, r io.Reader, opts Options) (int64, error) {
 	rootfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return 0, fmt.Errorf("opening layer directory %s: %w", dir, err)
 	}
-	bufp := copyBufPool.Get().(*[]byte)
-	defer copyBufPool.Put(bufp)
-
+	root, err := inspectDir(rootfd)
+	if err != nil {
+		unix.Close(rootfd)
+		return 0, fmt.Errorf("opening layer directory %s: %w", dir, err)
+	}
 	u := &unpacker{
+		ctx:    ctx,
 		opts:   opts,
-		root:   rootfd,
-		dirs:   make(map[string]int),
+		root:   root,
+		dirs:   make(map[string]dirRef),
 		asRoot: unix.Geteuid() == 0,
-		buf:    *bufp,
+		uid:    unix.Geteuid(),
+		gid:    unix.Getegid(),
+		umask:  currentUmask(),
 	}
 	defer u.close()
-
-	in := bufio.NewReaderSize(ctxReader{ctx: ctx, r: r}, readBufSize)
-	if err := u.unpack(ctx, tar.NewReader(in)); err != nil {
+	if hasDefaultACL(rootfd) {
+		u.umask = -1
+	}
+	er := newEntryReader(ctx, r, opts.maxSize())
+	defer er.stop()
+	u.free = er.free
+	if err := u.unpack(er.batches); err != nil {
 		return 0, err
-	}
-	// Consume what follows the end-of-archive marker (tar's record
-	// padding) so that a caller hashing the stream sees all of it.
-	n, err := io.CopyBuffer(io.Discard, io.LimitReader(in, u.opts.maxSize()+1), u.buf)
-	if err != nil {
-		return 0, fmt.Errorf("reading the end of the layer: %w", err)
-	}
-	if n > u.opts.maxSize() {
-		return 0, fmt.Errorf("data after the end of the layer archive: %w (%d bytes)", errTooLarge, u.opts.maxSize())
 	}
 	return u.size, nil
 }
 
 // unpacker holds the state of one Apply.
 type unpacker struct {
+	ctx    context.Context
 	opts   Options
-	root   int            // descriptor of the layer directory
-	dirs   map[string]int // directory descriptors by clean path relative to root
-	stale  []int          // descriptors dropped from dirs, closed after the current entry
-	dirMD  []dirMeta      // directory modes and times, applied at the end
+	root   dirRef            // the layer directory
+	dirs   map[string]dirRef // open directories by clean path relative to root
+	stale  []int             // descriptors dropped from dirs, closed after the current entry
+	dirMD  []dirMeta         // directory modes and times, applied at the end
 	asRoot bool
-	buf    []byte
-	size   int64 // regular file content written so far
+	// New files belong to uid:gid, and get the mode they are created with
+	// less umask; -1 when that is not known. Knowing both spares a chown
+	// and a chmod for most files.
+	uid, gid int
+	umask    int
+	free     chan<- []byte // where written content chunks go back to the reader
+	size     int64         // regular file content written so far
 }
 
 // dirMeta is what is applied to a directory once all its children exist.
@@ -88,43 +82,39 @@ type dirMeta struct {
 	times [2]unix.Timespec
 }
 
-func (u *unpacker) unpack(ctx context.Context, tr *tar.Reader) error {
-	entries := 0
-	last := ""
-	for {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("applying layer: %w", err)
-		}
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		// ErrInsecurePath (GODEBUG=tarinsecurepath=0) only reports a name
-		// that this package checks and confines itself.
-		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
-			if last == "" {
-				return fmt.Errorf("reading layer: %w", err)
+func (u *unpacker) unpack(batches <-chan []layerEntry) error {
+	count := 0
+	for batch := range batches {
+		for i := range batch {
+			e := &batch[i]
+			if e.err != nil {
+				return e.err
 			}
-			return fmt.Errorf("reading layer after entry %q: %w", last, err)
+			if err := u.ctx.Err(); err != nil {
+				return fmt.Errorf("applying layer: %w", err)
+			}
+			count++
+			if count > u.opts.maxEntries() {
+				return fmt.Errorf("layer entry %q: %w (%d entries)", e.hdr.Name, errTooManyFiles, u.opts.maxEntries())
+			}
+			if err := u.entry(e); err != nil {
+				// Whatever is left of the stream is not read: stop ends
+				// the reader.
+				return fmt.Errorf("layer entry %q: %w", e.hdr.Name, err)
+			}
+			e.discard(u.free) // content an entry did not use
+			u.closeStale()
 		}
-		last = hdr.Name
-		entries++
-		if entries > u.opts.maxEntries() {
-			return fmt.Errorf("layer entry %q: %w (%d entries)", hdr.Name, errTooManyFiles, u.opts.maxEntries())
-		}
-		if err := u.entry(hdr, tr); err != nil {
-			return fmt.Errorf("layer entry %q: %w", hdr.Name, err)
-		}
-		u.closeStale()
 	}
-	if err := u.finishDirs(ctx); err != nil {
+	if err := u.finishDirs(); err != nil {
 		return fmt.Errorf("applying layer: %w", err)
 	}
 	return nil
 }
 
 // entry writes one tar entry below the root.
-func (u *unpacker) entry(hdr *tar.Header, content io.Reader) error {
+func (u *unpacker) entry(e *layerEntry) error {
+	hdr := e.hdr
 	if hdr.Typeflag == tar.TypeXGlobalHeader {
 		return nil
 	}
@@ -139,47 +129,49 @@ func (u *unpacker) entry(hdr *tar.Header, content io.Reader) error {
 		return u.rootDir(hdr)
 	}
 	parent, base := splitPath(rel)
-
+	if inAufsMetaDir(parent) {
+		return nil
+	}
 	kind, hidden, err := classifyWhiteout(base)
-	if err != nil {
+	if err != nil || kind == whiteoutMeta {
 		return err
 	}
-	switch kind {
-	case whiteoutMeta:
-		return nil
-	case whiteoutDir:
-		return u.opaque(parent)
-	case whiteoutFile:
-		return u.whiteout(parent, hidden, hdr)
-	}
 
-	pfd, err := u.dir(parent, true)
+	p, err := u.dir(parent, true)
 	if err != nil {
 		return fmt.Errorf("opening parent directory: %w", err)
 	}
+	switch kind {
+	case whiteoutDir:
+		return u.opaque(p)
+	case whiteoutFile:
+		return u.whiteout(p, hidden, hdr)
+	}
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont:
-		return u.file(pfd, base, hdr, content)
+		return u.file(p, base, e)
 	case tar.TypeDir:
-		return u.mkdir(pfd, rel, base, hdr)
+		return u.mkdir(p, rel, base, hdr)
 	case tar.TypeSymlink:
-		return u.symlink(pfd, base, hdr)
+		return u.symlink(p, base, hdr)
 	case tar.TypeLink:
-		return u.hardlink(pfd, rel, base, hdr)
+		return u.hardlink(p, rel, base, hdr)
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-		return u.node(pfd, base, hdr)
+		return u.node(p, base, hdr)
 	default:
 		return fmt.Errorf("unsupported entry type %q", hdr.Typeflag)
 	}
 }
 
-func (u *unpacker) file(pfd int, base string, hdr *tar.Header, content io.Reader) error {
+func (u *unpacker) file(p dirRef, base string, e *layerEntry) error {
+	hdr := e.hdr
 	if hdr.Size > u.opts.maxSize()-u.size {
 		return fmt.Errorf("%w (%d bytes)", errTooLarge, u.opts.maxSize())
 	}
+	perm := mode(hdr)
 	var fd int
-	err := u.create(pfd, base, func() (err error) {
-		fd, err = unix.Openat(pfd, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	err := u.create(p, base, func() (err error) {
+		fd, err = unix.Openat(p.fd, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, perm&0o777)
 		return err
 	})
 	if err != nil {
@@ -188,7 +180,7 @@ func (u *unpacker) file(pfd int, base string, hdr *tar.Header, content io.Reader
 	defer unix.Close(fd)
 
 	if hdr.Size > 0 {
-		n, err := io.CopyBuffer(fdWriter(fd), content, u.buf)
+		n, err := e.writeBody(u.ctx, fdWriter(fd), u.free)
 		u.size += n
 		if err != nil {
 			return fmt.Errorf("writing file: %w", err)
@@ -196,11 +188,13 @@ func (u *unpacker) file(pfd int, base string, hdr *tar.Header, content io.Reader
 	}
 	// Order matters: writing and chown clear setuid bits and file
 	// capabilities, so the mode and xattrs come after them.
-	if err := u.chown(func(uid, gid int) error { return unix.Fchown(fd, uid, gid) }, hdr); err != nil {
+	if err := u.chown(p, hdr, func(uid, gid int) error { return unix.Fchown(fd, uid, gid) }); err != nil {
 		return err
 	}
-	if err := unix.Fchmod(fd, mode(hdr)); err != nil {
-		return fmt.Errorf("setting mode: %w", err)
+	if !u.createdWith(perm) {
+		if err := unix.Fchmod(fd, perm); err != nil {
+			return fmt.Errorf("setting mode: %w", err)
+		}
 	}
 	if err := u.setXattrs(hdr, func(k string, v []byte) error { return unix.Fsetxattr(fd, k, v, 0) }); err != nil {
 		return err
@@ -212,60 +206,80 @@ func (u *unpacker) file(pfd int, base string, hdr *tar.Header, content io.Reader
 	return nil
 }
 
-func (u *unpacker) mkdir(pfd int, rel, base string, hdr *tar.Header) error {
+func (u *unpacker) mkdir(p dirRef, rel, base string, hdr *tar.Header) error {
 	// Created owner-only; the final mode is set in finishDirs.
-	err := unix.Mkdirat(pfd, base, 0o700)
+	created := true
+	err := unix.Mkdirat(p.fd, base, 0o700)
 	if errors.Is(err, unix.EEXIST) {
 		var st unix.Stat_t
-		if err := unix.Fstatat(pfd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if err := unix.Fstatat(p.fd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			return fmt.Errorf("inspecting existing entry: %w", err)
 		}
 		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			err = nil // an existing directory stays; its metadata is updated
+			// An existing directory stays; its metadata is updated.
+			created, err = false, nil
 		} else {
-			if err := u.remove(pfd, base); err != nil {
+			if err := u.remove(p, base); err != nil {
 				return err
 			}
-			err = unix.Mkdirat(pfd, base, 0o700)
+			err = unix.Mkdirat(p.fd, base, 0o700)
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("creating directory: %w", err)
 	}
-	fd, err := unix.Openat(pfd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(p.fd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("opening directory: %w", err)
 	}
+	// A new directory is setgid exactly when its parent is.
+	d := dirRef{fd: fd, setgid: p.setgid}
+	if !created {
+		if d, err = inspectDir(fd); err != nil {
+			unix.Close(fd)
+			return fmt.Errorf("opening directory: %w", err)
+		}
+	}
 	// The descriptor serves the directory's children as their parent.
-	u.remember(rel, fd)
-	return u.dirAttrs(fd, rel, hdr)
+	u.remember(rel, d)
+	if created {
+		err = u.chown(p, hdr, func(uid, gid int) error { return unix.Fchown(fd, uid, gid) })
+	} else {
+		err = u.chownExisting(fd, hdr)
+	}
+	if err != nil {
+		return err
+	}
+	return u.dirAttrs(d, rel, hdr)
 }
 
 // rootDir applies a directory entry for the layer root ("./").
 func (u *unpacker) rootDir(hdr *tar.Header) error {
+	if err := u.chownExisting(u.root.fd, hdr); err != nil {
+		return err
+	}
 	return u.dirAttrs(u.root, "", hdr)
 }
 
-func (u *unpacker) dirAttrs(fd int, rel string, hdr *tar.Header) error {
-	if err := u.chown(func(uid, gid int) error { return unix.Fchown(fd, uid, gid) }, hdr); err != nil {
-		return err
-	}
-	if err := u.setXattrs(hdr, func(k string, v []byte) error { return unix.Fsetxattr(fd, k, v, 0) }); err != nil {
+// dirAttrs applies a directory entry's xattrs and notes its mode and times
+// for finishDirs.
+func (u *unpacker) dirAttrs(d dirRef, rel string, hdr *tar.Header) error {
+	if err := u.setXattrs(hdr, func(k string, v []byte) error { return unix.Fsetxattr(d.fd, k, v, 0) }); err != nil {
 		return err
 	}
 	u.dirMD = append(u.dirMD, dirMeta{path: rel, mode: mode(hdr), times: times(hdr)})
 	return nil
 }
 
-func (u *unpacker) symlink(pfd int, base string, hdr *tar.Header) error {
-	err := u.create(pfd, base, func() error { return unix.Symlinkat(hdr.Linkname, pfd, base) })
+func (u *unpacker) symlink(p dirRef, base string, hdr *tar.Header) error {
+	err := u.create(p, base, func() error { return unix.Symlinkat(hdr.Linkname, p.fd, base) })
 	if err != nil {
 		return fmt.Errorf("creating symbolic link: %w", err)
 	}
-	return u.pathAttrs(pfd, base, hdr, false)
+	return u.pathAttrs(p, base, hdr, false)
 }
 
-func (u *unpacker) node(pfd int, base string, hdr *tar.Header) error {
+func (u *unpacker) node(p dirRef, base string, hdr *tar.Header) error {
 	var typ uint32
 	what := "device node"
 	switch hdr.Typeflag {
@@ -280,17 +294,17 @@ func (u *unpacker) node(pfd int, base string, hdr *tar.Header) error {
 		return fmt.Errorf("invalid device number %d:%d", hdr.Devmajor, hdr.Devminor)
 	}
 	dev := int(unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor)))
-	err := u.create(pfd, base, func() error { return unix.Mknodat(pfd, base, typ|mode(hdr), dev) })
+	err := u.create(p, base, func() error { return unix.Mknodat(p.fd, base, typ|mode(hdr), dev) })
 	if errors.Is(err, unix.EPERM) && typ != unix.S_IFIFO {
 		return fmt.Errorf("creating a %s %w: %w", what, errNeedsRoot, err)
 	}
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", what, err)
 	}
-	return u.pathAttrs(pfd, base, hdr, true)
+	return u.pathAttrs(p, base, hdr, true)
 }
 
-func (u *unpacker) hardlink(pfd int, rel, base string, hdr *tar.Header) error {
+func (u *unpacker) hardlink(p dirRef, rel, base string, hdr *tar.Header) error {
 	target, err := cleanName(hdr.Linkname)
 	if err != nil {
 		return fmt.Errorf("hard link target %q: %w", hdr.Linkname, err)
@@ -302,11 +316,11 @@ func (u *unpacker) hardlink(pfd int, rel, base string, hdr *tar.Header) error {
 		return nil // a link to itself: nothing to do
 	}
 	tparent, tbase := splitPath(target)
-	tfd := u.root
+	tfd := u.root.fd
 	if tparent != "" {
 		// The target must be reached without any symbolic link, so that
 		// it names the entry the layer wrote at that path.
-		tfd, err = unix.Openat2(u.root, tparent, &unix.OpenHow{
+		tfd, err = unix.Openat2(u.root.fd, tparent, &unix.OpenHow{
 			Flags:   unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC,
 			Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
 		})
@@ -322,36 +336,28 @@ func (u *unpacker) hardlink(pfd int, rel, base string, hdr *tar.Header) error {
 	}
 	// linkat without AT_SYMLINK_FOLLOW links a symbolic link itself,
 	// never what it points to.
-	err = u.create(pfd, base, func() error { return unix.Linkat(tfd, tbase, pfd, base, 0) })
+	err = u.create(p, base, func() error { return unix.Linkat(tfd, tbase, p.fd, base, 0) })
 	if err != nil {
 		return fmt.Errorf("creating hard link to %q: %w", hdr.Linkname, err)
 	}
 	return nil
 }
 
-func (u *unpacker) whiteout(parent, name string, hdr *tar.Header) error {
-	pfd, err := u.dir(parent, true)
-	if err != nil {
-		return fmt.Errorf("opening parent directory: %w", err)
-	}
-	err = u.create(pfd, name, func() error { return unix.Mknodat(pfd, name, unix.S_IFCHR, 0) })
+func (u *unpacker) whiteout(p dirRef, name string, hdr *tar.Header) error {
+	err := u.create(p, name, func() error { return unix.Mknodat(p.fd, name, unix.S_IFCHR, 0) })
 	if errors.Is(err, unix.EPERM) {
 		return fmt.Errorf("creating a whiteout %w: %w", errNeedsRoot, err)
 	}
 	if err != nil {
 		return fmt.Errorf("creating whiteout: %w", err)
 	}
-	return u.chown(func(uid, gid int) error {
-		return unix.Fchownat(pfd, name, uid, gid, unix.AT_SYMLINK_NOFOLLOW)
-	}, hdr)
+	return u.chown(p, hdr, func(uid, gid int) error {
+		return unix.Fchownat(p.fd, name, uid, gid, unix.AT_SYMLINK_NOFOLLOW)
+	})
 }
 
-func (u *unpacker) opaque(parent string) error {
-	pfd, err := u.dir(parent, true)
-	if err != nil {
-		return fmt.Errorf("opening directory: %w", err)
-	}
-	err = unix.Fsetxattr(pfd, opaqueXattr, []byte("y"), 0)
+func (u *unpacker) opaque(d dirRef) error {
+	err := unix.Fsetxattr(d.fd, opaqueXattr, []byte("y"), 0)
 	if errors.Is(err, unix.EPERM) {
 		return fmt.Errorf("marking a directory opaque %w: %w", errNeedsRoot, err)
 	}
@@ -361,45 +367,64 @@ func (u *unpacker) opaque(parent string) error {
 	return nil
 }
 
-// pathAttrs applies owner, mode, xattrs and times to base in pfd without
+// pathAttrs applies owner, mode, xattrs and times to base in p without
 // following it if it is a symbolic link.
-func (u *unpacker) pathAttrs(pfd int, base string, hdr *tar.Header, chmod bool) error {
-	err := u.chown(func(uid, gid int) error {
-		return unix.Fchownat(pfd, base, uid, gid, unix.AT_SYMLINK_NOFOLLOW)
-	}, hdr)
+func (u *unpacker) pathAttrs(p dirRef, base string, hdr *tar.Header, chmod bool) error {
+	err := u.chown(p, hdr, func(uid, gid int) error {
+		return unix.Fchownat(p.fd, base, uid, gid, unix.AT_SYMLINK_NOFOLLOW)
+	})
 	if err != nil {
 		return err
 	}
 	if chmod {
 		// base was just created by this process as a device node or
 		// FIFO, so fchmodat, which follows symbolic links, meets none.
-		if err := unix.Fchmodat(pfd, base, mode(hdr), 0); err != nil {
+		if err := unix.Fchmodat(p.fd, base, mode(hdr), 0); err != nil {
 			return fmt.Errorf("setting mode: %w", err)
 		}
 	}
 	err = u.setXattrs(hdr, func(k string, v []byte) error {
-		return unix.Lsetxattr("/proc/self/fd/"+strconv.Itoa(pfd)+"/"+base, k, v, 0)
+		return unix.Lsetxattr("/proc/self/fd/"+strconv.Itoa(p.fd)+"/"+base, k, v, 0)
 	})
 	if err != nil {
 		return err
 	}
 	ts := times(hdr)
-	if err := unix.UtimesNanoAt(pfd, base, ts[:], unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := unix.UtimesNanoAt(p.fd, base, ts[:], unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fmt.Errorf("setting times: %w", err)
 	}
 	return nil
 }
 
-// chown sets the entry's owner when running as root; without root the
-// files keep the caller's owner.
-func (u *unpacker) chown(set func(uid, gid int) error, hdr *tar.Header) error {
-	if !u.asRoot {
+// chown sets the owner of an entry just created in directory p, when
+// running as root and the entry did not get that owner on creation.
+// Without root the files keep the caller's owner.
+func (u *unpacker) chown(p dirRef, hdr *tar.Header, set func(uid, gid int) error) error {
+	if !u.asRoot || (hdr.Uid == u.uid && hdr.Gid == u.gid && !p.setgid) {
 		return nil
 	}
 	if err := set(hdr.Uid, hdr.Gid); err != nil {
 		return fmt.Errorf("setting owner %d:%d: %w", hdr.Uid, hdr.Gid, err)
 	}
 	return nil
+}
+
+// chownExisting sets the owner of a directory that was there before its
+// entry, when running as root.
+func (u *unpacker) chownExisting(fd int, hdr *tar.Header) error {
+	if !u.asRoot {
+		return nil
+	}
+	if err := unix.Fchown(fd, hdr.Uid, hdr.Gid); err != nil {
+		return fmt.Errorf("setting owner %d:%d: %w", hdr.Uid, hdr.Gid, err)
+	}
+	return nil
+}
+
+// createdWith reports whether a file created with perm&0777 has mode perm:
+// the umask removed nothing and perm has no setuid, setgid or sticky bit.
+func (u *unpacker) createdWith(perm uint32) bool {
+	return u.umask >= 0 && perm&^0o777 == 0 && perm&uint32(u.umask) == 0
 }
 
 // setXattrs applies the entry's extended attributes. Without root, those
@@ -413,208 +438,56 @@ func (u *unpacker) setXattrs(hdr *tar.Header, set func(name string, value []byte
 		if err != nil {
 			return fmt.Errorf("setting xattr %s: %w", k, err)
 		}
+		if k == defaultACLXattr {
+			// Files created below take their mode from the ACL, not
+			// from the umask.
+			u.umask = -1
+		}
 	}
 	return nil
 }
 
-// create runs op, which creates base in pfd and fails with EEXIST if
+// create runs op, which creates base in p and fails with EEXIST if
 // something is already there. In that case the existing entry is removed
 // (a later tar entry replaces an earlier one) and op runs once more.
-func (u *unpacker) create(pfd int, base string, op func() error) error {
+func (u *unpacker) create(p dirRef, base string, op func() error) error {
 	err := op()
 	if !errors.Is(err, unix.EEXIST) {
 		return err
 	}
-	if err := u.remove(pfd, base); err != nil {
+	if err := u.remove(p, base); err != nil {
 		return err
 	}
 	return op()
 }
 
-// remove deletes base from pfd, a whole tree if it is a directory, never
-// following a symbolic link.
-func (u *unpacker) remove(pfd int, base string) error {
-	var st unix.Stat_t
-	if err := unix.Fstatat(pfd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			return nil
-		}
-		return fmt.Errorf("inspecting existing entry: %w", err)
-	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFDIR, unix.S_IFLNK:
-		// Cached paths may resolve through what is removed.
-		u.flush()
-	}
-	if err := removeAllAt(pfd, base); err != nil {
-		return fmt.Errorf("replacing existing entry: %w", err)
-	}
-	return nil
-}
+const defaultACLXattr = "system.posix_acl_default"
 
-// removeAllAt removes name from dirfd and, if it is a directory, all it
-// contains. Descriptors are opened with O_NOFOLLOW, so a symbolic link is
-// removed, never followed.
-func removeAllAt(dirfd int, name string) error {
-	err := unix.Unlinkat(dirfd, name, 0)
-	if err == nil || errors.Is(err, unix.ENOENT) {
-		return nil
-	}
-	if !errors.Is(err, unix.EISDIR) {
-		return err
-	}
-	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+// currentUmask returns the process's umask, read from /proc (reading it
+// with umask(2) would change it for a moment), or -1.
+func currentUmask() int {
+	status, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		return err
+		return -1
 	}
-	d := os.NewFile(uintptr(fd), name)
-	defer d.Close()
-	for {
-		names, err := d.Readdirnames(1024)
-		for _, n := range names {
-			if err := removeAllAt(fd, n); err != nil {
-				return err
+	for line := range bytes.Lines(status) {
+		if v, ok := bytes.CutPrefix(line, []byte("Umask:")); ok {
+			m, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 8, 32)
+			if err != nil {
+				return -1
 			}
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
+			return int(m)
 		}
 	}
-	return unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
+	return -1
 }
 
-// dir returns a descriptor of the directory at rel, resolving symbolic
-// links as if the layer root were "/". With create, missing directories
-// are created (mode 0755), as tar does for entries whose parents are not
-// in the archive. The descriptor belongs to the cache.
-func (u *unpacker) dir(rel string, create bool) (int, error) {
-	if rel == "" {
-		return u.root, nil
-	}
-	if fd, ok := u.dirs[rel]; ok {
-		return fd, nil
-	}
-	fd, err := openInRoot(u.root, rel)
-	if errors.Is(err, unix.ENOENT) && create {
-		if err := u.mkdirMissing(rel); err != nil {
-			return -1, err
-		}
-		fd, err = openInRoot(u.root, rel)
-	}
-	if err != nil {
-		return -1, fmt.Errorf("opening directory %q: %w", rel, err)
-	}
-	u.remember(rel, fd)
-	return fd, nil
-}
-
-// mkdirMissing creates the directory rel, which does not exist, and any
-// missing parents.
-func (u *unpacker) mkdirMissing(rel string) error {
-	parent, base := splitPath(rel)
-	pfd, err := u.dir(parent, true)
-	if err != nil {
-		return err
-	}
-	// EEXIST: base is a symbolic link to a missing directory; opening rel
-	// again reports that.
-	if err := unix.Mkdirat(pfd, base, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
-		return fmt.Errorf("creating directory %q: %w", rel, err)
-	}
-	return nil
-}
-
-// openInRoot opens the directory rel below root, with root acting as "/"
-// for every symbolic link on the way.
-func openInRoot(root int, rel string) (int, error) {
-	return unix.Openat2(root, rel, &unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC,
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
-	})
-}
-
-// remember caches fd as the directory at rel.
-func (u *unpacker) remember(rel string, fd int) {
-	if old, ok := u.dirs[rel]; ok {
-		u.stale = append(u.stale, old)
-	} else if len(u.dirs) >= maxCachedDirs {
-		u.flush()
-	}
-	u.dirs[rel] = fd
-}
-
-// flush empties the directory cache. The descriptors stay open until the
-// current entry is done, since the caller may still hold one.
-func (u *unpacker) flush() {
-	for rel, fd := range u.dirs {
-		u.stale = append(u.stale, fd)
-		delete(u.dirs, rel)
-	}
-}
-
-func (u *unpacker) closeStale() {
-	for _, fd := range u.stale {
-		unix.Close(fd)
-	}
-	u.stale = u.stale[:0]
-}
-
-func (u *unpacker) close() {
-	u.flush()
-	u.closeStale()
-	unix.Close(u.root)
-}
-
-// finishDirs sets directory modes and times, now that nothing more is
-// written into them. A directory that a later entry replaced is skipped.
-func (u *unpacker) finishDirs(ctx context.Context) error {
-	for _, d := range u.dirMD {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := u.finishDir(d); err != nil {
-			return fmt.Errorf("directory %q: %w", "/"+d.path, err)
-		}
-		u.closeStale()
-	}
-	return nil
-}
-
-func (u *unpacker) finishDir(d dirMeta) error {
-	fd := u.root
-	if d.path != "" {
-		parent, base := splitPath(d.path)
-		pfd, err := u.dir(parent, false)
-		if gone(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		fd, err = unix.Openat(pfd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		if gone(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-	}
-	if err := unix.Fchmod(fd, d.mode); err != nil {
-		return fmt.Errorf("setting mode: %w", err)
-	}
-	if err := futimens(fd, &d.times); err != nil {
-		return fmt.Errorf("setting times: %w", err)
-	}
-	return nil
-}
-
-// gone reports whether err says that a path is no longer a directory.
-func gone(err error) bool {
-	return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ELOOP)
+// hasDefaultACL reports whether the directory fd has a default ACL (or
+// whether that cannot be told), in which case new files do not get their
+// mode from the umask.
+func hasDefaultACL(fd int) bool {
+	_, err := unix.Fgetxattr(fd, defaultACLXattr, nil)
+	return !errors.Is(err, unix.ENODATA) && !errors.Is(err, unix.EOPNOTSUPP)
 }
 
 // mode returns the permission bits of an entry, setuid, setgid and sticky
@@ -662,18 +535,4 @@ func (w fdWriter) Write(p []byte) (int, error) {
 		written += n
 	}
 	return written, nil
-}
-
-// ctxReader stops reading once ctx is done, so that cancellation also
-// interrupts a large file.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -121,6 +121,14 @@ func classifyWhiteout(base string) (whiteoutKind, string, error) {
 	return whiteoutFile, name, nil
 }
 
+// inAufsMetaDir reports whether parent, an entry's parent directory, lies
+// in one of the metadata directories aufs keeps at the layer root
+// (".wh..wh.plnk", ".wh..wh.orph"). Their contents are skipped.
+func inAufsMetaDir(parent string) bool {
+	first, _, _ := strings.Cut(parent, "/")
+	return strings.HasPrefix(first, whiteoutMetaPrefix)
+}
+
 // layerXattrs returns the extended attributes carried by PAX records, less
 // those in the overlay namespace, which only whiteouts may produce.
 func layerXattrs(pax map[string]string) map[string]string {

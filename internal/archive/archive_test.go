@@ -104,6 +104,23 @@ func TestClassifyWhiteout(t *testing.T) {
 	}
 }
 
+func TestInAufsMetaDir(t *testing.T) {
+	tests := map[string]bool{
+		"":                   false,
+		"etc":                false,
+		"etc/.wh..wh.plnk":   false,
+		".wh.etc":            false,
+		".wh..wh.plnk":       true,
+		".wh..wh.plnk/sub":   true,
+		".wh..wh.orph/a/b/c": true,
+	}
+	for parent, want := range tests {
+		if got := inAufsMetaDir(parent); got != want {
+			t.Errorf("inAufsMetaDir(%q) = %v, want %v", parent, got, want)
+		}
+	}
+}
+
 func TestLayerXattrs(t *testing.T) {
 	pax := map[string]string{
 		"SCHILY.xattr.security.capability":      "\x01\x00\x00\x02",

@@ -26,8 +26,9 @@
 // Whiteouts are converted to the form overlayfs reads: ".wh.NAME" becomes a
 // character device 0/0 named NAME, and ".wh..wh..opq" sets the xattr
 // trusted.overlay.opaque=y on its directory. Other ".wh..wh." entries (aufs
-// metadata) are skipped. Both forms need root; without it Apply fails with a
-// clear error, as it does for device nodes. Extended attributes in the
+// metadata) are skipped, as is everything below a ".wh..wh." directory at
+// the layer root. The opaque xattr needs root, as do device nodes; without
+// it Apply fails with a clear error. Extended attributes in the
 // trusted.overlay. namespace that a layer carries itself are dropped: only
 // whiteout entries may produce overlay metadata.
 //
@@ -47,6 +48,18 @@
 // Parent descriptors are cached by path while a layer is applied; the cache
 // is dropped whenever a directory or symbolic link is removed, because that
 // may change what a cached path would resolve to.
+//
+// # Speed
+//
+// Apply runs two goroutines: one reads the stream (decompressing it) and
+// parses tar headers, handing entries over in batches with the content of
+// small files; the other, Apply's own, makes the files. A large file's
+// content follows its entry in 1 MiB chunks. A regular file costs four
+// system calls in the common case (openat, write, futimens, close): it is
+// created with its final permissions, and chown and chmod are skipped when
+// creation already gave the right owner and mode (no setgid parent, no
+// special bits, a umask, read from /proc, that removes nothing, no default
+// ACL). Nothing is synced; the store syncs the file system once per layer.
 //
 // # Limits
 //
