@@ -78,7 +78,7 @@ func makeContainerInspect(dir string, c *container.Container) containerInspect {
 			OOMKilled: c.State.OOMKilled, Error: c.State.Error,
 			StartedAt: inspectTime(c.State.StartedAt), FinishedAt: inspectTime(c.State.FinishedAt),
 		},
-		NetworkSettings: map[string]any{"Networks": map[string]any{c.HostConfig.NetworkMode: map[string]any{}}, "Ports": map[string]any{}},
+		NetworkSettings: networkSettings(c),
 	}
 	for _, b := range c.HostConfig.Binds {
 		parts := strings.Split(b, ":")
@@ -144,4 +144,26 @@ func newContainerInspectCmd(g *globals) *cobra.Command {
 	c := newInspectCmd(g)
 	c.Flags().Set("type", "container")
 	return c
+}
+
+// networkSettings is Docker's NetworkSettings: the primary network's
+// address at the top, every network under Networks, ports by "80/tcp".
+func networkSettings(c *container.Container) map[string]any {
+	ports := map[string]any{}
+	for _, p := range c.NetworkSettings.Ports {
+		key := fmt.Sprintf("%d/%s", p.ContainerPort, p.Proto)
+		list, _ := ports[key].([]map[string]string)
+		ports[key] = append(list, map[string]string{"HostIp": p.HostIP, "HostPort": fmt.Sprint(p.HostPort)})
+	}
+	out := map[string]any{"Ports": ports, "Networks": map[string]any{}, "IPAddress": "", "Gateway": "", "MacAddress": "", "IPPrefixLen": 0}
+	nets := map[string]any{}
+	for name, ep := range c.NetworkSettings.Networks {
+		nets[name] = ep
+		out["IPAddress"], out["Gateway"], out["MacAddress"], out["IPPrefixLen"] = ep.IPAddress, ep.Gateway, ep.MacAddress, ep.IPPrefixLen
+	}
+	if len(nets) == 0 {
+		nets[c.HostConfig.NetworkMode] = map[string]any{}
+	}
+	out["Networks"] = nets
+	return out
 }

@@ -102,7 +102,7 @@ func makePsRow(c *container.Container, noTrunc bool) psRow {
 	}
 	return psRow{
 		Command: cmd, CreatedAt: c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"), ID: id,
-		Image: c.ImageName, Names: c.Name, RunningFor: ago(c.Created), State: c.State.Status,
+		Image: c.ImageName, Names: c.Name, RunningFor: ago(c.Created), State: c.State.Status, Ports: portsText(c),
 		Status: statusText(c), Labels: "", Mounts: "", Networks: c.HostConfig.NetworkMode, Size: "0B",
 	}
 }
@@ -164,4 +164,13 @@ func psFilter(filters []string) (func(*container.Container) bool, error) {
 		}
 		return true
 	}, nil
+}
+
+// portsText is the PORTS column: "0.0.0.0:8080->80/tcp".
+func portsText(c *container.Container) string {
+	var parts []string
+	for _, p := range c.NetworkSettings.Ports {
+		parts = append(parts, fmt.Sprintf("%s:%d->%d/%s", p.HostIP, p.HostPort, p.ContainerPort, p.Proto))
+	}
+	return strings.Join(parts, ", ")
 }

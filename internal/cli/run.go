@@ -25,6 +25,10 @@ type runFlags struct {
 	rm, interactive, tty, detach  bool
 	restart                       string
 	logOpts                       []string
+	publish, aliases, dns         []string
+	dnsSearch, addHosts           []string
+	publishAll                    bool
+	ip                            string
 	env, envFiles                 []string
 	entrypoint                    string
 	workdir, user, hostname       string
@@ -109,8 +113,15 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.StringArrayVar(&o.tmpfs, "tmpfs", nil, "Mount a tmpfs directory")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume (HOST:CONTAINER[:ro])")
 	f.BoolVar(&o.init, "init", false, "Run an init inside the container that forwards signals and reaps processes")
-	f.StringVar(&o.network, "network", "none", "Connect a container to a network (none, host)")
-	f.StringVar(&o.network, "net", "none", "Alias of --network")
+	f.StringVar(&o.network, "network", "bridge", "Connect a container to a network (bridge, none, host, container:NAME, or a network's name)")
+	f.StringVar(&o.network, "net", "bridge", "Alias of --network")
+	f.StringArrayVarP(&o.publish, "publish", "p", nil, "Publish a container's port(s) to the host ([HOST_IP:]HOST_PORT:CONTAINER_PORT[/PROTO])")
+	f.BoolVarP(&o.publishAll, "publish-all", "P", false, "Publish all exposed ports to random ports")
+	f.StringVar(&o.ip, "ip", "", "IPv4 address (on a user-defined network)")
+	f.StringArrayVar(&o.aliases, "network-alias", nil, "Add network-scoped alias for the container")
+	f.StringArrayVar(&o.dns, "dns", nil, "Set custom DNS servers")
+	f.StringArrayVar(&o.dnsSearch, "dns-search", nil, "Set custom DNS search domains")
+	f.StringArrayVar(&o.addHosts, "add-host", nil, "Add a custom host-to-IP mapping (host:ip)")
 	f.Var(&o.cpus, "cpus", "Number of CPUs")
 	f.VarP(&o.memory, "memory", "m", "Memory limit")
 	f.Var(&o.memory, "mem", "Alias of --memory")
@@ -145,6 +156,8 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 	ro := engine.RunOptions{
 		Image: args[0], Name: o.name, Pull: o.pull, Remove: o.rm, Spec: so,
 		Restart: o.restart, LogOpts: o.logOpts,
+		Publish: o.publish, PublishAll: o.publishAll, IP: o.ip, Aliases: o.aliases,
+		DNS: o.dns, DNSSearch: o.dnsSearch, ExtraHosts: o.addHosts,
 		Stdout: os.Stdout, Stderr: os.Stderr,
 		PullImage: func(ctx context.Context, ref string) error {
 			if o.pull != engine.PullAlways {
@@ -309,16 +322,6 @@ func (o *runFlags) specOptions(cmd []string, entrypointSet bool) (spec.Options, 
 			ep = []string{o.entrypoint}
 		}
 		so.Entrypoint = &ep
-	}
-	switch o.network {
-	case "none", "host":
-	case "bridge", "default":
-		return so, fmt.Errorf("network %q is not available yet: use --network none or host", o.network)
-	default:
-		if strings.HasPrefix(o.network, "container:") {
-			return so, fmt.Errorf("network %q is not available yet: use --network none or host", o.network)
-		}
-		return so, fmt.Errorf("network %s not found", o.network)
 	}
 	for _, opt := range o.securityOpts {
 		switch opt {

@@ -76,24 +76,31 @@ type Config struct {
 
 // HostConfig is Docker's host config: limits, mounts, security.
 type HostConfig struct {
-	Binds          []string          `json:"Binds"`
-	NetworkMode    string            `json:"NetworkMode"`
-	AutoRemove     bool              `json:"AutoRemove"`
-	ReadonlyRootfs bool              `json:"ReadonlyRootfs"`
-	Privileged     bool              `json:"Privileged"`
-	CapAdd         []string          `json:"CapAdd"`
-	CapDrop        []string          `json:"CapDrop"`
-	SecurityOpt    []string          `json:"SecurityOpt"`
-	Tmpfs          map[string]string `json:"Tmpfs"`
-	Init           bool              `json:"Init"`
-	Memory         int64             `json:"Memory"`
-	MemorySwap     int64             `json:"MemorySwap"`
-	NanoCpus       int64             `json:"NanoCpus"`
-	CPUShares      int64             `json:"CpuShares"`
-	CpusetCpus     string            `json:"CpusetCpus"`
-	PidsLimit      int64             `json:"PidsLimit"`
-	RestartPolicy  RestartPolicy     `json:"RestartPolicy"`
-	LogConfig      LogConfig         `json:"LogConfig"`
+	Binds           []string          `json:"Binds"`
+	NetworkMode     string            `json:"NetworkMode"`
+	AutoRemove      bool              `json:"AutoRemove"`
+	ReadonlyRootfs  bool              `json:"ReadonlyRootfs"`
+	Privileged      bool              `json:"Privileged"`
+	CapAdd          []string          `json:"CapAdd"`
+	CapDrop         []string          `json:"CapDrop"`
+	SecurityOpt     []string          `json:"SecurityOpt"`
+	Tmpfs           map[string]string `json:"Tmpfs"`
+	Init            bool              `json:"Init"`
+	Memory          int64             `json:"Memory"`
+	MemorySwap      int64             `json:"MemorySwap"`
+	NanoCpus        int64             `json:"NanoCpus"`
+	CPUShares       int64             `json:"CpuShares"`
+	CpusetCpus      string            `json:"CpusetCpus"`
+	PidsLimit       int64             `json:"PidsLimit"`
+	RestartPolicy   RestartPolicy     `json:"RestartPolicy"`
+	PortBindings    []string          `json:"PortBindings"` // -p values
+	PublishAllPorts bool              `json:"PublishAllPorts"`
+	DNS             []string          `json:"Dns"`
+	DNSSearch       []string          `json:"DnsSearch"`
+	ExtraHosts      []string          `json:"ExtraHosts"`
+	IPv4Address     string            `json:"IPv4Address,omitempty"` // --ip
+	Aliases         []string          `json:"Aliases,omitempty"`     // --network-alias
+	LogConfig       LogConfig         `json:"LogConfig"`
 }
 
 // RestartPolicy is --restart: "no", "on-failure" (with a retry count),
@@ -107,6 +114,30 @@ type RestartPolicy struct {
 type LogConfig struct {
 	Type   string            `json:"Type"`
 	Config map[string]string `json:"Config"`
+}
+
+// NetworkSettings is where a running container is on the network.
+type NetworkSettings struct {
+	Networks map[string]Endpoint `json:"Networks"`
+	Ports    []PortBinding       `json:"Ports"`
+}
+
+// Endpoint is a container's place on one network.
+type Endpoint struct {
+	NetworkID   string   `json:"NetworkID"`
+	IPAddress   string   `json:"IPAddress"`
+	IPPrefixLen int      `json:"IPPrefixLen"`
+	Gateway     string   `json:"Gateway"`
+	MacAddress  string   `json:"MacAddress"`
+	Aliases     []string `json:"Aliases"`
+}
+
+// PortBinding is one published port.
+type PortBinding struct {
+	HostIP        string `json:"HostIp"`
+	HostPort      uint16 `json:"HostPort"`
+	ContainerPort uint16 `json:"ContainerPort"`
+	Proto         string `json:"Proto"`
 }
 
 // Container is one container's record.
@@ -128,6 +159,8 @@ type Container struct {
 	// container stopped.
 	ManualStop bool   `json:"ManualStop,omitempty"`
 	LogPath    string `json:"LogPath"`
+	// NetworkSettings are set while the container runs on a bridge network.
+	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 	// Spec is the OCI runtime configuration the container runs with.
 	Spec json.RawMessage `json:"Spec,omitempty"`
 }

@@ -66,6 +66,7 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 		code = 137
 	}
 	e.releaseCgroup(c.ID)
+	e.releaseNetwork(cs, c, nil)
 	updated, err := cs.Update(c.ID, func(c *container.Container) error {
 		if !c.State.Running && !c.State.Restarting {
 			return errStopped // someone else repaired it, or the monitor finished
@@ -73,6 +74,7 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 		c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0
 		c.State.ExitCode, c.State.FinishedAt = code, time.Now().UTC()
 		c.State.Error = "the container's monitor died"
+		c.NetworkSettings = container.NetworkSettings{}
 		return nil
 	})
 	cs.RemoveRunState(c.ID)
@@ -262,6 +264,7 @@ func (e *Engine) Remove(ref string, force bool) error {
 		}
 	}
 	e.releaseCgroup(c.ID)
+	e.releaseNetwork(cs, c, nil)
 	cs.RemoveRunState(c.ID)
 	if err := cs.Delete(c); err != nil {
 		return err

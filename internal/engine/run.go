@@ -18,6 +18,7 @@ import (
 	"github.com/geedocker/geedocker/internal/cgroups"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/logs"
+	"github.com/geedocker/geedocker/internal/network"
 	"github.com/geedocker/geedocker/internal/reference"
 	"github.com/geedocker/geedocker/internal/runtime"
 	"github.com/geedocker/geedocker/internal/spec"
@@ -44,6 +45,14 @@ type RunOptions struct {
 	Spec    spec.Options
 	Restart string   // --restart
 	LogOpts []string // --log-opt
+	// Networking: -p, -P, --ip, --network-alias, --dns, --dns-search, --add-host.
+	Publish    []string
+	PublishAll bool
+	IP         string
+	Aliases    []string
+	DNS        []string
+	DNSSearch  []string
+	ExtraHosts []string
 	// Stdio of the container (ignored with a terminal).
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
@@ -56,6 +65,8 @@ type Running struct {
 	Process   *runtime.Process
 	cgroup    cgroups.Manager
 	logs      *logs.Writer
+	net       *netSetup
+	netDone   bool
 	e         *Engine
 }
 
@@ -164,8 +175,15 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	so := o.Spec
 	so.ID = container.NewID()
 	so.Image = cfg.Config
-	if so.Network == "" {
-		so.Network = "none"
+	netMode := so.Network
+	if netMode == "" || netMode == "default" {
+		netMode = network.DefaultName
+	}
+	if err := e.checkNetworkOptions(netMode, o); err != nil {
+		return nil, err
+	}
+	if isBridgeMode(netMode) {
+		so.Network = "bridge" // a new namespace, wired at start
 	}
 	dir := cs.Dir(so.ID)
 	so.Rootfs = filepath.Join(dir, "rootfs")
@@ -196,7 +214,9 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 			ExposedPorts: cfg.Config.ExposedPorts,
 		},
 		HostConfig: container.HostConfig{
-			Binds: so.Binds, NetworkMode: so.Network, AutoRemove: o.Remove, ReadonlyRootfs: so.ReadOnly,
+			Binds: so.Binds, NetworkMode: netMode, AutoRemove: o.Remove, ReadonlyRootfs: so.ReadOnly,
+			PortBindings: o.Publish, PublishAllPorts: o.PublishAll, DNS: o.DNS, DNSSearch: o.DNSSearch,
+			ExtraHosts: o.ExtraHosts, IPv4Address: o.IP, Aliases: o.Aliases,
 			Privileged: so.Privileged, CapAdd: so.CapAdd, CapDrop: so.CapDrop, Init: so.Init,
 			Memory: so.Resources.Memory, MemorySwap: so.Resources.MemorySwap, NanoCpus: so.Resources.NanoCPUs,
 			CPUShares: so.Resources.CPUShares, CpusetCpus: so.Resources.CpusetCpus, PidsLimit: so.Resources.PidsLimit,
@@ -224,7 +244,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	if err := cs.Create(c); err != nil {
 		return nil, err
 	}
-	if err := prepareDir(dir, s.Hostname, so.Network); err != nil {
+	if err := prepareDir(dir, s.Hostname, netMode, o.ExtraHosts); err != nil {
 		cs.Delete(c)
 		return nil, err
 	}
@@ -274,6 +294,11 @@ func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Rea
 		return nil, fmt.Errorf("creating the container's cgroup: %w", err)
 	}
 	s.Linux.CgroupsPath = r.cgroup.Path()
+	if r.net, err = e.setupNetwork(cs, c, &s); err != nil {
+		r.netDone = true
+		e.releaseNetwork(cs, c, r.net)
+		return nil, err
+	}
 	logOpts, _ := logs.ParseOptions(optsList(c.HostConfig.LogConfig.Config))
 	if r.logs, err = logs.NewWriter(c.LogPath, logOpts); err != nil {
 		return nil, fmt.Errorf("opening the container's log: %w", err)
@@ -317,9 +342,11 @@ func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Rea
 		return r, fmt.Errorf("recording the container's state: %w", err)
 	}
 	now := time.Now().UTC()
+	netSettings := c.NetworkSettings
 	updated, err := cs.Update(c.ID, func(c *container.Container) error {
 		c.State = container.State{Status: container.Running, Running: true, Pid: proc.Pid, StartedAt: now}
 		c.ManualStop = false
+		c.NetworkSettings = netSettings
 		return nil
 	})
 	if err != nil {
@@ -350,7 +377,7 @@ func (e *StartError) Error() string { return e.Err.Error() }
 func (e *StartError) Unwrap() error { return e.Err }
 
 // prepareDir makes the container's directories and its /etc files.
-func prepareDir(dir, hostname, network string) error {
+func prepareDir(dir, hostname, network string, extraHosts []string) error {
 	for _, d := range []string{"upper", "work", "rootfs"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
 			return err
@@ -360,6 +387,11 @@ func prepareDir(dir, hostname, network string) error {
 	if network == "host" {
 		if b, err := os.ReadFile("/etc/hosts"); err == nil {
 			hosts = string(b)
+		}
+	}
+	for _, h := range extraHosts {
+		if name, addr, ok := strings.Cut(h, ":"); ok {
+			hosts += addr + "\t" + name + "\n"
 		}
 	}
 	files := map[string]string{
@@ -416,16 +448,24 @@ func (r *Running) Finish(st runtime.ExitStatus) ExitStatus {
 	cs.Update(r.Container.ID, func(c *container.Container) error {
 		c.State.Status, c.State.Running, c.State.Pid = container.Exited, false, 0
 		c.State.ExitCode, c.State.OOMKilled, c.State.FinishedAt = res.Code, res.OOMKilled, now
+		c.NetworkSettings = container.NetworkSettings{}
 		return nil
 	})
 	return res
 }
 
-// release kills what is left in the cgroup, removes it, and closes the log.
+// release kills what is left in the cgroup, removes it, undoes the
+// network, and closes the log.
 func (r *Running) release() {
 	if r.cgroup != nil {
 		r.cgroup.Kill()
 		r.cgroup.Destroy()
+	}
+	if !r.netDone {
+		r.netDone = true
+		if cs, err := r.e.Containers(); err == nil {
+			r.e.releaseNetwork(cs, r.Container, r.net)
+		}
 	}
 	if r.logs != nil {
 		r.logs.Close()

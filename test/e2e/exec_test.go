@@ -57,13 +57,13 @@ func TestExec(t *testing.T) {
 		}
 	}
 	// stdin with -i.
-	cmd := exec.Command(e.bin, "--root", e.root, "exec", "-i", "box", "sh", "-c", "read x; echo got-$x")
+	cmd := e.command("exec", "-i", "box", "sh", "-c", "read x; echo got-$x")
 	cmd.Stdin = strings.NewReader("hello\n")
 	if got, err := cmd.Output(); err != nil || string(got) != "got-hello\n" {
 		t.Errorf("exec -i: %q %v", got, err)
 	}
 	// A terminal.
-	tcmd := exec.Command(e.bin, "--root", e.root, "exec", "-it", "box", "sh")
+	tcmd := e.command("exec", "-it", "box", "sh")
 	ptmx, err := pty.Start(tcmd)
 	if err != nil {
 		t.Fatal(err)

@@ -244,7 +244,7 @@ func TestAuth(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stderr, "unauthorized") {
 		t.Fatalf("login with a wrong password: exit %d %s", r.Code, r.Stderr)
 	}
-	cmd := exec.Command(e.bin, "--root", e.root, "login", "-u", "alice", "--password-stdin", reg.Addr)
+	cmd := e.command("login", "-u", "alice", "--password-stdin", reg.Addr)
 	cmd.Stdin = strings.NewReader("wonderland\n")
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "Login Succeeded") {
 		t.Fatalf("login --password-stdin: %v\n%s", err, out)
@@ -327,7 +327,7 @@ func TestImport(t *testing.T) {
 		t.Errorf("Env = %q", env)
 	}
 	// The same content from stdin, gzip-compressed, shares the layer.
-	cmd := exec.Command(e.bin, "--root", e.root, "import", "-", "bb:gz")
+	cmd := e.command("import", "-", "bb:gz")
 	f, _ := os.Open(gz)
 	defer f.Close()
 	cmd.Stdin = f
@@ -369,7 +369,7 @@ func TestPullKilledThenRerun(t *testing.T) {
 	e := newEnv(t)
 	reg := testutil.StartRegistry(t, testutil.RegistryOptions{})
 	testutil.Push(t, testutil.BigImage(t, 4, 3000, 40<<20), reg.Addr+"/big:latest")
-	cmd := exec.Command(e.bin, "--root", e.root, "--config-file", e.cfg, "pull", "--max-concurrent-downloads", "2", reg.Addr+"/big")
+	cmd := e.command("pull", "--max-concurrent-downloads", "2", reg.Addr+"/big")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

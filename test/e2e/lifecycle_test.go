@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -131,7 +130,7 @@ func TestLogs(t *testing.T) {
 	}
 	// logs -f follows new lines until the container exits.
 	f := e.detached("busybox", "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.2; done")
-	cmd := exec.Command(e.bin, "--root", e.root, "logs", "-f", f)
+	cmd := e.command("logs", "-f", f)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -5,9 +5,12 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/geedocker/geedocker/internal/testutil"
@@ -18,10 +21,11 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 // env is one isolated GeeDocker installation: its own store root, config
 // file and Docker client config.
 type env struct {
-	t    *testing.T
-	bin  string
-	root string
-	cfg  string
+	t     *testing.T
+	bin   string
+	root  string
+	cfg   string
+	netns string // the network namespace the engine runs in (/run/netns/NAME)
 }
 
 func needRoot(t *testing.T) {
@@ -39,13 +43,53 @@ func newEnv(t *testing.T) *env {
 	needRoot(t)
 	dir := t.TempDir()
 	e := &env{t: t, bin: testutil.BuildGeedocker(t), root: filepath.Join(dir, "root"), cfg: filepath.Join(dir, "config.json")}
+	e.netns = newTestNetns(t)
 	return e
+}
+
+var netnsSeq atomic.Int64
+
+// newTestNetns makes a network namespace for one test: GeeDocker runs in it,
+// so the bridges, veths, addresses, sysctls and nftables rules it makes never
+// touch the machine's own network. It is deleted (with all of that) after
+// the test, after the test's containers are removed.
+func newTestNetns(t *testing.T) string {
+	t.Helper()
+	name := fmt.Sprintf("gdtest-%d-%d", os.Getpid(), netnsSeq.Add(1))
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add %s: %v %s", name, err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("ip", "netns", "del", name).CombinedOutput(); err != nil {
+			t.Errorf("ip netns del %s: %v %s", name, err, out)
+		}
+	})
+	if out, err := exec.Command("ip", "-n", name, "link", "set", "lo", "up").CombinedOutput(); err != nil {
+		t.Fatalf("lo up in %s: %v %s", name, err, out)
+	}
+	return "/run/netns/" + name
+}
+
+// hostOnly are the commands that talk to the registry on the host's
+// loopback: they run in the machine's namespace (they change nothing in it).
+var hostOnly = map[string]bool{"pull": true, "login": true, "logout": true}
+
+// command builds a geedocker command line as a user types it, run inside
+// the test's network namespace (nsenter, as the issue asks, not
+// `ip netns exec`, which would remount /sys).
+func (e *env) command(args ...string) *exec.Cmd {
+	full := append([]string{"--root", e.root, "--config-file", e.cfg}, args...)
+	if e.netns == "" || len(args) > 0 && hostOnly[args[0]] {
+		return exec.Command(e.bin, full...)
+	}
+	return exec.Command("nsenter", append([]string{"--net=" + e.netns, e.bin}, full...)...)
 }
 
 // gd runs geedocker with this env's root and config.
 func (e *env) gd(args ...string) testutil.Result {
 	e.t.Helper()
-	return testutil.Run(e.t, e.bin, append([]string{"--root", e.root, "--config-file", e.cfg}, args...)...)
+	cmd := e.command(args...)
+	return testutil.Run(e.t, cmd.Path, cmd.Args[1:]...)
 }
 
 // ok runs geedocker and fails the test unless it exits 0.

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -121,7 +122,7 @@ func TestRunConfig(t *testing.T) {
 		t.Errorf("--entrypoint: %q", out)
 	}
 	// The image's Cmd is the default command; stdin is connected with -i.
-	cmd := exec.Command(e.bin, "--root", e.root, "run", "--rm", "-i", "busybox")
+	cmd := e.command("run", "--rm", "-i", "busybox")
 	cmd.Stdin = strings.NewReader("echo from stdin; exit 3\n")
 	got, err := cmd.Output()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || string(got) != "from stdin\n" {
@@ -153,9 +154,13 @@ func TestRunConfig(t *testing.T) {
 	if out := e.sh([]string{"--network", "none"}, "ls /sys/class/net | tr '\\n' ' '"); out != "lo " {
 		t.Errorf("--network none: %q", out)
 	}
-	hostIfs, _ := os.ReadDir("/sys/class/net")
-	if out := e.sh([]string{"--network", "host"}, "ls /sys/class/net | wc -l"); strings.TrimSpace(out) != fmt.Sprint(len(hostIfs)) {
-		t.Errorf("--network host: %q interfaces, host has %d", out, len(hostIfs))
+	// --network host shares the engine's network namespace (the test's).
+	var st syscall.Stat_t
+	if err := syscall.Stat(e.netns, &st); err != nil {
+		t.Fatal(err)
+	}
+	if out := e.sh([]string{"--network", "host"}, "readlink /proc/self/ns/net"); out != fmt.Sprintf("net:[%d]\n", st.Ino) {
+		t.Errorf("--network host: namespace %q, want net:[%d]", out, st.Ino)
 	}
 }
 
@@ -297,7 +302,7 @@ func mountsUnder(t *testing.T, dir string) int {
 func TestRunTTY(t *testing.T) {
 	e := newEnv(t)
 	e.withBusybox()
-	cmd := exec.Command(e.bin, "--root", e.root, "run", "--rm", "-it", "--name", "tty", "busybox", "sh")
+	cmd := e.command("run", "--rm", "-it", "--name", "tty", "busybox", "sh")
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 123})
 	if err != nil {
 		t.Fatal(err)
@@ -358,7 +363,7 @@ type ptySession struct {
 func (e *env) startPty(args ...string) *ptySession {
 	e.t.Helper()
 	s := &ptySession{t: e.t, done: make(chan struct{})}
-	s.cmd = exec.Command(e.bin, append([]string{"--root", e.root}, args...)...)
+	s.cmd = e.command(args...)
 	var err error
 	if s.ptmx, err = pty.StartWithSize(s.cmd, &pty.Winsize{Rows: 30, Cols: 90}); err != nil {
 		e.t.Fatal(err)

@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/geedocker/geedocker/internal/engine"
+	"github.com/geedocker/geedocker/internal/network"
+)
+
+func newNetworkCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{Use: "network", Short: "Manage networks"}
+	var subnet, gateway, driver string
+	var internal bool
+	create := &cobra.Command{
+		Use:   "create [OPTIONS] NETWORK",
+		Short: "Create a network",
+		Args:  exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if driver != "bridge" {
+				return flagError{fmt.Errorf("only the bridge driver is supported, not %q", driver)}
+			}
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			n, err := e.CreateNetwork(args[0], subnet, gateway, internal)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.stdout, n.ID)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&subnet, "subnet", "", "Subnet in CIDR format")
+	create.Flags().StringVar(&gateway, "gateway", "", "IPv4 gateway for the subnet")
+	create.Flags().StringVarP(&driver, "driver", "d", "bridge", "Driver to manage the Network")
+	create.Flags().BoolVar(&internal, "internal", false, "Restrict external access to the network")
+
+	var quiet bool
+	ls := &cobra.Command{
+		Use:     "ls [OPTIONS]",
+		Aliases: []string{"list"},
+		Short:   "List networks",
+		Args:    exactArgs(0),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			all, err := e.Networks()
+			if err != nil {
+				return err
+			}
+			tw := newTable(g.stdout)
+			if !quiet {
+				fmt.Fprintln(tw, "NETWORK ID\tNAME\tDRIVER\tSCOPE")
+			}
+			for _, n := range all {
+				if quiet {
+					fmt.Fprintln(tw, n.ID[:12])
+					continue
+				}
+				fmt.Fprintf(tw, "%s\t%s\tbridge\tlocal\n", n.ID[:12], n.Name)
+			}
+			fmt.Fprintf(tw, "%s\t%s\thost\tlocal\n%s\t%s\tnull\tlocal\n", "host", "host", "none", "none")
+			return tw.Flush()
+		},
+	}
+	ls.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display network IDs")
+
+	var format string
+	inspect := &cobra.Command{
+		Use:   "inspect [OPTIONS] NETWORK [NETWORK...]",
+		Short: "Display detailed information on one or more networks",
+		Args:  minArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			var docs []any
+			var errs []error
+			for _, ref := range args {
+				n, err := e.Network(ref)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				docs = append(docs, networkInspect(e, n))
+			}
+			if err := printInspect(g.stdout, format, docs); err != nil {
+				return err
+			}
+			return errors.Join(errs...)
+		},
+	}
+	inspect.Flags().StringVarP(&format, "format", "f", "", "Format output using a Go template")
+
+	rm := &cobra.Command{
+		Use:     "rm NETWORK [NETWORK...]",
+		Aliases: []string{"remove"},
+		Short:   "Remove one or more networks",
+		Args:    minArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			return forEach(g, args, e.RemoveNetwork)
+		},
+	}
+	prune := &cobra.Command{
+		Use:   "prune [OPTIONS]",
+		Short: "Remove all unused networks",
+		Args:  exactArgs(0),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			names, err := e.PruneNetworks()
+			if len(names) > 0 {
+				fmt.Fprintln(g.stdout, "Deleted Networks:")
+				fmt.Fprintln(g.stdout, strings.Join(names, "\n"))
+			}
+			return err
+		},
+	}
+	prune.Flags().BoolP("force", "f", false, "Do not prompt for confirmation")
+	c.AddCommand(create, ls, inspect, rm, prune)
+	return c
+}
+
+func networkInspect(e *engine.Engine, n network.Network) map[string]any {
+	containers := map[string]any{}
+	if users, err := e.NetworkUsers(n); err == nil {
+		for _, c := range users {
+			ep, ok := c.NetworkSettings.Networks[n.Name]
+			if !ok {
+				continue
+			}
+			containers[c.ID] = map[string]any{
+				"Name": c.Name, "MacAddress": ep.MacAddress,
+				"IPv4Address": fmt.Sprintf("%s/%d", ep.IPAddress, ep.IPPrefixLen),
+			}
+		}
+	}
+	return map[string]any{
+		"Name": n.Name, "Id": n.ID, "Scope": "local", "Driver": "bridge", "Internal": n.Internal,
+		"IPAM":       map[string]any{"Driver": "default", "Config": []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}},
+		"Containers": containers,
+		"Options":    map[string]string{"com.docker.network.bridge.name": n.Bridge},
+	}
+}
+
+func newPortCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "port CONTAINER [PRIVATE_PORT[/PROTO]]",
+		Short: "List port mappings or a specific mapping for the container",
+		Args:  rangeArgs(1, 2),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			ct, err := e.Container(args[0])
+			if err != nil {
+				return err
+			}
+			found := false
+			for _, line := range engine.PortLines(ct) {
+				if len(args) == 2 {
+					want := args[1]
+					if !strings.Contains(want, "/") {
+						want += "/tcp"
+					}
+					if !strings.HasPrefix(line, want+" ") {
+						continue
+					}
+					line = strings.SplitN(line, " -> ", 2)[1]
+				}
+				found = true
+				fmt.Fprintln(g.stdout, line)
+			}
+			if len(args) == 2 && !found {
+				return fmt.Errorf("No public port '%s' published for %s", args[1], args[0])
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,61 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// newNetns creates a network namespace that outlives its creator, pinned by
+// a bind mount of its nsfs file at path (on the /run tmpfs). The work is
+// done on a locked thread that returns to its namespace before it is
+// released.
+func newNetns(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("network namespace %s: %w", path, err)
+	}
+	f.Close()
+	errc := make(chan error, 1)
+	go func() {
+		goruntime.LockOSThread()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			errc <- err
+			goruntime.UnlockOSThread()
+			return
+		}
+		defer unix.Close(orig)
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("creating a network namespace: %w", err)
+			goruntime.UnlockOSThread()
+			return
+		}
+		err = unix.Mount("/proc/thread-self/ns/net", path, "", unix.MS_BIND, "")
+		if serr := unix.Setns(orig, unix.CLONE_NEWNET); serr != nil {
+			// The thread stays in the new namespace: let it die with the
+			// goroutine (still locked) rather than serve other goroutines.
+			errc <- fmt.Errorf("returning to the engine's network namespace: %w", serr)
+			return
+		}
+		goruntime.UnlockOSThread()
+		errc <- err
+	}()
+	if err := <-errc; err != nil {
+		os.Remove(path)
+		return fmt.Errorf("pinning the network namespace: %w", err)
+	}
+	return nil
+}
+
+// removeNetns unpins a namespace made by newNetns; idempotent.
+func removeNetns(path string) {
+	unix.Unmount(path, unix.MNT_DETACH)
+	os.Remove(path)
+}

@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/network"
+)
+
+// netSetup is what a container's start did to the network; release undoes it.
+type netSetup struct {
+	nsPath string
+	dns    *network.DNS
+	cancel context.CancelFunc
+}
+
+func (e *Engine) netnsPath(cs *container.Store, id string) string {
+	return filepath.Join(cs.RunDir(), "netns", id[:12])
+}
+
+// setupNetwork wires a container about to start: for a bridge network, a
+// pinned network namespace with a veth on the bridge, an address, the NAT
+// and published ports, /etc/hosts and /etc/resolv.conf, and on user
+// networks a DNS server at 127.0.0.11 (served by this process, the
+// container's monitor). The spec is changed to join that namespace.
+func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *specs.Spec) (*netSetup, error) {
+	mode := c.HostConfig.NetworkMode
+	if other, ok := strings.CutPrefix(mode, "container:"); ok {
+		oc, err := e.Container(other)
+		if err != nil {
+			return nil, err
+		}
+		rs, ok := cs.ReadRunState(oc.ID)
+		if !oc.State.Running || !ok {
+			return nil, fmt.Errorf("cannot join network of a non running container: %s", other)
+		}
+		setNetnsPath(s, fmt.Sprintf("/proc/%d/ns/net", rs.Pid))
+		return nil, nil
+	}
+	if !isBridgeMode(mode) {
+		return nil, nil
+	}
+	n, err := e.Network(mode)
+	if err != nil {
+		return nil, err
+	}
+	ns := &netSetup{nsPath: e.netnsPath(cs, c.ID)}
+	removeNetns(ns.nsPath) // a leftover of a crash
+	if err := newNetns(ns.nsPath); err != nil {
+		return nil, err
+	}
+	var want netip.Addr
+	if c.HostConfig.IPv4Address != "" {
+		if want, err = netip.ParseAddr(c.HostConfig.IPv4Address); err != nil {
+			return ns, fmt.Errorf("invalid IPv4 address: %s", c.HostConfig.IPv4Address)
+		}
+	}
+	ip, err := e.ipam().Allocate(n, c.ID, want)
+	if err != nil {
+		return ns, err
+	}
+	ep, err := network.Attach(n, ns.nsPath, c.ID, ip)
+	if err != nil {
+		return ns, err
+	}
+	var ports []network.PortMapping
+	for _, p := range c.HostConfig.PortBindings {
+		m, err := network.ParsePublish(p)
+		if err != nil {
+			return ns, err
+		}
+		ports = append(ports, m...)
+	}
+	if c.HostConfig.PublishAllPorts {
+		for p := range c.Config.ExposedPorts {
+			m, err := network.ParsePublish(p)
+			if err == nil {
+				ports = append(ports, m...)
+			}
+		}
+	}
+	if len(ports) > 0 {
+		if ports, err = network.Publish(c.ID, ip, ports); err != nil {
+			return ns, err
+		}
+	}
+	user := n.Name != network.DefaultName
+	if err := writeNetFiles(cs.Dir(c.ID), c, ip, user); err != nil {
+		return ns, err
+	}
+	if user {
+		lookup := func(name string) []netip.Addr { return e.resolveOnNetwork(n, name) }
+		upstream := network.UpstreamsFromResolvConf(readHostResolvConf())
+		if ns.dns, err = network.ListenDNS(ns.nsPath, lookup, upstream); err != nil {
+			return ns, err
+		}
+		var ctx context.Context
+		ctx, ns.cancel = context.WithCancel(context.Background())
+		go ns.dns.Serve(ctx)
+	}
+	setNetnsPath(s, ns.nsPath)
+	settings := container.NetworkSettings{Networks: map[string]container.Endpoint{
+		n.Name: {
+			NetworkID: n.ID, IPAddress: ep.IP.String(), IPPrefixLen: ep.Prefix, Gateway: ep.Gateway.String(),
+			MacAddress: ep.MAC.String(), Aliases: append([]string{c.ID[:12]}, c.HostConfig.Aliases...),
+		},
+	}}
+	for _, p := range ports {
+		hip := ""
+		if p.HostIP.IsValid() {
+			hip = p.HostIP.String()
+		} else {
+			hip = "0.0.0.0"
+		}
+		settings.Ports = append(settings.Ports, container.PortBinding{HostIP: hip, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Proto: p.Proto})
+	}
+	c.NetworkSettings = settings
+	return ns, nil
+}
+
+func setNetnsPath(s *specs.Spec, path string) {
+	for i, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.NetworkNamespace {
+			s.Linux.Namespaces[i].Path = path
+			return
+		}
+	}
+	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: path})
+}
+
+// releaseNetwork undoes setupNetwork; idempotent, and safe for a container
+// whose monitor died halfway.
+func (e *Engine) releaseNetwork(cs *container.Store, c *container.Container, ns *netSetup) {
+	if ns != nil && ns.cancel != nil {
+		ns.cancel()
+		ns.dns.Close()
+	}
+	if !isBridgeMode(c.HostConfig.NetworkMode) {
+		return
+	}
+	network.Unpublish(c.ID)
+	network.Detach(c.ID)
+	if n, err := e.readNetwork(c.HostConfig.NetworkMode); err == nil {
+		e.ipam().Release(n, c.ID)
+	}
+	removeNetns(e.netnsPath(cs, c.ID))
+}
+
+// resolveOnNetwork answers the embedded DNS: the running containers of the
+// network whose name, alias or short ID is name.
+func (e *Engine) resolveOnNetwork(n network.Network, name string) []netip.Addr {
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	cs, err := e.Containers()
+	if err != nil {
+		return nil
+	}
+	all, err := cs.List()
+	if err != nil {
+		return nil
+	}
+	var out []netip.Addr
+	for _, c := range all {
+		ep, ok := c.NetworkSettings.Networks[n.Name]
+		if !ok || !c.State.Running {
+			continue
+		}
+		match := strings.EqualFold(c.Name, name) || strings.EqualFold(c.Config.Hostname, name)
+		for _, a := range ep.Aliases {
+			match = match || strings.EqualFold(a, name)
+		}
+		if match {
+			if ip, err := netip.ParseAddr(ep.IPAddress); err == nil {
+				out = append(out, ip)
+			}
+		}
+	}
+	return out
+}
+
+func readHostResolvConf() []byte {
+	b, _ := os.ReadFile("/etc/resolv.conf")
+	return b
+}
+
+// writeNetFiles rewrites the container's /etc/hosts and /etc/resolv.conf for
+// its address and network.
+func writeNetFiles(dir string, c *container.Container, ip netip.Addr, userNetwork bool) error {
+	var hosts strings.Builder
+	hosts.WriteString("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n")
+	for _, h := range c.HostConfig.ExtraHosts {
+		if name, addr, ok := strings.Cut(h, ":"); ok {
+			hosts.WriteString(addr + "\t" + name + "\n")
+		}
+	}
+	hosts.WriteString(ip.String() + "\t" + c.Config.Hostname + "\n")
+	if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte(hosts.String()), 0o644); err != nil {
+		return err
+	}
+	var rc strings.Builder
+	if userNetwork {
+		rc.WriteString("nameserver 127.0.0.11\n")
+	} else if len(c.HostConfig.DNS) == 0 {
+		rc.WriteString(resolvConf())
+	}
+	for _, d := range c.HostConfig.DNS {
+		rc.WriteString("nameserver " + d + "\n")
+	}
+	if len(c.HostConfig.DNSSearch) > 0 {
+		rc.WriteString("search " + strings.Join(c.HostConfig.DNSSearch, " ") + "\n")
+	}
+	if userNetwork {
+		rc.WriteString("options ndots:0\n")
+	}
+	return os.WriteFile(filepath.Join(dir, "resolv.conf"), []byte(rc.String()), 0o644)
+}
+
+// PortLines are `port`'s lines: "80/tcp -> 0.0.0.0:8080".
+func PortLines(c *container.Container) []string {
+	var out []string
+	for _, p := range c.NetworkSettings.Ports {
+		out = append(out, strconv.Itoa(int(p.ContainerPort))+"/"+p.Proto+" -> "+p.HostIP+":"+strconv.Itoa(int(p.HostPort)))
+	}
+	return out
+}

@@ -1,0 +1,274 @@
+package engine
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/network"
+)
+
+// Networks are kept as <root>/networks/<name>.json; IP allocations under
+// <root>/networks/ipam. The default "bridge" network is made on first use.
+
+// ErrNoSuchNetwork is returned for an unknown network.
+var ErrNoSuchNetwork = errors.New("network not found")
+
+func (e *Engine) networksDir() string { return filepath.Join(e.Store.Root(), "networks") }
+
+func (e *Engine) ipam() *network.IPAM {
+	return &network.IPAM{Dir: filepath.Join(e.networksDir(), "ipam")}
+}
+
+// Networks lists the networks, the default one first.
+func (e *Engine) Networks() ([]network.Network, error) {
+	if _, err := e.Network(network.DefaultName); err != nil {
+		return nil, err
+	}
+	des, err := os.ReadDir(e.networksDir())
+	if err != nil {
+		return nil, err
+	}
+	var out []network.Network
+	for _, d := range des {
+		name, ok := strings.CutSuffix(d.Name(), ".json")
+		if !ok {
+			continue
+		}
+		if n, err := e.readNetwork(name); err == nil {
+			out = append(out, n)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Name == network.DefaultName || out[j].Name != network.DefaultName && out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+func (e *Engine) readNetwork(name string) (network.Network, error) {
+	var n network.Network
+	b, err := os.ReadFile(filepath.Join(e.networksDir(), name+".json"))
+	if err != nil {
+		return n, fmt.Errorf("%w: %s", ErrNoSuchNetwork, name)
+	}
+	return n, json.Unmarshal(b, &n)
+}
+
+// Network finds a network by name or ID prefix; "bridge" is created when
+// missing.
+func (e *Engine) Network(ref string) (network.Network, error) {
+	if n, err := e.readNetwork(ref); err == nil {
+		return n, nil
+	}
+	if ref == network.DefaultName {
+		return e.CreateNetwork(network.DefaultName, "", "", false)
+	}
+	des, _ := os.ReadDir(e.networksDir())
+	for _, d := range des {
+		name, ok := strings.CutSuffix(d.Name(), ".json")
+		if !ok {
+			continue
+		}
+		if n, err := e.readNetwork(name); err == nil && len(ref) >= 3 && strings.HasPrefix(n.ID, ref) {
+			return n, nil
+		}
+	}
+	return network.Network{}, fmt.Errorf("%w: %s", ErrNoSuchNetwork, ref)
+}
+
+// CreateNetwork makes a bridge network; subnet and gateway are optional.
+func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (network.Network, error) {
+	if err := os.MkdirAll(e.networksDir(), 0o700); err != nil {
+		return network.Network{}, err
+	}
+	if name == "" || strings.ContainsAny(name, "/\\. ") && name != network.DefaultName {
+		return network.Network{}, fmt.Errorf("invalid network name %q", name)
+	}
+	if _, err := e.readNetwork(name); err == nil {
+		return network.Network{}, fmt.Errorf("network with name %s already exists", name)
+	}
+	var used []netip.Prefix
+	if des, err := os.ReadDir(e.networksDir()); err == nil {
+		for _, d := range des {
+			if n, err := e.readNetwork(strings.TrimSuffix(d.Name(), ".json")); err == nil {
+				used = append(used, n.Subnet)
+			}
+		}
+	}
+	var prefix netip.Prefix
+	if subnet != "" {
+		p, err := netip.ParsePrefix(subnet)
+		if err != nil {
+			return network.Network{}, fmt.Errorf("invalid subnet %s: %w", subnet, err)
+		}
+		prefix = p.Masked()
+		for _, u := range used {
+			if u.Overlaps(prefix) {
+				return network.Network{}, fmt.Errorf("invalid pool request: Pool overlaps with other one on this address space")
+			}
+		}
+	} else {
+		routes, err := network.HostRoutes()
+		if err != nil {
+			return network.Network{}, err
+		}
+		if name == network.DefaultName {
+			prefix, err = network.DefaultSubnet(routes, used)
+		} else {
+			prefix, err = network.NextSubnet(routes, used)
+		}
+		if err != nil {
+			return network.Network{}, err
+		}
+	}
+	id := make([]byte, 32)
+	rand.Read(id)
+	n, err := network.NewNetwork(name, hex.EncodeToString(id), prefix, internal)
+	if err != nil {
+		return n, err
+	}
+	if gateway != "" {
+		gw, err := netip.ParseAddr(gateway)
+		if err != nil || !prefix.Contains(gw) {
+			return n, fmt.Errorf("invalid gateway %s for subnet %s", gateway, prefix)
+		}
+		n.Gateway = gw
+	}
+	if err := n.Validate(); err != nil {
+		return n, err
+	}
+	b, _ := json.MarshalIndent(n, "", "  ")
+	path := filepath.Join(e.networksDir(), name+".json")
+	// O_EXCL: two creators of one name never both win.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return e.readNetwork(name)
+		}
+		return n, err
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err != nil {
+		os.Remove(path)
+		return n, err
+	}
+	return n, nil
+}
+
+// NetworkUsers lists the containers attached to a network.
+func (e *Engine) NetworkUsers(n network.Network) ([]*container.Container, error) {
+	all, err := e.ListContainers()
+	if err != nil {
+		return nil, err
+	}
+	var users []*container.Container
+	for _, c := range all {
+		if c.HostConfig.NetworkMode == n.Name || c.HostConfig.NetworkMode == n.ID {
+			users = append(users, c)
+		}
+	}
+	return users, nil
+}
+
+// RemoveNetwork deletes a network no container uses.
+func (e *Engine) RemoveNetwork(ref string) error {
+	n, err := e.Network(ref)
+	if err != nil {
+		return err
+	}
+	users, err := e.NetworkUsers(n)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return fmt.Errorf("error while removing network: network %s id %s has active endpoints", n.Name, n.ID)
+	}
+	if n.Name == network.DefaultName {
+		return fmt.Errorf("bridge is a pre-defined network and cannot be removed")
+	}
+	if err := network.RemoveBridge(n); err != nil {
+		return err
+	}
+	e.ipam().Remove(n)
+	return os.Remove(filepath.Join(e.networksDir(), n.Name+".json"))
+}
+
+// PruneNetworks removes the user networks no container uses.
+func (e *Engine) PruneNetworks() ([]string, error) {
+	all, err := e.Networks()
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, n := range all {
+		if n.Name == network.DefaultName {
+			continue
+		}
+		if err := e.RemoveNetwork(n.Name); err == nil {
+			removed = append(removed, n.Name)
+		}
+	}
+	return removed, nil
+}
+
+// isBridgeMode tells whether a network mode names a bridge network.
+func isBridgeMode(mode string) bool {
+	return mode != "none" && mode != "host" && !strings.HasPrefix(mode, "container:")
+}
+
+// checkNetworkOptions refuses, before anything is created, network options
+// that cannot work: an unknown network, ports or --ip without a bridge
+// network, bad -p, --add-host or --dns values.
+func (e *Engine) checkNetworkOptions(mode string, o RunOptions) error {
+	if isBridgeMode(mode) {
+		n, err := e.Network(mode)
+		if err != nil {
+			return err
+		}
+		if o.IP != "" {
+			ip, err := netip.ParseAddr(o.IP)
+			if err != nil {
+				return fmt.Errorf("invalid IPv4 address: %s", o.IP)
+			}
+			if n.Name == network.DefaultName {
+				return fmt.Errorf("user specified IP address is supported on user defined networks only")
+			}
+			if !n.Subnet.Contains(ip) {
+				return fmt.Errorf("invalid IP address %s: not in the subnet %s of network %s", o.IP, n.Subnet, n.Name)
+			}
+		}
+		if len(o.Aliases) > 0 && n.Name == network.DefaultName {
+			return fmt.Errorf("network-scoped alias is supported only for containers in user defined networks")
+		}
+	} else if len(o.Publish) > 0 || o.PublishAll || o.IP != "" {
+		if len(o.Publish) > 0 || o.PublishAll {
+			return fmt.Errorf("published ports need a bridge network, not --network %s", mode)
+		}
+		return fmt.Errorf("--ip needs a user-defined network, not --network %s", mode)
+	}
+	for _, p := range o.Publish {
+		if _, err := network.ParsePublish(p); err != nil {
+			return err
+		}
+	}
+	for _, h := range o.ExtraHosts {
+		name, addr, ok := strings.Cut(h, ":")
+		if _, err := netip.ParseAddr(addr); !ok || name == "" || err != nil {
+			return fmt.Errorf("invalid argument %q for \"--add-host\" flag: invalid IP address in add-host: %q", h, addr)
+		}
+	}
+	for _, d := range o.DNS {
+		if _, err := netip.ParseAddr(d); err != nil {
+			return fmt.Errorf("%s is not an ip address", d)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,44 @@
+//go:build !linux
+
+package network
+
+import (
+	"errors"
+	"net/netip"
+)
+
+// errUnsupported is returned by everything that needs Linux networking.
+var errUnsupported = errors.New("bridge networking needs Linux")
+
+// HostRoutes needs Linux.
+func HostRoutes() ([]netip.Prefix, error) { return nil, errUnsupported }
+
+// Attach needs Linux.
+func Attach(n Network, netnsPath, owner string, ip netip.Addr) (Endpoint, error) {
+	return Endpoint{}, errUnsupported
+}
+
+// Detach needs Linux.
+func Detach(owner string) error { return errUnsupported }
+
+// RemoveBridge needs Linux.
+func RemoveBridge(n Network) error { return errUnsupported }
+
+// EnsureNAT needs Linux.
+func EnsureNAT(n Network) error { return errUnsupported }
+
+// Publish needs Linux.
+func Publish(owner string, ip netip.Addr, ports []PortMapping) ([]PortMapping, error) {
+	return nil, errUnsupported
+}
+
+// Unpublish needs Linux.
+func Unpublish(owner string) error { return errUnsupported }
+
+// Cleanup needs Linux.
+func Cleanup(live func(owner string) bool) error { return errUnsupported }
+
+// ListenDNS needs Linux.
+func ListenDNS(netnsPath string, lookup func(name string) []netip.Addr, upstream []string) (*DNS, error) {
+	return nil, errUnsupported
+}
