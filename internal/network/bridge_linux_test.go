@@ -201,6 +201,7 @@ func TestBridgeEndToEnd(t *testing.T) {
 			{[]PortMapping{{HostPort: 18081, ContainerPort: 80, Proto: "tcp"}}, "18081"},
 			{[]PortMapping{{HostPort: 18181, ContainerPort: 80, Proto: "tcp"}}, "18181"},
 			{[]PortMapping{{HostPort: 19000, ContainerPort: 80, Proto: "tcp"}, {HostPort: 18080, ContainerPort: 81, Proto: "tcp"}}, "18080"},
+			{[]PortMapping{{HostPort: 19001, ContainerPort: 80, Proto: "tcp"}, {HostPort: 19001, ContainerPort: 81, Proto: "tcp"}}, "19001"},
 		} {
 			err := tb.host.try(func() error {
 				_, err := Publish(ownerB, tb.ipB, c.ports)
@@ -265,7 +266,7 @@ func TestBridgeEndToEnd(t *testing.T) {
 			}
 		}
 		for _, c := range comments {
-			if c != networkComment(tb.n) {
+			if c != networkComment(tb.n) && c != forwardingComment {
 				t.Errorf("rule %q is neither the network's nor gone", c)
 			}
 		}
@@ -278,6 +279,13 @@ func TestBridgeEndToEnd(t *testing.T) {
 			t.Errorf("table left after RemoveBridge, with rules %q", comments)
 		}
 		tb.host.do(t, func() error { return RemoveBridge(tb.n) }) // idempotent
+		tb.host.do(t, func() error {
+			v, err := os.ReadFile("/proc/sys/net/ipv4/ip_forward")
+			if err == nil && string(v) != "0\n" {
+				t.Errorf("ip_forward is %q after the last network went, want 0 as before", v)
+			}
+			return err
+		})
 	})
 }
 

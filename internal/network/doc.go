@@ -75,10 +75,14 @@
 // refuses is named in an error wrapping ErrPortAllocated, and nothing is
 // installed. A host port of 0 gets a free port from the kernel.
 //
-// net.ipv4.ip_forward is set to 1 in the engine's namespace. An accept in
-// GeeDocker's table cannot overrule a drop in another table (a host
-// firewall's forward policy, say); such a host must allow the bridges'
-// traffic itself.
+// net.ipv4.ip_forward is set to 1 in the engine's namespace. When it was 0,
+// the rule "forwarding" in the isolate chain drops forwarded packets that
+// neither enter nor leave a GeeDocker bridge, so the host does not become a
+// router for its other interfaces; with the last network's rules the table
+// goes and ip_forward is set back to 0. The host's own forwarding policy is
+// otherwise left alone: an accept in GeeDocker's table cannot overrule a
+// drop in another table (a host firewall's forward policy, say), and such
+// a host must allow the bridges' traffic itself.
 //
 // # Published ports on 127.0.0.1
 //

@@ -35,19 +35,27 @@ func EnsureNAT(n Network) error {
 // current comment; otherwise the bridge's rules are replaced, in one
 // transaction.
 func ensureNAT(n Network) error {
-	enabledForwarding := false
+	// Forwarding is turned on last, once the rule that limits it is in.
+	enableForwarding := false
 	if !n.Internal {
 		cur, err := os.ReadFile("/proc/sys/net/ipv4/ip_forward")
 		if err != nil {
 			return fmt.Errorf("reading sysctl net.ipv4.ip_forward: %w", err)
 		}
-		if strings.TrimSpace(string(cur)) != "1" {
-			if err := setSysctl("net/ipv4/ip_forward", "1"); err != nil {
-				return err
-			}
-			enabledForwarding = true
-		}
+		enableForwarding = strings.TrimSpace(string(cur)) != "1"
 	}
+	if err := ensureRules(n, enableForwarding); err != nil {
+		return err
+	}
+	if enableForwarding {
+		return setSysctl("net/ipv4/ip_forward", "1")
+	}
+	return nil
+}
+
+// ensureRules installs the rules of n, and the forwarding rule when
+// addGuard is true and it is missing.
+func ensureRules(n Network, addGuard bool) error {
 	fw, err := openFirewall()
 	if err != nil {
 		return err
@@ -68,17 +76,21 @@ func ensureNAT(n Network) error {
 			}
 		}
 	}
-	if enabledForwarding && !slices.ContainsFunc(rules, func(r installed) bool { return r.comment == forwardingComment }) {
-		fw.queueTable()
-		fw.queueAdd([]rule{forwardingRule()})
-	} else if chains == len(chainNames) && len(have) == len(want) && current == len(want) {
+	addGuard = addGuard && !slices.ContainsFunc(rules, func(r installed) bool { return r.comment == forwardingComment })
+	upToDate := chains == len(chainNames) && len(have) == len(want) && current == len(want)
+	if upToDate && !addGuard {
 		return nil
 	}
 	fw.queueTable()
-	if err := fw.queueDelete(have); err != nil {
-		return err
+	if addGuard {
+		fw.queueAdd([]rule{forwardingRule()})
 	}
-	fw.queueAdd(want)
+	if !upToDate {
+		if err := fw.queueDelete(have); err != nil {
+			return err
+		}
+		fw.queueAdd(want)
+	}
 	return fw.commit("installing the rules of network " + n.Name)
 }
 
@@ -155,9 +167,13 @@ func Publish(owner string, ip netip.Addr, ports []PortMapping) ([]PortMapping, e
 			}
 		} else {
 			for _, t := range taken {
-				if conflicts(t, m) {
-					return nil, fmt.Errorf("publishing %s: %w (by container %s)", m, ErrPortAllocated, shortID(takenBy[t]))
+				if !conflicts(t, m) {
+					continue
 				}
+				if takenBy[t] == owner {
+					return nil, fmt.Errorf("publishing %s: %w (asked for twice)", m, ErrPortAllocated)
+				}
+				return nil, fmt.Errorf("publishing %s: %w (by container %s)", m, ErrPortAllocated, shortID(takenBy[t]))
 			}
 			if _, err := probePort(m); err != nil {
 				return nil, err

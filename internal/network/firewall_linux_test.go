@@ -38,7 +38,9 @@ func TestRulesAsNftListsThem(t *testing.T) {
 	})
 
 	want := map[string][]string{}
-	var described []rule
+	// The namespace starts with forwarding off: the forwarding rule comes
+	// with the first network.
+	described := []rule{forwardingRule()}
 	described = append(described, networkRules(n1)...)
 	described = append(described, networkRules(n2)...)
 	for _, m := range ports {
@@ -141,12 +143,17 @@ func TestConcurrentSetUp(t *testing.T) {
 }
 
 // TestNetworksIsolated checks that containers of two networks cannot reach
-// each other directly, only through published ports, and that a container
-// of an internal network reaches nothing beyond its bridge while the host
-// reaches it.
+// each other directly, only through published ports, that a container of
+// an internal network reaches nothing beyond its bridge while the host
+// reaches it, and that the host, whose forwarding was off, forwards
+// nothing else.
 func TestNetworksIsolated(t *testing.T) {
-	host, outside := newNS(t, "host"), newNS(t, "outside")
+	host, outside, outside2 := newNS(t, "host"), newNS(t, "outside"), newNS(t, "outside2")
 	linkNS(t, host, "uplink", hostIP+"/24", outside, "eth0", outsideIP+"/24")
+	linkNS(t, host, "uplink2", "203.0.113.2/24", outside2, "eth0", "203.0.113.1/24")
+	outside.do(t, func() error { return routeVia(netip.MustParseAddr(hostIP), "203.0.113.0/24") })
+	outside2.do(t, func() error { return routeVia(netip.MustParseAddr("203.0.113.2"), "198.51.100.0/24") })
+	serveTCP(t, outside2, "203.0.113.1:8000")
 	n1, _ := NewNetwork(DefaultName, "", netip.MustParsePrefix("172.17.0.0/16"), false)
 	n2, _ := NewNetwork("other", "2222222222222222", netip.MustParsePrefix("172.18.0.0/16"), false)
 	n3, _ := NewNetwork("inside", "3333333333333333", netip.MustParsePrefix("172.19.0.0/16"), true)
@@ -171,6 +178,9 @@ func TestNetworksIsolated(t *testing.T) {
 	serveTCP(t, outside, outsideIP+":8000")
 
 	wantDropped(t, a, addr(ipB, "80"))
+	// Forwarding was off: it is on for the bridges only.
+	wantDropped(t, outside, "203.0.113.1:8000")
+	wantTCP(t, a, "203.0.113.1:8000", "203.0.113.2")
 	wantTCP(t, a, hostIP+":8080", n2.Gateway.String()) // published: masqueraded into n2
 	wantTCP(t, host, addr(ipC, "80"), n3.Gateway.String())
 
@@ -223,7 +233,7 @@ func TestRulesReplaced(t *testing.T) {
 		return err
 	})
 	comments, _ := tableComments(t, host)
-	want := []string{}
+	want := []string{forwardingComment}
 	for _, r := range networkRules(cur) {
 		want = append(want, r.comment)
 	}

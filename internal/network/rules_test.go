@@ -45,6 +45,12 @@ isolate: oifname "gd-0123456789ab" iifname != "gd-0123456789ab" drop comment "ne
 		t.Errorf("rules of an internal network:\n%s\nwant:\n%s", got, want)
 	}
 
+	want = `isolate: iifname != "geedocker0" iifname != "gd-*" oifname != "geedocker0" oifname != "gd-*" drop comment "forwarding"
+`
+	if got := ruleLines([]rule{forwardingRule()}); got != want {
+		t.Errorf("forwarding rule:\n%s\nwant:\n%s", got, want)
+	}
+
 	// Every rule of a network names its bridge, so the rules of two
 	// networks never decide for each other.
 	for _, r := range append(networkRules(n), networkRules(in)...) {
