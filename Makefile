@@ -6,8 +6,10 @@ LDFLAGS := -s -w -X github.com/geedocker/geedocker/internal/cli.Version=$(VERSIO
 
 .PHONY: build demo test test-unit test-e2e test-cgroupv2 bench lint clean
 
+# cgo for the C constructor of internal/runtime/nsenter (exec); linked statically because the
+# binary is also bind-mounted into containers as their --init, where no dynamic loader exists.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/geedocker
+	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo -ldflags '$(LDFLAGS) -linkmode external -extldflags "-static"' -o $(BIN) ./cmd/geedocker
 
 # The main job on a fresh machine, offline: build, make a busybox image from
 # Debian's busybox-static, import it, list it, run a container from it.

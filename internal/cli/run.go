@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -179,9 +180,7 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 			return &StatusError{Code: 125, Err: err}
 		}
 		if err := e.StartDetached(c.Context(), ct.ID, g.args()); err != nil {
-			if o.rm {
-				e.Remove(ct.ID, true)
-			}
+			removeFailed(e, ct.ID, o.rm, err)
 			return startErr(err)
 		}
 		fmt.Fprintln(g.stdout, ct.ID)
@@ -200,9 +199,7 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 		}
 		client, err := e.StartAttached(c.Context(), ct.ID, g.args())
 		if err != nil {
-			if o.rm {
-				e.Remove(ct.ID, true)
-			}
+			removeFailed(e, ct.ID, o.rm, err)
 			return startErr(err)
 		}
 		return attachSession(client, true, o.interactive)
@@ -340,4 +337,15 @@ func familiarOrRaw(s string) string {
 		return r.Familiar()
 	}
 	return s
+}
+
+// removeFailed removes a container that run created but could not start,
+// when it asked for --rm or when GeeDocker itself failed (a port taken, a
+// network error): nothing is left behind. A command that could not be run
+// (126, 127) leaves the container created, as Docker does.
+func removeFailed(e *engine.Engine, id string, rm bool, err error) {
+	var se *engine.StartError
+	if rm || !errors.As(err, &se) || se.Code == 125 {
+		e.Remove(id, true)
+	}
 }

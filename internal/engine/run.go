@@ -114,7 +114,8 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
 		return nil, err
 	}
 	r, err := e.start(ctx, c, o.Stdin, o.Stdout, o.Stderr)
-	if err != nil && c.HostConfig.AutoRemove {
+	var se *StartError
+	if err != nil && (c.HostConfig.AutoRemove || !errors.As(err, &se) || se.Code == 125) {
 		if cs, cerr := e.Containers(); cerr == nil {
 			cs.Delete(c)
 		}
@@ -494,10 +495,13 @@ func clampRlimits(s *specs.Spec) {
 	}
 }
 
+// capSysResource is CAP_SYS_RESOURCE's number.
+const capSysResource = 24
+
 // canRaiseRlimits tells whether this process holds CAP_SYS_RESOURCE.
 func canRaiseRlimits() bool {
 	var eff uint64
-	return readCapSet("CapEff:", &eff) && eff&(1<<unix.CAP_SYS_RESOURCE) != 0
+	return readCapSet("CapEff:", &eff) && eff&(1<<capSysResource) != 0
 }
 
 // boundCapabilities drops from a privileged spec the capabilities this

@@ -4,8 +4,8 @@
 //
 // Start re-executes the running binary (/proc/self/exe) with argv[0] "geedocker-init",
 // cloned into the new namespaces of the spec (all but the cgroup namespace) and in a new
-// session. The main function of the binary calls Init first thing; in the re-executed
-// process Init becomes the container's init:
+// session. The package's init function calls Init, before the packages this one does not
+// import are initialized; in the re-executed process Init becomes the container's init:
 //
 //	parent (Start)                          init (Init, on its locked main thread)
 //	clone(CLONE_NEW*) ------------------->  Go runtime starts, blocks reading fd 3
@@ -26,6 +26,37 @@
 // The command therefore runs as PID 1 of the container, and the parent waits for it like
 // for any child (Process.Wait).
 //
+// # Exec
+//
+// Exec runs another process in a running container: in every namespace of the container's
+// process that differs from the caller's, in its cgroup, with the user, capabilities,
+// rlimits, environment and working directory of an OCI process. Joining a mount namespace
+// needs a single-threaded process, which a Go program never is, so the namespaces are joined
+// by the C constructor of package nsenter, before the Go runtime of the re-executed binary
+// starts (argv[0] "geedocker-exec"; see nsenter's doc for its protocol):
+//
+//	parent (Exec)                 exec child (C constructor)       process (Go, Init)
+//	pidfd_open(pid); compare
+//	/proc/<pid>/ns/* with ours
+//	start /proc/self/exe -------> not dumpable
+//	(pidfd as fd 5)               setns(pidfd, all flags)
+//	                              clone3(CLONE_PARENT) ----------> in the PID namespace too;
+//	reads the pid on fd 4 <------ writes the pid, exits            a child of the parent
+//	Cgroup.Add(pid)                                                Go runtime starts, blocks
+//	config JSON on fd 3 -----------------------------------------> reads config: in the cgroup
+//	                                                               setsid (and TIOCSCTTY);
+//	                                                               then as the init: rlimits,
+//	                                                               user, no_new_privs, fds,
+//	                                                               capabilities, chdir, execve
+//	reads fd 4 until EOF <---------------------------------------- (or the report of a failure)
+//
+// After setns the process's root and working directory are the root of the container's
+// mount namespace: the container's root after pivot_root, so the user, the command and the
+// working directory are all looked up inside the container. With a terminal, the
+// pseudo-terminal comes from the container's own devpts (opened through /proc/<pid>/root,
+// resolved inside that root, checked to be a devpts ptmx), so the process sees it as
+// /dev/pts/N, as with Docker; a container without devpts gets one of the host's.
+//
 // # Boundary
 //
 // Every mount exists only in the container's mount namespace and goes away with its last
@@ -34,8 +65,11 @@
 // cannot send a mount, a device node or the working directory to the host. The init is not
 // dumpable until execve, so /proc/<pid>/exe of the engine binary cannot be opened from the
 // container (CVE-2019-5736); its own descriptors are closed or close-on-exec, and the working
-// directory is checked to be inside the new root (CVE-2024-21626).
+// directory is checked to be inside the new root (CVE-2024-21626). The same holds for a
+// process of Exec, which is not dumpable from the first instruction of its constructor and
+// holds no descriptor of the engine beyond 0, 1 and 2 at execve.
 //
 // Not supported: user namespaces, seccomp, AppArmor and SELinux labels, hooks; joining an
-// existing namespace works for network, IPC and UTS only.
+// existing namespace works for network, IPC and UTS only. Exec needs a binary built with cgo
+// (ErrNoCgo otherwise) and Linux 5.8 (setns with a pidfd).
 package runtime

@@ -38,21 +38,38 @@ type initError struct {
 func (e *initError) Error() string { return e.err.Error() }
 
 func init() {
-	// Everything the init does to itself (namespaces, capabilities, no_new_privs, the
-	// credentials that survive execve) is per thread: keep the init on the main thread, the
-	// one that will call execve.
-	if len(os.Args) > 0 && os.Args[0] == initArg0 {
+	// Before main, and before the packages that this one does not import are initialized:
+	// a re-executed child needs none of them, and their init functions would add to the
+	// start of every container and every exec.
+	Init()
+}
+
+// Init makes a re-executed child of Start or Exec do its work: when this process is a
+// container's init (argv[0] "geedocker-init") or a process to run in a running container
+// (argv[0] "geedocker-exec"), Init sets it up and executes its command, and never returns;
+// otherwise it returns at once. The package's init function calls it, so a binary that
+// imports the package needs nothing more; calling it first thing in main() too is harmless.
+func Init() {
+	if len(os.Args) == 0 {
+		return
+	}
+	switch os.Args[0] {
+	case initArg0:
+		// Everything the child does to itself (namespaces, capabilities, no_new_privs, the
+		// credentials that survive execve) is per thread: it stays on the main thread, the
+		// one that calls execve. (During package initialization the main goroutine runs
+		// there; locking it keeps it there.)
 		goruntime.LockOSThread()
+		runChild("container init", initContainer)
+	case execArg0:
+		goruntime.LockOSThread()
+		runChild("exec", execInContainer)
 	}
 }
 
-// Init must be called first thing in main() of the binary that uses Start. When this process
-// is a container's init (re-executed by Start, with argv[0] "geedocker-init"), Init sets up
-// the container and executes its command, and never returns; otherwise it returns at once.
-func Init() {
-	if len(os.Args) == 0 || os.Args[0] != initArg0 {
-		return
-	}
+// runChild runs the setup of a re-executed child, which on success executes the command and
+// does not return. It reports the failure on the sync pipe and exits.
+func runChild(what string, setup func() error) {
 	// Until execve, nothing in the container may open this process's /proc/<pid>/exe (our
 	// binary) or its memory (CVE-2019-5736). execve makes the process dumpable again.
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -61,10 +78,10 @@ func Init() {
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				err = fmt.Errorf("container init panicked: %v", r)
+				err = fmt.Errorf("%s panicked: %v", what, r)
 			}
 		}()
-		return initContainer()
+		return setup()
 	}()
 	rep := initReport{Message: err.Error()}
 	var ie *initError
@@ -130,6 +147,13 @@ func initContainer() error {
 			return fmt.Errorf("setting domainname: %w", err)
 		}
 	}
+	return execCommand(&cfg.processConfig)
+}
+
+// execCommand turns the calling process, already inside the container (its root is the
+// container's), into the command of pc: limits, user, privileges, working directory, execve.
+// It returns only on failure.
+func execCommand(cfg *processConfig) error {
 	for _, l := range cfg.Rlimits {
 		// syscall.Setrlimit, not unix: it also stops Go from restoring its own RLIMIT_NOFILE at execve.
 		if err := syscall.Setrlimit(l.Resource, &syscall.Rlimit{Cur: l.Soft, Max: l.Hard}); err != nil {
@@ -215,7 +239,7 @@ func prepareRootfs(cfg *initConfig, cg *cgroupInfo) error {
 	if err != nil {
 		return fmt.Errorf("opening rootfs: %w", err)
 	}
-	r := root{fd: fd, path: rootfs}
+	r := root{fd: fd}
 	err = r.populate(cfg, cg)
 	unix.Close(fd)
 	if err != nil {

@@ -157,29 +157,35 @@ func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 // init needs, checked, with names already turned into numbers. (Decoding the whole spec in
 // every new init would cost more than the rest of its work.)
 type initConfig struct {
-	Rootfs          string                              `json:"rootfs"` // Spec.Root.Path made absolute
-	RootfsMounts    []specs.Mount                       `json:"rootfsMounts,omitempty"`
-	Propagation     string                              `json:"propagation,omitempty"`
-	Mounts          []specs.Mount                       `json:"mounts,omitempty"`
-	Devices         []specs.LinuxDevice                 `json:"devices,omitempty"`
-	MaskedPaths     []string                            `json:"maskedPaths,omitempty"`
-	ReadonlyPaths   []string                            `json:"readonlyPaths,omitempty"`
-	Sysctl          map[string]string                   `json:"sysctl,omitempty"`
-	Join            map[specs.LinuxNamespaceType]string `json:"join,omitempty"`
-	NewCgroupNS     bool                                `json:"newCgroupNS,omitempty"`
-	Hostname        string                              `json:"hostname,omitempty"`
-	Domainname      string                              `json:"domainname,omitempty"`
-	ReadonlyRoot    bool                                `json:"readonlyRoot,omitempty"`
-	Terminal        bool                                `json:"terminal,omitempty"`
-	Args            []string                            `json:"args"`
-	Env             []string                            `json:"env,omitempty"`
-	Cwd             string                              `json:"cwd"`
-	User            specs.User                          `json:"user"`
-	Umask           int                                 `json:"umask"`
-	Caps            capSets                             `json:"caps"`
-	Rlimits         []rlimit                            `json:"rlimits,omitempty"`
-	NoNewPrivileges bool                                `json:"noNewPrivileges,omitempty"`
-	OOMScoreAdj     *int                                `json:"oomScoreAdj,omitempty"`
+	Rootfs        string                              `json:"rootfs"` // Spec.Root.Path made absolute
+	RootfsMounts  []specs.Mount                       `json:"rootfsMounts,omitempty"`
+	Propagation   string                              `json:"propagation,omitempty"`
+	Mounts        []specs.Mount                       `json:"mounts,omitempty"`
+	Devices       []specs.LinuxDevice                 `json:"devices,omitempty"`
+	MaskedPaths   []string                            `json:"maskedPaths,omitempty"`
+	ReadonlyPaths []string                            `json:"readonlyPaths,omitempty"`
+	Sysctl        map[string]string                   `json:"sysctl,omitempty"`
+	Join          map[specs.LinuxNamespaceType]string `json:"join,omitempty"`
+	NewCgroupNS   bool                                `json:"newCgroupNS,omitempty"`
+	Hostname      string                              `json:"hostname,omitempty"`
+	Domainname    string                              `json:"domainname,omitempty"`
+	ReadonlyRoot  bool                                `json:"readonlyRoot,omitempty"`
+	OOMScoreAdj   *int                                `json:"oomScoreAdj,omitempty"`
+	processConfig
+}
+
+// processConfig is the part of the plan about the process itself, the same for a container's
+// init (Start) and for a process executed in a running container (Exec).
+type processConfig struct {
+	Terminal        bool       `json:"terminal,omitempty"`
+	Args            []string   `json:"args"`
+	Env             []string   `json:"env,omitempty"`
+	Cwd             string     `json:"cwd"`
+	User            specs.User `json:"user"`
+	Umask           int        `json:"umask"`
+	Caps            capSets    `json:"caps"`
+	Rlimits         []rlimit   `json:"rlimits,omitempty"`
+	NoNewPrivileges bool       `json:"noNewPrivileges,omitempty"`
 }
 
 // rlimit is a resource limit by number.
@@ -195,9 +201,9 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (in
 	if s == nil || s.Process == nil || s.Root == nil || s.Root.Path == "" {
 		return cfg, 0, fmt.Errorf("spec needs process and root")
 	}
-	p := s.Process
-	if len(p.Args) == 0 || p.Args[0] == "" {
-		return cfg, 0, fmt.Errorf("spec has no command to run")
+	proc, err := newProcessConfig(s.Process)
+	if err != nil {
+		return cfg, 0, err
 	}
 	nsPlan, err := planNamespaces(s.Linux)
 	if err != nil {
@@ -224,15 +230,41 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (in
 			return cfg, 0, fmt.Errorf("mount destination %q is not absolute", m.Destination)
 		}
 	}
+	cfg = initConfig{
+		Rootfs:        rootfs,
+		RootfsMounts:  rootfsMounts,
+		Propagation:   s.Linux.RootfsPropagation,
+		Mounts:        s.Mounts,
+		Devices:       s.Linux.Devices,
+		MaskedPaths:   s.Linux.MaskedPaths,
+		ReadonlyPaths: s.Linux.ReadonlyPaths,
+		Sysctl:        s.Linux.Sysctl,
+		Join:          nsPlan.join,
+		NewCgroupNS:   nsPlan.newCgroup,
+		Hostname:      s.Hostname,
+		Domainname:    s.Domainname,
+		ReadonlyRoot:  s.Root.Readonly,
+		OOMScoreAdj:   s.Process.OOMScoreAdj,
+		processConfig: proc,
+	}
+	return cfg, nsPlan.cloneFlags, nil
+}
+
+// newProcessConfig checks the process part of a spec and turns its names into numbers.
+func newProcessConfig(p *specs.Process) (processConfig, error) {
+	var pc processConfig
+	if p == nil || len(p.Args) == 0 || p.Args[0] == "" {
+		return pc, fmt.Errorf("spec has no command to run")
+	}
 	caps, err := capabilitySets(p.Capabilities)
 	if err != nil {
-		return cfg, 0, err
+		return pc, err
 	}
 	var limits []rlimit
 	for _, l := range p.Rlimits {
 		res, ok := rlimitResources[l.Type]
 		if !ok {
-			return cfg, 0, fmt.Errorf("unknown rlimit %q", l.Type)
+			return pc, fmt.Errorf("unknown rlimit %q", l.Type)
 		}
 		limits = append(limits, rlimit{Resource: res, Soft: l.Soft, Hard: l.Hard})
 	}
@@ -245,22 +277,9 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (in
 		cwd = "/"
 	}
 	if !path.IsAbs(cwd) {
-		return cfg, 0, fmt.Errorf("working directory %q is not absolute", cwd)
+		return pc, fmt.Errorf("working directory %q is not absolute", cwd)
 	}
-	cfg = initConfig{
-		Rootfs:          rootfs,
-		RootfsMounts:    rootfsMounts,
-		Propagation:     s.Linux.RootfsPropagation,
-		Mounts:          s.Mounts,
-		Devices:         s.Linux.Devices,
-		MaskedPaths:     s.Linux.MaskedPaths,
-		ReadonlyPaths:   s.Linux.ReadonlyPaths,
-		Sysctl:          s.Linux.Sysctl,
-		Join:            nsPlan.join,
-		NewCgroupNS:     nsPlan.newCgroup,
-		Hostname:        s.Hostname,
-		Domainname:      s.Domainname,
-		ReadonlyRoot:    s.Root.Readonly,
+	return processConfig{
 		Terminal:        p.Terminal,
 		Args:            p.Args,
 		Env:             p.Env,
@@ -270,9 +289,7 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (in
 		Caps:            caps,
 		Rlimits:         limits,
 		NoNewPrivileges: p.NoNewPrivileges,
-		OOMScoreAdj:     p.OOMScoreAdj,
-	}
-	return cfg, nsPlan.cloneFlags, nil
+	}, nil
 }
 
 // checkSysctl allows only the sysctls that belong to a namespace the container has of its

@@ -18,8 +18,7 @@ import (
 // lead out. Mounts are then made on the resolved file descriptor through /proc/self/fd/N,
 // which the kernel follows to exactly the file that was resolved.
 type root struct {
-	fd   int
-	path string // host path, for error messages
+	fd int
 }
 
 // fdPath names a file descriptor for mount(2).
@@ -206,7 +205,8 @@ func (r root) mountSpec(m specs.Mount, cg *cgroupInfo) error {
 			return fmt.Errorf("bind mounting %s on %s: %w", m.Source, dest, err)
 		}
 		if o.flags != 0 {
-			if err := r.remount(dest, unix.MS_BIND|unix.MS_REMOUNT|o.flags, false); err != nil {
+			// Keep the flags of the source mount: a bind is never less restricted than its source.
+			if err := r.remount(dest, unix.MS_BIND|unix.MS_REMOUNT|o.flags, true); err != nil {
 				return err
 			}
 		}

@@ -11,18 +11,25 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// initArg0 is argv[0] of the re-executed binary when it is to become a container's init.
-const initArg0 = "geedocker-init"
+// argv[0] of the re-executed binary: initArg0 to become a container's init (Start), execArg0
+// to become a process in a running container (Exec).
+const (
+	initArg0 = "geedocker-init"
+	execArg0 = "geedocker-exec"
+)
 
 var (
-	// ErrNotFound is returned (wrapped, naming the command) by Start when the container's command
+	// ErrNotFound is returned (wrapped, naming the command) by Start and Exec when the command
 	// does not exist: not in the container's $PATH, or an explicit path that does not exist.
 	// The CLI maps it to exit code 127.
 	ErrNotFound = errors.New("command not found")
-	// ErrCannotInvoke is returned (wrapped, naming the command) by Start when the command exists
+	// ErrCannotInvoke is returned (wrapped, naming the command) by Start and Exec when the command exists
 	// but cannot be executed: a directory, a file without execute permission, an exec format
 	// error. The CLI maps it to exit code 126.
 	ErrCannotInvoke = errors.New("command cannot be invoked")
+	// ErrNoCgo is returned by Exec when this binary was built without cgo: entering a running
+	// container needs the C constructor of package runtime/nsenter.
+	ErrNoCgo = errors.New("exec needs a binary built with cgo")
 )
 
 // Cgroup is the part of a cgroup manager the runtime needs: it puts the container's init
@@ -64,17 +71,46 @@ type Config struct {
 	Stderr io.Writer
 }
 
+// ExecConfig says what to run in a running container, and where its stdio goes.
+type ExecConfig struct {
+	// Pid is the container's PID 1 (or any process of the container) in the caller's PID
+	// namespace. The new process joins every namespace of it that differs from the caller's
+	// (mount, PID, UTS, IPC, network, cgroup; not user or time); the mount namespace must
+	// differ.
+	Pid int
+
+	// Process is what to run: Args, Env (used as it is: the caller merges the container's),
+	// Cwd (default "/", must exist), User (with Username resolved in the container's
+	// /etc/passwd and /etc/group as for Start), Capabilities (nil: none), NoNewPrivileges,
+	// Rlimits, User.Umask, Terminal and ConsoleSize. Other fields are ignored.
+	Process *specs.Process
+
+	// Cgroup, when not nil, receives the pid of the new process before it reads its
+	// configuration, so the container's limits count it. Normally the container's cgroup.
+	Cgroup Cgroup
+
+	// Stdin, Stdout and Stderr as in Config; ignored when Process.Terminal is set.
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
 // Process is a started container process: the command of the spec, running as PID 1 of its
-// PID namespace (when the spec asks for one).
+// PID namespace (when the spec asks for one), or a command started in a running container by
+// Exec.
 type Process struct {
 	// Pid is the process id in the caller's PID namespace.
 	Pid int
-	// Console is the master side of the container's terminal when Spec.Process.Terminal is
-	// set, nil otherwise. The caller copies to and from it, resizes it
+	// Console is the master side of the process's terminal when Process.Terminal is set, nil
+	// otherwise. The caller copies to and from it, resizes it
 	// (github.com/creack/pty.Setsize) and closes it.
 	Console *os.File
 
-	cmd      *exec.Cmd
+	cmd *exec.Cmd
+	// proc, when not nil, is the process to wait for and signal instead of cmd.Process: the
+	// one Exec's child forked into the container's PID namespace, a sibling of cmd's process
+	// (which exits at once).
+	proc     *os.Process
 	waitOnce sync.Once
 	status   ExitStatus
 	waitErr  error

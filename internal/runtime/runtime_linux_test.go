@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -74,6 +75,12 @@ func newRootfs(t *testing.T) string {
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Executable, but the kernel cannot run them.
+	for name, content := range map[string]string{"etc/garbage": "\x00\x01\x02\x03garbage", "etc/script": "#!/nonexistent/interpreter\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -246,7 +253,6 @@ func TestRun(t *testing.T) {
 		{name: "writable root", args: []string{"sh", "-c", "touch /x && echo ok"}, wantStdout: "ok\n"},
 		{name: "kill -9 self without pid namespace", args: []string{"sh", "-c", "kill -9 $$"}, spec: func(s *specs.Spec) {
 			s.Linux.Namespaces = slices.DeleteFunc(s.Linux.Namespaces, func(n specs.LinuxNamespace) bool { return n.Type == specs.PIDNamespace })
-			s.Mounts = s.Mounts[1:] // the host's /proc cannot be mounted without a PID namespace of our own... it can, but keep it simple
 		}, wantCode: 137},
 		{name: "pid 1 ignores kill -9 from inside", args: []string{"sh", "-c", "kill -9 $$; echo survived"}, wantStdout: "survived\n"},
 	}
@@ -295,6 +301,8 @@ func TestStartErrors(t *testing.T) {
 		{name: "missing path", args: []string{"/nosuch/cmd"}, wantErr: ErrNotFound, wantMsg: "no such file or directory"},
 		{name: "not executable", args: []string{"/etc/notexec"}, wantErr: ErrCannotInvoke, wantMsg: "permission denied"},
 		{name: "directory", args: []string{"/bin"}, wantErr: ErrCannotInvoke, wantMsg: "is a directory"},
+		{name: "not a program", args: []string{"/etc/garbage"}, wantErr: ErrCannotInvoke, wantMsg: "exec format error"},
+		{name: "missing interpreter", args: []string{"/etc/script"}, wantErr: ErrNotFound, wantMsg: "no such file or directory"},
 		{name: "not in PATH", args: []string{"ls"}, spec: func(s *specs.Spec) { s.Process.Env = []string{"PATH=/nowhere"} }, wantErr: ErrNotFound},
 		{name: "unknown user", args: []string{"true"}, spec: func(s *specs.Spec) { s.Process.User.Username = "carol" }, wantMsg: "unable to find user carol"},
 		{name: "bad mount", args: []string{"true"}, spec: func(s *specs.Spec) {
@@ -510,9 +518,6 @@ func TestStartLatency(t *testing.T) {
 		}
 		times = append(times, time.Since(begin))
 		cpu = append(cpu, p.cmd.ProcessState.UserTime()+p.cmd.ProcessState.SystemTime())
-		if os.Getenv("GTRACE") != "" {
-			t.Logf("user %v sys %v", p.cmd.ProcessState.UserTime(), p.cmd.ProcessState.SystemTime())
-		}
 	}
 	slices.Sort(times)
 	slices.Sort(cpu)
@@ -522,19 +527,24 @@ func TestStartLatency(t *testing.T) {
 
 func BenchmarkStartTrue(b *testing.B) {
 	if os.Geteuid() != 0 {
-		b.Skip("needs root")
+		b.Skip("needs root: creates namespaces and mounts")
 	}
-	dir := b.TempDir()
-	rootfs := filepath.Join(dir, "rootfs")
-	if err := os.MkdirAll(filepath.Join(rootfs, "bin"), 0o755); err != nil {
+	rootfs := filepath.Join(b.TempDir(), "rootfs")
+	for _, d := range []string{"bin", "proc", "sys", "dev"} {
+		if err := os.MkdirAll(filepath.Join(rootfs, d), 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bb, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		b.Skip("needs /bin/busybox")
+	}
+	if err := os.WriteFile(filepath.Join(rootfs, "bin/busybox"), bb, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	for _, d := range []string{"proc", "sys", "dev"} {
-		os.Mkdir(filepath.Join(rootfs, d), 0o755)
+	if err := os.Symlink("busybox", filepath.Join(rootfs, "bin/true")); err != nil {
+		b.Fatal(err)
 	}
-	bb, _ := os.ReadFile("/bin/busybox")
-	os.WriteFile(filepath.Join(rootfs, "bin/busybox"), bb, 0o755)
-	os.Symlink("busybox", filepath.Join(rootfs, "bin/true"))
 	spec := testSpec(rootfs, "true")
 	for b.Loop() {
 		p, err := Start(context.Background(), Config{Spec: spec})
@@ -545,4 +555,120 @@ func BenchmarkStartTrue(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestBindMounts(t *testing.T) {
+	needRoot(t)
+	vol := t.TempDir()
+	if err := os.WriteFile(filepath.Join(vol, "from-host"), []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hostsFile := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hostsFile, []byte("10.0.0.1 db\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rw := t.TempDir()
+	spec := testSpec(newRootfs(t), "sh", "-c",
+		"cat /data/from-host /etc/hosts; touch /data/x 2>&1; echo written > /rw/out; grep -c ' /data ' /proc/self/mountinfo")
+	spec.Mounts = append(spec.Mounts,
+		specs.Mount{Destination: "/data", Type: "bind", Source: vol, Options: []string{"rbind", "ro", "rprivate"}},
+		specs.Mount{Destination: "/etc/hosts", Type: "bind", Source: hostsFile, Options: []string{"rbind", "rprivate"}},
+		specs.Mount{Destination: "/rw/", Type: "bind", Source: rw, Options: []string{"rbind"}},
+	)
+	r := mustRun(t, Config{Spec: spec})
+	want := "hello\n10.0.0.1 db\ntouch: /data/x: Read-only file system\n1\n"
+	if r.status.Code != 0 || r.stdout != want {
+		t.Errorf("got %q (stderr %q) code %d; want %q", r.stdout, r.stderr, r.status.Code, want)
+	}
+	if b, err := os.ReadFile(filepath.Join(rw, "out")); err != nil || string(b) != "written\n" {
+		t.Errorf("write through the rw volume: %q, %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(vol, "x")); !os.IsNotExist(err) {
+		t.Errorf("the read-only volume was written: %v", err)
+	}
+}
+
+func TestStdioFiles(t *testing.T) {
+	needRoot(t)
+	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	spec := testSpec(newRootfs(t), "sh", "-c", "echo to-out; echo to-err >&2; readlink /proc/self/fd/1")
+	r := mustRun(t, Config{Spec: spec, Stdout: out, Stderr: out})
+	b, _ := os.ReadFile(out.Name())
+	// The file itself is the container's stdout: no pipe in between.
+	if r.status.Code != 0 || !strings.HasPrefix(string(b), "to-out\nto-err\n/") || strings.Contains(string(b), "pipe:") {
+		t.Errorf("file got %q, code %d", b, r.status.Code)
+	}
+}
+
+// pidsCgroup is a real cgroup v1 pids cgroup made by the test, standing in for internal/cgroups.
+type pidsCgroup struct {
+	dir   string
+	added []int
+	err   error
+}
+
+func (c *pidsCgroup) Add(pid int) error {
+	c.added = append(c.added, pid)
+	if c.err != nil {
+		return c.err
+	}
+	return os.WriteFile(filepath.Join(c.dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0)
+}
+
+func newPidsCgroup(t *testing.T) *pidsCgroup {
+	t.Helper()
+	if _, err := os.Stat("/sys/fs/cgroup/pids/cgroup.procs"); err != nil {
+		t.Skip("needs the cgroup v1 pids controller at /sys/fs/cgroup/pids")
+	}
+	dir := filepath.Join("/sys/fs/cgroup/pids", "geedocker-runtime-test-"+strconv.Itoa(os.Getpid())+"-"+strings.ReplaceAll(t.Name(), "/", "-"))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.Remove(dir); err != nil {
+			t.Errorf("removing test cgroup: %v", err)
+		}
+	})
+	return &pidsCgroup{dir: dir}
+}
+
+func TestCgroup(t *testing.T) {
+	needRoot(t)
+	t.Run("joined before the command runs", func(t *testing.T) {
+		cg := newPidsCgroup(t)
+		spec := testSpec(newRootfs(t), "sh", "-c", "grep pids /proc/self/cgroup; cat /sys/fs/cgroup/pids/cgroup.procs")
+		r := mustRun(t, Config{Spec: spec, Cgroup: cg})
+		want := ":pids:/" + filepath.Base(cg.dir) + "\n1\n"
+		if r.status.Code != 0 || !strings.HasSuffix(r.stdout, want) || len(cg.added) != 1 {
+			t.Errorf("got %q (stderr %q), added %v; want ...%q", r.stdout, r.stderr, cg.added, want)
+		}
+	})
+	t.Run("cgroup namespace is rooted at the container's cgroup", func(t *testing.T) {
+		cg := newPidsCgroup(t)
+		spec := testSpec(newRootfs(t), "grep", "pids", "/proc/self/cgroup")
+		spec.Linux.Namespaces = append(spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+		r := mustRun(t, Config{Spec: spec, Cgroup: cg})
+		if r.status.Code != 0 || !strings.HasSuffix(r.stdout, ":pids:/\n") {
+			t.Errorf("got %q (stderr %q)", r.stdout, r.stderr)
+		}
+	})
+	t.Run("Add fails", func(t *testing.T) {
+		cg := &pidsCgroup{err: errors.New("no such cgroup")}
+		spec := testSpec(newRootfs(t), "true")
+		_, err := run(t, Config{Spec: spec, Cgroup: cg})
+		if err == nil || !strings.Contains(err.Error(), "no such cgroup") {
+			t.Fatalf("Start error = %v", err)
+		}
+		// The init was killed and reaped.
+		if len(cg.added) != 1 {
+			t.Fatalf("added %v", cg.added)
+		}
+		if err := syscall.Kill(cg.added[0], 0); err != syscall.ESRCH {
+			t.Errorf("init %d still exists: %v", cg.added[0], err)
+		}
+	})
 }

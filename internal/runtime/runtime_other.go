@@ -21,3 +21,6 @@ func (p *Process) Wait() (ExitStatus, error) { return ExitStatus{}, errNotLinux 
 
 // Signal needs Linux.
 func (p *Process) Signal(sig os.Signal) error { return errNotLinux }
+
+// Exec needs Linux.
+func Exec(ctx context.Context, c ExecConfig) (*Process, error) { return nil, errNotLinux }

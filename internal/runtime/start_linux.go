@@ -121,38 +121,57 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		return fail(fmt.Errorf("waiting for container init: %w", err))
 	}
 	if len(msg) > 0 {
-		var rep initReport
-		if err := json.Unmarshal(msg, &rep); err != nil {
-			return fail(fmt.Errorf("container init: bad report %q", msg))
-		}
-		se := &startError{msg: rep.Message}
-		switch rep.Kind {
-		case "notfound":
-			se.kind = ErrNotFound
-		case "cannotinvoke":
-			se.kind = ErrCannotInvoke
-		}
-		return fail(se)
+		return fail(reportError("container init", msg))
 	}
 	return p, nil
+}
+
+// reportError turns the report a child wrote on its sync pipe into an error.
+func reportError(child string, msg []byte) error {
+	var rep initReport
+	if err := json.Unmarshal(msg, &rep); err != nil {
+		return fmt.Errorf("%s: bad report %q", child, msg)
+	}
+	se := &startError{msg: rep.Message}
+	switch rep.Kind {
+	case "notfound":
+		se.kind = ErrNotFound
+	case "cannotinvoke":
+		se.kind = ErrCannotInvoke
+	}
+	return se
 }
 
 // Wait waits for the container's process to end, reaps it, and returns how it ended. It may
 // be called more than once and from several goroutines.
 func (p *Process) Wait() (ExitStatus, error) {
 	p.waitOnce.Do(func() {
-		err := p.cmd.Wait()
-		var exitErr *exec.ExitError
-		if err != nil && !errors.As(err, &exitErr) {
+		var state *os.ProcessState
+		var err error
+		if p.proc != nil {
+			state, err = p.proc.Wait()
+			// Then reap cmd's process, long gone, and let the stdio copies finish.
+			var exitErr *exec.ExitError
+			if cmdErr := p.cmd.Wait(); err == nil && cmdErr != nil && !errors.As(cmdErr, &exitErr) {
+				err = cmdErr
+			}
+		} else {
+			var exitErr *exec.ExitError
+			if err = p.cmd.Wait(); errors.As(err, &exitErr) {
+				err = nil
+			}
+			state = p.cmd.ProcessState
+		}
+		if err != nil {
 			p.waitErr = fmt.Errorf("waiting for container process %d: %w", p.Pid, err)
 		}
-		if p.cmd.ProcessState == nil {
+		if state == nil {
 			return
 		}
-		ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		ws, ok := state.Sys().(syscall.WaitStatus)
 		switch {
 		case !ok:
-			p.status.Code = p.cmd.ProcessState.ExitCode()
+			p.status.Code = state.ExitCode()
 		case ws.Signaled():
 			p.status = ExitStatus{Code: 128 + int(ws.Signal()), Signal: ws.Signal()}
 		default:
@@ -165,7 +184,11 @@ func (p *Process) Wait() (ExitStatus, error) {
 // Signal sends sig to the container's process. As PID 1 of its namespace, the process gets
 // only the signals it handles, and SIGKILL.
 func (p *Process) Signal(sig os.Signal) error {
-	if err := p.cmd.Process.Signal(sig); err != nil {
+	proc := p.cmd.Process
+	if p.proc != nil {
+		proc = p.proc
+	}
+	if err := proc.Signal(sig); err != nil {
 		return fmt.Errorf("signalling container process %d: %w", p.Pid, err)
 	}
 	return nil

@@ -78,11 +78,13 @@ func buildGeedocker() (string, error) {
 	defer cancel()
 	// No VCS stamping: a test build needs none, and git may refuse to
 	// describe a checkout owned by another user.
-	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-o", bin, "./cmd/geedocker")
+	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-tags", "osusergo,netgo",
+		"-ldflags", "-linkmode external -extldflags -static", "-o", bin, "./cmd/geedocker")
 	cmd.Dir = root
 	// Static, as `make build` makes it: the binary also serves as the
-	// container's --init, where no dynamic loader may exist.
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	// container's --init, where no dynamic loader may exist. With cgo, for
+	// the C constructor that exec needs (internal/runtime/nsenter).
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/geedocker in %s: %w\n%s", root, err, out)
 	}

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package e2e drives the built geedocker binary as a user types it, against
 // real registries started on loopback, and checks output, exit codes and
 // what is left on disk. Most tests need root (overlay whiteouts are device

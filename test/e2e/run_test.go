@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -303,6 +305,7 @@ func TestRunTTY(t *testing.T) {
 	e := newEnv(t)
 	e.withBusybox()
 	cmd := e.command("run", "--rm", "-it", "--name", "tty", "busybox", "sh")
+	t.Cleanup(func() { e.gd("rm", "-f", "tty") }) // the container outlives a killed client
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 123})
 	if err != nil {
 		t.Fatal(err)
@@ -390,6 +393,7 @@ func TestAttachDetach(t *testing.T) {
 	e := newEnv(t)
 	e.withBusybox()
 	s := e.startPty("run", "-it", "--name", "shell", "busybox", "sh")
+	t.Cleanup(func() { e.gd("rm", "-f", "shell") })
 	s.expect("# ")
 	fmt.Fprintf(s.ptmx, "echo first-$((40+2))\r")
 	s.expect("first-42")

@@ -1,0 +1,116 @@
+//go:build linux && cgo
+
+/*
+ * The constructor of package nsenter: joins the namespaces of a running container before the
+ * Go runtime starts, while the process has a single thread. The protocol is described in
+ * doc.go.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_clone3
+#define SYS_clone3 435 /* the same number on every architecture */
+#endif
+
+#define NSENTER_ENV "_GEEDOCKER_NSENTER"
+
+/* Set once the namespaces are joined; read by Joined in nsenter_linux.go. */
+int geedocker_nsenter_joined;
+
+/* struct clone_args of clone3(2), first version. */
+struct nsenter_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+/* report writes the header (a pid, or -1 on failure) and the message, if any, in one write. */
+static void report(int syncfd, int32_t pid, const char *msg)
+{
+	char buf[sizeof(int32_t) + 512];
+	size_t len = sizeof pid;
+
+	memcpy(buf, &pid, sizeof pid);
+	if (msg != NULL) {
+		size_t n = strlen(msg);
+		if (n > sizeof buf - len)
+			n = sizeof buf - len;
+		memcpy(buf + len, msg, n);
+		len += n;
+	}
+	while (write(syncfd, buf, len) < 0 && errno == EINTR)
+		;
+}
+
+/* fail reports what failed, with errno, and ends the process. */
+static void fail(int syncfd, const char *what)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
+	report(syncfd, -1, msg);
+	_exit(1);
+}
+
+__attribute__((constructor)) static void nsenter(void)
+{
+	const char *value = getenv(NSENTER_ENV);
+	unsigned long flags;
+	int pidfd, syncfd, n = 0;
+	long pid;
+
+	if (value == NULL)
+		return;
+	/* Before anything of the container can see this process. execve undoes it. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (sscanf(value, "%lu:%d:%d%n", &flags, &pidfd, &syncfd, &n) != 3 || value[n] != '\0') {
+		fprintf(stderr, "%s: bad value %s\n", NSENTER_ENV, value);
+		_exit(1);
+	}
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fail(syncfd, "making the process not dumpable");
+
+	/* All at once, in the kernel's order; the mount namespace moves root and cwd to its root. */
+	if (setns(pidfd, (int)flags) < 0)
+		fail(syncfd, "joining the namespaces of the container process");
+	close(pidfd);
+
+	pid = getpid();
+	if (flags & CLONE_NEWPID) {
+		/*
+		 * Only children enter the PID namespace. CLONE_PARENT makes the child a child of our
+		 * parent, which waits for it; clone3 without a stack returns twice, like fork.
+		 */
+		struct nsenter_clone_args args = { .flags = CLONE_PARENT };
+		int *tid = NULL;
+
+		/*
+		 * The C library caches the thread id in its thread descriptor, at the address it
+		 * gave set_tid_address(2). fork() has the kernel write the child's id there; a
+		 * raw clone does not, unless asked the same way.
+		 */
+		if (prctl(PR_GET_TID_ADDRESS, (unsigned long)&tid, 0, 0, 0) == 0 && tid != NULL) {
+			args.flags |= CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+			args.child_tid = (uint64_t)(uintptr_t)tid;
+		}
+		pid = syscall(SYS_clone3, &args, sizeof args);
+		if (pid < 0)
+			fail(syncfd, "forking into the PID namespace of the container");
+		if (pid > 0) {
+			report(syncfd, (int32_t)pid, NULL);
+			_exit(0);
+		}
+		geedocker_nsenter_joined = 1;
+		return;
+	}
+	report(syncfd, (int32_t)pid, NULL);
+	geedocker_nsenter_joined = 1;
+}
