@@ -8,11 +8,13 @@
 #   busybox-static   the static busybox the test images are built from
 #   apache2-utils    htpasswd
 #   debootstrap      a Debian rootfs for the tests that need more than busybox
+#   nftables, iproute2, util-linux   nft, ip and nsenter: the network tests' namespaces and checks
+#   gcc, libc6-dev   the static cgo build (exec's namespace-joining constructor)
 #
 # Usage: scripts/test-deps.sh   (as root, or with sudo available)
 set -euo pipefail
 
-packages=(docker-registry busybox-static apache2-utils debootstrap)
+packages=(docker-registry busybox-static apache2-utils debootstrap nftables iproute2 util-linux gcc libc6-dev)
 
 fail() {
 	echo "test-deps: $*" >&2

@@ -66,7 +66,7 @@ func humanSize(n int64) string {
 
 // table writes tab-separated rows aligned as Docker's tables are.
 func newTable(w io.Writer) *tabwriter.Writer {
-	return tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
+	return tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
 }
 
 // writeFormatted prints each item with --format: "json" (one object per

@@ -168,9 +168,11 @@ func imageFilter(filters, args []string) (func(imageRow, bool) bool, error) {
 }
 
 func refMatcher(pattern string) func(imageRow, bool) bool {
-	repo, tag, hasTag := strings.Cut(pattern, ":")
-	if i := strings.LastIndex(pattern, ":"); i >= 0 && strings.Contains(pattern[i:], "/") {
-		repo, tag, hasTag = pattern, "", false
+	// The tag follows the last colon, unless a slash follows it (a
+	// registry port: 127.0.0.1:5000/busybox).
+	repo, tag, hasTag := pattern, "", false
+	if i := strings.LastIndex(pattern, ":"); i >= 0 && !strings.Contains(pattern[i:], "/") {
+		repo, tag, hasTag = pattern[:i], pattern[i+1:], true
 	}
 	return func(r imageRow, _ bool) bool {
 		if ok, _ := pathMatch(repo, r.Repository); !ok {

@@ -93,13 +93,23 @@ func newPsCmd(g *globals, use string) *cobra.Command {
 
 func makePsRow(c *container.Container, noTrunc bool) psRow {
 	id := c.ID
-	cmd := strconv.Quote(strings.Join(append([]string{c.Path}, c.Args...), " "))
+	// As Docker: arguments holding a space are single-quoted, the command is
+	// cut to 20 columns, and only then quoted.
+	parts := []string{c.Path}
+	for _, a := range c.Args {
+		if strings.Contains(a, " ") {
+			a = "'" + a + "'"
+		}
+		parts = append(parts, a)
+	}
+	cmd := strings.Join(parts, " ")
 	if !noTrunc {
 		id = id[:12]
-		if r := []rune(cmd); len(r) > 22 {
-			cmd = string(r[:20]) + "…\""
+		if r := []rune(cmd); len(r) > 20 {
+			cmd = string(r[:19]) + "…"
 		}
 	}
+	cmd = strconv.Quote(cmd)
 	return psRow{
 		Command: cmd, CreatedAt: c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"), ID: id,
 		Image: c.ImageName, Names: c.Name, RunningFor: ago(c.Created), State: c.State.Status, Ports: portsText(c),

@@ -113,8 +113,16 @@ func NewRoot() *cobra.Command {
 	)
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false
-		if c.Args == nil && c.HasSubCommands() {
-			c.Args = subcommandRequired
+		if c.HasSubCommands() && c.RunE == nil {
+			// Cobra runs nothing (and exits 0) for a parent command with an
+			// unknown subcommand unless the parent itself runs.
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return c.Help()
+				}
+				return subcommandRequired(c, args)
+			}
 		}
 	}
 	return root

@@ -219,7 +219,7 @@ func (s *Store) reserveName(c *Container) error {
 		err := os.Symlink(c.ID, filepath.Join(s.root, "names", c.Name))
 		if errors.Is(err, os.ErrExist) {
 			other, _ := os.Readlink(filepath.Join(s.root, "names", c.Name))
-			return fmt.Errorf("Conflict. The container name \"/%s\" is already in use by container %q. You have to remove (or rename) that container to be able to reuse that name: %w", c.Name, other, ErrNameInUse)
+			return &nameInUse{fmt.Sprintf("Conflict. The container name \"/%s\" is already in use by container %q. You have to remove (or rename) that container to be able to reuse that name.", c.Name, other)}
 		}
 		return err
 	}
@@ -352,3 +352,9 @@ func (s *Store) Delete(c *Container) error {
 	}
 	return nil
 }
+
+// nameInUse carries Docker's message and matches ErrNameInUse.
+type nameInUse struct{ msg string }
+
+func (e *nameInUse) Error() string        { return e.msg }
+func (e *nameInUse) Is(target error) bool { return target == ErrNameInUse }

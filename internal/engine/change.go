@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -70,10 +71,13 @@ func ApplyChange(c *v1.Config, change string) error {
 			c.ExposedPorts = map[string]struct{}{}
 		}
 		for _, p := range strings.Fields(rest) {
-			if !strings.Contains(p, "/") {
-				p += "/tcp"
+			ports, err := exposedPorts(p)
+			if err != nil {
+				return bad(err.Error())
 			}
-			c.ExposedPorts[p] = struct{}{}
+			for _, port := range ports {
+				c.ExposedPorts[port] = struct{}{}
+			}
 		}
 	case "VOLUME":
 		if c.Volumes == nil {
@@ -138,4 +142,31 @@ func setEnv(env []string, kv string) []string {
 		}
 	}
 	return append(env, kv)
+}
+
+// exposedPorts expands "80", "80/udp", "8000-8002/tcp" into "80/tcp" keys,
+// as Docker does.
+func exposedPorts(spec string) ([]string, error) {
+	ports, proto, _ := strings.Cut(spec, "/")
+	if proto == "" {
+		proto = "tcp"
+	}
+	if proto != "tcp" && proto != "udp" && proto != "sctp" {
+		return nil, fmt.Errorf("invalid proto: %s", proto)
+	}
+	lo, hi, isRange := strings.Cut(ports, "-")
+	first, err1 := strconv.ParseUint(lo, 10, 16)
+	last := first
+	var err2 error
+	if isRange {
+		last, err2 = strconv.ParseUint(hi, 10, 16)
+	}
+	if err1 != nil || err2 != nil || first == 0 || last < first {
+		return nil, fmt.Errorf("invalid containerPort: %s", ports)
+	}
+	var out []string
+	for p := first; p <= last; p++ {
+		out = append(out, fmt.Sprintf("%d/%s", p, proto))
+	}
+	return out, nil
 }

@@ -790,3 +790,41 @@ func TestPullOCIImage(t *testing.T) {
 		t.Errorf("digest = %s, want %s", res.Digest, want)
 	}
 }
+
+func TestConcurrentRemoveImage(t *testing.T) {
+	e := newEngine(t)
+	const n = 12
+	var refs []string
+	for i := 0; i < n; i++ {
+		r := mustParse(t, fmt.Sprintf("test/img%d:v1", i))
+		rootfs := tarOf(t, entry{fmt.Sprintf("f%d", i), "x"})
+		if _, err := e.Import(context.Background(), bytes.NewReader(rootfs), ImportOptions{Ref: &r}); err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, r.Familiar())
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for _, ref := range refs {
+		wg.Add(1)
+		go func(ref string) {
+			defer wg.Done()
+			e2, err := New(e.Store.Root(), Config{})
+			if err == nil {
+				_, err = e2.RemoveImage(ref, false)
+			}
+			if err != nil {
+				errs <- fmt.Errorf("rmi %s: %w", ref, err)
+			}
+		}(ref)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if err := e.GC(); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingStored(t, e)
+}

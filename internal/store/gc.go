@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,14 +43,18 @@ func (s *Store) GC(keepLayers []string) error {
 	if err := s.cleanTmp(); err != nil {
 		return err
 	}
-	// Temp files of atomic writes killed halfway (blobs/ is swept below), and
-	// per-layer lock files: layer ingests run only under a Writer, so none is
-	// held now.
-	for _, pattern := range []string{"images/.tmp-*", ".tmp-*", "locks/layer-*"} {
-		leftovers, _ := filepath.Glob(s.path(pattern))
-		for _, p := range leftovers {
-			os.Remove(p)
+	// Per-layer lock files: layer ingests run only under a Writer, so none
+	// is held now. Temp files of atomic writes killed halfway (blobs/ is
+	// swept below): index and record writes take the meta lock, not the gc
+	// one, so hold it too.
+	if meta, err := lock(s.path("locks", "meta"), true); err == nil {
+		for _, pattern := range []string{"images/.tmp-*", ".tmp-*", "locks/layer-*"} {
+			leftovers, _ := filepath.Glob(s.path(pattern))
+			for _, p := range leftovers {
+				os.Remove(p)
+			}
 		}
+		meta.Unlock()
 	}
 	layers := map[string]bool{}
 	blobs := map[string]bool{}
@@ -62,6 +67,9 @@ func (s *Store) GC(keepLayers []string) error {
 	}
 	for _, id := range ids {
 		im, err := s.Image(id)
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted meanwhile by another rmi
+		}
 		if err != nil {
 			return err
 		}

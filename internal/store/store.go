@@ -443,6 +443,11 @@ func (s *Store) PutImage(im *Image) error {
 			return fmt.Errorf("image %s: layer %s: %w", im.ID, l.ChainID, ErrNotFound)
 		}
 	}
+	l, err := lock(s.path("locks", "meta"), true)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
 	return writeJSONAtomic(s, s.path("images", h+".json"), im)
 }
 

@@ -107,7 +107,7 @@ func sweepBinDirs() {
 
 // Main runs the tests and then removes what BuildGeedocker built. Call it from
 // TestMain: func TestMain(m *testing.M) { testutil.Main(m) }.
-func Main(m *testing.M) {
+func Main(m interface{ Run() int }) {
 	code := m.Run()
 	tempMu.Lock()
 	for _, dir := range tempDirs {

@@ -18,7 +18,35 @@ import (
 	"github.com/geedocker/geedocker/internal/testutil"
 )
 
-func TestMain(m *testing.M) { testutil.Main(m) }
+func TestMain(m *testing.M) { testutil.Main(hostNetGuard{m}) }
+
+// hostNetGuard fails the run when the machine's own network namespace was
+// changed: every test must run the engine in a namespace of its own.
+type hostNetGuard struct{ m *testing.M }
+
+func (g hostNetGuard) Run() int {
+	before := hostNetState()
+	code := g.m.Run()
+	if after := hostNetState(); after != before {
+		fmt.Fprintf(os.Stderr, "FAIL: the tests changed the host's network namespace:\nbefore: %s\nafter:  %s\n", before, after)
+		return 1
+	}
+	return code
+}
+
+// hostNetState sums up what GeeDocker could change in this namespace.
+func hostNetState() string {
+	fwd, _ := os.ReadFile("/proc/sys/net/ipv4/ip_forward")
+	_, brErr := os.Stat("/sys/class/net/geedocker0")
+	table, _ := exec.Command("nft", "list", "table", "inet", "geedocker").CombinedOutput()
+	links, _ := os.ReadDir("/sys/class/net")
+	var names []string
+	for _, l := range links {
+		names = append(names, l.Name())
+	}
+	return fmt.Sprintf("ip_forward=%s bridge=%v nft-table=%v links=%v", strings.TrimSpace(string(fwd)), brErr == nil,
+		!strings.Contains(string(table), "No such file") && len(table) > 0 && !strings.Contains(string(table), "Error"), names)
+}
 
 // env is one isolated GeeDocker installation: its own store root, config
 // file and Docker client config.
