@@ -1,35 +1,61 @@
 #!/usr/bin/env bash
 # GeeDocker's benchmark against its peers, offline, on loopback, in one run.
 #
-#   scripts/bench.sh [pull] [run]     (default: both; `make bench` builds first)
+#   scripts/bench.sh [PART...]     (default: all of pull run exec lifecycle
+#                                   bridge monitor; `make bench` builds first)
 #
-# pull  Two images in a local docker-registry on a free 127.0.0.1 port: Debian
-#       bookworm minbase (one layer) and a four-layer image (the same rootfs
-#       split in two, ~30,000 small text files, incompressible random files).
-#       Each tool pulls each image 3 times into an empty store: geedocker pull,
-#       podman pull, skopeo copy to dir: (download only), and the floor,
-#       `zcat LAYER | tar -x` of the same blobs (layers in parallel).
-# run   `run --rm --network none busybox true` of geedocker and podman, and
-#       `runc run` of a bundle of the same busybox rootfs, in one hyperfine run.
+# pull      Two images in a local docker-registry on a free 127.0.0.1 port:
+#           Debian bookworm minbase (one layer) and a four-layer image (the
+#           same rootfs split in two, ~30,000 small text files, incompressible
+#           random files). Each tool pulls each image 3 times into an empty
+#           store: geedocker pull, podman pull, skopeo copy to dir: (download
+#           only), and the floor, `zcat LAYER | tar -x` of the same blobs
+#           (layers in parallel).
+# run       `run --rm --network none busybox true` of geedocker and podman,
+#           and `runc run` of a bundle of the same busybox rootfs, in one
+#           hyperfine run.
+# exec      `exec C true` into a detached `sleep` container, geedocker and
+#           podman, in one hyperfine run.
+# lifecycle geedocker only: `run -d --network none busybox sleep 1000` of 100
+#           containers one after the other, then `rm -f` of each, every
+#           command timed; the first 10 against the last 10 of each phase
+#           (does the cost grow with the containers already there?), and
+#           `ps -a` with none and with 100 containers.
+# bridge    geedocker only: `run --rm busybox true` on the default bridge
+#           network against `--network none`. Every geedocker command of this
+#           part runs inside a network namespace the script makes (ip netns
+#           add gdbench-PID) and deletes: the machine's own network (links,
+#           nftables, ip_forward) is never touched, and checked unchanged.
+#           podman's bridge is not run (it would change the machine's
+#           network); the issue's figure for it is printed for reference.
+# monitor   The memory of the process that holds a detached container (its
+#           PID 1's parent): geedocker's container-monitor and podman's
+#           conmon, 10 `sleep` containers each; VmRSS, RssAnon, RssFile
+#           (/proc/PID/status), Pss and Private_Clean+Private_Dirty
+#           (/proc/PID/smaps_rollup), mean over the 10.
 #
 # Prints a Markdown section on stdout (progress goes to stderr). With
 # BENCH_WRITE=1 it also writes docs/benchmarks.md. Results (hyperfine JSON,
-# the Markdown) stay in $GEE_BENCH_WORK/results.
+# per-command times, the Markdown) stay in $GEE_BENCH_WORK/results.
 #
 # Environment:
 #   GEE_BENCH_WORK  data and caches (default /var/tmp/geedocker-bench): the
 #                   debootstrap rootfs tarball and the generated layers are
 #                   kept there between runs; everything else is removed.
 #   PULL_RUNS       runs per pull measurement (default 3)
-#   RUN_RUNS        runs per run-latency measurement (default 30, 3 warmups)
+#   RUN_RUNS        runs per run, exec and ps latency measurement (default
+#                   30, 3 warmups)
+#   LIFECYCLE_N     containers of the lifecycle part (default 100, at least 20)
 #   BENCH_WRITE=1   write docs/benchmarks.md
 #   BENCH_REBUILD=1 rebuild the cached rootfs and layers
 #   BENCH_VERBOSE=1 show the output of every measured command
 #
 # Needs root, Debian's apt (missing tools are installed: docker-registry
-# skopeo podman runc hyperfine debootstrap busybox-static jq) and Go (to
-# build the helper in scripts/bench). crun is not measured: it refuses the
-# hybrid cgroup layout of the machine this was written on.
+# skopeo podman runc hyperfine debootstrap busybox-static jq iproute2
+# nftables) and Go (to build the helper in scripts/bench). crun is not
+# measured: it refuses the hybrid cgroup layout of the machine this was
+# written on. Whatever a run creates (containers, mounts, cgroups, the
+# network namespace) is removed when it ends, fails or is interrupted.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -38,6 +64,7 @@ HELPERS=$REPO/scripts/bench
 W=${GEE_BENCH_WORK:-/var/tmp/geedocker-bench}
 PULL_RUNS=${PULL_RUNS:-3}
 RUN_RUNS=${RUN_RUNS:-30}
+LIFECYCLE_N=${LIFECYCLE_N:-100}
 RECIPE=v1 # bump when the images' recipe changes; old caches are then rebuilt
 GD_BUILT=$REPO/bin/geedocker
 
@@ -50,18 +77,19 @@ die() {
 parts=()
 for a in "$@"; do
 	case $a in
-	pull | run) parts+=("$a") ;;
+	pull | run | exec | lifecycle | bridge | monitor) parts+=("$a") ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
-	*) die "unknown part $a (want pull, run, or nothing for both)" ;;
+	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, or nothing for all)" ;;
 	esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(pull run)
+[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor)
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 [ "$(id -u)" = 0 ] || die "needs root (containers, mounts, cgroups)"
+[[ $LIFECYCLE_N =~ ^[0-9]+$ ]] && [ "$LIFECYCLE_N" -ge 20 ] || die "LIFECYCLE_N must be a number, at least 20 (got $LIFECYCLE_N)"
 [ -x "$GD_BUILT" ] || die "$GD_BUILT missing: run make bench (or make build) first"
 command -v go >/dev/null || die "go not found (it builds the helper in scripts/bench)"
 
@@ -70,7 +98,8 @@ command -v go >/dev/null || die "go not found (it builds the helper in scripts/b
 install_missing() {
 	local need=() pair cmd pkg
 	for pair in docker-registry:docker-registry skopeo:skopeo podman:podman runc:runc \
-		hyperfine:hyperfine debootstrap:debootstrap jq:jq busybox:busybox-static; do
+		hyperfine:hyperfine debootstrap:debootstrap jq:jq busybox:busybox-static \
+		ip:iproute2 nft:nftables nsenter:util-linux; do
 		cmd=${pair%%:*} pkg=${pair#*:}
 		command -v "$cmd" >/dev/null || need+=("$pkg")
 	done
@@ -85,13 +114,64 @@ mkdir -p "$W/cache" "$W/results" "$W/bin"
 exec 9>"$W/.lock"
 flock -n 9 || die "another benchmark holds $W/.lock"
 
-T=$(mktemp -d "$W/run.XXXXXX")
+T=$(realpath "$(mktemp -d "$W/run.XXXXXX")")
 RT=$(mktemp -d /run/gdbench.XXXXXX)
 REG_PID=
+NETNS=
+# geedocker's stores: one for the parts on --network none, one for the bridge
+# part (used only inside its network namespace)
+GD_ROOT=$T/gd-run
+GD_BRIDGE_ROOT=$T/gd-bridge
 # state the peers create outside their --root (podman's runc keeps its state
-# in /run/runc, podman and skopeo a blob cache in /var/lib/containers/cache):
-# what this run creates, it removes
-EXISTED=$(ls -d /sys/fs/cgroup/*/libpod_parent /run/runc /var/lib/containers/cache /var/lib/containers 2>/dev/null || true)
+# in /run/runc, podman and skopeo a blob cache in /var/lib/containers/cache),
+# and geedocker's shared cgroup parent and run state directory: what this run
+# creates, it removes
+outside() { ls -d /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/*/geedocker /run/runc /run/geedocker /var/lib/containers/cache /var/lib/containers 2>/dev/null || true; }
+EXISTED=$(outside)
+
+# run_dir ROOT: geedocker's run state directory of a store (pinned network
+# namespaces, attach sockets): /run/geedocker/ and the first 16 hex digits of
+# the SHA-256 of the store's path, as internal/container's RunDir makes it
+run_dir() { echo "/run/geedocker/$(printf %s "$1" | sha256sum | cut -c1-16)"; }
+
+# gd_remove_all ROOT [WRAPPER...]: rm -f of every container of a geedocker
+# store (run through WRAPPER, nsenter for the bridge store); their IDs go to
+# $T/gd-ids, whose cgroups cleanup checks
+gd_remove_all() {
+	local root=$1 ids
+	shift
+	[ -d "$root/containers" ] || return 0
+	ids=$(ls "$root/containers")
+	[ -n "$ids" ] || return 0
+	printf '%s\n' $ids >>"$T/gd-ids"
+	"$@" "$GD" --root "$root" rm -f $ids >/dev/null 2>&1 || log "warning: geedocker rm -f failed in $root"
+}
+
+# After rm -f, nothing of geedocker's should be left; what is, is killed and
+# removed: processes of this run's copy of geedocker (monitors), cgroups of
+# this run's containers (with their processes), mounts and run state.
+gd_leftovers() {
+	local p id d i
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/exe" 2>/dev/null)" = "$GD" ] || continue
+		log "warning: killing leftover geedocker process ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+		kill -9 "${p#/proc/}" 2>/dev/null
+	done
+	if [ -s "$T/gd-ids" ]; then
+		for id in $(sort -u "$T/gd-ids"); do
+			for d in /sys/fs/cgroup/*/geedocker/"$id"; do
+				[ -d "$d" ] || continue
+				log "warning: removing leftover cgroup $d"
+				xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null
+				for i in $(seq 50); do # the killed processes take a moment to leave
+					rmdir "$d" 2>/dev/null && break
+					sleep 0.1
+				done
+			done
+		done
+	fi
+	"$HELPERS/scrub.sh" "$(run_dir "$GD_ROOT")" "$(run_dir "$GD_BRIDGE_ROOT")"
+}
 
 cleanup() {
 	set +e
@@ -99,20 +179,31 @@ cleanup() {
 		kill "$REG_PID" 2>/dev/null
 		wait "$REG_PID" 2>/dev/null
 	fi
+	if [ -n "${GD:-}" ]; then
+		gd_remove_all "$GD_ROOT"
+		if [ -n "$NETNS" ] && [ -e "/run/netns/$NETNS" ]; then
+			gd_remove_all "$GD_BRIDGE_ROOT" nsenter --net="/run/netns/$NETNS"
+		fi
+		gd_leftovers
+	fi
+	if [ -n "$NETNS" ]; then
+		ip netns del "$NETNS" 2>/dev/null
+	fi
 	if [ -d "$T/runc-state" ]; then
 		for id in $(runc --root "$T/runc-state" list -q 2>/dev/null); do
 			runc --root "$T/runc-state" delete -f "$id"
 		done
 	fi
 	if [ -d "$T/podman-run" ]; then
-		podman_run rm -af >/dev/null 2>&1
+		podman_run rm -af -t 0 >/dev/null 2>&1
 	fi
 	"$HELPERS/scrub.sh" "$T" "$RT"
 	local d
-	for d in /sys/fs/cgroup/*/libpod_parent /run/runc /var/lib/containers/cache /var/lib/containers; do
+	for d in $(outside); do
 		[ -d "$d" ] || continue
 		grep -qxF "$d" <<<"$EXISTED" && continue
 		case $d in
+		/sys/fs/cgroup/*/geedocker) rmdir "$d" 2>/dev/null ;; # when no other container has its cgroup there
 		/sys/fs/cgroup/*) find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null ;; # empty cgroups only
 		/var/lib/containers/cache) rm -rf "$d" ;;
 		*) rmdir "$d" 2>/dev/null ;;
@@ -151,7 +242,7 @@ md() { printf '%s\n' "$*" >>"$REPORT"; }
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 DATE_START=$(date -u '+%Y-%m-%d %H:%M UTC')
 version_of() { "$@" 2>/dev/null | head -n1 | grep -oE '[0-9]+\.[0-9]+(\.[0-9]+)?[^ ,]*' | head -n1; }
-VERSIONS="geedocker $("$GD" version 2>/dev/null | awk '/Version:/ { print $2; exit }'), podman $(version_of podman --version) (runtime runc), runc $(version_of runc --version), skopeo $(version_of skopeo --version), docker-registry $(version_of docker-registry --version), GNU tar $(version_of tar --version), gzip $(version_of gzip --version), hyperfine $(version_of hyperfine --version)"
+VERSIONS="geedocker $("$GD" version 2>/dev/null | awk '/Version:/ { print $2; exit }'), podman $(version_of podman --version) (runtime runc, conmon $(version_of conmon --version)), runc $(version_of runc --version), skopeo $(version_of skopeo --version), docker-registry $(version_of docker-registry --version), GNU tar $(version_of tar --version), gzip $(version_of gzip --version), hyperfine $(version_of hyperfine --version)"
 
 # --- images for the pull benchmark --------------------------------------
 
@@ -323,13 +414,59 @@ bench_pull() {
 	REG_PID=
 }
 
+# --- shared by the container parts ---------------------------------------
+
+# The busybox image of scripts/busybox-rootfs.sh, imported once into each
+# store that needs it.
+declare -A IMPORTED
+busybox_tar() { [ -f "$T/busybox.tar" ] || "$REPO/scripts/busybox-rootfs.sh" "$T/busybox.tar"; }
+gd_busybox() { # ROOT
+	[ -z "${IMPORTED[$1]:-}" ] || return 0
+	busybox_tar
+	"$GD" --root "$1" import --change 'CMD ["sh"]' "$T/busybox.tar" busybox:latest >/dev/null
+	IMPORTED[$1]=1
+}
+podman_busybox() {
+	[ -z "${IMPORTED[podman]:-}" ] || return 0
+	busybox_tar
+	podman_run import -q "$T/busybox.tar" busybox:latest >/dev/null
+	IMPORTED[podman]=1
+}
+
+# A detached `sleep 1000` container on --network none; prints its ID.
+gd_sleeper() {
+	local id
+	id=$("$GD" --root "$GD_ROOT" run -d --network none busybox sleep 1000)
+	echo "$id" >>"$T/gd-ids"
+	echo "$id"
+}
+podman_sleeper() { podman_run run -d --network none busybox sleep 1000; }
+
+# Markdown table of hyperfine results, in milliseconds: hf_table STATS
+# NAME=LABEL... (STATS from medians)
+hf_table() {
+	local stats=$1 pair
+	shift
+	md "| command | median ms | mean ± σ ms | min ms | max ms |"
+	md "|---|---:|---:|---:|---:|"
+	for pair in "$@"; do
+		md "$(awk -F'\t' -v n="${pair%%=*}" -v l="${pair#*=}" '$1 == n { printf "| %s | %.1f | %.1f ± %.1f | %.1f | %.1f |", l, $2*1000, $3*1000, $4*1000, $5*1000, $6*1000 }' "$stats")"
+	done
+}
+
+# verdict STATS NAME MS: "met" when NAME's median is under MS milliseconds
+verdict() { awk -F'\t' -v n="$2" -v ms="$3" '$1 == n { print ($2*1000 < ms ? "met" : "missed") }' "$1"; }
+median_ms() { awk -F'\t' -v n="$2" '$1 == n { printf "%.1f", $2*1000 }' "$1"; }
+
+# microseconds since the epoch, without starting a process
+now_us() { echo "${EPOCHREALTIME//[!0-9]/}"; }
+
 # --- part B: run latency -------------------------------------------------
 
 bench_run() {
 	log "preparing busybox for geedocker, podman and runc"
-	"$REPO/scripts/busybox-rootfs.sh" "$T/busybox.tar"
-	"$GD" --root "$T/gd-run" import --change 'CMD ["sh"]' "$T/busybox.tar" busybox:latest >/dev/null
-	podman_run import -q "$T/busybox.tar" busybox:latest >/dev/null
+	gd_busybox "$GD_ROOT"
+	podman_busybox
 	mkdir -p "$T/bundle/rootfs" "$T/runc-state"
 	tar -x -C "$T/bundle/rootfs" -f "$T/busybox.tar"
 	(cd "$T/bundle" && runc spec)
@@ -343,28 +480,274 @@ bench_run() {
 	local json=$W/results/run.json
 	log "run latency: geedocker, podman, runc (3 warmups, $RUN_RUNS runs each)"
 	hyperfine -N "${HF_OUT[@]}" --warmup 3 --runs "$RUN_RUNS" --export-json "$json" \
-		-n geedocker "$GD --root $T/gd-run run --rm --network none busybox true" \
+		-n geedocker "$GD --root $GD_ROOT run --rm --network none busybox true" \
 		-n podman "$PODMAN_RUN run --rm --network none busybox true" \
 		-n runc "$T/runc-run" >&2
 
-	[ -z "$(ls -A "$T/gd-run/containers" 2>/dev/null)" ] || log "warning: geedocker left containers behind: $(ls "$T/gd-run/containers")"
+	[ -z "$(ls -A "$GD_ROOT/containers" 2>/dev/null)" ] || log "warning: geedocker left containers behind: $(ls "$GD_ROOT/containers")"
 	[ -z "$(podman_run ps -aq)" ] || log "warning: podman left containers behind"
 	[ -z "$(runc --root "$T/runc-state" list -q)" ] || log "warning: runc left containers behind"
 
-	local stats=$T/run.tsv tool
+	local stats=$T/run.tsv
 	medians "$json" >"$stats"
 	md "### Run latency"
 	md ""
 	md "\`run --rm --network none busybox true\`, $RUN_RUNS runs after 3 warmups (hyperfine -N); runc runs a"
 	md "bundle of the same rootfs (writable, no overlay) through a \`sh\` wrapper that gives each run its own id."
 	md ""
-	md "| command | median ms | mean ± σ ms | min ms | max ms |"
-	md "|---|---:|---:|---:|---:|"
-	for tool in geedocker podman runc; do
-		md "$(awk -F'\t' -v t="$tool" '$1 == t { printf "| %s | %.1f | %.1f ± %.1f | %.1f | %.1f |", t, $2*1000, $3*1000, $4*1000, $5*1000, $6*1000 }' "$stats")"
-	done
+	hf_table "$stats" geedocker=geedocker podman=podman runc=runc
 	md ""
-	md "$(awk -F'\t' '$1 == "geedocker" { printf "Target: geedocker median under 40 ms (%s).", $2 < 0.040 ? "met" : "missed" }' "$stats")"
+	md "Target: geedocker median under 40 ms ($(verdict "$stats" geedocker 40))."
+	md ""
+}
+
+# --- part C: exec latency ------------------------------------------------
+
+bench_exec() {
+	log "preparing busybox for geedocker and podman"
+	gd_busybox "$GD_ROOT"
+	podman_busybox
+	local gd_c pm_c
+	gd_c=$(gd_sleeper)
+	pm_c=$(podman_sleeper)
+
+	local json=$W/results/exec.json
+	log "exec latency: geedocker, podman (3 warmups, $RUN_RUNS runs each)"
+	hyperfine -N "${HF_OUT[@]}" --warmup 3 --runs "$RUN_RUNS" --export-json "$json" \
+		-n geedocker "$GD --root $GD_ROOT exec $gd_c true" \
+		-n podman "$PODMAN_RUN exec $pm_c true" >&2
+	"$GD" --root "$GD_ROOT" rm -f "$gd_c" >/dev/null
+	podman_run rm -f -t 0 "$pm_c" >/dev/null
+
+	local stats=$T/exec.tsv
+	medians "$json" >"$stats"
+	md "### Exec latency"
+	md ""
+	md "\`exec C true\` into a running \`run -d --network none busybox sleep 1000\` container, one per tool,"
+	md "$RUN_RUNS runs after 3 warmups (hyperfine -N)."
+	md ""
+	hf_table "$stats" geedocker="geedocker exec" podman="podman exec"
+	md ""
+	md "Target: geedocker median under 30 ms ($(verdict "$stats" geedocker 30)). For reference, the issue's author"
+	md "measured podman exec at 154 ms on their machine; here it took $(median_ms "$stats" podman) ms."
+	md ""
+}
+
+# --- part D: lifecycle of many containers --------------------------------
+
+# summary_row FILE FROM TO LABEL OTHERS: a table row of the times (µs, one a
+# line) of lines FROM to TO of FILE, in milliseconds
+summary_row() {
+	"$B" summary -from "$2" -to "$3" -scale 0.001 "$1" |
+		awk -F'\t' -v l="$4" -v o="$5" '{ printf "| %s | %s | %.1f | %.1f | %.1f | %.1f |\n", l, o, $3, $2, $4, $5 }' >>"$REPORT"
+}
+mean_of() { "$B" summary -from "$2" -to "$3" "$1" | cut -f3; }
+
+bench_lifecycle() {
+	local n=$LIFECYCLE_N i id t0 t1
+	local ids=$W/results/lifecycle-ids.txt starts=$W/results/lifecycle-run-us.txt removes=$W/results/lifecycle-rm-us.txt
+	log "preparing busybox for geedocker"
+	gd_busybox "$GD_ROOT"
+	[ -z "$(ls -A "$GD_ROOT/containers")" ] || die "geedocker's store has containers before the lifecycle part"
+	: >"$ids"
+	: >"$starts"
+	: >"$removes"
+
+	log "lifecycle: ps -a with no container (3 warmups, $RUN_RUNS runs)"
+	hyperfine -N "${HF_OUT[@]}" --warmup 3 --runs "$RUN_RUNS" --export-json "$W/results/ps-0.json" \
+		-n ps0 "$GD --root $GD_ROOT ps -a" >&2
+
+	log "lifecycle: run -d of $n containers, one after the other, each timed"
+	for ((i = 1; i <= n; i++)); do
+		t0=$(now_us)
+		"$GD" --root "$GD_ROOT" run -d --network none busybox sleep 1000 >>"$ids" </dev/null
+		t1=$(now_us)
+		echo $((t1 - t0)) >>"$starts"
+	done
+	cat "$ids" >>"$T/gd-ids"
+	[ "$("$GD" --root "$GD_ROOT" ps -q | wc -l)" = "$n" ] || die "not all $n containers are running after the run -d phase"
+
+	log "lifecycle: ps -a with $n containers (3 warmups, $RUN_RUNS runs)"
+	hyperfine -N "${HF_OUT[@]}" --warmup 3 --runs "$RUN_RUNS" --export-json "$W/results/ps-n.json" \
+		-n psn "$GD --root $GD_ROOT ps -a" >&2
+
+	log "lifecycle: rm -f of the $n containers, in the order they started, each timed"
+	local list
+	mapfile -t list <"$ids"
+	for id in "${list[@]}"; do
+		t0=$(now_us)
+		"$GD" --root "$GD_ROOT" rm -f "$id" >/dev/null </dev/null
+		t1=$(now_us)
+		echo $((t1 - t0)) >>"$removes"
+	done
+
+	# what is left of the n containers: records, cgroups, mounts, run state
+	local left_c left_g left_m
+	left_c=$(ls "$GD_ROOT/containers" | wc -l)
+	left_g=0
+	for id in "${list[@]}"; do
+		for d in /sys/fs/cgroup/*/geedocker/"$id"; do [ ! -d "$d" ] || left_g=$((left_g + 1)); done
+	done
+	left_m=$(awk -v a="$GD_ROOT/containers/" -v b="$(run_dir "$GD_ROOT")/" 'index($5, a) == 1 || index($5, b) == 1' /proc/self/mountinfo | wc -l)
+	[ "$left_c$left_g$left_m" = 000 ] || log "warning: after rm -f: $left_c containers, $left_g cgroups, $left_m mounts left"
+
+	local ps0=$T/ps-0.tsv psn=$T/ps-n.tsv
+	medians "$W/results/ps-0.json" >"$ps0"
+	medians "$W/results/ps-n.json" >"$psn"
+	cat "$psn" >>"$ps0"
+	local last=$((n - 9))
+	md "### Lifecycle of $n containers"
+	md ""
+	md "geedocker alone: \`run -d --network none busybox sleep 1000\` of $n containers one after the other, all"
+	md "left running, then \`rm -f\` of each in the same order. Every command is timed on its own (wall time of"
+	md "the geedocker process, from bash's \`\$EPOCHREALTIME\`); the table compares the first 10 of each phase"
+	md "with the last 10, to show whether the cost grows with the containers already there."
+	md ""
+	md "| command | containers | others present | mean ms | median ms | min ms | max ms |"
+	md "|---|---|---|---:|---:|---:|---:|"
+	summary_row "$starts" 1 10 "run -d" "1–10" "0–9"
+	summary_row "$starts" "$last" "$n" "run -d" "$last–$n" "$((last - 1))–$((n - 1))"
+	summary_row "$starts" 1 "$n" "run -d" "all $n" ""
+	summary_row "$removes" 1 10 "rm -f" "1–10" "$((n - 1))–$((n - 10))"
+	summary_row "$removes" "$last" "$n" "rm -f" "$last–$n" "9–0"
+	summary_row "$removes" 1 "$n" "rm -f" "all $n" ""
+	md ""
+	md "$(awk -v a="$(mean_of "$starts" "$last" "$n")" -v b="$(mean_of "$starts" 1 10)" -v c="$(mean_of "$removes" 1 10)" -v d="$(mean_of "$removes" "$last" "$n")" \
+		'BEGIN { printf "Growth (mean with the most containers present / mean with the fewest; 1.00 is none): run -d %.2f, rm -f %.2f.", a/b, c/d }')"
+	if [ "$left_c$left_g$left_m" = 000 ]; then
+		md "After the last \`rm -f\`: no container record, cgroup or mount of the $n left."
+	else
+		md "After the last \`rm -f\`: $left_c container records, $left_g cgroups and $left_m mounts were left (removed by the script)."
+	fi
+	md ""
+	md "\`ps -a\`, $RUN_RUNS runs after 3 warmups (hyperfine -N):"
+	md ""
+	hf_table "$ps0" ps0="ps -a, 0 containers" psn="ps -a, $n containers"
+	md ""
+}
+
+# --- part E: start latency on the bridge network -------------------------
+
+# what the bridge part must not change in the machine's own namespace
+host_net_state() {
+	printf 'ip_forward=%s geedocker0=%s table-inet-geedocker=%s geedocker-veths=%s' \
+		"$(cat /proc/sys/net/ipv4/ip_forward)" \
+		"$(ip link show geedocker0 >/dev/null 2>&1 && echo present || echo absent)" \
+		"$(nft list table inet geedocker >/dev/null 2>&1 && echo present || echo absent)" \
+		"$(ip -o link show | grep -c 'alias geedocker:' || true)"
+}
+
+bench_bridge() {
+	local root=$GD_BRIDGE_ROOT before after
+	log "preparing busybox for geedocker"
+	gd_busybox "$root"
+	before=$(host_net_state)
+	# every geedocker command of this part runs in this namespace; cleanup
+	# deletes it, and with it the bridge, the veths and the nftables table
+	NETNS=gdbench-$$
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link set lo up
+	local ns="nsenter --net=/run/netns/$NETNS"
+
+	local json=$W/results/bridge.json
+	log "bridge: run --rm on the default bridge and on --network none, in network namespace $NETNS (3 warmups, $RUN_RUNS runs each)"
+	hyperfine -N "${HF_OUT[@]}" --warmup 3 --runs "$RUN_RUNS" --export-json "$json" \
+		-n bridge "$ns $GD --root $root run --rm busybox true" \
+		-n none "$ns $GD --root $root run --rm --network none busybox true" >&2
+	ip -n "$NETNS" link show geedocker0 >/dev/null 2>&1 || die "no bridge geedocker0 in $NETNS: the bridge runs did not use the default bridge network"
+	[ -z "$(ls -A "$root/containers")" ] || log "warning: geedocker left containers behind: $(ls "$root/containers")"
+	ip netns del "$NETNS"
+	NETNS=
+	after=$(host_net_state)
+	[ "$before" = "$after" ] || die "the machine's own network changed during the bridge part: before $before, after $after"
+
+	local stats=$T/bridge.tsv
+	medians "$json" >"$stats"
+	md "### Start latency on the bridge network"
+	md ""
+	md "\`run --rm busybox true\` on the default bridge network (a veth on geedocker0, an address, the NAT"
+	md "rules) against \`--network none\`, $RUN_RUNS runs after 3 warmups (hyperfine -N). Every geedocker command"
+	md "ran inside a network namespace made for this part (\`nsenter --net=/run/netns/gdbench-PID\`, in both"
+	md "rows): the machine's own network was checked unchanged ($after)."
+	md ""
+	hf_table "$stats" bridge="geedocker, bridge" none="geedocker, --network none"
+	md "| podman, netavark bridge (not measured in this run) | 342–345 | | | |"
+	md ""
+	md "The podman row is the issue author's figure, on this kind of machine: this benchmark does not run podman"
+	md "on a bridge, which would change the machine's own network."
+	md ""
+	md "Target: geedocker median on the bridge under 80 ms ($(verdict "$stats" bridge 80))."
+	md ""
+}
+
+# --- part F: memory of the monitors --------------------------------------
+
+# mem_line PID: VmRSS RssAnon RssFile Pss Private (kB), Private being
+# Private_Clean + Private_Dirty
+mem_line() {
+	awk '$1 ~ /^(VmRSS|RssAnon|RssFile):$/ { v[$1] = $2 } END { printf "%d %d %d", v["VmRSS:"], v["RssAnon:"], v["RssFile:"] }' "/proc/$1/status"
+	awk '$1 == "Pss:" { p = $2 } $1 ~ /^Private_(Clean|Dirty):$/ { q += $2 } END { printf " %d %d\n", p, q }' "/proc/$1/smaps_rollup"
+}
+
+# parent_of PID: field 4 of /proc/PID/stat (after the command name, which may
+# hold spaces and parentheses)
+parent_of() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f2; }
+
+# monitor_row LABEL FILE: a table row of the means of FILE's columns, in MiB
+monitor_row() {
+	local c row="| $1 | $(wc -l <"$2")"
+	for c in 1 2 3 4 5; do
+		row+=" | $(cut -d' ' -f"$c" "$2" | "$B" summary -scale 0.0009765625 /dev/stdin | awk -F'\t' '{ printf "%.2f", $3 }')"
+	done
+	md "$row |"
+}
+
+bench_monitor() {
+	local n=10 i id pid mon
+	local gd_mem=$W/results/monitor-geedocker.txt pm_mem=$W/results/monitor-podman.txt
+	log "preparing busybox for geedocker and podman"
+	gd_busybox "$GD_ROOT"
+	podman_busybox
+	log "monitor memory: $n detached containers each, geedocker and podman"
+	local gd_ids=() pm_ids=()
+	for ((i = 0; i < n; i++)); do gd_ids+=("$(gd_sleeper)"); done
+	for ((i = 0; i < n; i++)); do pm_ids+=("$(podman_sleeper)"); done
+	: >"$gd_mem"
+	: >"$pm_mem"
+	for id in "${gd_ids[@]}"; do
+		pid=$("$GD" --root "$GD_ROOT" inspect -f '{{.State.Pid}}' "$id")
+		mon=$(parent_of "$pid")
+		[ "$(readlink "/proc/$mon/exe")" = "$GD" ] && tr '\0' ' ' <"/proc/$mon/cmdline" | grep -q ' container-monitor ' ||
+			die "the parent ($mon) of geedocker container $id's PID 1 ($pid) is not its container-monitor"
+		mem_line "$mon" >>"$gd_mem"
+	done
+	for id in "${pm_ids[@]}"; do
+		pid=$(podman_run inspect -f '{{.State.Pid}}' "$id")
+		mon=$(parent_of "$pid")
+		[ "$(cat "/proc/$mon/comm")" = conmon ] || die "the parent ($mon) of podman container $id's PID 1 ($pid) is not conmon"
+		mem_line "$mon" >>"$pm_mem"
+	done
+	"$GD" --root "$GD_ROOT" rm -f "${gd_ids[@]}" >/dev/null
+	podman_run rm -f -t 0 "${pm_ids[@]}" >/dev/null
+
+	local rss priv
+	rss=$(cut -d' ' -f1 "$gd_mem" | "$B" summary /dev/stdin | cut -f3)
+	priv=$(cut -d' ' -f5 "$gd_mem" | "$B" summary /dev/stdin | cut -f3)
+	md "### Monitor memory"
+	md ""
+	md "The process that holds a detached container, the parent of its PID 1: geedocker's \`container-monitor\`,"
+	md "podman's \`conmon\`; $n \`run -d --network none busybox sleep 1000\` containers of each, read once all were"
+	md "up. MiB (2^20 bytes), mean over the $n monitors. RSS (VmRSS = RssAnon + RssFile, /proc/PID/status) counts"
+	md "every resident page the process maps, pages of its executable that other monitors share included; Pss"
+	md "(/proc/PID/smaps_rollup) divides each shared page among the processes that map it; private is"
+	md "Private_Clean + Private_Dirty, the pages no other process maps: what one more container costs."
+	md ""
+	md "| monitor | monitors | VmRSS | RssAnon | RssFile | Pss | private |"
+	md "|---|---:|---:|---:|---:|---:|---:|"
+	monitor_row "geedocker container-monitor" "$gd_mem"
+	monitor_row "podman conmon" "$pm_mem"
+	md ""
+	md "$(awk -v r="$rss" -v p="$priv" 'BEGIN { printf "Target: geedocker monitor under 5 MiB RSS (%s: %.2f MiB RSS, of which %.2f MiB private). The issue measured conmon at 2.1 MB.", r/1024 < 5 ? "met" : "missed", r/1024, p/1024 }')"
 	md ""
 }
 
@@ -372,6 +755,10 @@ bench_run() {
 
 if want pull; then bench_pull; fi
 if want run; then bench_run; fi
+if want exec; then bench_exec; fi
+if want lifecycle; then bench_lifecycle; fi
+if want bridge; then bench_bridge; fi
+if want monitor; then bench_monitor; fi
 
 {
 	echo "## Latest run"
@@ -394,7 +781,8 @@ if [ "${BENCH_WRITE:-0}" = 1 ]; then
 		echo "locally (Debian minbase from the apt mirror, generated files), podman, skopeo and runc from Debian."
 		echo "To reproduce, as root on Debian: \`make bench\` (installs the missing tools with apt, caches the"
 		echo "images in \`\$GEE_BENCH_WORK\`, default \`/var/tmp/geedocker-bench\`, and cleans up after itself)."
-		echo "\`scripts/bench.sh pull\` or \`scripts/bench.sh run\` runs one part; \`BENCH_WRITE=1\` rewrites this file."
+		echo "\`scripts/bench.sh PART...\` runs some of the parts (pull, run, exec, lifecycle, bridge, monitor;"
+		echo "\`scripts/bench.sh --help\` says what each measures); \`BENCH_WRITE=1\` rewrites this file."
 		echo "Figures from a machine that is busy with other work are noisy: note the load average."
 		echo ""
 		cat "$T/section.md"

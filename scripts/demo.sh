@@ -13,10 +13,10 @@ $gd import --change 'CMD ["sh"]' "$tar" busybox:latest
 echo "+ geedocker images"
 $gd images
 if $gd run --help >/dev/null 2>&1; then
-	echo "+ geedocker run --rm --memory 64m --pids-limit 32 --cpus 0.5 busybox sh -c '…'"
-	$gd run --rm --memory 64m --pids-limit 32 --cpus 0.5 --hostname demo busybox sh -c '
+	echo "+ geedocker run --rm --network none --memory 64m --pids-limit 32 --cpus 0.5 busybox sh -c '…'"
+	$gd run --rm --network none --memory 64m --pids-limit 32 --cpus 0.5 --hostname demo busybox sh -c '
 		echo "hostname: $(hostname)"
-		echo "processes (PID 1 is the command):"; ps
+		echo "processes (PID 1 is the command):"; ps -o pid,comm
 		echo "capabilities: $(grep CapEff /proc/self/status)"
 		if [ -f /sys/fs/cgroup/memory.max ]; then echo "memory limit: $(cat /sys/fs/cgroup/memory.max)"; echo "pids limit: $(cat /sys/fs/cgroup/pids.max)"; echo "cpu: $(cat /sys/fs/cgroup/cpu.max)";
 		else echo "memory limit: $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"; echo "pids limit: $(cat /sys/fs/cgroup/pids/pids.max)"; echo "cpu quota/period: $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)/$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"; fi'

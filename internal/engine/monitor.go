@@ -172,6 +172,9 @@ func (e *Engine) Monitor(id string, ready *os.File, waitAttach bool) error {
 			reportReady(ready, err)
 			ready = nil
 		}
+		if err == nil {
+			trimMemory()
+		}
 		if err != nil {
 			if r != nil && r.Process != nil {
 				r.Finish(mustWait(r))

@@ -8,6 +8,7 @@
 //	bench push -ref HOST:PORT/REPO:TAG [-cmd ARG,...] LAYER.tar.gz...
 //	bench port
 //	bench stats HYPERFINE.json
+//	bench summary [-from N] [-to N] [-scale X] FILE
 //
 // gen writes a tar of generated files: "text" files compress about four to
 // one like source code, "random" files do not compress at all. split routes
@@ -16,7 +17,9 @@
 // schema 2 image of the given gzip layers and writes it to a registry over
 // plain HTTP. port prints a free TCP port on 127.0.0.1. stats prints one
 // tab-separated line per hyperfine result: name, median, mean, stddev, min,
-// max (seconds).
+// max (seconds). summary reads one number a line (times the script took
+// itself, memory figures) and prints count, median, mean, min and max of
+// lines -from to -to, each multiplied by -scale, tab-separated.
 package main
 
 import (
@@ -48,7 +51,7 @@ func main() {
 
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: bench gen|split|push|port|stats ...")
+		return errors.New("usage: bench gen|split|push|port|stats|summary ...")
 	}
 	cmd, args := args[0], args[1:]
 	switch cmd {
@@ -62,6 +65,8 @@ func run(args []string, out io.Writer) error {
 		return cmdPort(out)
 	case "stats":
 		return cmdStats(args, out)
+	case "summary":
+		return cmdSummary(args, out)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }
@@ -193,6 +198,32 @@ func cmdStats(args []string, out io.Writer) error {
 	for _, r := range doc.Results {
 		fmt.Fprintf(out, "%s\t%.6f\t%.6f\t%.6f\t%.6f\t%.6f\n", r.Command, r.Median, r.Mean, r.Stddev, r.Min, r.Max)
 	}
+	return nil
+}
+
+func cmdSummary(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
+	from := fs.Int("from", 1, "first line (1-based)")
+	to := fs.Int("to", 0, "last line, inclusive (0: the last line of the file)")
+	scale := fs.Float64("scale", 1, "factor applied to every figure printed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("summary: want one file of numbers, one a line")
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	vs, err := readSeries(f, *from, *to)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", fs.Arg(0), err)
+	}
+	s := summarize(vs)
+	k := *scale
+	fmt.Fprintf(out, "%d\t%.6f\t%.6f\t%.6f\t%.6f\n", s.Count, s.Median*k, s.Mean*k, s.Min*k, s.Max*k)
 	return nil
 }
 

@@ -104,7 +104,7 @@ fi
 
 # ---- 1. OOM kill under --memory 32m --memory-swap 32m
 before=$(oomkills)
-gd oom run --rm --memory 32m --memory-swap 32m busybox sh -c 'tail /dev/zero'
+gd oom run --rm --network none --memory 32m --memory-swap 32m busybox sh -c 'tail /dev/zero'
 after=$(oomkills)
 info "cgroup.subtree_control after GeeDocker: root '$(cat $CG/cgroup.subtree_control)', $PARENT '$(cat $PARENT/cgroup.subtree_control 2>/dev/null)'"
 if [ $rc = 137 ] && [ "$after" -gt "$before" ]; then
@@ -116,7 +116,7 @@ fi
 cleaned "--memory run"
 
 # ---- 2. a fork bomb under --pids-limit 10
-gd pids run --rm --pids-limit 10 busybox sh -c 'for i in $(seq 30); do sleep 30 & done; echo all-started'
+gd pids run --rm --network none --pids-limit 10 busybox sh -c 'for i in $(seq 30); do sleep 30 & done; echo all-started'
 if grep -q "can't fork" /tmp/pids.err && ! grep -q all-started /tmp/pids.out; then
 	pass "pids: --pids-limit 10, forking 30 fails with \"can't fork\" (exit $rc)"
 else
@@ -126,7 +126,7 @@ fi
 cleaned "--pids-limit run"
 
 # ---- 3. CPU throttling under --cpus 0.5
-gd cpu run --rm --cpus 0.5 busybox sh -c 'cat /sys/fs/cgroup/cpu.max; timeout 2 sh -c "while :; do :; done"; grep nr_throttled /sys/fs/cgroup/cpu.stat'
+gd cpu run --rm --network none --cpus 0.5 busybox sh -c 'cat /sys/fs/cgroup/cpu.max; timeout 2 sh -c "while :; do :; done"; grep nr_throttled /sys/fs/cgroup/cpu.stat'
 max=$(head -n 1 /tmp/cpu.out)
 throttled=$(awk '$1 == "nr_throttled" { print $2 }' /tmp/cpu.out)
 if [ "$max" = "50000 100000" ] && [ "${throttled:-0}" -gt 0 ]; then
@@ -138,7 +138,7 @@ fi
 cleaned "--cpus run"
 
 # ---- 4. limits seen from inside
-gd mem64 run --rm -m 64m busybox cat /sys/fs/cgroup/memory.max
+gd mem64 run --rm --network none -m 64m busybox cat /sys/fs/cgroup/memory.max
 if [ $rc = 0 ] && [ "$(cat /tmp/mem64.out)" = 67108864 ]; then
 	pass "limits: -m 64m, memory.max inside is 67108864"
 else
@@ -147,7 +147,7 @@ else
 fi
 cleaned "-m 64m run"
 
-gd pids20 run --rm --pids-limit 20 busybox cat /sys/fs/cgroup/pids.max
+gd pids20 run --rm --network none --pids-limit 20 busybox cat /sys/fs/cgroup/pids.max
 if [ $rc = 0 ] && [ "$(cat /tmp/pids20.out)" = 20 ]; then
 	pass "limits: --pids-limit 20, pids.max inside is 20"
 else
