@@ -13,6 +13,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/geedocker/geedocker/internal/cgroups"
 	"github.com/geedocker/geedocker/internal/registry"
 	"github.com/geedocker/geedocker/internal/store"
 )
@@ -27,6 +28,9 @@ const DefaultConfigFile = "/etc/geedocker/config.json"
 type Config struct {
 	InsecureRegistries []string `json:"insecure-registries,omitempty"`
 	RegistryMirrors    []string `json:"registry-mirrors,omitempty"`
+	// CgroupParent is the cgroup holding every container's cgroup, as
+	// Docker's daemon option of that name; default "geedocker".
+	CgroupParent string `json:"cgroup-parent,omitempty"`
 }
 
 // LoadConfig reads the config file; a missing file is an empty config.
@@ -82,4 +86,13 @@ func (e *Engine) registry(p v1.Platform) *registry.Client {
 		Mirrors:  e.Config.RegistryMirrors,
 		Platform: p,
 	})
+}
+
+// cgroup returns the manager of a container's cgroup.
+func (e *Engine) cgroup(id string) (cgroups.Manager, error) {
+	mode, err := cgroups.Detect()
+	if err != nil {
+		return nil, err
+	}
+	return cgroups.New(mode, id, cgroups.Opts{Parent: e.Config.CgroupParent})
 }

@@ -9,7 +9,6 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/geedocker/geedocker/internal/cgroups"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/runtime"
 	"github.com/geedocker/geedocker/internal/spec"
@@ -73,11 +72,7 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 		ps := &specs.Spec{Process: &p}
 		boundCapabilities(ps)
 	}
-	mode, err := cgroups.Detect()
-	if err != nil {
-		return nil, err
-	}
-	cg, err := cgroups.New(mode, c.ID, cgroups.Opts{})
+	cg, err := e.cgroup(c.ID)
 	if err != nil {
 		return nil, err
 	}

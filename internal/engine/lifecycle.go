@@ -92,11 +92,7 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 
 // releaseCgroup kills whatever runs in a container's cgroup and removes it.
 func (e *Engine) releaseCgroup(id string) {
-	mode, err := cgroups.Detect()
-	if err != nil {
-		return
-	}
-	if cg, err := cgroups.New(mode, id, cgroups.Opts{}); err == nil {
+	if cg, err := e.cgroup(id); err == nil {
 		cg.Kill()
 		cg.Destroy()
 	}
@@ -305,11 +301,7 @@ func (e *Engine) PruneContainers() ([]string, error) {
 
 // Stats reads a running container's cgroup usage.
 func (e *Engine) Stats(c *container.Container) (cgroups.Stats, error) {
-	mode, err := cgroups.Detect()
-	if err != nil {
-		return cgroups.Stats{}, err
-	}
-	cg, err := cgroups.New(mode, c.ID, cgroups.Opts{})
+	cg, err := e.cgroup(c.ID)
 	if err != nil {
 		return cgroups.Stats{}, err
 	}
@@ -321,11 +313,7 @@ func (e *Engine) Procs(c *container.Container) ([]int, error) {
 	if !c.State.Running {
 		return nil, fmt.Errorf("container %s %w", c.ID, ErrNotRunning)
 	}
-	mode, err := cgroups.Detect()
-	if err != nil {
-		return nil, err
-	}
-	cg, err := cgroups.New(mode, c.ID, cgroups.Opts{})
+	cg, err := e.cgroup(c.ID)
 	if err != nil {
 		return nil, err
 	}

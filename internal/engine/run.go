@@ -284,11 +284,7 @@ func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Rea
 			r.release()
 		}
 	}()
-	mode, err := cgroups.Detect()
-	if err != nil {
-		return nil, err
-	}
-	if r.cgroup, err = cgroups.New(mode, c.ID, cgroups.Opts{}); err != nil {
+	if r.cgroup, err = e.cgroup(c.ID); err != nil {
 		return nil, err
 	}
 	if err := r.cgroup.Create(s.Linux.Resources); err != nil {

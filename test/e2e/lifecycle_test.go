@@ -246,7 +246,7 @@ func TestMonitorKilled(t *testing.T) {
 		}
 	}
 	e.ok("rm", id)
-	assertNoCgroups(t)
+	e.assertNoCgroups()
 }
 
 func parentOf(t *testing.T, pid int) int {
@@ -328,7 +328,7 @@ func TestParallelRunAndRemove(t *testing.T) {
 	if after := mountsUnder(t, e.root); after != before {
 		t.Errorf("mounts: %d before, %d after", before, after)
 	}
-	assertNoCgroups(t)
+	e.assertNoCgroups()
 	// An ambiguous prefix is refused.
 	a := e.detached("busybox", "true")
 	b := e.detached("busybox", "true")

@@ -51,11 +51,12 @@ func hostNetState() string {
 // env is one isolated GeeDocker installation: its own store root, config
 // file and Docker client config.
 type env struct {
-	t     *testing.T
-	bin   string
-	root  string
-	cfg   string
-	netns string // the network namespace the engine runs in (/run/netns/NAME)
+	t      *testing.T
+	bin    string
+	root   string
+	cfg    string
+	netns  string // the network namespace the engine runs in (/run/netns/NAME)
+	cgroup string // the cgroup parent of this env's containers
 }
 
 func needRoot(t *testing.T) {
@@ -74,7 +75,40 @@ func newEnv(t *testing.T) *env {
 	dir := t.TempDir()
 	e := &env{t: t, bin: testutil.BuildGeedocker(t), root: filepath.Join(dir, "root"), cfg: filepath.Join(dir, "config.json")}
 	e.netns = newTestNetns(t)
+	// A cgroup parent of its own, so that what a test leaves behind is
+	// told apart from other users of the machine.
+	e.cgroup = fmt.Sprintf("geedocker-e2e-%d-%d", os.Getpid(), netnsSeq.Add(1))
+	if err := os.WriteFile(e.cfg, []byte(`{"cgroup-parent": "`+e.cgroup+`"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, d := range e.cgroupDirs() {
+			os.Remove(d) // the (empty) parent
+		}
+	})
 	return e
+}
+
+// cgroupDirs are the places of this env's cgroup parent, v1 or v2.
+func (e *env) cgroupDirs() []string {
+	dirs, _ := filepath.Glob("/sys/fs/cgroup/*/" + e.cgroup)
+	if _, err := os.Stat("/sys/fs/cgroup/" + e.cgroup); err == nil {
+		dirs = append(dirs, "/sys/fs/cgroup/"+e.cgroup)
+	}
+	return dirs
+}
+
+// assertNoCgroups checks that no container cgroup of this env is left.
+func (e *env) assertNoCgroups() {
+	e.t.Helper()
+	for _, base := range e.cgroupDirs() {
+		des, _ := os.ReadDir(base)
+		for _, d := range des {
+			if d.IsDir() && len(d.Name()) == 64 {
+				e.t.Errorf("cgroup left: %s/%s", base, d.Name())
+			}
+		}
+	}
 }
 
 var netnsSeq atomic.Int64

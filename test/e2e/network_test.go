@@ -311,5 +311,5 @@ func TestParallelAddresses(t *testing.T) {
 	}
 	e.ok(append([]string{"rm", "-f"}, ids...)...)
 	e.assertNetworkClean()
-	assertNoCgroups(t)
+	e.assertNoCgroups()
 }

@@ -199,23 +199,7 @@ func TestRunExitCodes(t *testing.T) {
 	if got := e.entries("containers"); len(got) != 0 {
 		t.Errorf("containers left: %v", got)
 	}
-	assertNoCgroups(t)
-}
-
-// assertNoCgroups checks that no container cgroup is left under geedocker/.
-func assertNoCgroups(t *testing.T) {
-	t.Helper()
-	for _, base := range []string{"/sys/fs/cgroup/memory/geedocker", "/sys/fs/cgroup/pids/geedocker", "/sys/fs/cgroup/geedocker"} {
-		des, err := os.ReadDir(base)
-		if err != nil {
-			continue
-		}
-		for _, d := range des {
-			if d.IsDir() && len(d.Name()) == 64 {
-				t.Errorf("cgroup left: %s/%s", base, d.Name())
-			}
-		}
-	}
+	e.assertNoCgroups()
 }
 
 func TestRunLimits(t *testing.T) {
@@ -241,7 +225,7 @@ func TestRunLimits(t *testing.T) {
 	if r.Code == 0 || strings.Contains(r.Stdout, "all-started") || !strings.Contains(r.Stderr, "can't fork") {
 		t.Errorf("fork bomb under --pids-limit 10: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
-	assertNoCgroups(t)
+	e.assertNoCgroups()
 }
 
 // cgroupScript prints cpu quota and period, memory limit, pids max, cpu
@@ -266,7 +250,7 @@ func TestRunRemoveLeavesNothing(t *testing.T) {
 	if after := mountsUnder(t, e.root); after != before {
 		t.Errorf("mounts: %d before, %d after", before, after)
 	}
-	assertNoCgroups(t)
+	e.assertNoCgroups()
 	// The next container does not see the file: the upper dir was discarded.
 	if out := e.sh(nil, "cat /written 2>/dev/null || echo gone"); out != "gone\n" {
 		t.Errorf("upper dir kept: %q", out)
@@ -280,7 +264,7 @@ func TestRunRemoveLeavesNothing(t *testing.T) {
 	if err != nil || string(b) != "kept\n" {
 		t.Errorf("upper dir of an exited container: %q %v", b, err)
 	}
-	assertNoCgroups(t)
+	e.assertNoCgroups()
 }
 
 // mountsUnder counts the host's mounts at or below dir (a store root):
