@@ -69,7 +69,13 @@ func (e *Engine) Network(ref string) (network.Network, error) {
 		return n, nil
 	}
 	if ref == network.DefaultName {
-		return e.CreateNetwork(network.DefaultName, "", "", false)
+		n, err := e.CreateNetwork(network.DefaultName, "", "", false)
+		if err != nil {
+			if existing, rerr := e.readNetwork(ref); rerr == nil {
+				return existing, nil
+			}
+		}
+		return n, err
 	}
 	des, _ := os.ReadDir(e.networksDir())
 	for _, d := range des {
@@ -147,17 +153,28 @@ func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (net
 	}
 	b, _ := json.MarshalIndent(n, "", "  ")
 	path := filepath.Join(e.networksDir(), name+".json")
-	// O_EXCL: two creators of one name never both win.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// Written whole to a temp file, then linked into place: link fails when
+	// the name exists, so two creators never both win and no reader ever
+	// sees a half-written file.
+	tmp, err := os.CreateTemp(e.networksDir(), ".tmp-"+name+"-")
 	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return e.readNetwork(name)
-		}
 		return n, err
 	}
-	defer f.Close()
-	if _, err := f.Write(b); err != nil {
-		os.Remove(path)
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			if name == network.DefaultName {
+				return e.readNetwork(name) // made meanwhile by another command
+			}
+			return n, fmt.Errorf("network with name %s already exists", name)
+		}
 		return n, err
 	}
 	return n, nil
