@@ -89,7 +89,9 @@ done
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 [ "$(id -u)" = 0 ] || die "needs root (containers, mounts, cgroups)"
-[[ $LIFECYCLE_N =~ ^[0-9]+$ ]] && [ "$LIFECYCLE_N" -ge 20 ] || die "LIFECYCLE_N must be a number, at least 20 (got $LIFECYCLE_N)"
+if ! [[ $LIFECYCLE_N =~ ^[0-9]+$ ]] || [ "$LIFECYCLE_N" -lt 20 ]; then
+	die "LIFECYCLE_N must be a number, at least 20 (got $LIFECYCLE_N)"
+fi
 [ -x "$GD_BUILT" ] || die "$GD_BUILT missing: run make bench (or make build) first"
 command -v go >/dev/null || die "go not found (it builds the helper in scripts/bench)"
 
@@ -144,18 +146,28 @@ gd_remove_all() {
 	ids=$(ls "$root/containers")
 	[ -n "$ids" ] || return 0
 	printf '%s\n' $ids >>"$T/gd-ids"
-	"$@" "$GD" --root "$root" rm -f $ids >/dev/null 2>&1 || log "warning: geedocker rm -f failed in $root"
+	# an error here is most often a --rm container that went away meanwhile
+	"$@" "$GD" --root "$root" rm -f $ids >/dev/null 2>&1 ||
+		[ -z "$(ls "$root/containers")" ] || log "warning: geedocker rm -f left containers in $root: $(ls "$root/containers")"
 }
+
+# gd_pids: the processes of this run's copy of geedocker
+gd_pids() { find /proc/[0-9]*/exe -maxdepth 0 -lname "$GD" 2>/dev/null | cut -d/ -f3; }
 
 # After rm -f, nothing of geedocker's should be left; what is, is killed and
 # removed: processes of this run's copy of geedocker (monitors), cgroups of
 # this run's containers (with their processes), mounts and run state.
 gd_leftovers() {
-	local p id d i
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/exe" 2>/dev/null)" = "$GD" ] || continue
-		log "warning: killing leftover geedocker process ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
-		kill -9 "${p#/proc/}" 2>/dev/null
+	local p id d i pids
+	# the monitor of an interrupted `run --rm` finishes its removal on its own
+	for i in $(seq 50); do
+		pids=$(gd_pids)
+		[ -n "$pids" ] || break
+		sleep 0.1
+	done
+	for p in $pids; do
+		log "warning: killing leftover geedocker process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		kill -9 "$p" 2>/dev/null
 	done
 	if [ -s "$T/gd-ids" ]; then
 		for id in $(sort -u "$T/gd-ids"); do
@@ -171,6 +183,20 @@ gd_leftovers() {
 		done
 	fi
 	"$HELPERS/scrub.sh" "$(run_dir "$GD_ROOT")" "$(run_dir "$GD_BRIDGE_ROOT")"
+}
+
+# wait_gone PATTERN: waits until no process's command line matches PATTERN
+# (a path of this run), at most 10 seconds; then kills what is left
+wait_gone() {
+	local i p
+	for i in $(seq 100); do
+		pgrep -f -- "$1" >/dev/null || return 0
+		sleep 0.1
+	done
+	for p in $(pgrep -f -- "$1"); do
+		log "warning: killing leftover process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		kill -9 "$p" 2>/dev/null
+	done
 }
 
 cleanup() {
@@ -196,6 +222,9 @@ cleanup() {
 	fi
 	if [ -d "$T/podman-run" ]; then
 		podman_run rm -af -t 0 >/dev/null 2>&1
+		# conmon, and the `podman container cleanup` it starts, outlive rm
+		# by a moment and still write to podman's store
+		wait_gone "$T/podman-run"
 	fi
 	"$HELPERS/scrub.sh" "$T" "$RT"
 	local d
@@ -218,6 +247,7 @@ mkdir "$T/bin"
 cp "$GD_BUILT" "$T/bin/geedocker"
 GD=$T/bin/geedocker
 
+log "working in $T"
 log "building the helper (scripts/bench)"
 (cd "$REPO" && CGO_ENABLED=0 go build -o "$W/bin/bench" ./scripts/bench)
 B=$W/bin/bench
@@ -458,9 +488,6 @@ hf_table() {
 verdict() { awk -F'\t' -v n="$2" -v ms="$3" '$1 == n { print ($2*1000 < ms ? "met" : "missed") }' "$1"; }
 median_ms() { awk -F'\t' -v n="$2" '$1 == n { printf "%.1f", $2*1000 }' "$1"; }
 
-# microseconds since the epoch, without starting a process
-now_us() { echo "${EPOCHREALTIME//[!0-9]/}"; }
-
 # --- part B: run latency -------------------------------------------------
 
 bench_run() {
@@ -535,11 +562,11 @@ bench_exec() {
 
 # --- part D: lifecycle of many containers --------------------------------
 
-# summary_row FILE FROM TO LABEL OTHERS: a table row of the times (µs, one a
-# line) of lines FROM to TO of FILE, in milliseconds
+# summary_row FILE FROM TO COMMAND CONTAINERS OTHERS: a table row of the
+# times (µs, one a line) of lines FROM to TO of FILE, in milliseconds
 summary_row() {
 	"$B" summary -from "$2" -to "$3" -scale 0.001 "$1" |
-		awk -F'\t' -v l="$4" -v o="$5" '{ printf "| %s | %s | %.1f | %.1f | %.1f | %.1f |\n", l, o, $3, $2, $4, $5 }' >>"$REPORT"
+		awk -F'\t' -v c="$4" -v n="$5" -v o="$6" '{ printf "| %s | %s | %s | %.1f | %.1f | %.1f | %.1f |\n", c, n, o, $3, $2, $4, $5 }' >>"$REPORT"
 }
 mean_of() { "$B" summary -from "$2" -to "$3" "$1" | cut -f3; }
 
@@ -558,10 +585,12 @@ bench_lifecycle() {
 		-n ps0 "$GD --root $GD_ROOT ps -a" >&2
 
 	log "lifecycle: run -d of $n containers, one after the other, each timed"
+	# times in µs from bash's clock ($EPOCHREALTIME without its decimal
+	# point), read without starting a process
 	for ((i = 1; i <= n; i++)); do
-		t0=$(now_us)
+		t0=${EPOCHREALTIME//[!0-9]/}
 		"$GD" --root "$GD_ROOT" run -d --network none busybox sleep 1000 >>"$ids" </dev/null
-		t1=$(now_us)
+		t1=${EPOCHREALTIME//[!0-9]/}
 		echo $((t1 - t0)) >>"$starts"
 	done
 	cat "$ids" >>"$T/gd-ids"
@@ -575,9 +604,9 @@ bench_lifecycle() {
 	local list
 	mapfile -t list <"$ids"
 	for id in "${list[@]}"; do
-		t0=$(now_us)
+		t0=${EPOCHREALTIME//[!0-9]/}
 		"$GD" --root "$GD_ROOT" rm -f "$id" >/dev/null </dev/null
-		t1=$(now_us)
+		t1=${EPOCHREALTIME//[!0-9]/}
 		echo $((t1 - t0)) >>"$removes"
 	done
 
@@ -607,10 +636,10 @@ bench_lifecycle() {
 	md "|---|---|---|---:|---:|---:|---:|"
 	summary_row "$starts" 1 10 "run -d" "1–10" "0–9"
 	summary_row "$starts" "$last" "$n" "run -d" "$last–$n" "$((last - 1))–$((n - 1))"
-	summary_row "$starts" 1 "$n" "run -d" "all $n" ""
+	summary_row "$starts" 1 "$n" "run -d" "all $n" "0–$((n - 1))"
 	summary_row "$removes" 1 10 "rm -f" "1–10" "$((n - 1))–$((n - 10))"
 	summary_row "$removes" "$last" "$n" "rm -f" "$last–$n" "9–0"
-	summary_row "$removes" 1 "$n" "rm -f" "all $n" ""
+	summary_row "$removes" 1 "$n" "rm -f" "all $n" "$((n - 1))–0"
 	md ""
 	md "$(awk -v a="$(mean_of "$starts" "$last" "$n")" -v b="$(mean_of "$starts" 1 10)" -v c="$(mean_of "$removes" 1 10)" -v d="$(mean_of "$removes" "$last" "$n")" \
 		'BEGIN { printf "Growth (mean with the most containers present / mean with the fewest; 1.00 is none): run -d %.2f, rm -f %.2f.", a/b, c/d }')"
@@ -668,7 +697,7 @@ bench_bridge() {
 	md "\`run --rm busybox true\` on the default bridge network (a veth on geedocker0, an address, the NAT"
 	md "rules) against \`--network none\`, $RUN_RUNS runs after 3 warmups (hyperfine -N). Every geedocker command"
 	md "ran inside a network namespace made for this part (\`nsenter --net=/run/netns/gdbench-PID\`, in both"
-	md "rows): the machine's own network was checked unchanged ($after)."
+	md "rows); the machine's own network was checked unchanged: \`$after\`."
 	md ""
 	hf_table "$stats" bridge="geedocker, bridge" none="geedocker, --network none"
 	md "| podman, netavark bridge (not measured in this run) | 342–345 | | | |"
@@ -693,11 +722,15 @@ mem_line() {
 # hold spaces and parentheses)
 parent_of() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f2; }
 
+# mean_mib FILE COLUMN: the mean of a column of kB figures, in MiB
+mean_mib() { cut -d' ' -f"$2" "$1" | "$B" summary -scale 0.0009765625 /dev/stdin | awk -F'\t' '{ printf "%.2f", $3 }'; }
+
 # monitor_row LABEL FILE: a table row of the means of FILE's columns, in MiB
 monitor_row() {
-	local c row="| $1 | $(wc -l <"$2")"
+	local c row
+	row="| $1 | $(wc -l <"$2")"
 	for c in 1 2 3 4 5; do
-		row+=" | $(cut -d' ' -f"$c" "$2" | "$B" summary -scale 0.0009765625 /dev/stdin | awk -F'\t' '{ printf "%.2f", $3 }')"
+		row+=" | $(mean_mib "$2" "$c")"
 	done
 	md "$row |"
 }
@@ -717,8 +750,9 @@ bench_monitor() {
 	for id in "${gd_ids[@]}"; do
 		pid=$("$GD" --root "$GD_ROOT" inspect -f '{{.State.Pid}}' "$id")
 		mon=$(parent_of "$pid")
-		[ "$(readlink "/proc/$mon/exe")" = "$GD" ] && tr '\0' ' ' <"/proc/$mon/cmdline" | grep -q ' container-monitor ' ||
+		if [ "$(readlink "/proc/$mon/exe")" != "$GD" ] || ! tr '\0' ' ' <"/proc/$mon/cmdline" | grep -q ' container-monitor '; then
 			die "the parent ($mon) of geedocker container $id's PID 1 ($pid) is not its container-monitor"
+		fi
 		mem_line "$mon" >>"$gd_mem"
 	done
 	for id in "${pm_ids[@]}"; do
@@ -730,24 +764,26 @@ bench_monitor() {
 	"$GD" --root "$GD_ROOT" rm -f "${gd_ids[@]}" >/dev/null
 	podman_run rm -f -t 0 "${pm_ids[@]}" >/dev/null
 
-	local rss priv
-	rss=$(cut -d' ' -f1 "$gd_mem" | "$B" summary /dev/stdin | cut -f3)
-	priv=$(cut -d' ' -f5 "$gd_mem" | "$B" summary /dev/stdin | cut -f3)
+	local rss priv conmon
+	rss=$(mean_mib "$gd_mem" 1)
+	priv=$(mean_mib "$gd_mem" 5)
+	conmon=$(mean_mib "$pm_mem" 1)
 	md "### Monitor memory"
 	md ""
 	md "The process that holds a detached container, the parent of its PID 1: geedocker's \`container-monitor\`,"
 	md "podman's \`conmon\`; $n \`run -d --network none busybox sleep 1000\` containers of each, read once all were"
-	md "up. MiB (2^20 bytes), mean over the $n monitors. RSS (VmRSS = RssAnon + RssFile, /proc/PID/status) counts"
-	md "every resident page the process maps, pages of its executable that other monitors share included; Pss"
+	md "up. MiB (2^20 bytes), mean over the $n monitors. VmRSS, RssAnon and RssFile (/proc/PID/status) count every"
+	md "resident page the process maps, pages of its executable that the other monitors share included; Pss"
 	md "(/proc/PID/smaps_rollup) divides each shared page among the processes that map it; private is"
-	md "Private_Clean + Private_Dirty, the pages no other process maps: what one more container costs."
+	md "Private_Clean + Private_Dirty, the pages no other process maps: about what each further monitor costs."
 	md ""
 	md "| monitor | monitors | VmRSS | RssAnon | RssFile | Pss | private |"
 	md "|---|---:|---:|---:|---:|---:|---:|"
 	monitor_row "geedocker container-monitor" "$gd_mem"
 	monitor_row "podman conmon" "$pm_mem"
 	md ""
-	md "$(awk -v r="$rss" -v p="$priv" 'BEGIN { printf "Target: geedocker monitor under 5 MiB RSS (%s: %.2f MiB RSS, of which %.2f MiB private). The issue measured conmon at 2.1 MB.", r/1024 < 5 ? "met" : "missed", r/1024, p/1024 }')"
+	md "Target: geedocker monitor under 5 MiB RSS ($(awk -v r="$rss" 'BEGIN { print (r < 5 ? "met" : "missed") }'): $rss MiB RSS, of which $priv MiB private). The issue's"
+	md "author measured conmon at 2.1 MB; here its RSS was $conmon MiB."
 	md ""
 }
 
