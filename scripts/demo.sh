@@ -4,7 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gd=./bin/geedocker
-[ -x $gd ] || make build
+# The static build links glibc statically (cgo): it needs libc6-dev's libc.a.
+if ! dpkg -s libc6-dev >/dev/null 2>&1 || ! command -v gcc >/dev/null; then
+	apt-get install -y -qq gcc libc6-dev >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gcc libc6-dev; }
+fi
+make build
 tar=$(mktemp --suffix=.tar)
 trap 'rm -f "$tar"' EXIT
 ./scripts/busybox-rootfs.sh "$tar"
