@@ -54,7 +54,10 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
 		Args:       []string{initArg0},
-		Env:        []string{},
+		// The init lives for milliseconds: no garbage collector and one P
+		// spare it threads and page faults. Its environment is not the
+		// container's (the command gets the spec's).
+		Env:        initEnv,
 		ExtraFiles: []*os.File{configR, syncW},
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: cloneFlags,
@@ -193,3 +196,6 @@ func (p *Process) Signal(sig os.Signal) error {
 	}
 	return nil
 }
+
+// initEnv is the environment of the re-executed init.
+var initEnv = []string{"GOGC=off", "GOMAXPROCS=1"}
