@@ -61,7 +61,7 @@ func (e *Engine) startMonitor(id string, globalArgs []string, attach bool) (*Att
 	cmd := exec.Command(exe, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.ExtraFiles = []*os.File{pw}
-	cmd.Env = append(os.Environ(), "GOGC=50")
+	cmd.Env = append(os.Environ(), "GOGC=50", "GOMAXPROCS=1")
 	if err := cmd.Start(); err != nil {
 		pw.Close()
 		return nil, fmt.Errorf("starting the container's monitor: %w", err)
