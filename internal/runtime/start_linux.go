@@ -52,8 +52,8 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	defer syncR.Close()
 
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{initArg0},
+		Path: "/proc/self/exe",
+		Args: []string{initArg0},
 		// The init lives for milliseconds: no garbage collector and one P
 		// spare it threads and page faults. Its environment is not the
 		// container's (the command gets the spec's).
