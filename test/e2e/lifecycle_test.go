@@ -104,8 +104,13 @@ func TestDetachedLifecycle(t *testing.T) {
 	if got := e.ok("wait", id); got != "137\n" {
 		t.Errorf("wait = %q", got)
 	}
+	// An image that a container uses, even a stopped one, is kept.
+	e.fails(1, "image is being used by container "+id[:12], "rmi", "busybox")
 	e.ok("rm", "sleeper")
 	e.fails(1, "No such container: sleeper", "inspect", "--type", "container", "sleeper")
+	if out := e.ok("rmi", "busybox"); !strings.Contains(out, "Untagged: busybox:latest") {
+		t.Errorf("rmi once the container is gone: %q", out)
+	}
 	e.fails(1, "No such container: nothing", "stop", "nothing")
 }
 
