@@ -131,7 +131,31 @@ func newNetworkCmd(g *globals) *cobra.Command {
 		},
 	}
 	prune.Flags().BoolP("force", "f", false, "Do not prompt for confirmation")
-	c.AddCommand(create, ls, inspect, rm, prune)
+	connect := &cobra.Command{
+		Use:   "connect NETWORK CONTAINER",
+		Short: "Connect a container to a network",
+		Args:  exactArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			return e.ConnectNetwork(args[0], args[1])
+		},
+	}
+	disconnect := &cobra.Command{
+		Use:   "disconnect NETWORK CONTAINER",
+		Short: "Disconnect a container from a network",
+		Args:  exactArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			return e.DisconnectNetwork(args[0], args[1])
+		},
+	}
+	c.AddCommand(create, ls, inspect, rm, prune, connect, disconnect)
 	return c
 }
 

@@ -100,7 +100,10 @@ type HostConfig struct {
 	ExtraHosts      []string          `json:"ExtraHosts"`
 	IPv4Address     string            `json:"IPv4Address,omitempty"` // --ip
 	Aliases         []string          `json:"Aliases,omitempty"`     // --network-alias
-	LogConfig       LogConfig         `json:"LogConfig"`
+	// ExtraNetworks are the networks joined with `network connect`,
+	// attached as eth1, eth2 … at every start.
+	ExtraNetworks []string  `json:"ExtraNetworks,omitempty"`
+	LogConfig     LogConfig `json:"LogConfig"`
 }
 
 // RestartPolicy is --restart: "no", "on-failure" (with a retry count),
@@ -130,6 +133,7 @@ type Endpoint struct {
 	Gateway     string   `json:"Gateway"`
 	MacAddress  string   `json:"MacAddress"`
 	Aliases     []string `json:"Aliases"`
+	IfName      string   `json:"-"`
 }
 
 // PortBinding is one published port.

@@ -92,12 +92,30 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 			return ns, err
 		}
 	}
+	settings := container.NetworkSettings{Networks: map[string]container.Endpoint{
+		n.Name: {
+			NetworkID: n.ID, IPAddress: ep.IP.String(), IPPrefixLen: ep.Prefix, Gateway: ep.Gateway.String(),
+			MacAddress: ep.MAC.String(), Aliases: append([]string{c.ID[:12]}, c.HostConfig.Aliases...), IfName: "eth0",
+		},
+	}}
 	user := n.Name != network.DefaultName
+	for i, name := range c.HostConfig.ExtraNetworks {
+		en, err := e.Network(name)
+		if err != nil {
+			return ns, err
+		}
+		eep, err := e.attachExtra(ns.nsPath, c, en, fmt.Sprintf("eth%d", i+1))
+		if err != nil {
+			return ns, err
+		}
+		settings.Networks[en.Name] = eep
+		user = user || en.Name != network.DefaultName
+	}
 	if err := writeNetFiles(cs.Dir(c.ID), c, ip, user); err != nil {
 		return ns, err
 	}
 	if user {
-		lookup := func(name string) []netip.Addr { return e.resolveOnNetwork(n, name) }
+		lookup := func(name string) []netip.Addr { return e.resolveFor(c.ID, name) }
 		upstream := network.UpstreamsFromResolvConf(readHostResolvConf())
 		if ns.dns, err = network.ListenDNS(ns.nsPath, lookup, upstream); err != nil {
 			return ns, err
@@ -107,12 +125,6 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 		go ns.dns.Serve(ctx)
 	}
 	setNetnsPath(s, ns.nsPath)
-	settings := container.NetworkSettings{Networks: map[string]container.Endpoint{
-		n.Name: {
-			NetworkID: n.ID, IPAddress: ep.IP.String(), IPPrefixLen: ep.Prefix, Gateway: ep.Gateway.String(),
-			MacAddress: ep.MAC.String(), Aliases: append([]string{c.ID[:12]}, c.HostConfig.Aliases...),
-		},
-	}}
 	for _, p := range ports {
 		hip := ""
 		if p.HostIP.IsValid() {
@@ -151,7 +163,65 @@ func (e *Engine) releaseNetwork(cs *container.Store, c *container.Container, ns 
 	if n, err := e.readNetwork(c.HostConfig.NetworkMode); err == nil {
 		e.ipam().Release(n, c.ID)
 	}
+	extras := c.HostConfig.ExtraNetworks
+	if fresh, err := cs.Get(c.ID); err == nil {
+		extras = fresh.HostConfig.ExtraNetworks // connected since it started
+	}
+	for _, name := range extras {
+		e.detachExtra(c.ID, name)
+	}
 	removeNetns(e.netnsPath(cs, c.ID))
+}
+
+// extraOwner names a container's endpoint on a further network (its veth
+// and its address).
+func extraOwner(id, network string) string { return "net:" + network + ":" + id }
+
+// attachExtra wires a container's namespace to a further network.
+func (e *Engine) attachExtra(nsPath string, c *container.Container, n network.Network, ifname string) (container.Endpoint, error) {
+	owner := extraOwner(c.ID, n.Name)
+	ip, err := e.ipam().Allocate(n, owner, netip.Addr{})
+	if err != nil {
+		return container.Endpoint{}, err
+	}
+	ep, err := network.AttachInterface(n, nsPath, owner, ip, ifname, false)
+	if err != nil {
+		e.ipam().Release(n, owner)
+		return container.Endpoint{}, err
+	}
+	return container.Endpoint{
+		NetworkID: n.ID, IPAddress: ep.IP.String(), IPPrefixLen: ep.Prefix, Gateway: ep.Gateway.String(),
+		MacAddress: ep.MAC.String(), Aliases: []string{c.ID[:12]}, IfName: ifname,
+	}, nil
+}
+
+// detachExtra undoes attachExtra; idempotent.
+func (e *Engine) detachExtra(id, name string) {
+	owner := extraOwner(id, name)
+	network.Detach(owner)
+	if n, err := e.readNetwork(name); err == nil {
+		e.ipam().Release(n, owner)
+	}
+}
+
+// resolveFor answers the DNS of container id: the containers sharing one
+// of its networks now (its record says which, connect included).
+func (e *Engine) resolveFor(id, name string) []netip.Addr {
+	cs, err := e.Containers()
+	if err != nil {
+		return nil
+	}
+	c, err := cs.Get(id)
+	if err != nil {
+		return nil
+	}
+	var out []netip.Addr
+	for netName := range c.NetworkSettings.Networks {
+		if n, err := e.readNetwork(netName); err == nil && n.Name != network.DefaultName {
+			out = append(out, e.resolveOnNetwork(n, name)...)
+		}
+	}
+	return out
 }
 
 // resolveOnNetwork answers the embedded DNS: the running containers of the

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -188,7 +189,7 @@ func (e *Engine) NetworkUsers(n network.Network) ([]*container.Container, error)
 	}
 	var users []*container.Container
 	for _, c := range all {
-		if c.HostConfig.NetworkMode == n.Name || c.HostConfig.NetworkMode == n.ID {
+		if c.HostConfig.NetworkMode == n.Name || c.HostConfig.NetworkMode == n.ID || slices.Contains(c.HostConfig.ExtraNetworks, n.Name) {
 			users = append(users, c)
 		}
 	}
@@ -288,4 +289,85 @@ func (e *Engine) checkNetworkOptions(mode string, o RunOptions) error {
 		}
 	}
 	return nil
+}
+
+// ConnectNetwork joins a container to a further network: at once when it
+// runs (as eth1, eth2 …), and at every start.
+func (e *Engine) ConnectNetwork(netRef, ref string) error {
+	n, err := e.Network(netRef)
+	if err != nil {
+		return err
+	}
+	c, err := e.Container(ref)
+	if err != nil {
+		return err
+	}
+	if !isBridgeMode(c.HostConfig.NetworkMode) {
+		return fmt.Errorf("container %s uses --network %s: it cannot be connected to another network", ref, c.HostConfig.NetworkMode)
+	}
+	if c.HostConfig.NetworkMode == n.Name || slices.Contains(c.HostConfig.ExtraNetworks, n.Name) {
+		return fmt.Errorf("endpoint with name %s already exists in network %s", c.Name, n.Name)
+	}
+	cs, err := e.Containers()
+	if err != nil {
+		return err
+	}
+	var ep container.Endpoint
+	if c.State.Running {
+		used := map[string]bool{}
+		for _, x := range c.NetworkSettings.Networks {
+			used[x.IfName] = true
+		}
+		used["eth0"] = true
+		ifname := ""
+		for i := 1; ifname == "" || used[ifname]; i++ {
+			ifname = fmt.Sprintf("eth%d", i)
+		}
+		if ep, err = e.attachExtra(e.netnsPath(cs, c.ID), c, n, ifname); err != nil {
+			return err
+		}
+	}
+	_, err = cs.Update(c.ID, func(c *container.Container) error {
+		c.HostConfig.ExtraNetworks = append(c.HostConfig.ExtraNetworks, n.Name)
+		if ep.IPAddress != "" {
+			if c.NetworkSettings.Networks == nil {
+				c.NetworkSettings.Networks = map[string]container.Endpoint{}
+			}
+			c.NetworkSettings.Networks[n.Name] = ep
+		}
+		return nil
+	})
+	if err != nil && ep.IPAddress != "" {
+		e.detachExtra(c.ID, n.Name)
+	}
+	return err
+}
+
+// DisconnectNetwork takes a container off a network it was connected to.
+func (e *Engine) DisconnectNetwork(netRef, ref string) error {
+	n, err := e.Network(netRef)
+	if err != nil {
+		return err
+	}
+	c, err := e.Container(ref)
+	if err != nil {
+		return err
+	}
+	if c.HostConfig.NetworkMode == n.Name {
+		return fmt.Errorf("container %s is on network %s by --network: only networks joined with network connect can be disconnected", ref, n.Name)
+	}
+	if !slices.Contains(c.HostConfig.ExtraNetworks, n.Name) {
+		return fmt.Errorf("container %s is not connected to network %s", ref, n.Name)
+	}
+	e.detachExtra(c.ID, n.Name)
+	cs, err := e.Containers()
+	if err != nil {
+		return err
+	}
+	_, err = cs.Update(c.ID, func(c *container.Container) error {
+		c.HostConfig.ExtraNetworks = slices.DeleteFunc(c.HostConfig.ExtraNetworks, func(s string) bool { return s == n.Name })
+		delete(c.NetworkSettings.Networks, n.Name)
+		return nil
+	})
+	return err
 }

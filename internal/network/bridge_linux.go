@@ -73,6 +73,13 @@ func prefixFromIPNet(n *net.IPNet) (netip.Prefix, bool) {
 // On failure the veth is deleted again. Attach does not allocate ip (see
 // IPAM) and does not publish ports (see Publish).
 func Attach(n Network, netnsPath, owner string, ip netip.Addr) (Endpoint, error) {
+	return AttachInterface(n, netnsPath, owner, ip, containerIfname, true)
+}
+
+// AttachInterface is Attach with the container end named ifname, and a
+// default route through n only when defaultRoute: a container's further
+// networks (network connect) get eth1, eth2 … and their subnet's route.
+func AttachInterface(n Network, netnsPath, owner string, ip netip.Addr, ifname string, defaultRoute bool) (Endpoint, error) {
 	if err := n.Validate(); err != nil {
 		return Endpoint{}, err
 	}
@@ -99,11 +106,11 @@ func Attach(n Network, netnsPath, owner string, ip netip.Addr) (Endpoint, error)
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("attaching to network %s: %w", n.Name, err)
 	}
-	hostVeth, err := createVeth(h, br, target, owner, MACFor(ip))
+	hostVeth, err := createVeth(h, br, target, owner, MACFor(ip), ifname)
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("attaching to network %s: %w", n.Name, err)
 	}
-	if err := configureContainerEnd(target, n, ip); err != nil {
+	if err := configureContainerEnd(target, n, ip, ifname, defaultRoute); err != nil {
 		h.LinkDel(hostVeth)
 		return Endpoint{}, fmt.Errorf("attaching to network %s: in namespace %s: %w", n.Name, netnsPath, err)
 	}
@@ -198,14 +205,14 @@ func gatewayAddr(n Network) *netlink.Addr {
 // createVeth creates owner's veth pair: the host end on the bridge and up,
 // the container end as eth0 in target. A host end left over by an earlier
 // attach of the same owner is replaced.
-func createVeth(h *netlink.Handle, br netlink.Link, target netns.NsHandle, owner string, mac net.HardwareAddr) (netlink.Link, error) {
+func createVeth(h *netlink.Handle, br netlink.Link, target netns.NsHandle, owner string, mac net.HardwareAddr, ifname string) (netlink.Link, error) {
 	la := netlink.NewLinkAttrs()
 	la.Name = VethName(owner)
 	la.Flags = net.FlagUp
 	la.MasterIndex = br.Attrs().Index
 	veth := &netlink.Veth{
 		LinkAttrs:        la,
-		PeerName:         containerIfname,
+		PeerName:         ifname,
 		PeerHardwareAddr: mac,
 		PeerNamespace:    netlink.NsFd(int(target)),
 	}
@@ -213,7 +220,7 @@ func createVeth(h *netlink.Handle, br netlink.Link, target netns.NsHandle, owner
 	if errors.Is(err, unix.EEXIST) {
 		old, lerr := h.LinkByName(la.Name)
 		if lerr != nil {
-			return nil, fmt.Errorf("creating veth %s: %s already exists in the container", la.Name, containerIfname)
+			return nil, fmt.Errorf("creating veth %s: %s already exists in the container", la.Name, ifname)
 		}
 		if old.Attrs().Alias != vethAlias+owner {
 			return nil, fmt.Errorf("creating veth %s: an interface of that name exists and is not this container's", la.Name)
@@ -245,28 +252,28 @@ func createVeth(h *netlink.Handle, br netlink.Link, target netns.NsHandle, owner
 }
 
 // configureContainerEnd sets up eth0 and lo inside target.
-func configureContainerEnd(target netns.NsHandle, n Network, ip netip.Addr) error {
+func configureContainerEnd(target netns.NsHandle, n Network, ip netip.Addr, ifname string, defaultRoute bool) error {
 	h, err := netlink.NewHandleAt(target, unix.NETLINK_ROUTE)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	eth0, err := h.LinkByName(containerIfname)
+	eth0, err := h.LinkByName(ifname)
 	if err != nil {
-		return fmt.Errorf("finding %s: %w", containerIfname, err)
+		return fmt.Errorf("finding %s: %w", ifname, err)
 	}
 	addr := &netlink.Addr{IPNet: &net.IPNet{IP: ip.AsSlice(), Mask: net.CIDRMask(n.Subnet.Bits(), 32)}}
 	if err := h.AddrAdd(eth0, addr); err != nil {
-		return fmt.Errorf("adding %s to %s: %w", addr.IPNet, containerIfname, err)
+		return fmt.Errorf("adding %s to %s: %w", addr.IPNet, ifname, err)
 	}
 	if err := h.LinkSetUp(eth0); err != nil {
-		return fmt.Errorf("setting %s up: %w", containerIfname, err)
+		return fmt.Errorf("setting %s up: %w", ifname, err)
 	}
 	lo := &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1, Name: "lo"}} // lo is always ifindex 1
 	if err := h.LinkSetUp(lo); err != nil {
 		return fmt.Errorf("setting lo up: %w", err)
 	}
-	if n.Internal {
+	if n.Internal || !defaultRoute {
 		return nil
 	}
 	route := &netlink.Route{LinkIndex: eth0.Attrs().Index, Gw: n.Gateway.AsSlice()}

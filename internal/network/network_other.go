@@ -18,6 +18,11 @@ func Attach(n Network, netnsPath, owner string, ip netip.Addr) (Endpoint, error)
 	return Endpoint{}, errUnsupported
 }
 
+// AttachInterface needs Linux.
+func AttachInterface(n Network, netnsPath, owner string, ip netip.Addr, ifname string, defaultRoute bool) (Endpoint, error) {
+	return Endpoint{}, errUnsupported
+}
+
 // Detach needs Linux.
 func Detach(owner string) error { return errUnsupported }
 

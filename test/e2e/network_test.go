@@ -313,3 +313,38 @@ func TestParallelAddresses(t *testing.T) {
 	e.assertNetworkClean()
 	e.assertNoCgroups()
 }
+
+// network connect and disconnect, on a running container.
+func TestNetworkConnect(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	e.ok("network", "create", "--subnet", "10.124.0.0/24", "back")
+	e.detached("--name", "app", "busybox", "sh", "-c", "echo from-app > /index.html; httpd -f -p 80 -h /")
+	e.ok("network", "connect", "back", "app")
+	ip := e.inspectField("app", `{{(index .NetworkSettings.Networks "back").IPAddress}}`)
+	if !strings.HasPrefix(ip, "10.124.0.") {
+		t.Fatalf("address on the connected network: %q", ip)
+	}
+	if got := e.ok("exec", "app", "sh", "-c", "ip -o -4 addr show eth1 | awk '{print $4}'"); got != ip+"/24\n" {
+		t.Errorf("eth1 in the container: %q, want %s/24", got, ip)
+	}
+	// A container on that network reaches it by IP and by name.
+	if out := e.sh([]string{"--network", "back"}, "timeout 10 wget -q -O- http://"+ip+"/index.html; timeout 10 wget -q -O- http://app/index.html"); out != "from-app\nfrom-app\n" {
+		t.Errorf("reaching a connected container: %q", out)
+	}
+	e.fails(1, "already exists in network back", "network", "connect", "back", "app")
+	// The connection lasts across a restart.
+	e.ok("stop", "-t", "0", "app")
+	e.ok("start", "app")
+	if got := e.ok("exec", "app", "sh", "-c", "ip -o -4 addr show eth1 | awk '{print $4}'"); !strings.HasPrefix(got, "10.124.0.") {
+		t.Errorf("eth1 after a restart: %q", got)
+	}
+	e.fails(1, "has active endpoints", "network", "rm", "back")
+	e.ok("network", "disconnect", "back", "app")
+	if got := e.gd("exec", "app", "ip", "link", "show", "eth1"); got.Code == 0 {
+		t.Errorf("eth1 still there after disconnect: %s", got.Stdout)
+	}
+	e.ok("network", "rm", "back")
+	e.ok("rm", "-f", "app")
+	e.assertNetworkClean()
+}
