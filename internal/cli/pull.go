@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -70,7 +69,7 @@ func runPull(c *cobra.Command, g *globals, e *engine.Engine, name string, o pull
 		if ref.Digest != "" {
 			what = ref.Digest
 		}
-		fmt.Fprintf(out, "%s: Pulling from %s\n", what, strings.TrimPrefix(ref.Path, ""))
+		fmt.Fprintf(out, "%s: Pulling from %s\n", what, ref.Path)
 		if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			prog = newBarPrinter(out)
 		} else {

@@ -263,15 +263,8 @@ func readHostResolvConf() []byte {
 // writeNetFiles rewrites the container's /etc/hosts and /etc/resolv.conf for
 // its address and network.
 func writeNetFiles(dir string, c *container.Container, ip netip.Addr, userNetwork bool) error {
-	var hosts strings.Builder
-	hosts.WriteString("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n")
-	for _, h := range c.HostConfig.ExtraHosts {
-		if name, addr, ok := strings.Cut(h, ":"); ok {
-			hosts.WriteString(addr + "\t" + name + "\n")
-		}
-	}
-	hosts.WriteString(ip.String() + "\t" + c.Config.Hostname + "\n")
-	if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte(hosts.String()), 0o644); err != nil {
+	hosts := hostsFile(defaultHosts, c.HostConfig.ExtraHosts, ip.String()+"\t"+c.Config.Hostname)
+	if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte(hosts), 0o644); err != nil {
 		return err
 	}
 	var rc strings.Builder

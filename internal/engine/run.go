@@ -380,17 +380,13 @@ func prepareDir(dir, hostname, network string, extraHosts []string) error {
 			return err
 		}
 	}
-	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+	base := defaultHosts
 	if network == "host" {
 		if b, err := os.ReadFile("/etc/hosts"); err == nil {
-			hosts = string(b)
+			base = string(b)
 		}
 	}
-	for _, h := range extraHosts {
-		if name, addr, ok := strings.Cut(h, ":"); ok {
-			hosts += addr + "\t" + name + "\n"
-		}
-	}
+	hosts := hostsFile(base, extraHosts, "")
 	files := map[string]string{
 		"hostname":    hostname + "\n",
 		"hosts":       hosts,
@@ -402,6 +398,25 @@ func prepareDir(dir, hostname, network string, extraHosts []string) error {
 		}
 	}
 	return nil
+}
+
+// defaultHosts is the start of a container's /etc/hosts, as Docker writes it.
+const defaultHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+
+// hostsFile is base plus the --add-host entries and, when not empty, the
+// container's own line ("IP\thostname").
+func hostsFile(base string, extraHosts []string, own string) string {
+	var b strings.Builder
+	b.WriteString(base)
+	for _, h := range extraHosts {
+		if name, addr, ok := strings.Cut(h, ":"); ok {
+			b.WriteString(addr + "\t" + name + "\n")
+		}
+	}
+	if own != "" {
+		b.WriteString(own + "\n")
+	}
+	return b.String()
 }
 
 // resolvConf is the host's resolv.conf without loopback name servers, which
