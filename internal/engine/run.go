@@ -189,9 +189,8 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	dir := cs.Dir(so.ID)
 	so.Rootfs = filepath.Join(dir, "rootfs")
 	if so.Init && so.InitPath == "" {
-		if so.InitPath, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("finding the init binary: %w", err)
-		}
+		// The init bind mounts the sealed binary it runs from, never the host's file.
+		so.InitPath = runtime.SelfExe
 	}
 	so.HostnamePath = filepath.Join(dir, "hostname")
 	so.HostsPath = filepath.Join(dir, "hosts")

@@ -64,8 +64,16 @@
 // (RESOLVE_IN_ROOT) and mounted on through /proc/self/fd, so symlinks planted by an image
 // cannot send a mount, a device node or the working directory to the host. The init is not
 // dumpable until execve, so /proc/<pid>/exe of the engine binary cannot be opened from the
-// container (CVE-2019-5736); its own descriptors are closed or close-on-exec, and the working
-// directory is checked to be inside the new root (CVE-2024-21626). The same holds for a
+// container while it works; its own descriptors are closed or close-on-exec, and the working
+// directory is checked to be inside the new root (CVE-2024-21626).
+//
+// No process of the engine ever runs in a container from the host's binary (CVE-2019-5736):
+// the init and the exec child are executed from a sealed view of it (sealed_linux.go), a
+// read-only overlay that exists only as a descriptor, or else a sealed memfd copy. A container
+// that gets the engine run inside it (an image's "#!/proc/self/exe" executed by exec) and
+// holds its /proc/<pid>/exe can read that binary but never write it, whatever runs or is
+// upgraded later. The --init of a container is the same sealed binary: the init executes
+// itself (execveat) as /sbin/docker-init, so nothing of the engine is mounted in the container. The same holds for a
 // process of Exec, which is not dumpable from the first instruction of its constructor and
 // holds no descriptor of the engine beyond 0, 1 and 2 at execve.
 //

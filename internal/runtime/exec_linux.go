@@ -58,6 +58,10 @@ func Exec(ctx context.Context, c ExecConfig) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding exec config: %w", err)
 	}
+	self, err := sealedExePath()
+	if err != nil {
+		return nil, err
+	}
 
 	// From here on c.Pid is the process of the pidfd: it cannot be reused while we look at it.
 	pidfd, err := unix.PidfdOpen(c.Pid, 0)
@@ -109,7 +113,7 @@ func Exec(ctx context.Context, c ExecConfig) (*Process, error) {
 	}
 	defer syncR.Close()
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
+		Path:       self, // the sealed binary, never the host's file
 		Args:       []string{execArg0},
 		Env:        []string{nsenter.Env + "=" + nsenter.Value(flags, execPidfdFd, syncFd)},
 		ExtraFiles: []*os.File{configR, syncW, pidFile},

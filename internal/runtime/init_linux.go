@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -128,6 +129,9 @@ func initContainer() error {
 			return fmt.Errorf("setting oom_score_adj: %w", err)
 		}
 	}
+	if err := openSelf(&cfg); err != nil {
+		return err
+	}
 	if err := prepareRootfs(&cfg, cg); err != nil {
 		return err
 	}
@@ -148,6 +152,20 @@ func initContainer() error {
 		}
 	}
 	return execCommand(&cfg.processConfig)
+}
+
+// openSelf opens the binary this init runs from, the sealed one, for an init that executes
+// itself as the container's --init. The descriptor closes at execve.
+func openSelf(cfg *initConfig) error {
+	if !cfg.ExecSelf {
+		return nil
+	}
+	fd, err := unix.Open(SelfExe, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening the init binary: %w", err)
+	}
+	cfg.selfFd = fd
+	return nil
 }
 
 // execCommand turns the calling process, already inside the container (its root is the
@@ -184,6 +202,12 @@ func execCommand(cfg *processConfig) error {
 	if wd, err := unix.Getwd(); err != nil || !strings.HasPrefix(wd, "/") {
 		return fmt.Errorf("working directory %s is outside the container", cfg.Cwd)
 	}
+	if cfg.ExecSelf {
+		// The container's --init is this sealed binary: executed from its descriptor, it is
+		// never mounted in the container, and its /proc/1/exe cannot be written.
+		unix.Umask(cfg.Umask)
+		return execError(cfg.Args[0], execveat(cfg.selfFd, cfg.Args, env))
+	}
 	name, err := lookPath(cfg.Args[0], env)
 	if err != nil {
 		return err
@@ -191,6 +215,22 @@ func execCommand(cfg *processConfig) error {
 	unix.Umask(cfg.Umask)
 	err = unix.Exec(name, cfg.Args, env)
 	return execError(cfg.Args[0], err)
+}
+
+// execveat executes the file open as fd, with argv and env.
+func execveat(fd int, argv, env []string) error {
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return err
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return err
+	}
+	empty, _ := unix.BytePtrFromString("")
+	_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(empty)),
+		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])), unix.AT_EMPTY_PATH, 0)
+	return errno
 }
 
 func joinNamespace(typ specs.LinuxNamespaceType, p string) error {

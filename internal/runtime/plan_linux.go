@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -186,6 +187,11 @@ type processConfig struct {
 	Caps            capSets    `json:"caps"`
 	Rlimits         []rlimit   `json:"rlimits,omitempty"`
 	NoNewPrivileges bool       `json:"noNewPrivileges,omitempty"`
+	// ExecSelf executes the init's own (sealed) binary as the command, Args[0] being only its
+	// name: the --init of a container, whose spec mounts SelfExe at Args[0].
+	ExecSelf bool `json:"execSelf,omitempty"`
+
+	selfFd int // the init's binary, open, when ExecSelf
 }
 
 // rlimit is a resource limit by number.
@@ -230,11 +236,20 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (in
 			return cfg, 0, fmt.Errorf("mount destination %q is not absolute", m.Destination)
 		}
 	}
+	// The engine's own binary as the command's init (SelfExe mounted at Args[0]) is not
+	// mounted: the init executes itself, sealed, under that name.
+	mounts := s.Mounts
+	if i := slices.IndexFunc(mounts, func(m specs.Mount) bool {
+		return m.Source == SelfExe && m.Destination == s.Process.Args[0]
+	}); i >= 0 {
+		mounts = slices.Delete(slices.Clone(mounts), i, i+1)
+		proc.ExecSelf = true
+	}
 	cfg = initConfig{
 		Rootfs:        rootfs,
 		RootfsMounts:  rootfsMounts,
 		Propagation:   s.Linux.RootfsPropagation,
-		Mounts:        s.Mounts,
+		Mounts:        mounts,
 		Devices:       s.Linux.Devices,
 		MaskedPaths:   s.Linux.MaskedPaths,
 		ReadonlyPaths: s.Linux.ReadonlyPaths,

@@ -13,6 +13,11 @@ import (
 
 // argv[0] of the re-executed binary: initArg0 to become a container's init (Start), execArg0
 // to become a process in a running container (Exec).
+// SelfExe is the path, inside a re-executed init, of the sealed binary it runs from (see
+// sealedExe); as the source of the --init bind mount it gives the container that binary,
+// never the host's file.
+const SelfExe = "/proc/self/exe"
+
 const (
 	initArg0 = "geedocker-init"
 	execArg0 = "geedocker-exec"

@@ -33,6 +33,10 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	self, err := sealedExePath()
+	if err != nil {
+		return nil, err
+	}
 	config, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("encoding container config: %w", err)
@@ -52,7 +56,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	defer syncR.Close()
 
 	cmd := &exec.Cmd{
-		Path: "/proc/self/exe",
+		Path: self, // the sealed binary, never the host's file
 		Args: []string{initArg0},
 		// The init lives for milliseconds: no garbage collector and one P
 		// spare it threads and page faults. Its environment is not the

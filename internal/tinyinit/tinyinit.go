@@ -2,8 +2,9 @@
 // forwards the signals it receives to it, reaps every orphan that the
 // kernel re-parents to it, and exits with the command's status (128+N when
 // the command was killed by signal N). The engine's own binary serves as the
-// init: it is bind-mounted read-only at /sbin/docker-init, and main calls
-// Main when it is started under that name.
+// init: the container's init executes its sealed copy of the binary (see
+// package runtime) under the name /sbin/docker-init, and main calls Main when
+// it is started under that name. Nothing is mounted in the container for it.
 package tinyinit
 
 import (
