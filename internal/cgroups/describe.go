@@ -28,6 +28,7 @@ type Setting struct {
 // them on a cgroup of the given mode, in order. A nil or zero field is unset
 // and produces no write. It applies CPU.Shares, Quota, Period, Cpus, Mems,
 // Memory.Limit, Swap, Pids.Limit and (v1 only) Devices; other fields are ignored.
+// On v2 the v2 manager applies Devices as an eBPF program ([DeviceProgram]).
 //
 // -1 means unlimited for Quota, Memory.Limit, Memory.Swap (memory + swap, as
 // --memory-swap) and any negative value for Pids.Limit.
@@ -252,7 +253,7 @@ func describeV2(res *specs.LinuxResources) ([]Setting, error) {
 	if l.pids != 0 {
 		add("pids", "pids.max", maxValue(l.pids), false)
 	}
-	// Device rules need an eBPF program on v2; they are not applied here.
+	// Device rules are an eBPF program on v2 (DeviceProgram), not a file.
 	return out, nil
 }
 

@@ -26,9 +26,25 @@
 //	--memory=M        v1 memory.limit_in_bytes=M                              v2 memory.max=M
 //	--memory-swap=S   v1 memory.memsw.limit_in_bytes=S (if swap accounting)   v2 memory.swap.max=S-M
 //	--pids-limit=P    v1 pids.max=P                                           v2 pids.max=P
-//	device rules      v1 devices.deny / devices.allow                         v2 not enforced (needs eBPF)
+//	device rules      v1 devices.deny / devices.allow                         v2 an eBPF program, see below
 //
 // The Linux-only managers then apply that list: nothing else decides values.
+//
+// # Devices
+//
+// On v1 the device rules are written in order to devices.deny and
+// devices.allow, and the kernel keeps the result: a default (allow or deny
+// all) and a list of exceptions. v2 has no such files; a program of type
+// BPF_PROG_TYPE_CGROUP_DEVICE attached to the cgroup decides instead. So
+// [NewDeviceFilter] computes, in pure Go, what v1 would hold after the same
+// writes ([DeviceFilter], whose Allows is the kernel's v1 check), and
+// [DeviceProgram] compiles that filter into a program that answers the same
+// for every device and access; tests run the program's instructions against
+// Allows. The v2 manager's Create attaches it (BPF_PROG_ATTACH with
+// BPF_F_ALLOW_MULTI, replacing a program an earlier Create attached) before
+// any process joins; no program is attached when the rules allow everything
+// (--privileged). The kernel detaches and frees it when Destroy removes the
+// cgroup.
 //
 // # Lifecycle
 //

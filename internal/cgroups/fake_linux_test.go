@@ -73,14 +73,23 @@ type fakeKernel struct {
 	onKill func(pid int) (keep bool)
 	// busy counts the EBUSY answers rmdir still gives per directory.
 	busy map[string]int
+	// filters are the device filters set, by cgroup directory.
+	filters map[string]DeviceFilter
 }
 
 func newFakeKernel(root string) *fakeKernel {
-	return &fakeKernel{root: root, busy: map[string]int{}}
+	return &fakeKernel{root: root, busy: map[string]int{}, filters: map[string]DeviceFilter{}}
 }
 
 func (k *fakeKernel) sys() sys {
-	return sys{kill: k.kill, rmdir: k.rmdir, timeout: 5 * time.Second}
+	return sys{kill: k.kill, rmdir: k.rmdir, timeout: 5 * time.Second, devices: k.setDevices}
+}
+
+func (k *fakeKernel) setDevices(dir string, f DeviceFilter) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.filters[dir] = f
+	return nil
 }
 
 func (k *fakeKernel) kill(pid int) error {

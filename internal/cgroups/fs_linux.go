@@ -24,6 +24,8 @@ type sys struct {
 	rmdir func(dir string) error
 	// timeout bounds each wait of Kill and Destroy.
 	timeout time.Duration
+	// devices makes f the device filter of the v2 cgroup at dir.
+	devices func(dir string, f DeviceFilter) error
 }
 
 func hostSys() sys {
@@ -31,6 +33,7 @@ func hostSys() sys {
 		kill:    func(pid int) error { return unix.Kill(pid, unix.SIGKILL) },
 		rmdir:   unix.Rmdir,
 		timeout: 10 * time.Second,
+		devices: setDeviceFilter,
 	}
 }
 

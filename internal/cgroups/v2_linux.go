@@ -76,6 +76,16 @@ func (m *v2) Create(res *specs.LinuxResources) (err error) {
 			return fmt.Errorf("setting limits of cgroup %s: %w", m.Path(), err)
 		}
 	}
+	// Device rules are an eBPF program on v2: set before any process joins.
+	if res != nil && len(res.Devices) > 0 {
+		f, err := NewDeviceFilter(res.Devices)
+		if err != nil {
+			return fmt.Errorf("creating cgroup %s: %w", m.Path(), err)
+		}
+		if err := m.sys.devices(m.dir(), f); err != nil {
+			return fmt.Errorf("setting the device rules of cgroup %s: %w", m.Path(), err)
+		}
+	}
 	return nil
 }
 
