@@ -120,10 +120,14 @@ var defaultDevices = []struct {
 }
 
 // devices lists the device nodes to create: the default ones, plus the
-// host's devices for a privileged container.
-func devices(o Options) []specs.LinuxDevice {
+// host's devices for a privileged container, plus the --device ones (which
+// replace a default one at the same path).
+func devices(o Options, user []specs.LinuxDevice) []specs.LinuxDevice {
 	var devs []specs.LinuxDevice
 	for _, d := range defaultDevices {
+		if hasDevicePath(user, d.path) {
+			continue
+		}
 		mode := os.FileMode(0o666)
 		var id uint32
 		devs = append(devs, specs.LinuxDevice{
@@ -138,12 +142,12 @@ func devices(o Options) []specs.LinuxDevice {
 	}
 	if o.Privileged {
 		for _, d := range o.HostDevices {
-			if !hasDevicePath(devs, d.Path) {
+			if !hasDevicePath(devs, d.Path) && !hasDevicePath(user, d.Path) {
 				devs = append(devs, d)
 			}
 		}
 	}
-	return devs
+	return append(devs, user...)
 }
 
 func hasDevicePath(devs []specs.LinuxDevice, p string) bool {
@@ -158,9 +162,12 @@ func hasDevicePath(devs []specs.LinuxDevice, p string) bool {
 // deviceRules are the device cgroup rules: everything when privileged;
 // otherwise deny all, then allow mknod of any device (creating a node is
 // harmless when it cannot be opened), the default devices, the console,
-// /dev/ptmx and the pseudo-terminals. This is Docker's list together with
-// the rules runc adds to every container.
-func deviceRules(privileged bool) []specs.LinuxDeviceCgroup {
+// /dev/ptmx and the pseudo-terminals, then the user's rules (--device,
+// --device-cgroup-rule). This is Docker's list together with the rules
+// runc adds to every container. The cgroup manager applies the list in
+// order, as v1's devices.deny and devices.allow writes (see
+// cgroups.NewDeviceFilter for what that means on v2).
+func deviceRules(privileged bool, user []specs.LinuxDeviceCgroup) []specs.LinuxDeviceCgroup {
 	if privileged {
 		return []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
 	}
@@ -182,5 +189,5 @@ func deviceRules(privileged bool) []specs.LinuxDeviceCgroup {
 	allow(5, 1)    // /dev/console
 	allow(5, 2)    // /dev/ptmx
 	allow(136, -1) // /dev/pts/*
-	return rules
+	return append(rules, user...)
 }

@@ -64,6 +64,13 @@ type Options struct {
 	// HostDevices are the host's devices, given to a privileged container
 	// in addition to the default ones (Docker gives it all of /dev).
 	HostDevices []specs.LinuxDevice
+	// Devices are the --device values (ParseDevice), looked up on the host
+	// by Build: each node is created in the container and allowed with its
+	// CgroupPermissions.
+	Devices []DeviceMapping
+	// DeviceCgroupRules are --device-cgroup-rule values ("c 1:3 rwm"),
+	// allowed after the default rules and the --device ones.
+	DeviceCgroupRules []string
 }
 
 // Resources are the cgroup limits of `docker run`.
@@ -138,6 +145,10 @@ func Build(o Options) (*specs.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	userDevs, userRules, err := userDevices(o)
+	if err != nil {
+		return nil, err
+	}
 
 	s := &specs.Spec{
 		Version: specs.Version,
@@ -162,14 +173,14 @@ func Build(o Options) (*specs.Spec, error) {
 		Mounts:   mounts,
 		Linux: &specs.Linux{
 			Namespaces:        namespaces(netMode),
-			Devices:           devices(o),
+			Devices:           devices(o, userDevs),
 			Resources:         resources,
 			RootfsPropagation: propagation,
 			MaskedPaths:       unlessPrivileged(o, defaultMaskedPaths),
 			ReadonlyPaths:     unlessPrivileged(o, defaultReadonlyPaths),
 		},
 	}
-	s.Linux.Resources.Devices = deviceRules(o.Privileged)
+	s.Linux.Resources.Devices = deviceRules(o.Privileged, userRules)
 	return s, nil
 }
 
