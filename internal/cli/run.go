@@ -41,6 +41,8 @@ type runFlags struct {
 	cpus                          cpusValue
 	pidsLimit, cpuShares          int64
 	cpusetCpus                    string
+	devices                       deviceFlag
+	deviceRules                   deviceRuleFlag
 }
 
 // bytesValue is a flag holding a size such as "256m".
@@ -134,6 +136,8 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.StringArrayVar(&o.capAdd, "cap-add", nil, "Add Linux capabilities")
 	f.StringArrayVar(&o.capDrop, "cap-drop", nil, "Drop Linux capabilities")
 	f.BoolVar(&o.privileged, "privileged", false, "Give extended privileges to this container")
+	f.Var(&o.devices, "device", "Add a host device to the container (HOST[:CONTAINER[:PERMS]])")
+	f.Var(&o.deviceRules, "device-cgroup-rule", "Add a rule to the cgroup allowed devices list")
 	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security options (no-new-privileges)")
 	f.StringVar(&o.pull, "pull", engine.PullMissing, `Pull image before running ("always", "missing", "never")`)
 	f.StringVar(&o.platform, "platform", "", "Set platform if server is multi-platform capable")
@@ -312,6 +316,7 @@ func (o *runFlags) specOptions(cmd []string, entrypointSet bool) (spec.Options, 
 			NanoCPUs: o.cpus.nano, Memory: o.memory.n, MemorySwap: o.memorySwap.n,
 			PidsLimit: o.pidsLimit, CPUShares: o.cpuShares, CpusetCpus: o.cpusetCpus,
 		},
+		Devices: o.devices.list, DeviceCgroupRules: o.deviceRules.list,
 	}
 	if entrypointSet {
 		ep := []string{}

@@ -104,6 +104,18 @@ type HostConfig struct {
 	// attached as eth1, eth2 … at every start.
 	ExtraNetworks []string  `json:"ExtraNetworks,omitempty"`
 	LogConfig     LogConfig `json:"LogConfig"`
+	// Devices are the --device values, DeviceCgroupRules the
+	// --device-cgroup-rule ones.
+	Devices           []DeviceMapping `json:"Devices"`
+	DeviceCgroupRules []string        `json:"DeviceCgroupRules"`
+}
+
+// DeviceMapping is one --device: a host device (or directory of devices),
+// its path in the container and its cgroup permissions ("rwm").
+type DeviceMapping struct {
+	PathOnHost        string `json:"PathOnHost"`
+	PathInContainer   string `json:"PathInContainer"`
+	CgroupPermissions string `json:"CgroupPermissions"`
 }
 
 // RestartPolicy is --restart: "no", "on-failure" (with a retry count),

@@ -222,6 +222,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 			CPUShares: so.Resources.CPUShares, CpusetCpus: so.Resources.CpusetCpus, PidsLimit: so.Resources.PidsLimit,
 			RestartPolicy: policy,
 			LogConfig:     container.LogConfig{Type: "json-file", Config: logConfigMap(o.LogOpts)},
+			Devices:       deviceMappings(so.Devices), DeviceCgroupRules: so.DeviceCgroupRules,
 		},
 		State:   container.State{Status: container.Created},
 		LogPath: filepath.Join(dir, so.ID+"-json.log"),
@@ -249,6 +250,15 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 		return nil, err
 	}
 	return c, nil
+}
+
+// deviceMappings are the --device values as inspect shows them: [] when none.
+func deviceMappings(devs []spec.DeviceMapping) []container.DeviceMapping {
+	out := []container.DeviceMapping{}
+	for _, d := range devs {
+		out = append(out, container.DeviceMapping(d))
+	}
+	return out
 }
 
 // annotationLowerDirs keeps the overlay lower directories in the spec of a
