@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # GeeDocker's cgroup v2 support on a real cgroup v2 kernel, whatever the host
 # runs: boots Debian's cloud kernel under qemu (TCG) with an initramfs holding
-# bin/geedocker, a busybox rootfs tarball and test/cgroupv2/{init,checks.sh},
-# which run OOM, pids, CPU-throttling, limit and cleanup checks in the VM and
+# bin/geedocker, a busybox rootfs tarball, test/cgroupv2/{init,checks.sh} and
+# (when go is installed) the test binary of internal/cgroups, which run OOM,
+# pids, CPU-throttling, limit, device and cleanup checks in the VM and
 # print one "CGV2 PASS|FAIL" line each. Exits non-zero when a check fails,
 # when the VM does not boot or when it runs longer than CGV2_TIMEOUT seconds.
 #
@@ -87,6 +88,10 @@ for a in $(/bin/busybox --list); do
 	[ "$a" = busybox ] || ln -s busybox "$r/bin/$a"
 done
 cp "$bin" "$r/bin/geedocker"
+# The device program's root tests, run in the VM by checks.sh.
+if command -v go >/dev/null; then
+	CGO_ENABLED=0 go test -c -o "$r/cgroups.test" ./internal/cgroups || fail "go test -c ./internal/cgroups failed"
+fi
 case $ko in
 *.ko) cp "$ko" "$r/lib/overlay.ko" ;;
 *.ko.xz) xz -dc "$ko" >"$r/lib/overlay.ko" ;;

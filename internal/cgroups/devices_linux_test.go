@@ -71,17 +71,21 @@ func TestHostDeviceFilterMatchesV1(t *testing.T) {
 	}
 }
 
-// On a hybrid host the cgroup2 hierarchy at /sys/fs/cgroup/unified has no
-// controllers, but device programs attached there are enforced (as well as
-// the v1 devices controller, which allows everything at the test's cgroup):
-// the v2 manager's program refuses and allows real opens and mknods, is
-// replaced by a second Create, and is freed when the cgroup is destroyed.
-func TestHostDeviceProgramEnforcedOnHybrid(t *testing.T) {
+// The v2 manager's device program refuses and allows real opens and
+// mknods, is replaced by a second Create, and is freed when the cgroup is
+// destroyed. On cgroup v2 (the VM test runs it there), and on a hybrid host,
+// whose cgroup2 hierarchy at /sys/fs/cgroup/unified has no controllers but
+// whose device programs are enforced too (as well as the v1 devices
+// controller, which allows everything at the test's cgroup).
+func TestHostDeviceProgramEnforced(t *testing.T) {
 	mode := needHost(t)
-	unified := filepath.Join(DefaultRoot, "unified")
-	var st unix.Statfs_t
-	if mode != Hybrid || unix.Statfs(unified, &st) != nil || st.Type != unix.CGROUP2_SUPER_MAGIC {
-		t.Skip("needs a hybrid host with cgroup2 at /sys/fs/cgroup/unified (the VM test covers pure v2)")
+	unified := DefaultRoot
+	if mode != Unified {
+		unified = filepath.Join(DefaultRoot, "unified")
+		var st unix.Statfs_t
+		if mode != Hybrid || unix.Statfs(unified, &st) != nil || st.Type != unix.CGROUP2_SUPER_MAGIC {
+			t.Skip("needs cgroup v2, or a hybrid host with cgroup2 at /sys/fs/cgroup/unified (the VM test runs it on v2)")
+		}
 	}
 	dir := t.TempDir()
 	nodes := []struct {

@@ -156,6 +156,79 @@ else
 fi
 cleaned "--pids-limit 20 run"
 
+# ---- 6. devices: the eBPF device program answers as v1's devices.allow/deny
+EPERM="Operation not permitted"
+ENXIO="No such device or address"
+# devcheck WHAT WANT NOT ARGS...: a --rm run whose output (stdout and stderr)
+# holds every "|"-separated part of WANT and not NOT ("" for none).
+devcheck() {
+	what=$1 want=$2 not=$3
+	shift 3
+	gd dev run --rm --network none "$@"
+	ok=1
+	IFS='|'
+	for w in $want; do
+		grep -qF "$w" /tmp/dev.out || ok=0
+	done
+	unset IFS
+	if [ -n "$not" ] && grep -qF "$not" /tmp/dev.out; then
+		ok=0
+	fi
+	if [ $ok = 1 ]; then
+		pass "devices: $what"
+	else
+		fail "devices: $what: want '$want'${not:+, not '$not'}"
+		show dev
+	fi
+}
+# A character device no driver registers: once the device program lets an
+# open through, it fails with ENXIO; no hardware is touched.
+mknod /tmp/nodrv c 4000 0
+readsda='exec 2>&1; mknod /dev/sda b 8 0 && echo made; head -c 1 /dev/sda'
+devcheck "default rules: mknod /dev/sda b 8 0 passes, reading it fails with EPERM" \
+	"made|head: /dev/sda: $EPERM" "" busybox sh -c "$readsda"
+devcheck "default rules: /dev/null, /dev/zero and /dev/urandom work" "3|4|ok" "$EPERM" \
+	busybox sh -c 'exec 2>&1; head -c 3 /dev/zero | wc -c; head -c 4 /dev/urandom | wc -c; echo x > /dev/null && echo ok'
+devcheck "--device /dev/null:/dev/mynull is read and written" "1,   3|/dev/mynull|written" "$EPERM" \
+	--device /dev/null:/dev/mynull busybox sh -c 'exec 2>&1; ls -l /dev/mynull; echo x > /dev/mynull && cat /dev/mynull && echo written'
+devcheck "--device /dev/zero:/dev/z:r is read" "4" "$EPERM" \
+	--device /dev/zero:/dev/z:r busybox sh -c 'exec 2>&1; head -c 4 /dev/z | wc -c'
+devcheck "--device NODE:/dev/nodrv:r opens for reading (ENXIO), not for writing (EPERM)" \
+	"head: /dev/nodrv: $ENXIO|can't create /dev/nodrv: $EPERM" "" \
+	--device /tmp/nodrv:/dev/nodrv:r busybox sh -c 'exec 2>&1; head -c 1 /dev/nodrv; echo x > /dev/nodrv'
+devcheck "without --device the same node is refused (EPERM)" "made|head: /dev/nodrv: $EPERM" "" \
+	busybox sh -c 'exec 2>&1; mknod /dev/nodrv c 4000 0 && echo made; head -c 1 /dev/nodrv'
+devcheck "--device-cgroup-rule 'b 8:0 r' lets the open through (ENXIO, not EPERM)" \
+	"made|head: /dev/sda: $ENXIO" "$EPERM" --device-cgroup-rule 'b 8:0 r' busybox sh -c "$readsda"
+devcheck "--privileged allows every device (ENXIO, not EPERM)" "made|head: /dev/sda: $ENXIO" "$EPERM" \
+	--privileged busybox sh -c "$readsda"
+gd devbad run --rm --network none --device /dev/zero:/dev/z:rwx busybox true
+if [ $rc = 125 ] && grep -q 'bad mode specified: rwx' /tmp/devbad.err; then
+	pass "devices: --device /dev/zero:/dev/z:rwx exits 125 with 'bad mode specified: rwx'"
+else
+	fail "devices: --device /dev/zero:/dev/z:rwx, want exit 125 and 'bad mode specified: rwx'"
+	show devbad
+fi
+cleaned "the device runs"
+
+# ---- 7. the device program's own tests on a pure cgroup v2 kernel
+# (internal/cgroups, built by test-cgroupv2.sh): the verifier accepts every
+# program, real opens are refused and allowed, and the kernel frees the
+# program when the cgroup is removed.
+if [ -x /cgroups.test ]; then
+	/cgroups.test -test.v -test.count=1 -test.run 'TestHostDeviceProgram' >/tmp/gotest.out 2>&1
+	gorc=$?
+	sed -n 's/^ *--- \([A-Z]*\): \([^ ]*\).*/CGV2 INFO go test: \1 \2/p' /tmp/gotest.out
+	if [ $gorc = 0 ] && grep -q -- '--- PASS: TestHostDeviceProgramEnforced' /tmp/gotest.out; then
+		pass "devices: go test ./internal/cgroups -run TestHostDeviceProgram (loaded, enforced, freed with the cgroup)"
+	else
+		fail "devices: go test ./internal/cgroups -run TestHostDeviceProgram, exit $gorc"
+		sed 's/^/    /' /tmp/gotest.out | tail -n 40
+	fi
+else
+	info "no /cgroups.test in the initramfs: the device program's Go tests are not run"
+fi
+
 if [ $failed != 0 ]; then
 	dmesg | tail -n 20 | sed 's/^/    dmesg: /'
 fi
