@@ -1,6 +1,7 @@
 package cgroups
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -422,5 +423,66 @@ func TestV2Destroy(t *testing.T) {
 	}
 	if got := m.Path(); got != "/geedocker/c1" {
 		t.Errorf("Path = %q", got)
+	}
+}
+
+// Create hands the device rules to the kernel as a filter (an eBPF program
+// on the host), after the limits; a failure there leaves no directory.
+func TestV2CreateDeviceFilter(t *testing.T) {
+	tree := map[string]string{
+		"cgroup.controllers":               "cpu memory pids",
+		"cgroup.subtree_control":           "",
+		"geedocker/cgroup.subtree_control": "",
+	}
+	for _, tt := range []struct {
+		name    string
+		res     *specs.LinuxResources
+		fail    bool
+		want    string // the filter set, as devices.list; "" for none
+		wantErr string
+	}{
+		{name: "no resources", res: nil},
+		{name: "no device rules", res: &specs.LinuxResources{}},
+		{name: "container rules", res: &specs.LinuxResources{Devices: containerRules},
+			want: "c *:* m\nb *:* m\nc 1:3 rwm\nc 1:5 rwm\nc 1:7 rwm\nc 1:8 rwm\nc 1:9 rwm\nc 5:0 rwm\nc 5:1 rwm\nc 5:2 rwm\nc 136:* rwm\n"},
+		{name: "privileged", res: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}},
+			want: "a *:* rwm\n"},
+		{name: "bad rule", res: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{allow("c 1:3 rwx")}},
+			wantErr: `invalid device rule access "rwx"`},
+		{name: "the kernel refuses", res: &specs.LinuxResources{Devices: containerRules}, fail: true,
+			wantErr: "setting the device rules of cgroup /geedocker/c1: no BPF here"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, tree)
+			k := newFakeKernel(root)
+			s := k.sys()
+			if tt.fail {
+				s.devices = func(string, DeviceFilter) error { return errors.New("no BPF here") }
+			}
+			m := &v2{root: root, parent: "geedocker", name: "c1", sys: s}
+			err := m.Create(tt.res)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Create error = %v, want one containing %q", err, tt.wantErr)
+				}
+				if _, err := os.Stat(m.dir()); !os.IsNotExist(err) {
+					t.Errorf("%s left behind after a failed Create (stat: %v)", m.dir(), err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, set := k.filters[m.dir()]
+			switch {
+			case tt.want == "" && set:
+				t.Errorf("a device filter was set without device rules:\n%s", f)
+			case tt.want != "" && !set:
+				t.Errorf("no device filter set, want:\n%s", tt.want)
+			case set && f.String() != tt.want:
+				t.Errorf("device filter:\n%s\nwant:\n%s", f, tt.want)
+			}
+		})
 	}
 }
