@@ -258,6 +258,12 @@ func prepareRootfs(cfg *initConfig, cg *cgroupInfo) error {
 	if err := unix.Mount("", "/", "", prop, ""); err != nil {
 		return fmt.Errorf("making / private: %w", err)
 	}
+	if cfg.RootfsFromParent {
+		if err := receiveRootfs(rootfs); err != nil {
+			return err
+		}
+		cfg.RootfsMounts = nil
+	}
 	for _, m := range cfg.RootfsMounts {
 		o := parseMountOptions(m)
 		flags := o.flags

@@ -101,6 +101,7 @@ var namespaceFlags = map[specs.LinuxNamespaceType]uintptr{
 	specs.IPCNamespace:     unix.CLONE_NEWIPC,
 	specs.UTSNamespace:     unix.CLONE_NEWUTS,
 	specs.CgroupNamespace:  unix.CLONE_NEWCGROUP,
+	specs.UserNamespace:    unix.CLONE_NEWUSER,
 }
 
 // namespacePlan says how the init gets into each namespace of the spec.
@@ -171,7 +172,10 @@ type initConfig struct {
 	Hostname      string                              `json:"hostname,omitempty"`
 	Domainname    string                              `json:"domainname,omitempty"`
 	ReadonlyRoot  bool                                `json:"readonlyRoot,omitempty"`
-	OOMScoreAdj   *int                                `json:"oomScoreAdj,omitempty"`
+	// RootfsFromParent: the root is not mounted from RootfsMounts but received, built, from
+	// the parent on rootfsSockFd (a container with a user namespace).
+	RootfsFromParent bool `json:"rootfsFromParent,omitempty"`
+	OOMScoreAdj      *int `json:"oomScoreAdj,omitempty"`
 	processConfig
 }
 
@@ -245,22 +249,36 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (in
 		mounts = slices.Delete(slices.Clone(mounts), i, i+1)
 		proc.ExecSelf = true
 	}
+	if nsPlan.cloneFlags&unix.CLONE_NEWUSER != 0 {
+		if len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0 {
+			return cfg, 0, fmt.Errorf("a user namespace needs uid and gid mappings")
+		}
+		for _, m := range rootfsMounts {
+			if m.Type != "overlay" {
+				return cfg, 0, fmt.Errorf("a container with a user namespace needs an overlay root, not %s", m.Type)
+			}
+		}
+		if len(nsPlan.join) > 0 {
+			return cfg, 0, fmt.Errorf("a container with a user namespace of its own cannot join the host's namespaces")
+		}
+	}
 	cfg = initConfig{
-		Rootfs:        rootfs,
-		RootfsMounts:  rootfsMounts,
-		Propagation:   s.Linux.RootfsPropagation,
-		Mounts:        mounts,
-		Devices:       s.Linux.Devices,
-		MaskedPaths:   s.Linux.MaskedPaths,
-		ReadonlyPaths: s.Linux.ReadonlyPaths,
-		Sysctl:        s.Linux.Sysctl,
-		Join:          nsPlan.join,
-		NewCgroupNS:   nsPlan.newCgroup,
-		Hostname:      s.Hostname,
-		Domainname:    s.Domainname,
-		ReadonlyRoot:  s.Root.Readonly,
-		OOMScoreAdj:   s.Process.OOMScoreAdj,
-		processConfig: proc,
+		RootfsFromParent: nsPlan.cloneFlags&unix.CLONE_NEWUSER != 0 && len(rootfsMounts) > 0,
+		Rootfs:           rootfs,
+		RootfsMounts:     rootfsMounts,
+		Propagation:      s.Linux.RootfsPropagation,
+		Mounts:           mounts,
+		Devices:          s.Linux.Devices,
+		MaskedPaths:      s.Linux.MaskedPaths,
+		ReadonlyPaths:    s.Linux.ReadonlyPaths,
+		Sysctl:           s.Linux.Sysctl,
+		Join:             nsPlan.join,
+		NewCgroupNS:      nsPlan.newCgroup,
+		Hostname:         s.Hostname,
+		Domainname:       s.Domainname,
+		ReadonlyRoot:     s.Root.Readonly,
+		OOMScoreAdj:      s.Process.OOMScoreAdj,
+		processConfig:    proc,
 	}
 	return cfg, nsPlan.cloneFlags, nil
 }

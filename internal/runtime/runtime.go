@@ -54,7 +54,8 @@ type Config struct {
 	Spec *specs.Spec
 
 	// RootfsMounts are mounted, in order, on Spec.Root.Path inside the container's new mount
-	// namespace before anything else, e.g. the overlay of the image layers:
+	// namespace before anything else, e.g. the overlay of the image layers (with a user
+	// namespace, one overlay, built by the parent with idmapped layers):
 	//	{Type: "overlay", Source: "overlay", Options: []string{"lowerdir=...", "upperdir=...", "workdir=..."}}
 	// Their Destination is ignored. Nothing of the container is ever mounted in the host's
 	// mount namespace, so everything disappears when the container's last process dies.
@@ -63,6 +64,12 @@ type Config struct {
 	// Cgroup, when not nil, receives the pid of the container's init before the init reads
 	// its configuration, so every process of the container runs inside it.
 	Cgroup Cgroup
+
+	// Created, when not nil, is called with the pid of the init once it exists in its new
+	// namespaces (and its cgroup), before it does anything: for what needs those namespaces,
+	// such as wiring the network namespace of a container with a user namespace, which can
+	// join no namespace made before it. An error stops the start.
+	Created func(pid int) error
 
 	// Stdin, Stdout and Stderr of the container's process. An *os.File is handed to the
 	// container as it is; any other reader or writer is copied through a pipe, and Wait

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 )
 
 // Start starts the container's init and returns once the init has executed the spec's
@@ -55,6 +56,19 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	}
 	defer syncR.Close()
 
+	// A user namespace of its own: Go writes the maps, and the init starts as its root.
+	var rootfsSock, rootfsSockChild *os.File
+	userns := cloneFlags&unix.CLONE_NEWUSER != 0
+	if userns && cfg.RootfsFromParent {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			configR.Close()
+			syncW.Close()
+			return nil, fmt.Errorf("creating rootfs socket: %w", err)
+		}
+		rootfsSock, rootfsSockChild = os.NewFile(uintptr(fds[0]), "rootfs-sock"), os.NewFile(uintptr(fds[1]), "rootfs-sock")
+		defer rootfsSock.Close()
+	}
 	cmd := &exec.Cmd{
 		Path: self, // the sealed binary, never the host's file
 		Args: []string{initArg0},
@@ -67,6 +81,15 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 			Cloneflags: cloneFlags,
 			Setsid:     true,
 		},
+	}
+	if userns {
+		cmd.SysProcAttr.UidMappings = idMappings(c.Spec.Linux.UIDMappings)
+		cmd.SysProcAttr.GidMappings = idMappings(c.Spec.Linux.GIDMappings)
+		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
+	}
+	if rootfsSockChild != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, rootfsSockChild) // fd rootfsSockFd
 	}
 	var console, slave *os.File
 	if c.Spec.Process.Terminal {
@@ -87,6 +110,9 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	err = cmd.Start()
 	configR.Close()
 	syncW.Close()
+	if rootfsSockChild != nil {
+		rootfsSockChild.Close()
+	}
 	if slave != nil {
 		slave.Close()
 	}
@@ -110,6 +136,22 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if c.Cgroup != nil {
 		if err := c.Cgroup.Add(p.Pid); err != nil {
 			return fail(fmt.Errorf("adding container init to its cgroup: %w", err))
+		}
+	}
+	if c.Created != nil {
+		if err := c.Created(p.Pid); err != nil {
+			return fail(err)
+		}
+	}
+	if rootfsSock != nil {
+		mnt, err := idmappedRootfs(p.Pid, c.RootfsMounts)
+		if err != nil {
+			return fail(fmt.Errorf("building the container's root: %w", err))
+		}
+		err = sendFd(rootfsSock, mnt)
+		unix.Close(mnt)
+		if err != nil {
+			return fail(fmt.Errorf("sending the container's root: %w", err))
 		}
 	}
 	if _, err := configW.Write(config); err != nil {

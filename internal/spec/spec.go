@@ -61,6 +61,10 @@ type Options struct {
 	// InitPath is the host path of the init binary used with Init; it is
 	// bind-mounted read-only at InitMountPath and becomes process 1.
 	InitPath string
+	// UsernsRemap, when set, gives the container a user namespace in which container id 0 is
+	// host id UID.Start (GID.Start for groups), for UID.Size (GID.Size) ids: dockerd's
+	// userns-remap. Nil means the host's user namespace.
+	UsernsRemap *IDRemap
 	// HostDevices are the host's devices, given to a privileged container
 	// in addition to the default ones (Docker gives it all of /dev).
 	HostDevices []specs.LinuxDevice
@@ -181,7 +185,17 @@ func Build(o Options) (*specs.Spec, error) {
 		},
 	}
 	s.Linux.Resources.Devices = deviceRules(o.Privileged, userRules)
+	if r := o.UsernsRemap; r != nil {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: r.UID.Start, Size: r.UID.Size}}
+		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: r.GID.Start, Size: r.GID.Size}}
+	}
 	return s, nil
+}
+
+// IDRemap is a container's ids on the host: container id 0 is host id Start, for Size ids.
+type IDRemap struct {
+	UID, GID struct{ Start, Size uint32 }
 }
 
 // Network modes.
