@@ -113,7 +113,22 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := e.start(ctx, c, o.Stdin, o.Stdout, o.Stderr)
+	// Pipes, never the caller's own files (see stdio.go); stdout and stderr are copied to
+	// the log as well, through pipes already.
+	stdin := o.Stdin
+	if stdin != nil && !o.Spec.Terminal {
+		pr, started, err := stdinPipe(stdin)
+		if err != nil {
+			cs, cerr := e.Containers()
+			if cerr == nil {
+				cs.Delete(c)
+			}
+			return nil, fmt.Errorf("creating the stdin pipe: %w", err)
+		}
+		defer started()
+		stdin = pr
+	}
+	r, err := e.start(ctx, c, stdin, o.Stdout, o.Stderr)
 	var se *StartError
 	if err != nil && (c.HostConfig.AutoRemove || !errors.As(err, &se) || se.Code == 125) {
 		if cs, cerr := e.Containers(); cerr == nil {
