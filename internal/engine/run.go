@@ -146,6 +146,9 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	default:
 		return nil, fmt.Errorf("invalid pull option: %q: must be one of \"always\", \"missing\" or \"never\"", o.Pull)
 	}
+	if err := checkNames(&o); err != nil {
+		return nil, err
+	}
 	for _, b := range o.Spec.Binds {
 		src, _, _ := strings.Cut(b, ":")
 		if filepath.IsAbs(src) {

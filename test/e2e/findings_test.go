@@ -1,0 +1,60 @@
+//go:build linux
+
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// assertNothingLeft checks that a refused run left no container, record or cgroup.
+func (e *env) assertNothingLeft() {
+	e.t.Helper()
+	if got := e.ok("ps", "-aq"); got != "" {
+		e.t.Errorf("ps -aq = %q, want nothing", got)
+	}
+	if got := e.entries("containers"); len(got) != 0 {
+		e.t.Errorf("containers/ holds %v", got)
+	}
+	if got := e.entries("names"); len(got) != 0 {
+		e.t.Errorf("names/ holds %v", got)
+	}
+	e.assertNoCgroups()
+}
+
+// Names and addresses written into /etc/hostname, /etc/hosts and /etc/resolv.conf are
+// checked: a newline cannot add lines of the user's choosing.
+func TestRunRefusesBadNames(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--hostname", "evil\n10.6.6.6 bank"}, `invalid hostname format: "evil\n10.6.6.6 bank"`},
+		{[]string{"-h", "a b"}, `invalid hostname format: "a b"`},
+		{[]string{"-h", strings.Repeat("h", 64)}, "invalid hostname format: " + strings.Repeat("h", 64)},
+		{[]string{"--dns-search", "corp\nnameserver 10.6.6.6"}, `invalid argument "corp\nnameserver 10.6.6.6" for "--dns-search" flag: "corp\nnameserver 10.6.6.6" is not a valid domain`},
+		{[]string{"--dns", "1.1.1.1\nnameserver 10.6.6.6"}, `invalid argument "1.1.1.1\nnameserver 10.6.6.6" for "--dns" flag: ip address is not correctly formatted: "1.1.1.1\nnameserver 10.6.6.6"`},
+		{[]string{"--dns", "dns.google"}, `invalid argument "dns.google" for "--dns" flag: ip address is not correctly formatted: "dns.google"`},
+		{[]string{"--add-host", "a\n10.6.6.6 bank:10.0.0.1"}, `invalid argument "a\n10.6.6.6 bank:10.0.0.1" for "--add-host" flag: bad format for add-host: "a\n10.6.6.6 bank:10.0.0.1"`},
+		{[]string{"--add-host", "db:10.0.0.1\n10.6.6.6 bank"}, `for "--add-host" flag: invalid IP address in add-host: "10.0.0.1\n10.6.6.6 bank"`},
+		{[]string{"--network-alias", "db\n10.6.6.6 bank"}, `invalid argument "db\n10.6.6.6 bank" for "--network-alias" flag: invalid network alias "db\n10.6.6.6 bank"`},
+	} {
+		args := append(append([]string{"run", "--rm"}, c.flags...), "busybox", "true")
+		e.fails(125, c.want, args...)
+		e.assertNothingLeft()
+	}
+
+	// Checked before the image is looked for.
+	e.fails(125, `invalid hostname format: "a b"`, "run", "-h", "a b", "--pull", "never", "nosuchimage")
+	e.assertNothingLeft()
+
+	// Good values are written as Docker writes them.
+	out := e.sh([]string{"-h", "web-1", "--dns", "10.0.0.53", "--dns-search", "corp.example.", "--add-host", "db=10.0.0.2", "--add-host", "v6:[2001:db8::1]"},
+		"hostname; grep -v '^#' /etc/resolv.conf; grep -E 'db|v6' /etc/hosts")
+	want := "web-1\nnameserver 10.0.0.53\nsearch corp.example\n10.0.0.2\tdb\n2001:db8::1\tv6\n"
+	if out != want {
+		t.Errorf("files of a container with good names:\n%q\nwant\n%q", out, want)
+	}
+}
