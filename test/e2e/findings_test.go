@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -56,5 +58,37 @@ func TestRunRefusesBadNames(t *testing.T) {
 	want := "web-1\nnameserver 10.0.0.53\nsearch corp.example\n10.0.0.2\tdb\n2001:db8::1\tv6\n"
 	if out != want {
 		t.Errorf("files of a container with good names:\n%q\nwant\n%q", out, want)
+	}
+}
+
+// Mounts over /proc, inside it, or over and inside /sys/fs/cgroup are refused, as runc
+// refuses them; the lxcfs files under /proc stay allowed.
+func TestRunRefusesKernelMounts(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	src := t.TempDir()
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"-v", src + ":/proc"}, `mount destination "/proc" cannot be mounted because it is not of type proc`},
+		{[]string{"--tmpfs", "/proc"}, `mount destination "/proc" cannot be mounted because it is not of type proc`},
+		{[]string{"-v", src + ":/proc/sys"}, `mount destination "/proc/sys" cannot be mounted because it is inside /proc`},
+		{[]string{"--tmpfs", "/proc/sys/kernel"}, `mount destination "/proc/sys/kernel" cannot be mounted because it is inside /proc`},
+		{[]string{"-v", src + ":/proc/sysrq-trigger"}, `mount destination "/proc/sysrq-trigger" cannot be mounted because it is inside /proc`},
+		{[]string{"--tmpfs", "/sys/fs/cgroup"}, `mount destination "/sys/fs/cgroup" cannot be mounted because it is not of type cgroup`},
+		{[]string{"-v", src + ":/sys/fs/cgroup/pids"}, `mount destination "/sys/fs/cgroup/pids" cannot be mounted because it is inside /sys/fs/cgroup`},
+	} {
+		args := append(append([]string{"run", "--rm"}, c.flags...), "busybox", "true")
+		e.fails(125, c.want, args...)
+		e.assertNothingLeft()
+	}
+	// An lxcfs-style file over /proc/meminfo is what lxcfs users do.
+	f := filepath.Join(src, "meminfo")
+	if err := os.WriteFile(f, []byte("MemTotal: 42 kB\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.sh([]string{"-v", f + ":/proc/meminfo:ro"}, "head -1 /proc/meminfo"); got != "MemTotal: 42 kB\n" {
+		t.Errorf("/proc/meminfo from a bind: %q", got)
 	}
 }
