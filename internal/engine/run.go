@@ -218,7 +218,8 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 		return nil, err
 	}
 	clampRlimits(s)
-	if so.Privileged {
+	if so.Privileged || addsAllCaps(so.CapAdd) {
+		// "Every capability" is every one this process holds.
 		boundCapabilities(s)
 	}
 	c := &container.Container{
@@ -542,7 +543,7 @@ func canRaiseRlimits() bool {
 	return readCapSet("CapEff:", &eff) && eff&(1<<capSysResource) != 0
 }
 
-// boundCapabilities drops from a privileged spec the capabilities this
+// boundCapabilities drops from a privileged (or --cap-add ALL) spec the capabilities this
 // process does not hold itself (a sandboxed host may lack some); asking for
 // them would make the start fail.
 func boundCapabilities(s *specs.Spec) {
@@ -565,6 +566,16 @@ func boundCapabilities(s *specs.Spec) {
 	}
 	caps.Bounding, caps.Effective, caps.Permitted = keep(caps.Bounding), keep(caps.Effective), keep(caps.Permitted)
 	caps.Inheritable, caps.Ambient = keep(caps.Inheritable), keep(caps.Ambient)
+}
+
+// addsAllCaps tells whether --cap-add asks for ALL.
+func addsAllCaps(add []string) bool {
+	for _, c := range add {
+		if strings.EqualFold(strings.TrimSpace(c), "ALL") {
+			return true
+		}
+	}
+	return false
 }
 
 func capNumber(name string) (uint, bool) {

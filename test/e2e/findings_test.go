@@ -3,8 +3,10 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -91,4 +93,37 @@ func TestRunRefusesKernelMounts(t *testing.T) {
 	if got := e.sh([]string{"-v", f + ":/proc/meminfo:ro"}, "head -1 /proc/meminfo"); got != "MemTotal: 42 kB\n" {
 		t.Errorf("/proc/meminfo from a bind: %q", got)
 	}
+}
+
+// --cap-add ALL gives every capability GeeDocker holds, as --privileged does; a drop still
+// counts.
+func TestCapAddAll(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bnd uint64
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapBnd:"); ok {
+			if bnd, err = strconv.ParseUint(strings.TrimSpace(v), 16, 64); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	const netRaw = 13
+	for _, c := range []struct {
+		flags []string
+		want  uint64
+	}{
+		{[]string{"--cap-add", "ALL"}, bnd},
+		{[]string{"--cap-add", "all", "--cap-drop", "NET_RAW"}, bnd &^ (1 << netRaw)},
+	} {
+		out := e.sh(c.flags, "grep CapEff /proc/self/status")
+		if want := fmt.Sprintf("CapEff:\t%016x\n", c.want); out != want {
+			t.Errorf("%v: %q, want %q", c.flags, out, want)
+		}
+	}
+	e.assertNothingLeft()
 }
