@@ -11,12 +11,14 @@ import (
 	"syscall"
 
 	"github.com/creack/pty"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/geedocker/geedocker/internal/engine"
 	"github.com/geedocker/geedocker/internal/reference"
+	"github.com/geedocker/geedocker/internal/registry"
 	"github.com/geedocker/geedocker/internal/spec"
 )
 
@@ -154,6 +156,14 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 	if err != nil {
 		return &StatusError{Code: 125, Err: err}
 	}
+	var platform *v1.Platform
+	if o.platform != "" {
+		p, err := registry.ParsePlatform(o.platform)
+		if err != nil {
+			return flagError{err}
+		}
+		platform = &p
+	}
 	e, err := g.engine()
 	if err != nil {
 		return &StatusError{Code: 125, Err: err}
@@ -174,6 +184,7 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 			return err
 		},
 	}
+	ro.Platform = platform
 	if o.detach {
 		ro.Stdout, ro.Stderr = nil, nil
 		if o.interactive {

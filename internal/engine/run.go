@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -53,6 +54,9 @@ type RunOptions struct {
 	DNS        []string
 	DNSSearch  []string
 	ExtraHosts []string
+	// Platform (--platform), when not nil, is the platform the image must be for: an image
+	// in the store for another one is pulled again (or, with PullNever, refused).
+	Platform *v1.Platform
 	// Stdio of the container (ignored with a terminal).
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
@@ -81,21 +85,28 @@ func (e *Engine) Containers() (*container.Store, error) {
 	return container.Open(e.Store.Root())
 }
 
-// imageForRun finds the image, pulling it as the policy says.
+// imageForRun finds the image, pulling it as the policy says. With a platform, an image of
+// another platform in the store counts as missing, as Docker's CLI has it.
 func (e *Engine) imageForRun(ctx context.Context, o RunOptions) (*store.Image, error) {
 	ref, err := reference.Parse(o.Image)
 	if err != nil {
 		if im, _, lerr := e.Lookup(o.Image); lerr == nil {
-			return im, nil // an image ID
+			return im, e.checkPlatform(im, o.Image, o.Platform)
 		}
 		return nil, err
 	}
 	if o.Pull != PullAlways {
 		im, _, err := e.Lookup(o.Image)
-		if err == nil || !errors.Is(err, ErrNoSuchImage) {
-			return im, err
+		if err != nil && !errors.Is(err, ErrNoSuchImage) {
+			return nil, err
 		}
-		if o.Pull == PullNever || o.PullImage == nil {
+		if err == nil {
+			perr := e.checkPlatform(im, ref.Familiar(), o.Platform)
+			var mismatch *platformMismatch
+			if !errors.As(perr, &mismatch) || o.Pull == PullNever || o.PullImage == nil {
+				return im, perr
+			}
+		} else if o.Pull == PullNever || o.PullImage == nil {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchImage, ref.Familiar())
 		}
 	}
@@ -103,7 +114,45 @@ func (e *Engine) imageForRun(ctx context.Context, o RunOptions) (*store.Image, e
 		return nil, err
 	}
 	im, _, err := e.Lookup(o.Image)
-	return im, err
+	if err != nil {
+		return nil, err
+	}
+	return im, e.checkPlatform(im, ref.Familiar(), o.Platform)
+}
+
+// platformMismatch is an image in the store that is not for the platform asked for.
+type platformMismatch struct {
+	name       string
+	have, want v1.Platform
+}
+
+func (e *platformMismatch) Error() string {
+	return fmt.Sprintf("image with reference %s was found but its platform (%s) does not match the specified platform (%s)",
+		e.name, formatPlatform(e.have), formatPlatform(e.want))
+}
+
+// checkPlatform returns a *platformMismatch when want is set and the image is not for it.
+func (e *Engine) checkPlatform(im *store.Image, name string, want *v1.Platform) error {
+	if want == nil {
+		return nil
+	}
+	cfg, err := e.ImageConfig(im)
+	if err != nil {
+		return err
+	}
+	have := v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
+	if have.OS == want.OS && have.Architecture == want.Architecture && (want.Variant == "" || have.Variant == want.Variant) {
+		return nil
+	}
+	return &platformMismatch{name: name, have: have, want: *want}
+}
+
+func formatPlatform(p v1.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
 }
 
 // Run creates a container and starts it in this process, which becomes its

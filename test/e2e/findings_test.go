@@ -5,10 +5,13 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/geedocker/geedocker/internal/testutil"
 )
 
 // assertNothingLeft checks that a refused run left no container, record or cgroup.
@@ -124,6 +127,48 @@ func TestCapAddAll(t *testing.T) {
 		if want := fmt.Sprintf("CapEff:\t%016x\n", c.want); out != want {
 			t.Errorf("%v: %q, want %q", c.flags, out, want)
 		}
+	}
+	e.assertNothingLeft()
+}
+
+// run --platform picks the image of that platform: one of another platform in the store is
+// pulled again, or refused with --pull never, in Docker's words.
+func TestRunPlatform(t *testing.T) {
+	e := newEnv(t)
+	reg := testutil.StartRegistry(t, testutil.RegistryOptions{})
+	testutil.PushIndex(t, testutil.IndexImage(t), reg.Addr+"/multi:v1")
+	ref := reg.Addr + "/multi:v1"
+	host := "linux/" + hostArch()
+	other := "linux/arm64"
+	if hostArch() == "arm64" {
+		other = "linux/amd64"
+	}
+	e.ok("pull", ref)
+	hostFull := host
+	if hostArch() == "arm64" {
+		hostFull += "/v8"
+	}
+
+	e.fails(125, "image with reference "+ref+" was found but its platform ("+hostFull+") does not match the specified platform ("+other+")",
+		"run", "--rm", "--pull", "never", "--platform", other, ref, "true")
+	e.assertNothingLeft()
+	e.fails(125, `invalid platform "linux"`, "run", "--rm", "--platform", "linux", ref, "true")
+	e.assertNothingLeft()
+	if got := e.ok("run", "--rm", "--pull", "never", "--platform", host, ref, "sh", "-c", "echo $"+testutil.PlatformEnv); got != host+"\n" {
+		t.Errorf("run --platform %s: %q", host, got)
+	}
+
+	// Missing for that platform: pulled. The pull talks to the registry on the host's
+	// loopback, so this run is in the host's network namespace, with --network none (it
+	// changes nothing there).
+	run := exec.Command(e.bin, "--root", e.root, "--config-file", e.cfg,
+		"run", "--rm", "--network", "none", "--platform", other, ref, "sh", "-c", "echo $"+testutil.PlatformEnv)
+	out, err := run.Output()
+	if err != nil || string(out) != other+"\n" {
+		t.Errorf("run --platform %s with the %s image in the store: %q %v", other, host, out, err)
+	}
+	if got := e.inspectImage(ref).Architecture; "linux/"+got != other {
+		t.Errorf("after run --platform %s the image is for %s", other, got)
 	}
 	e.assertNothingLeft()
 }
