@@ -209,12 +209,31 @@ func NewID() string {
 // them, would pay for it at start otherwise.
 var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) })
 
+// MaxNameLength is the longest container name: a name is a file name here (255 bytes at most)
+// and a name the embedded DNS answers for (253 characters at most).
+const MaxNameLength = 253
+
+// checkName validates a name given by the user ("" lets Create make one up), in Docker's words
+// for the characters; Docker sets no length limit of its own.
+func checkName(name string) error {
+	if name == "" {
+		return nil
+	}
+	if !validName().MatchString(name) {
+		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+	}
+	if len(name) > MaxNameLength {
+		return fmt.Errorf("invalid container name %q: longer than %d characters", name, MaxNameLength)
+	}
+	return nil
+}
+
 // Create writes a new record and reserves its name; when c.Name is empty a
 // name is generated. It fails with ErrNameInUse when the name is taken.
 func (s *Store) Create(c *Container) error {
 	c.Name = strings.TrimPrefix(c.Name, "/")
-	if c.Name != "" && !validName().MatchString(c.Name) {
-		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", c.Name)
+	if err := checkName(c.Name); err != nil {
+		return err
 	}
 	if err := os.Mkdir(s.Dir(c.ID), 0o700); err != nil {
 		return fmt.Errorf("creating container directory: %w", err)

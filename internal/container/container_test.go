@@ -155,8 +155,26 @@ func TestCreateInvalidName(t *testing.T) {
 	}
 	// Names Docker accepts.
 	s := newStore(t)
-	for i, name := range []string{"ab", "Web_1", "web.app-2", "0x"} {
+	for i, name := range []string{"ab", "Web_1", "web.app-2", "0x", strings.Repeat("n", MaxNameLength)} {
 		create(t, s, hexID(string(rune('a'+i)), 'e'), name)
+	}
+}
+
+func TestCreateNameTooLong(t *testing.T) {
+	for _, n := range []int{MaxNameLength + 1, 255, 256, 300, 5000} {
+		s := newStore(t)
+		name := strings.Repeat("n", n)
+		err := s.Create(&Container{ID: hexID("c", 'c'), Name: name})
+		want := `invalid container name "` + name + `": longer than 253 characters`
+		if err == nil || err.Error() != want {
+			t.Errorf("Create(name of %d characters) error = %v, want %q", n, err, want)
+		}
+		if ids, _ := s.IDs(); len(ids) != 0 {
+			t.Errorf("containers after a refused create: %v", ids)
+		}
+		if n, _ := os.ReadDir(filepath.Join(s.root, "names")); len(n) != 0 {
+			t.Errorf("names after a refused create: %v", n)
+		}
 	}
 }
 

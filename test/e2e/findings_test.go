@@ -172,3 +172,19 @@ func TestRunPlatform(t *testing.T) {
 	}
 	e.assertNothingLeft()
 }
+
+// A name too long for the store is refused in one line, with nothing left.
+func TestRunNameTooLong(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	long := strings.Repeat("n", 300)
+	r := e.fails(125, `invalid container name "`+long+`": longer than 253 characters`, "run", "--name", long, "busybox", "true")
+	if strings.Contains(r.Stderr, e.root) || strings.Contains(r.Stderr, "symlink") {
+		t.Errorf("the error shows a store path: %s", r.Stderr)
+	}
+	e.fails(125, `invalid container name "`+long+`": longer than 253 characters`, "run", "-d", "--name", long, "busybox", "sleep", "100")
+	e.assertNothingLeft()
+	name := strings.Repeat("n", 253)
+	e.ok("run", "--rm", "--name", name, "busybox", "true")
+	e.assertNothingLeft()
+}
