@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 		c.NetworkSettings = container.NetworkSettings{}
 		return nil
 	})
-	cs.RemoveRunState(c.ID)
+	e.removeRunFiles(cs, c.ID)
 	if err != nil {
 		if fresh, gerr := cs.Get(c.ID); gerr == nil {
 			return fresh
@@ -88,6 +89,18 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 		cs.Delete(updated)
 	}
 	return updated
+}
+
+// removeRunFiles removes what a container's monitor keeps in the run directory: its run
+// state, its attach socket and its pinned network namespace. A monitor that ends removes them
+// itself; one killed leaves them to the next repair or rm. Only for a container whose monitor
+// is gone.
+func (e *Engine) removeRunFiles(cs *container.Store, id string) {
+	cs.RemoveRunState(id)
+	if sock, err := e.AttachSocket(id); err == nil {
+		os.Remove(sock)
+	}
+	removeNetns(e.netnsPath(cs, id))
 }
 
 // releaseCgroup kills whatever runs in a container's cgroup and removes it.
@@ -261,7 +274,7 @@ func (e *Engine) Remove(ref string, force bool) error {
 	}
 	e.releaseCgroup(c.ID)
 	e.releaseNetwork(cs, c, nil)
-	cs.RemoveRunState(c.ID)
+	e.removeRunFiles(cs, c.ID)
 	if err := cs.Delete(c); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/geedocker/geedocker/internal/testutil"
@@ -186,5 +187,54 @@ func TestRunNameTooLong(t *testing.T) {
 	e.assertNothingLeft()
 	name := strings.Repeat("n", 253)
 	e.ok("run", "--rm", "--name", name, "busybox", "true")
+	e.assertNothingLeft()
+}
+
+// runFilesOf lists what is left of a container under the run directories
+// (/run/geedocker/<root>/…): run state, attach socket, pinned network namespace.
+func runFilesOf(t *testing.T, id string) []string {
+	t.Helper()
+	var left []string
+	for _, pattern := range []string{"/run/geedocker/*/" + id[:12] + "*", "/run/geedocker/*/netns/" + id[:12] + "*"} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		left = append(left, m...)
+	}
+	return left
+}
+
+// The monitor of a detached container killed with SIGKILL leaves its run state and attach
+// socket behind; rm -f removes them with the container.
+func TestMonitorKilledThenRemoved(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	for _, flags := range [][]string{{}, {"-i"}, {"-t"}, {"--network", "none"}} {
+		id := e.detached(append(flags, "busybox", "sleep", "300")...)
+		if left := runFilesOf(t, id); len(left) == 0 {
+			t.Fatalf("%v: no run files found for a running container: is the run directory elsewhere?", flags)
+		}
+		pid, _ := strconv.Atoi(e.inspectField(id, "{{.State.Pid}}"))
+		monitor := parentOf(t, pid)
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", monitor)); !strings.Contains(string(comm), "container-monitor") {
+			t.Fatalf("the parent %d of the container's process is not its monitor: %q", monitor, comm)
+		}
+		if err := syscall.Kill(monitor, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		waitProcessGone(t, monitor)
+		// The next command repairs the record, and removes the files with it.
+		if got := e.inspectField(id, "{{.State.Status}}"); got != "exited" {
+			t.Errorf("%v: after the monitor was killed: %s", flags, got)
+		}
+		if left := runFilesOf(t, id); len(left) != 0 {
+			t.Errorf("%v: after the monitor was killed and the record repaired: %v", flags, left)
+		}
+		e.ok("rm", "-f", id)
+		if left := runFilesOf(t, id); len(left) != 0 {
+			t.Errorf("%v: after the monitor was killed and rm -f: %v", flags, left)
+		}
+	}
 	e.assertNothingLeft()
 }
