@@ -179,12 +179,20 @@ func (e *Engine) Kill(ref, signal string) error {
 		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
 	}
 	cs, _ := e.Containers()
-	rs, ok := cs.ReadRunState(c.ID)
-	if !ok {
+	if _, ok := cs.ReadRunState(c.ID); !ok {
 		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
 	}
-	if sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT {
+	stops := sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT
+	if stops {
 		cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
+	}
+	// Read after the stop is recorded: a start under way that has no process yet sees it.
+	rs, ok := cs.ReadRunState(c.ID)
+	if ok && rs.Pid == 0 && stops {
+		return nil
+	}
+	if !ok || rs.Pid == 0 {
+		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
 	}
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err != nil {
 		return fmt.Errorf("cannot kill container %s: %w", ref, err)
@@ -203,11 +211,16 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 		return nil
 	}
 	cs, _ := e.Containers()
+	if _, ok := cs.ReadRunState(c.ID); !ok {
+		return nil
+	}
+	cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
+	// Read after the stop is recorded: a start under way that has no process yet sees it
+	// and ends, and Pid 0 signals nothing.
 	rs, ok := cs.ReadRunState(c.ID)
 	if !ok {
 		return nil
 	}
-	cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
 	if !c.State.Running { // between restarts: the monitor sees ManualStop and ends
 		waitGone(rs.MonitorPid, rs.MonitorStart, 2*time.Minute)
 		return nil
@@ -266,10 +279,14 @@ func (e *Engine) Remove(ref string, force bool) error {
 		if !force {
 			return fmt.Errorf("cannot remove container \"/%s\": container is running: stop the container before removing or force remove", c.Name)
 		}
-		if rs, ok := cs.ReadRunState(c.ID); ok {
+		if _, ok := cs.ReadRunState(c.ID); ok {
 			cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
-			signalProcess(rs.Pid, rs.PidStart, unix.SIGKILL)
-			waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second)
+			// Read after the stop is recorded: a start under way that has no process yet
+			// sees it and ends.
+			if rs, ok := cs.ReadRunState(c.ID); ok {
+				signalProcess(rs.Pid, rs.PidStart, unix.SIGKILL)
+				waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second)
+			}
 		}
 	}
 	e.releaseCgroup(c.ID)

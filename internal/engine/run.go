@@ -388,6 +388,27 @@ func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Rea
 	overlay := specs.Mount{Type: "overlay", Source: "overlay", Options: []string{
 		"lowerdir=" + s.Annotations[annotationLowerDirs], "upperdir=" + filepath.Join(dir, "upper"), "workdir=" + filepath.Join(dir, "work"),
 	}}
+	// The record says running before the container's first process exists, so that no
+	// reader ever sees it created (or exited) while a process of it runs, whenever the
+	// command that asked for the start is killed; the run state names this monitor first, so
+	// that a repair does not take the start for the work of a dead monitor.
+	rs := container.RunState{MonitorPid: os.Getpid()}
+	rs.MonitorStart, _ = container.ProcessStart(rs.MonitorPid)
+	if err := cs.WriteRunState(c.ID, rs); err != nil {
+		return nil, fmt.Errorf("recording the container's state: %w", err)
+	}
+	before := c.State
+	netSettings := c.NetworkSettings
+	if _, err := cs.Update(c.ID, func(c *container.Container) error {
+		before = c.State
+		c.State = container.State{Status: container.Running, Running: true, StartedAt: time.Now().UTC()}
+		c.ManualStop = false
+		c.NetworkSettings = netSettings
+		return nil
+	}); err != nil {
+		cs.RemoveRunState(c.ID)
+		return nil, err // removed meanwhile
+	}
 	proc, err := runtime.Start(ctx, runtime.Config{
 		Spec: &s, RootfsMounts: []specs.Mount{overlay}, Cgroup: r.cgroup,
 		Stdin: stdin, Stdout: outW, Stderr: errW,
@@ -401,30 +422,32 @@ func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Rea
 			code = 126
 		}
 		cs.Update(c.ID, func(c *container.Container) error {
+			c.State = before
 			c.State.Error, c.State.ExitCode = err.Error(), code
+			c.NetworkSettings = container.NetworkSettings{}
 			return nil
 		})
+		cs.RemoveRunState(c.ID)
 		return nil, &StartError{Code: code, Err: err}
 	}
 	started = true
 	r.Process = proc
-	rs := container.RunState{MonitorPid: os.Getpid(), Pid: proc.Pid}
-	rs.MonitorStart, _ = container.ProcessStart(rs.MonitorPid)
+	rs.Pid = proc.Pid
 	rs.PidStart, _ = container.ProcessStart(proc.Pid)
 	if err := cs.WriteRunState(c.ID, rs); err != nil {
 		proc.Signal(syscall.SIGKILL)
 		return r, fmt.Errorf("recording the container's state: %w", err)
 	}
-	now := time.Now().UTC()
-	netSettings := c.NetworkSettings
 	updated, err := cs.Update(c.ID, func(c *container.Container) error {
-		c.State = container.State{Status: container.Running, Running: true, Pid: proc.Pid, StartedAt: now}
-		c.ManualStop = false
-		c.NetworkSettings = netSettings
+		if c.ManualStop {
+			// Stopped or killed while it started: they saw no process to signal.
+			return fmt.Errorf("container %s was stopped while it started", c.ID[:12])
+		}
+		c.State.Pid = proc.Pid
 		return nil
 	})
 	if err != nil {
-		// Removed (rm -f) while it started.
+		// Removed (rm -f), stopped or killed while it started.
 		proc.Signal(syscall.SIGKILL)
 		return r, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/geedocker/geedocker/internal/testutil"
 )
@@ -234,6 +235,119 @@ func TestMonitorKilledThenRemoved(t *testing.T) {
 		e.ok("rm", "-f", id)
 		if left := runFilesOf(t, id); len(left) != 0 {
 			t.Errorf("%v: after the monitor was killed and rm -f: %v", flags, left)
+		}
+	}
+	e.assertNothingLeft()
+}
+
+// cgroupProcs lists the processes in a container's cgroup of this env.
+func (e *env) cgroupProcs(id string) []string {
+	var procs []string
+	for _, base := range e.cgroupDirs() {
+		b, _ := os.ReadFile(filepath.Join(base, id, "cgroup.procs"))
+		procs = append(procs, strings.Fields(string(b))...)
+	}
+	return procs
+}
+
+// monitorRuns tells whether a container-monitor process for id exists.
+func monitorRuns(id string) bool {
+	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, d := range dirs {
+		b, _ := os.ReadFile(d)
+		if strings.Contains(string(b), "container-monitor\x00"+id) {
+			return true
+		}
+	}
+	return false
+}
+
+// assertHonest checks that no container with a process in its cgroup is listed as created.
+// The processes are looked at first: a start records the container as running before its
+// first process exists, so a process seen before ps means running (or later) in ps.
+func (e *env) assertHonest() {
+	e.t.Helper()
+	alive := map[string]bool{}
+	for _, id := range e.entries("containers") {
+		if len(id) == 64 && len(e.cgroupProcs(id)) > 0 {
+			alive[id[:12]] = true
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(e.ok("ps", "-a", "--format", "{{.ID}} {{.Status}}")), "\n") {
+		id, status, _ := strings.Cut(line, " ")
+		if alive[id] && strings.HasPrefix(status, "Created") {
+			e.t.Errorf("container %s is listed %q while a process of it runs", id, status)
+		}
+	}
+}
+
+// A run -d whose CLI is killed at any moment leaves a container whose state is honest: never
+// created while its process runs; and rm -f removes everything.
+func TestRunDetachedCLIKilled(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	t.Cleanup(func() {
+		if ids := e.entries("containers"); len(ids) > 0 {
+			e.gd(append([]string{"rm", "-f"}, ids...)...)
+		}
+	})
+	for _, delay := range []time.Duration{0, time.Millisecond, 2 * time.Millisecond, 3 * time.Millisecond, 5 * time.Millisecond,
+		8 * time.Millisecond, 10 * time.Millisecond, 15 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond} {
+		cmd := e.command("run", "-d", "busybox", "sleep", "1000")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay) // the moment of the kill, not a wait for anything
+		cmd.Process.Kill()
+		cmd.Wait()
+		e.assertHonest()
+	}
+	// Until every monitor has finished starting its container.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		e.assertHonest()
+		starting := 0
+		for _, id := range e.entries("containers") {
+			if len(id) == 64 && monitorRuns(id) && e.inspectField(id, "{{.State.Pid}}") == "0" {
+				starting++
+			}
+		}
+		if starting == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d containers still starting", starting)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Settled: running ones have a live process, the others none.
+	for _, id := range e.entries("containers") {
+		status := e.inspectField(id, "{{.State.Status}}")
+		procs := e.cgroupProcs(id)
+		switch status {
+		case "running":
+			pid, _ := strconv.Atoi(e.inspectField(id, "{{.State.Pid}}"))
+			if pid <= 0 || len(procs) == 0 {
+				t.Errorf("container %s is running with pid %d and processes %v", id[:12], pid, procs)
+			}
+		case "created":
+			if len(procs) != 0 || monitorRuns(id) {
+				t.Errorf("container %s is created with processes %v", id[:12], procs)
+			}
+		default:
+			t.Errorf("container %s is %s", id[:12], status)
+		}
+	}
+	ids := e.entries("containers")
+	if len(ids) > 0 {
+		e.ok(append([]string{"rm", "-f"}, ids...)...)
+	}
+	for _, id := range ids {
+		if monitorRuns(id) {
+			t.Errorf("the monitor of %s runs after rm -f", id[:12])
+		}
+		if left := runFilesOf(t, id); len(left) != 0 {
+			t.Errorf("run files of %s after rm -f: %v", id[:12], left)
 		}
 	}
 	e.assertNothingLeft()
