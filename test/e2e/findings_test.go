@@ -3,7 +3,10 @@
 package e2e
 
 import (
+	"archive/tar"
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -349,6 +352,70 @@ func TestRunDetachedCLIKilled(t *testing.T) {
 		if left := runFilesOf(t, id); len(left) != 0 {
 			t.Errorf("run files of %s after rm -f: %v", id[:12], left)
 		}
+	}
+	e.assertNothingLeft()
+}
+
+// withSymlinks imports the busybox rootfs plus the given symlinks (name -> target) as image.
+func (e *env) withSymlinks(image string, links map[string]string) {
+	e.t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tr := tar.NewReader(bytes.NewReader(testutil.BusyboxRootfsTar(e.t)))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			e.t.Fatal(err)
+		}
+		if _, err := io.Copy(tw, tr); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	for name, target := range links {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: target, Mode: 0o777}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	path := filepath.Join(e.t.TempDir(), "rootfs.tar")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	e.ok("import", path, image)
+}
+
+// A symlink planted by the image does not carry a mount into /proc or /sys.
+func TestRunRefusesMountsThroughSymlinks(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	e.withSymlinks("links:latest", map[string]string{"psys": "/proc/sys", "proc2": "../proc", "cg": "/sys/fs/cgroup", "runlink": "/run"})
+	src := t.TempDir()
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"-v", src + ":/psys"}, `mount destination "/psys" resolves to "/proc/sys" through a symlink: it cannot be mounted inside /proc`},
+		{[]string{"--tmpfs", "/proc2"}, `mount destination "/proc2" resolves to "/proc" through a symlink: it cannot be mounted inside /proc`},
+		{[]string{"-v", src + ":/cg/pids"}, `mount destination "/cg/pids" resolves to "/sys/fs/cgroup/pids" through a symlink: it cannot be mounted inside /sys`},
+	} {
+		args := append(append([]string{"run", "--rm"}, c.flags...), "links", "true")
+		e.fails(125, c.want, args...)
+		e.assertNothingLeft()
+	}
+	// A symlink elsewhere is followed as before.
+	if err := os.WriteFile(filepath.Join(src, "f"), []byte("through-link\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.ok("run", "--rm", "-v", src+":/runlink/data", "links", "cat", "/run/data/f"); got != "through-link\n" {
+		t.Errorf("a bind through /runlink: %q", got)
 	}
 	e.assertNothingLeft()
 }
