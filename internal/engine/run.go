@@ -90,8 +90,11 @@ func (e *Engine) Containers() (*container.Store, error) {
 func (e *Engine) imageForRun(ctx context.Context, o RunOptions) (*store.Image, error) {
 	ref, err := reference.Parse(o.Image)
 	if err != nil {
-		if im, _, lerr := e.Lookup(o.Image); lerr == nil {
-			return im, e.checkPlatform(im, o.Image, o.Platform)
+		if im, _, lerr := e.Lookup(o.Image); lerr == nil { // an image ID
+			if err := e.checkPlatform(im, o.Image, o.Platform); err != nil {
+				return nil, err
+			}
+			return im, nil
 		}
 		return nil, err
 	}
@@ -102,9 +105,12 @@ func (e *Engine) imageForRun(ctx context.Context, o RunOptions) (*store.Image, e
 		}
 		if err == nil {
 			perr := e.checkPlatform(im, ref.Familiar(), o.Platform)
+			if perr == nil {
+				return im, nil
+			}
 			var mismatch *platformMismatch
 			if !errors.As(perr, &mismatch) || o.Pull == PullNever || o.PullImage == nil {
-				return im, perr
+				return nil, perr
 			}
 		} else if o.Pull == PullNever || o.PullImage == nil {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchImage, ref.Familiar())
@@ -117,7 +123,10 @@ func (e *Engine) imageForRun(ctx context.Context, o RunOptions) (*store.Image, e
 	if err != nil {
 		return nil, err
 	}
-	return im, e.checkPlatform(im, ref.Familiar(), o.Platform)
+	if err := e.checkPlatform(im, ref.Familiar(), o.Platform); err != nil {
+		return nil, err
+	}
+	return im, nil
 }
 
 // platformMismatch is an image in the store that is not for the platform asked for.
