@@ -111,12 +111,14 @@ func (e *Engine) releaseCgroup(id string) {
 	}
 }
 
-// ListContainers returns every container, newest first, repaired.
+// ListContainers returns every container, newest first, repaired; the leftovers of a killed
+// create are removed.
 func (e *Engine) ListContainers() ([]*container.Container, error) {
 	cs, err := e.Containers()
 	if err != nil {
 		return nil, err
 	}
+	cs.SweepIncomplete() // what a killed create left: no record, so nothing to list or rm
 	all, err := cs.List()
 	if err != nil {
 		return nil, err

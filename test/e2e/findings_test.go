@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -284,13 +285,41 @@ func (e *env) assertHonest() {
 	}
 }
 
+// busyEngineProcs lists the command lines of this env's geedocker processes other than the
+// monitors of containers that run with their PID recorded.
+func (e *env) busyEngineProcs() []string {
+	var busy []string
+	files, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if !slices.Contains(args, e.root) {
+			continue
+		}
+		if i := slices.Index(args, "container-monitor"); i >= 0 && i+1 < len(args) {
+			id := args[i+1]
+			r := e.gd("inspect", "-f", "{{.State.Status}} {{.State.Pid}}", id)
+			if status, pid, _ := strings.Cut(strings.TrimSpace(r.Stdout), " "); r.Code == 0 && status == "running" && pid != "0" {
+				continue
+			}
+		}
+		busy = append(busy, strings.Join(args, " "))
+	}
+	return busy
+}
+
+// containerIDs lists the full IDs of every container, as ps -a --no-trunc shows them.
+func (e *env) containerIDs() []string {
+	return strings.Fields(e.gd("ps", "-aq", "--no-trunc").Stdout)
+}
+
 // A run -d whose CLI is killed at any moment leaves a container whose state is honest: never
 // created while its process runs; and rm -f removes everything.
 func TestRunDetachedCLIKilled(t *testing.T) {
 	e := newEnv(t)
 	e.withBusybox()
 	t.Cleanup(func() {
-		if ids := e.entries("containers"); len(ids) > 0 {
+		if ids := e.containerIDs(); len(ids) > 0 {
 			e.gd(append([]string{"rm", "-f"}, ids...)...)
 		}
 	})
@@ -305,26 +334,28 @@ func TestRunDetachedCLIKilled(t *testing.T) {
 		cmd.Wait()
 		e.assertHonest()
 	}
-	// Until every monitor has finished starting its container.
+	// Until nothing is under way: every process of this env's engine (a CLI child not yet
+	// exec'd as a monitor has the CLI's command line, which names the root) is the monitor
+	// of a container that runs with its PID recorded.
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		e.assertHonest()
-		starting := 0
-		for _, id := range e.entries("containers") {
-			if len(id) == 64 && monitorRuns(id) && e.inspectField(id, "{{.State.Pid}}") == "0" {
-				starting++
-			}
-		}
-		if starting == 0 {
+		busy := e.busyEngineProcs()
+		if len(busy) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d containers still starting", starting)
+			t.Fatalf("still under way: %q", busy)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// Settled: running ones have a live process, the others none.
-	for _, id := range e.entries("containers") {
+	// Settled: running ones have a live process, the others none. (A create killed before it
+	// wrote the record leaves nothing that ps lists: it removes such leftovers.)
+	ids := e.containerIDs()
+	if dirs := e.entries("containers"); len(dirs) != len(ids) {
+		t.Errorf("after ps: %d container directories, %d containers listed", len(dirs), len(ids))
+	}
+	for _, id := range ids {
 		status := e.inspectField(id, "{{.State.Status}}")
 		procs := e.cgroupProcs(id)
 		switch status {
@@ -341,7 +372,6 @@ func TestRunDetachedCLIKilled(t *testing.T) {
 			t.Errorf("container %s is %s", id[:12], status)
 		}
 	}
-	ids := e.entries("containers")
 	if len(ids) > 0 {
 		e.ok(append([]string{"rm", "-f"}, ids...)...)
 	}
