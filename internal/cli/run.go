@@ -11,12 +11,14 @@ import (
 	"syscall"
 
 	"github.com/creack/pty"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/geedocker/geedocker/internal/engine"
 	"github.com/geedocker/geedocker/internal/reference"
+	"github.com/geedocker/geedocker/internal/registry"
 	"github.com/geedocker/geedocker/internal/spec"
 )
 
@@ -121,10 +123,10 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.StringArrayVarP(&o.publish, "publish", "p", nil, "Publish a container's port(s) to the host ([HOST_IP:]HOST_PORT:CONTAINER_PORT[/PROTO])")
 	f.BoolVarP(&o.publishAll, "publish-all", "P", false, "Publish all exposed ports to random ports")
 	f.StringVar(&o.ip, "ip", "", "IPv4 address (on a user-defined network)")
-	f.StringArrayVar(&o.aliases, "network-alias", nil, "Add network-scoped alias for the container")
-	f.StringArrayVar(&o.dns, "dns", nil, "Set custom DNS servers")
-	f.StringArrayVar(&o.dnsSearch, "dns-search", nil, "Set custom DNS search domains")
-	f.StringArrayVar(&o.addHosts, "add-host", nil, "Add a custom host-to-IP mapping (host:ip)")
+	f.Var(newCheckedList(&o.aliases, checkAlias), "network-alias", "Add network-scoped alias for the container")
+	f.Var(newCheckedList(&o.dns, spec.ValidateIPAddress), "dns", "Set custom DNS servers")
+	f.Var(newCheckedList(&o.dnsSearch, spec.ValidateDNSSearch), "dns-search", "Set custom DNS search domains")
+	f.Var(newCheckedList(&o.addHosts, spec.ValidateExtraHost), "add-host", "Add a custom host-to-IP mapping (host:ip)")
 	f.Var(&o.cpus, "cpus", "Number of CPUs")
 	f.VarP(&o.memory, "memory", "m", "Memory limit")
 	f.Var(&o.memory, "mem", "Alias of --memory")
@@ -154,6 +156,14 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 	if err != nil {
 		return &StatusError{Code: 125, Err: err}
 	}
+	var platform *v1.Platform
+	if o.platform != "" {
+		p, err := registry.ParsePlatform(o.platform)
+		if err != nil {
+			return flagError{err}
+		}
+		platform = &p
+	}
 	e, err := g.engine()
 	if err != nil {
 		return &StatusError{Code: 125, Err: err}
@@ -174,6 +184,7 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 			return err
 		},
 	}
+	ro.Platform = platform
 	if o.detach {
 		ro.Stdout, ro.Stderr = nil, nil
 		if o.interactive {

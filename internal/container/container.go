@@ -209,15 +209,45 @@ func NewID() string {
 // them, would pay for it at start otherwise.
 var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) })
 
+// MaxNameLength is the longest container name: a name is a file name here (255 bytes at most)
+// and a name the embedded DNS answers for (253 characters at most).
+const MaxNameLength = 253
+
+// checkName validates a name given by the user ("" lets Create make one up), in Docker's words
+// for the characters; Docker sets no length limit of its own.
+func checkName(name string) error {
+	if name == "" {
+		return nil
+	}
+	if !validName().MatchString(name) {
+		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+	}
+	if len(name) > MaxNameLength {
+		return fmt.Errorf("invalid container name %q: longer than %d characters", name, MaxNameLength)
+	}
+	return nil
+}
+
 // Create writes a new record and reserves its name; when c.Name is empty a
 // name is generated. It fails with ErrNameInUse when the name is taken.
 func (s *Store) Create(c *Container) error {
 	c.Name = strings.TrimPrefix(c.Name, "/")
-	if c.Name != "" && !validName().MatchString(c.Name) {
-		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", c.Name)
+	if err := checkName(c.Name); err != nil {
+		return err
 	}
 	if err := os.Mkdir(s.Dir(c.ID), 0o700); err != nil {
 		return fmt.Errorf("creating container directory: %w", err)
+	}
+	// The directory is locked until the record is written: one without a record whose lock
+	// is free was left by a create that was killed (see SweepIncomplete).
+	lock, err := os.Open(s.Dir(c.ID))
+	if err != nil {
+		return fmt.Errorf("opening container directory: %w", err)
+	}
+	defer lock.Close()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		os.RemoveAll(s.Dir(c.ID))
+		return fmt.Errorf("locking container directory: %w", err)
 	}
 	if err := s.reserveName(c); err != nil {
 		os.RemoveAll(s.Dir(c.ID))
@@ -233,6 +263,12 @@ func (s *Store) Create(c *Container) error {
 func (s *Store) reserveName(c *Container) error {
 	if c.Name != "" {
 		err := os.Symlink(c.ID, filepath.Join(s.root, "names", c.Name))
+		if errors.Is(err, os.ErrExist) {
+			// Held by a create that was killed: free it.
+			if other, _ := os.Readlink(filepath.Join(s.root, "names", c.Name)); isID(other) && s.sweep(other) {
+				err = os.Symlink(c.ID, filepath.Join(s.root, "names", c.Name))
+			}
+		}
 		if errors.Is(err, os.ErrExist) {
 			other, _ := os.Readlink(filepath.Join(s.root, "names", c.Name))
 			return &nameInUse{fmt.Sprintf("Conflict. The container name \"/%s\" is already in use by container %q. You have to remove (or rename) that container to be able to reuse that name.", c.Name, other)}
@@ -367,6 +403,66 @@ func (s *Store) Delete(c *Container) error {
 		return fmt.Errorf("removing container %s: %w", c.ID[:12], err)
 	}
 	return nil
+}
+
+// SweepIncomplete removes what a create killed before it wrote the record left behind: the
+// container's directory and the name that points to it. A create under way holds the lock of
+// its directory and is left alone. It returns the IDs removed.
+func (s *Store) SweepIncomplete() []string {
+	ids, err := s.IDs()
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, id := range ids {
+		if s.sweep(id) {
+			removed = append(removed, id)
+		}
+	}
+	return removed
+}
+
+// sweep removes container id and its names when a create was killed before it wrote the
+// record, and tells whether it did.
+func (s *Store) sweep(id string) bool {
+	if s.hasRecord(id) {
+		return false
+	}
+	d, err := os.Open(s.Dir(id))
+	if err != nil {
+		return false
+	}
+	defer d.Close()
+	if unix.Flock(int(d.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil || s.hasRecord(id) {
+		return false // being created
+	}
+	s.removeNamesOf(id)
+	return os.RemoveAll(s.Dir(id)) == nil
+}
+
+// isID tells whether s is a 64-hex container ID.
+func isID(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+func (s *Store) hasRecord(id string) bool {
+	_, err := os.Lstat(filepath.Join(s.Dir(id), "config.v2.json"))
+	return !errors.Is(err, os.ErrNotExist)
+}
+
+// removeNamesOf removes the names that point to id.
+func (s *Store) removeNamesOf(id string) {
+	des, _ := os.ReadDir(filepath.Join(s.root, "names"))
+	for _, d := range des {
+		link := filepath.Join(s.root, "names", d.Name())
+		if target, err := os.Readlink(link); err == nil && target == id {
+			os.Remove(link)
+		}
+	}
 }
 
 // nameInUse carries Docker's message and matches ErrNameInUse.

@@ -5,10 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func newStore(t *testing.T) *Store {
@@ -155,8 +158,26 @@ func TestCreateInvalidName(t *testing.T) {
 	}
 	// Names Docker accepts.
 	s := newStore(t)
-	for i, name := range []string{"ab", "Web_1", "web.app-2", "0x"} {
+	for i, name := range []string{"ab", "Web_1", "web.app-2", "0x", strings.Repeat("n", MaxNameLength)} {
 		create(t, s, hexID(string(rune('a'+i)), 'e'), name)
+	}
+}
+
+func TestCreateNameTooLong(t *testing.T) {
+	for _, n := range []int{MaxNameLength + 1, 255, 256, 300, 5000} {
+		s := newStore(t)
+		name := strings.Repeat("n", n)
+		err := s.Create(&Container{ID: hexID("c", 'c'), Name: name})
+		want := `invalid container name "` + name + `": longer than 253 characters`
+		if err == nil || err.Error() != want {
+			t.Errorf("Create(name of %d characters) error = %v, want %q", n, err, want)
+		}
+		if ids, _ := s.IDs(); len(ids) != 0 {
+			t.Errorf("containers after a refused create: %v", ids)
+		}
+		if n, _ := os.ReadDir(filepath.Join(s.root, "names")); len(n) != 0 {
+			t.Errorf("names after a refused create: %v", n)
+		}
 	}
 }
 
@@ -323,5 +344,68 @@ func TestListNewestFirst(t *testing.T) {
 	}
 	if want := []string{"newest", "middle", "old"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("List = %v, want %v", names, want)
+	}
+}
+
+// A create killed before it wrote the record leaves a directory (and maybe a name); the sweep
+// removes them, leaves a create under way (its directory locked) and complete records alone,
+// and a name held by such a leftover can be taken again.
+func TestSweepIncomplete(t *testing.T) {
+	s := newStore(t)
+	done := create(t, s, hexID("a", 'a'), "done")
+
+	killed := hexID("b", 'b') // directory and name, no record
+	if err := os.Mkdir(s.Dir(killed), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(killed, filepath.Join(s.root, "names", "taken")); err != nil {
+		t.Fatal(err)
+	}
+	killedNoName := hexID("c", 'c')
+	if err := os.Mkdir(s.Dir(killedNoName), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	underWay := hexID("d", 'd') // directory locked, as Create holds it
+	if err := os.Mkdir(s.Dir(underWay), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := os.Open(s.Dir(underWay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+
+	got := s.SweepIncomplete()
+	slices.Sort(got)
+	if want := []string{killed, killedNoName}; !slices.Equal(got, want) {
+		t.Errorf("SweepIncomplete() = %v, want %v", got, want)
+	}
+	ids, _ := s.IDs()
+	slices.Sort(ids)
+	if want := []string{done.ID, underWay}; !slices.Equal(ids, want) {
+		t.Errorf("IDs after the sweep = %v, want %v", ids, want)
+	}
+	if _, err := os.Lstat(filepath.Join(s.root, "names", "taken")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the name of a killed create is still there: %v", err)
+	}
+
+	// The name of a killed create is free again at the next create.
+	again := hexID("e", 'e')
+	if err := os.Mkdir(s.Dir(again), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(again, filepath.Join(s.root, "names", "reused")); err != nil {
+		t.Fatal(err)
+	}
+	create(t, s, hexID("f", 'f'), "reused")
+	if _, err := os.Stat(s.Dir(again)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the killed create holding the name is still there: %v", err)
+	}
+	// A name held by a complete record stays taken.
+	if err := s.Create(&Container{ID: hexID("9", '9'), Name: "done"}); !errors.Is(err, ErrNameInUse) {
+		t.Errorf("Create with a name in use: %v", err)
 	}
 }

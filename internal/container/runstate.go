@@ -59,8 +59,11 @@ func (s *Store) ReadRunState(id string) (rs RunState, ok bool) {
 	return rs, json.Unmarshal(b, &rs) == nil
 }
 
-// RemoveRunState forgets the processes of a container.
-func (s *Store) RemoveRunState(id string) { os.Remove(s.runStatePath(id)) }
+// RemoveRunState forgets the processes of a container (and a write of them cut short).
+func (s *Store) RemoveRunState(id string) {
+	os.Remove(s.runStatePath(id))
+	os.Remove(s.runStatePath(id) + ".tmp")
+}
 
 // ProcessStart returns the start time of a process, in clock ticks since
 // boot (field 22 of /proc/<pid>/stat).

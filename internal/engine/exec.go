@@ -76,9 +76,19 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 	if err != nil {
 		return nil, err
 	}
+	// Pipes, never the caller's own files (see stdio.go).
+	var stdin io.Reader
+	if o.Stdin != nil && !o.Tty {
+		pr, started, err := stdinPipe(o.Stdin)
+		if err != nil {
+			return nil, fmt.Errorf("creating the stdin pipe: %w", err)
+		}
+		defer started()
+		stdin = pr
+	}
 	proc, err := runtime.Exec(ctx, runtime.ExecConfig{
 		Pid: rs.Pid, Process: &p, Cgroup: cg,
-		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+		Stdin: stdin, Stdout: pipedWriter(o.Stdout), Stderr: pipedWriter(o.Stderr),
 	})
 	if err != nil {
 		code := 126

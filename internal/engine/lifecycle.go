@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 		c.NetworkSettings = container.NetworkSettings{}
 		return nil
 	})
-	cs.RemoveRunState(c.ID)
+	e.removeRunFiles(cs, c.ID)
 	if err != nil {
 		if fresh, gerr := cs.Get(c.ID); gerr == nil {
 			return fresh
@@ -90,6 +91,18 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 	return updated
 }
 
+// removeRunFiles removes what a container's monitor keeps in the run directory: its run
+// state, its attach socket and its pinned network namespace. A monitor that ends removes them
+// itself; one killed leaves them to the next repair or rm. Only for a container whose monitor
+// is gone.
+func (e *Engine) removeRunFiles(cs *container.Store, id string) {
+	cs.RemoveRunState(id)
+	if sock, err := e.AttachSocket(id); err == nil {
+		os.Remove(sock)
+	}
+	removeNetns(e.netnsPath(cs, id))
+}
+
 // releaseCgroup kills whatever runs in a container's cgroup and removes it.
 func (e *Engine) releaseCgroup(id string) {
 	if cg, err := e.cgroup(id); err == nil {
@@ -98,12 +111,14 @@ func (e *Engine) releaseCgroup(id string) {
 	}
 }
 
-// ListContainers returns every container, newest first, repaired.
+// ListContainers returns every container, newest first, repaired; the leftovers of a killed
+// create are removed.
 func (e *Engine) ListContainers() ([]*container.Container, error) {
 	cs, err := e.Containers()
 	if err != nil {
 		return nil, err
 	}
+	cs.SweepIncomplete() // what a killed create left: no record, so nothing to list or rm
 	all, err := cs.List()
 	if err != nil {
 		return nil, err
@@ -166,12 +181,20 @@ func (e *Engine) Kill(ref, signal string) error {
 		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
 	}
 	cs, _ := e.Containers()
-	rs, ok := cs.ReadRunState(c.ID)
-	if !ok {
+	if _, ok := cs.ReadRunState(c.ID); !ok {
 		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
 	}
-	if sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT {
+	stops := sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT
+	if stops {
 		cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
+	}
+	// Read after the stop is recorded: a start under way that has no process yet sees it.
+	rs, ok := cs.ReadRunState(c.ID)
+	if ok && rs.Pid == 0 && stops {
+		return nil
+	}
+	if !ok || rs.Pid == 0 {
+		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
 	}
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err != nil {
 		return fmt.Errorf("cannot kill container %s: %w", ref, err)
@@ -190,11 +213,16 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 		return nil
 	}
 	cs, _ := e.Containers()
+	if _, ok := cs.ReadRunState(c.ID); !ok {
+		return nil
+	}
+	cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
+	// Read after the stop is recorded: a start under way that has no process yet sees it
+	// and ends, and Pid 0 signals nothing.
 	rs, ok := cs.ReadRunState(c.ID)
 	if !ok {
 		return nil
 	}
-	cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
 	if !c.State.Running { // between restarts: the monitor sees ManualStop and ends
 		waitGone(rs.MonitorPid, rs.MonitorStart, 2*time.Minute)
 		return nil
@@ -253,15 +281,19 @@ func (e *Engine) Remove(ref string, force bool) error {
 		if !force {
 			return fmt.Errorf("cannot remove container \"/%s\": container is running: stop the container before removing or force remove", c.Name)
 		}
-		if rs, ok := cs.ReadRunState(c.ID); ok {
+		if _, ok := cs.ReadRunState(c.ID); ok {
 			cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
-			signalProcess(rs.Pid, rs.PidStart, unix.SIGKILL)
-			waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second)
+			// Read after the stop is recorded: a start under way that has no process yet
+			// sees it and ends.
+			if rs, ok := cs.ReadRunState(c.ID); ok {
+				signalProcess(rs.Pid, rs.PidStart, unix.SIGKILL)
+				waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second)
+			}
 		}
 	}
 	e.releaseCgroup(c.ID)
 	e.releaseNetwork(cs, c, nil)
-	cs.RemoveRunState(c.ID)
+	e.removeRunFiles(cs, c.ID)
 	if err := cs.Delete(c); err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 			return nil, err
 		}
 		rs, ok := cs.ReadRunState(oc.ID)
-		if !oc.State.Running || !ok {
+		if !oc.State.Running || !ok || rs.Pid == 0 {
 			return nil, fmt.Errorf("cannot join network of a non running container: %s", other)
 		}
 		setNetnsPath(s, fmt.Sprintf("/proc/%d/ns/net", rs.Pid))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/network"
+	"github.com/geedocker/geedocker/internal/spec"
 )
 
 // Networks are kept as <root>/networks/<name>.json; IP allocations under
@@ -277,18 +278,41 @@ func (e *Engine) checkNetworkOptions(mode string, o RunOptions) error {
 			return err
 		}
 	}
-	for _, h := range o.ExtraHosts {
-		name, addr, ok := strings.Cut(h, ":")
-		if _, err := netip.ParseAddr(addr); !ok || name == "" || err != nil {
-			return fmt.Errorf("invalid argument %q for \"--add-host\" flag: invalid IP address in add-host: %q", h, addr)
-		}
-	}
-	for _, d := range o.DNS {
-		if _, err := netip.ParseAddr(d); err != nil {
-			return fmt.Errorf("%s is not an ip address", d)
-		}
-	}
 	return nil
+}
+
+// checkNames validates every name and address that goes into the container's /etc files
+// (--hostname, --add-host, --dns, --dns-search, --network-alias), before any pull, and puts them in the form written there.
+// The CLI checks them as it parses its flags; a library caller gets the same words.
+func checkNames(o *RunOptions) error {
+	check := func(flag string, vals []string, fn func(string) (string, error)) ([]string, error) {
+		var out []string
+		for _, v := range vals {
+			n, err := fn(v)
+			if err != nil {
+				return nil, fmt.Errorf("invalid argument %q for \"--%s\" flag: %w", v, flag, err)
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	}
+	if o.Spec.Hostname != "" {
+		if err := spec.ValidateHostname(o.Spec.Hostname); err != nil {
+			return err
+		}
+	}
+	var err error
+	if o.ExtraHosts, err = check("add-host", o.ExtraHosts, spec.ValidateExtraHost); err != nil {
+		return err
+	}
+	if o.DNS, err = check("dns", o.DNS, spec.ValidateIPAddress); err != nil {
+		return err
+	}
+	if o.DNSSearch, err = check("dns-search", o.DNSSearch, spec.ValidateDNSSearch); err != nil {
+		return err
+	}
+	_, err = check("network-alias", o.Aliases, func(a string) (string, error) { return a, spec.ValidateAlias(a) })
+	return err
 }
 
 // ConnectNetwork joins a container to a further network: at once when it

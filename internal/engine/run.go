@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -53,6 +54,9 @@ type RunOptions struct {
 	DNS        []string
 	DNSSearch  []string
 	ExtraHosts []string
+	// Platform (--platform), when not nil, is the platform the image must be for: an image
+	// in the store for another one is pulled again (or, with PullNever, refused).
+	Platform *v1.Platform
 	// Stdio of the container (ignored with a terminal).
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
@@ -81,21 +85,34 @@ func (e *Engine) Containers() (*container.Store, error) {
 	return container.Open(e.Store.Root())
 }
 
-// imageForRun finds the image, pulling it as the policy says.
+// imageForRun finds the image, pulling it as the policy says. With a platform, an image of
+// another platform in the store counts as missing, as Docker's CLI has it.
 func (e *Engine) imageForRun(ctx context.Context, o RunOptions) (*store.Image, error) {
 	ref, err := reference.Parse(o.Image)
 	if err != nil {
-		if im, _, lerr := e.Lookup(o.Image); lerr == nil {
-			return im, nil // an image ID
+		if im, _, lerr := e.Lookup(o.Image); lerr == nil { // an image ID
+			if err := e.checkPlatform(im, o.Image, o.Platform); err != nil {
+				return nil, err
+			}
+			return im, nil
 		}
 		return nil, err
 	}
 	if o.Pull != PullAlways {
 		im, _, err := e.Lookup(o.Image)
-		if err == nil || !errors.Is(err, ErrNoSuchImage) {
-			return im, err
+		if err != nil && !errors.Is(err, ErrNoSuchImage) {
+			return nil, err
 		}
-		if o.Pull == PullNever || o.PullImage == nil {
+		if err == nil {
+			perr := e.checkPlatform(im, ref.Familiar(), o.Platform)
+			if perr == nil {
+				return im, nil
+			}
+			var mismatch *platformMismatch
+			if !errors.As(perr, &mismatch) || o.Pull == PullNever || o.PullImage == nil {
+				return nil, perr
+			}
+		} else if o.Pull == PullNever || o.PullImage == nil {
 			return nil, fmt.Errorf("%w: %s", ErrNoSuchImage, ref.Familiar())
 		}
 	}
@@ -103,7 +120,48 @@ func (e *Engine) imageForRun(ctx context.Context, o RunOptions) (*store.Image, e
 		return nil, err
 	}
 	im, _, err := e.Lookup(o.Image)
-	return im, err
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkPlatform(im, ref.Familiar(), o.Platform); err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+// platformMismatch is an image in the store that is not for the platform asked for.
+type platformMismatch struct {
+	name       string
+	have, want v1.Platform
+}
+
+func (e *platformMismatch) Error() string {
+	return fmt.Sprintf("image with reference %s was found but its platform (%s) does not match the specified platform (%s)",
+		e.name, formatPlatform(e.have), formatPlatform(e.want))
+}
+
+// checkPlatform returns a *platformMismatch when want is set and the image is not for it.
+func (e *Engine) checkPlatform(im *store.Image, name string, want *v1.Platform) error {
+	if want == nil {
+		return nil
+	}
+	cfg, err := e.ImageConfig(im)
+	if err != nil {
+		return err
+	}
+	have := v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
+	if have.OS == want.OS && have.Architecture == want.Architecture && (want.Variant == "" || have.Variant == want.Variant) {
+		return nil
+	}
+	return &platformMismatch{name: name, have: have, want: *want}
+}
+
+func formatPlatform(p v1.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
 }
 
 // Run creates a container and starts it in this process, which becomes its
@@ -113,7 +171,22 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := e.start(ctx, c, o.Stdin, o.Stdout, o.Stderr)
+	// Pipes, never the caller's own files (see stdio.go); stdout and stderr are copied to
+	// the log as well, through pipes already.
+	stdin := o.Stdin
+	if stdin != nil && !o.Spec.Terminal {
+		pr, started, err := stdinPipe(stdin)
+		if err != nil {
+			cs, cerr := e.Containers()
+			if cerr == nil {
+				cs.Delete(c)
+			}
+			return nil, fmt.Errorf("creating the stdin pipe: %w", err)
+		}
+		defer started()
+		stdin = pr
+	}
+	r, err := e.start(ctx, c, stdin, o.Stdout, o.Stderr)
 	var se *StartError
 	if err != nil && (c.HostConfig.AutoRemove || !errors.As(err, &se) || se.Code == 125) {
 		if cs, cerr := e.Containers(); cerr == nil {
@@ -130,6 +203,9 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	case "", PullMissing, PullAlways, PullNever:
 	default:
 		return nil, fmt.Errorf("invalid pull option: %q: must be one of \"always\", \"missing\" or \"never\"", o.Pull)
+	}
+	if err := checkNames(&o); err != nil {
+		return nil, err
 	}
 	for _, b := range o.Spec.Binds {
 		src, _, _ := strings.Cut(b, ":")
@@ -200,7 +276,8 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 		return nil, err
 	}
 	clampRlimits(s)
-	if so.Privileged {
+	if so.Privileged || addsAllCaps(so.CapAdd) {
+		// "Every capability" is every one this process holds.
 		boundCapabilities(s)
 	}
 	c := &container.Container{
@@ -320,6 +397,27 @@ func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Rea
 	overlay := specs.Mount{Type: "overlay", Source: "overlay", Options: []string{
 		"lowerdir=" + s.Annotations[annotationLowerDirs], "upperdir=" + filepath.Join(dir, "upper"), "workdir=" + filepath.Join(dir, "work"),
 	}}
+	// The record says running before the container's first process exists, so that no
+	// reader ever sees it created (or exited) while a process of it runs, whenever the
+	// command that asked for the start is killed; the run state names this monitor first, so
+	// that a repair does not take the start for the work of a dead monitor.
+	rs := container.RunState{MonitorPid: os.Getpid()}
+	rs.MonitorStart, _ = container.ProcessStart(rs.MonitorPid)
+	if err := cs.WriteRunState(c.ID, rs); err != nil {
+		return nil, fmt.Errorf("recording the container's state: %w", err)
+	}
+	before := c.State
+	netSettings := c.NetworkSettings
+	if _, err := cs.Update(c.ID, func(c *container.Container) error {
+		before = c.State
+		c.State = container.State{Status: container.Running, Running: true, StartedAt: time.Now().UTC()}
+		c.ManualStop = false
+		c.NetworkSettings = netSettings
+		return nil
+	}); err != nil {
+		cs.RemoveRunState(c.ID)
+		return nil, err // removed meanwhile
+	}
 	proc, err := runtime.Start(ctx, runtime.Config{
 		Spec: &s, RootfsMounts: []specs.Mount{overlay}, Cgroup: r.cgroup,
 		Stdin: stdin, Stdout: outW, Stderr: errW,
@@ -333,30 +431,32 @@ func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Rea
 			code = 126
 		}
 		cs.Update(c.ID, func(c *container.Container) error {
+			c.State = before
 			c.State.Error, c.State.ExitCode = err.Error(), code
+			c.NetworkSettings = container.NetworkSettings{}
 			return nil
 		})
+		cs.RemoveRunState(c.ID)
 		return nil, &StartError{Code: code, Err: err}
 	}
 	started = true
 	r.Process = proc
-	rs := container.RunState{MonitorPid: os.Getpid(), Pid: proc.Pid}
-	rs.MonitorStart, _ = container.ProcessStart(rs.MonitorPid)
+	rs.Pid = proc.Pid
 	rs.PidStart, _ = container.ProcessStart(proc.Pid)
 	if err := cs.WriteRunState(c.ID, rs); err != nil {
 		proc.Signal(syscall.SIGKILL)
 		return r, fmt.Errorf("recording the container's state: %w", err)
 	}
-	now := time.Now().UTC()
-	netSettings := c.NetworkSettings
 	updated, err := cs.Update(c.ID, func(c *container.Container) error {
-		c.State = container.State{Status: container.Running, Running: true, Pid: proc.Pid, StartedAt: now}
-		c.ManualStop = false
-		c.NetworkSettings = netSettings
+		if c.ManualStop {
+			// Stopped or killed while it started: they saw no process to signal.
+			return fmt.Errorf("container %s was stopped while it started", c.ID[:12])
+		}
+		c.State.Pid = proc.Pid
 		return nil
 	})
 	if err != nil {
-		// Removed (rm -f) while it started.
+		// Removed (rm -f), stopped or killed while it started.
 		proc.Signal(syscall.SIGKILL)
 		return r, err
 	}
@@ -524,7 +624,7 @@ func canRaiseRlimits() bool {
 	return readCapSet("CapEff:", &eff) && eff&(1<<capSysResource) != 0
 }
 
-// boundCapabilities drops from a privileged spec the capabilities this
+// boundCapabilities drops from a privileged (or --cap-add ALL) spec the capabilities this
 // process does not hold itself (a sandboxed host may lack some); asking for
 // them would make the start fail.
 func boundCapabilities(s *specs.Spec) {
@@ -547,6 +647,16 @@ func boundCapabilities(s *specs.Spec) {
 	}
 	caps.Bounding, caps.Effective, caps.Permitted = keep(caps.Bounding), keep(caps.Effective), keep(caps.Permitted)
 	caps.Inheritable, caps.Ambient = keep(caps.Inheritable), keep(caps.Ambient)
+}
+
+// addsAllCaps tells whether --cap-add asks for ALL.
+func addsAllCaps(add []string) bool {
+	for _, c := range add {
+		if strings.EqualFold(strings.TrimSpace(c), "ALL") {
+			return true
+		}
+	}
+	return false
 }
 
 func capNumber(name string) (uint, bool) {

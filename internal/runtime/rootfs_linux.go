@@ -196,6 +196,9 @@ func (r root) mountSpec(m specs.Mount, cg *cgroupInfo) error {
 		return fmt.Errorf("making mount target: %w", err)
 	}
 	defer unix.Close(fd)
+	if err := r.checkResolved(dest, fd); err != nil {
+		return err
+	}
 	if o.bind {
 		flags := uintptr(unix.MS_BIND)
 		if o.recursive {
@@ -215,6 +218,33 @@ func (r root) mountSpec(m specs.Mount, cg *cgroupInfo) error {
 	}
 	if o.propagation != 0 {
 		return r.remount(dest, o.propagation, false)
+	}
+	return nil
+}
+
+// checkResolved refuses a mount target that a symlink of the image leads into /proc or /sys:
+// the spec's destinations are checked as written (no mount over /proc/sys, /sys/fs/cgroup …),
+// and a planted "/data -> /proc/sys" must not get around that, as runc checks the resolved
+// path. fd is the target, resolved inside the root.
+func (r root) checkResolved(dest string, fd int) error {
+	rootPath, err := os.Readlink(fdPath(r.fd))
+	if err != nil {
+		return fmt.Errorf("reading the root's path: %w", err)
+	}
+	target, err := os.Readlink(fdPath(fd))
+	if err != nil {
+		return fmt.Errorf("reading the path of mount target %s: %w", dest, err)
+	}
+	rel, ok := strings.CutPrefix(target, strings.TrimSuffix(rootPath, "/"))
+	if !ok || rel == "" || rel[0] != '/' || rel == dest {
+		// Not below the root's path as the kernel names it (openat2 kept it inside the
+		// root: a path that cannot be named, e.g. another mount namespace's), or no symlink.
+		return nil
+	}
+	for _, kernel := range []string{"/proc", "/sys"} {
+		if rel == kernel || strings.HasPrefix(rel, kernel+"/") {
+			return fmt.Errorf("mount destination %q resolves to %q through a symlink: it cannot be mounted inside %s", dest, rel, kernel)
+		}
 	}
 	return nil
 }

@@ -51,6 +51,9 @@ func buildMounts(o Options) ([]specs.Mount, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		if err := checkDestination(m); err != nil {
+			return nil, "", err
+		}
 		if seen[m.Destination] {
 			return nil, "", fmt.Errorf("Duplicate mount point: %s", m.Destination)
 		}
@@ -63,6 +66,9 @@ func buildMounts(o Options) ([]specs.Mount, string, error) {
 	for _, t := range o.Tmpfs {
 		m, err := parseTmpfs(t)
 		if err != nil {
+			return nil, "", err
+		}
+		if err := checkDestination(m); err != nil {
 			return nil, "", err
 		}
 		if seen[m.Destination] && !slices.ContainsFunc(tmpfs, sameDestination(m)) {
@@ -131,6 +137,37 @@ func buildMounts(o Options) ([]specs.Mount, string, error) {
 		})
 	}
 	return mounts, rootPropagation, nil
+}
+
+// procMountsAllowed are the files under /proc a user mount may cover: those lxcfs emulates
+// (runc's list). Anything else under /proc could hide or replace what the kernel says there,
+// /proc/sys and its read-only remount among them.
+var procMountsAllowed = []string{
+	"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps",
+	"/proc/uptime", "/proc/loadavg", "/proc/slabinfo", "/proc/pressure/cpu", "/proc/pressure/io",
+	"/proc/pressure/memory", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+}
+
+// checkDestination refuses a user mount (-v, --tmpfs) over /proc or inside it, or over
+// /sys/fs/cgroup or inside it, as runc refuses them: they would hide or undo the masks and
+// read-only mounts of the container's /proc and cgroup file system. Over /proc and
+// /sys/fs/cgroup themselves a bind of the host's own (runc checks the source's file system
+// type; this pure check goes by its path) is what the user asked for and stays allowed.
+// m.Destination and m.Source are clean.
+func checkDestination(m specs.Mount) error {
+	dst := m.Destination
+	bindOf := func(src string) bool { return m.Type == "bind" && m.Source == src }
+	switch {
+	case dst == "/proc" && !bindOf("/proc"):
+		return fmt.Errorf("mount destination %q cannot be mounted because it is not of type proc", dst)
+	case strings.HasPrefix(dst, "/proc/") && !slices.Contains(procMountsAllowed, dst):
+		return fmt.Errorf("mount destination %q cannot be mounted because it is inside /proc", dst)
+	case dst == "/sys/fs/cgroup" && !bindOf("/sys/fs/cgroup"):
+		return fmt.Errorf("mount destination %q cannot be mounted because it is not of type cgroup", dst)
+	case strings.HasPrefix(dst, "/sys/fs/cgroup/"):
+		return fmt.Errorf("mount destination %q cannot be mounted because it is inside /sys/fs/cgroup", dst)
+	}
+	return nil
 }
 
 // keepsWritable lists the default mounts that --read-only leaves alone.

@@ -201,6 +201,18 @@ func TestMountErrors(t *testing.T) {
 		{tmpfs: strs("/run:size=1m,"), want: `--tmpfs /run:size=1m,: invalid tmpfs option ""`},
 		{tmpfs: strs("/run:bind"), want: `--tmpfs /run:bind: invalid tmpfs option "bind"`},
 		{tmpfs: strs("/run:color=red"), want: `--tmpfs /run:color=red: invalid tmpfs option "color=red"`},
+		{tmpfs: strs("/proc"), want: `mount destination "/proc" cannot be mounted because it is not of type proc`},
+		{binds: strs("/srv:/proc"), want: `mount destination "/proc" cannot be mounted because it is not of type proc`},
+		{binds: strs("/srv:/proc/sys"), want: `mount destination "/proc/sys" cannot be mounted because it is inside /proc`},
+		{tmpfs: strs("/proc/sys"), want: `mount destination "/proc/sys" cannot be mounted because it is inside /proc`},
+		{binds: strs("/srv:/proc/sys/kernel/"), want: `mount destination "/proc/sys/kernel" cannot be mounted because it is inside /proc`},
+		{binds: strs("/srv:/proc/./kcore"), want: `mount destination "/proc/kcore" cannot be mounted because it is inside /proc`},
+		{binds: strs("/srv:/proc/1/../sysrq-trigger"), want: `mount destination "/proc/sysrq-trigger" cannot be mounted because it is inside /proc`},
+		{binds: strs("/proc/sys:/proc/sys"), want: `mount destination "/proc/sys" cannot be mounted because it is inside /proc`},
+		{tmpfs: strs("/sys/fs/cgroup"), want: `mount destination "/sys/fs/cgroup" cannot be mounted because it is not of type cgroup`},
+		{binds: strs("/srv:/sys/fs/cgroup"), want: `mount destination "/sys/fs/cgroup" cannot be mounted because it is not of type cgroup`},
+		{binds: strs("/srv:/sys/fs/cgroup/memory"), want: `mount destination "/sys/fs/cgroup/memory" cannot be mounted because it is inside /sys/fs/cgroup`},
+		{tmpfs: strs("/sys/fs/cgroup/x:size=1m"), want: `mount destination "/sys/fs/cgroup/x" cannot be mounted because it is inside /sys/fs/cgroup`},
 	}
 	for _, tc := range tests {
 		o := base()
@@ -208,6 +220,24 @@ func TestMountErrors(t *testing.T) {
 		_, err := Build(o)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("binds %q tmpfs %q: got %v, want %q", tc.binds, tc.tmpfs, err, tc.want)
+		}
+	}
+}
+
+// The mounts runc lets over /proc: the lxcfs files, and the host's /proc itself.
+func TestProcMountsAllowed(t *testing.T) {
+	for _, tc := range []struct{ binds, tmpfs []string }{
+		{binds: strs("/var/lib/lxcfs/proc/meminfo:/proc/meminfo:ro")},
+		{binds: strs("/var/lib/lxcfs/proc/cpuinfo:/proc/cpuinfo", "/x/uptime:/proc/uptime")},
+		{binds: strs("/proc:/proc")},
+		{binds: strs("/sys/fs/cgroup:/sys/fs/cgroup:ro")},
+		{binds: strs("/srv:/procx", "/srv:/sys/fs/cgroupx")},
+		{tmpfs: strs("/proc2", "/sys/fs/other")},
+	} {
+		o := base()
+		o.Binds, o.Tmpfs = tc.binds, tc.tmpfs
+		if _, err := Build(o); err != nil {
+			t.Errorf("binds %q tmpfs %q: %v", tc.binds, tc.tmpfs, err)
 		}
 	}
 }

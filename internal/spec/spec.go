@@ -219,7 +219,7 @@ func parseNetwork(n string) (string, error) {
 // first 12 characters of the ID.
 func containerHostname(o Options, netMode string) (string, error) {
 	if o.Hostname != "" {
-		return o.Hostname, nil
+		return o.Hostname, ValidateHostname(o.Hostname)
 	}
 	if netMode == netHost {
 		h, err := hostHostname()

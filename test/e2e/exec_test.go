@@ -5,7 +5,9 @@ package e2e
 import (
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -85,4 +87,70 @@ func TestExec(t *testing.T) {
 	e.fails(1, "container "+id+" is not running", "exec", "box", "true")
 	e.fails(1, "No such container: nothing", "exec", "nothing", "true")
 
+}
+
+// exec and run give the container pipes, never the caller's own files: a container cannot
+// reopen them through /proc/self/fd to read or truncate what the caller redirected.
+func TestStdioArePipes(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	e.detached("--name", "box", "busybox", "sleep", "300")
+
+	for _, args := range [][]string{
+		{"exec", "box", "sh", "-c", "readlink /proc/self/fd/1; readlink /proc/self/fd/2"},
+		{"exec", "-i", "box", "sh", "-c", "readlink /proc/self/fd/0; readlink /proc/self/fd/1"},
+		{"run", "--rm", "-i", "busybox", "sh", "-c", "readlink /proc/self/fd/0; readlink /proc/self/fd/1"},
+	} {
+		cmd := e.command(args...)
+		in, err := os.Open("/etc/hostname")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdin = in
+		out, err := cmd.Output()
+		in.Close()
+		lines := strings.Fields(string(out))
+		if err != nil || len(lines) != 2 || !strings.HasPrefix(lines[0], "pipe:[") || !strings.HasPrefix(lines[1], "pipe:[") {
+			t.Errorf("%v: %q %v, want two pipes", args, out, err)
+		}
+	}
+
+	// The caller redirects into a file; the container tries to truncate it and to write
+	// into it through /proc/self/fd/1: the file keeps what it had, plus the output.
+	for _, args := range [][]string{
+		{"exec", "box", "sh", "-c", ": > /proc/self/fd/1; echo after"},
+		{"run", "--rm", "busybox", "sh", "-c", ": > /proc/self/fd/1; echo after"},
+	} {
+		path := filepath.Join(t.TempDir(), "out")
+		if err := os.WriteFile(path, []byte("precious\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := e.command(args...)
+		cmd.Stdout = f
+		err = cmd.Run()
+		f.Close()
+		got, _ := os.ReadFile(path)
+		if err != nil || string(got) != "precious\nafter\n" {
+			t.Errorf("%v: %v, the caller's file holds %q, want %q", args, err, got, "precious\nafter\n")
+		}
+	}
+
+	// Nothing lost at exit, exit code unchanged; stdin ends when the caller's does.
+	cmd := e.command("exec", "box", "sh", "-c", "seq 1 200000; exit 4")
+	out, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 4 {
+		t.Errorf("exec exit: %v, want 4", err)
+	}
+	if n := strings.Count(string(out), "\n"); n != 200000 || !strings.HasSuffix(string(out), "\n200000\n") {
+		t.Errorf("exec output: %d lines, want 200000", n)
+	}
+	cmd = e.command("exec", "-i", "box", "wc", "-c")
+	cmd.Stdin = strings.NewReader(strings.Repeat("x", 100000))
+	if out, err := cmd.Output(); err != nil || strings.TrimSpace(string(out)) != "100000" {
+		t.Errorf("exec -i wc -c: %q %v", out, err)
+	}
 }
