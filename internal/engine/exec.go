@@ -76,8 +76,10 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 	if err != nil {
 		return nil, err
 	}
+	// The container's filter, also with --privileged (as in Docker).
+	runtime.SeccompCacheDir = seccompCacheDir(cs)
 	proc, err := runtime.Exec(ctx, runtime.ExecConfig{
-		Pid: rs.Pid, Process: &p, Cgroup: cg,
+		Pid: rs.Pid, Process: &p, Cgroup: cg, Seccomp: s.Linux.Seccomp,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 	})
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/seccomp"
 )
 
 // File descriptors of the init, set up by Start through exec.Cmd.ExtraFiles.
@@ -192,6 +194,14 @@ func execCommand(cfg *processConfig) error {
 	if err := closeOnExecFrom(3); err != nil {
 		return err
 	}
+	// Installing a filter needs no_new_privs or CAP_SYS_ADMIN. Without no_new_privs the
+	// filter goes in while the capabilities are still there; so every system call from here
+	// to execve must be one the profile allows, as with runc.
+	if !cfg.NoNewPrivileges {
+		if err := seccomp.Install(cfg.Seccomp); err != nil {
+			return err
+		}
+	}
 	if err := setIdentity(user, cfg.Caps); err != nil {
 		return err
 	}
@@ -213,6 +223,12 @@ func execCommand(cfg *processConfig) error {
 		return err
 	}
 	unix.Umask(cfg.Umask)
+	if cfg.NoNewPrivileges {
+		// As late as possible: only execve runs under the filter before the command.
+		if err := seccomp.Install(cfg.Seccomp); err != nil {
+			return err
+		}
+	}
 	err = unix.Exec(name, cfg.Args, env)
 	return execError(cfg.Args[0], err)
 }
