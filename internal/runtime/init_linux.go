@@ -216,6 +216,9 @@ func execCommand(cfg *processConfig) error {
 		// The container's --init is this sealed binary: executed from its descriptor, it is
 		// never mounted in the container, and its /proc/1/exe cannot be written.
 		unix.Umask(cfg.Umask)
+		if err := installLateSeccomp(cfg); err != nil {
+			return err
+		}
 		return execError(cfg.Args[0], execveat(cfg.selfFd, cfg.Args, env))
 	}
 	name, err := lookPath(cfg.Args[0], env)
@@ -223,14 +226,20 @@ func execCommand(cfg *processConfig) error {
 		return err
 	}
 	unix.Umask(cfg.Umask)
-	if cfg.NoNewPrivileges {
-		// As late as possible: only execve runs under the filter before the command.
-		if err := seccomp.Install(cfg.Seccomp); err != nil {
-			return err
-		}
+	if err := installLateSeccomp(cfg); err != nil {
+		return err
 	}
 	err = unix.Exec(name, cfg.Args, env)
 	return execError(cfg.Args[0], err)
+}
+
+// installLateSeccomp installs the filter with no_new_privs, as late as possible: only execve
+// (or execveat) runs under it before the command. (Without no_new_privs it is in already.)
+func installLateSeccomp(cfg *processConfig) error {
+	if !cfg.NoNewPrivileges {
+		return nil
+	}
+	return seccomp.Install(cfg.Seccomp)
 }
 
 // execveat executes the file open as fd, with argv and env.

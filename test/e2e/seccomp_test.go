@@ -123,6 +123,8 @@ func TestSeccompProfiles(t *testing.T) {
 		{"non-root user", []string{"-u", "1000:1000"}, dockerDefault},
 		// The init runs under the filter, and the command it starts inherits it.
 		{"init", []string{"--init"}, dockerDefault},
+		{"init, no-new-privileges", []string{"--init", "--security-opt", "no-new-privileges"}, dockerDefault},
+		{"init, unconfined", []string{"--init", "--security-opt", "seccomp=unconfined"}, allAllowed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"run", "--rm", "--network", "none", "-v", probe + ":/probe:ro"}, tc.flags...)
