@@ -16,7 +16,7 @@ import (
 
 // cacheFormat changes whenever the compiled form of a profile would change for the same
 // input (the stub, the rendering of rules): older entries are then never read again.
-const cacheFormat = "geedocker-seccomp-v1"
+const cacheFormat = "geedocker-seccomp-v2"
 
 // CompileCached is Compile with a cache of compiled programs in dir, keyed by the SHA-256
 // of the evaluated profile (with the format, the architecture and libseccomp's version):

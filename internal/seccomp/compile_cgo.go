@@ -42,6 +42,12 @@ func Compile(p *specs.LinuxSeccomp) (Program, error) {
 	if rc := C.seccomp_attr_set(ctx, C.SCMP_FLTATR_CTL_NNP, 0); rc < 0 {
 		return nil, fmt.Errorf("seccomp_attr_set: %w", unix.Errno(-rc))
 	}
+	// A binary tree of system call numbers instead of a list: a few comparisons to a system
+	// call's rules instead of hundreds, for every system call of the container and for the
+	// kernel, which runs the filter for each number when it loads it (its action cache).
+	if rc := C.seccomp_attr_set(ctx, C.SCMP_FLTATR_CTL_OPTIMIZE, 2); rc < 0 {
+		return nil, fmt.Errorf("seccomp_attr_set: %w", unix.Errno(-rc))
+	}
 	arches := []C.uint32_t{C.seccomp_arch_native()}
 	for _, a := range p.Architectures {
 		tok, err := archToken(a)
