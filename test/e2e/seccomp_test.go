@@ -10,40 +10,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	mobyseccomp "github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-var (
-	probeOnce sync.Once
-	probeBin  string
-	probeErr  error
-)
-
-// buildProbe builds testdata/probe, static, once per test binary. It is only ever run
-// inside containers (it mounts and unshares).
+// buildProbe builds testdata/probe, static, into the test's temporary directory. It is
+// only ever run inside containers (it mounts and unshares).
 func buildProbe(t *testing.T) string {
 	t.Helper()
-	probeOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "geedocker-probe-")
-		if err != nil {
-			probeErr = err
-			return
-		}
-		probeBin = filepath.Join(dir, "probe")
-		cmd := exec.Command("go", "build", "-o", probeBin, "./testdata/probe")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			probeErr = fmt.Errorf("%v %s", err, out)
-		}
-	})
-	if probeErr != nil {
-		t.Fatalf("building the probe: %v", probeErr)
+	bin := filepath.Join(t.TempDir(), "probe")
+	cmd := exec.Command("go", "build", "-o", bin, "./testdata/probe")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the probe: %v %s", err, out)
 	}
-	return probeBin
+	return bin
 }
 
 // probeNames are the probe's system calls, in the order it prints them.
