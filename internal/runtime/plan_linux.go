@@ -190,7 +190,8 @@ type processConfig struct {
 	Rlimits         []rlimit   `json:"rlimits,omitempty"`
 	NoNewPrivileges bool       `json:"noNewPrivileges,omitempty"`
 	// Seccomp is the compiled filter of the spec's Linux.Seccomp (ExecConfig.Seccomp), nil
-	// for none; installed right before execve (see execCommand).
+	// for none; installed by execCommand (before the capabilities are dropped, or right
+	// before execve with no_new_privs).
 	Seccomp seccomp.Program `json:"seccomp,omitempty"`
 	// ExecSelf executes the init's own (sealed) binary as the command, Args[0] being only its
 	// name: the --init of a container, whose spec mounts SelfExe at Args[0].
