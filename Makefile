@@ -6,8 +6,9 @@ LDFLAGS := -s -w -X github.com/geedocker/geedocker/internal/cli.Version=$(VERSIO
 
 .PHONY: build demo test test-unit test-e2e test-cgroupv2 bench lint clean
 
-# cgo for the C constructor of internal/runtime/nsenter (exec); linked statically because the
-# binary is also bind-mounted into containers as their --init, where no dynamic loader exists.
+# cgo for the C constructor of internal/runtime/nsenter (exec) and for libseccomp
+# (internal/seccomp, libseccomp-dev's libseccomp.a); linked statically because the binary is
+# also bind-mounted into containers as their --init, where no dynamic loader exists.
 build:
 	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo -ldflags '$(LDFLAGS) -linkmode external -extldflags "-static"' -o $(BIN) ./cmd/geedocker
 

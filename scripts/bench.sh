@@ -2,7 +2,8 @@
 # GeeDocker's benchmark against its peers, offline, on loopback, in one run.
 #
 #   scripts/bench.sh [PART...]     (default: all of pull run exec lifecycle
-#                                   bridge monitor; `make bench` builds first)
+#                                   bridge monitor seccomp; `make bench` builds
+#                                   first)
 #
 # pull      Two images in a local docker-registry on a free 127.0.0.1 port:
 #           Debian bookworm minbase (one layer) and a four-layer image (the
@@ -28,6 +29,11 @@
 #           nftables, ip_forward) is never touched, and checked unchanged.
 #           podman's bridge is not run (it would change the machine's
 #           network); the issue's figure for it is printed for reference.
+# seccomp   geedocker only: `run --rm --network none busybox true` with
+#           Docker's default seccomp profile against the same with
+#           `--security-opt seccomp=unconfined`, side by side in one hyperfine
+#           run (the compiled filter is cached in the store's run directory,
+#           so the warmups pay for the one compilation).
 # monitor   The memory of the process that holds a detached container (its
 #           PID 1's parent): geedocker's container-monitor and podman's
 #           conmon, 10 `sleep` containers each; VmRSS, RssAnon, RssFile
@@ -77,15 +83,15 @@ die() {
 parts=()
 for a in "$@"; do
 	case $a in
-	pull | run | exec | lifecycle | bridge | monitor) parts+=("$a") ;;
+	pull | run | exec | lifecycle | bridge | monitor | seccomp) parts+=("$a") ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
-	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, or nothing for all)" ;;
+	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, seccomp, or nothing for all)" ;;
 	esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor)
+[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor seccomp)
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 [ "$(id -u)" = 0 ] || die "needs root (containers, mounts, cgroups)"
@@ -709,6 +715,35 @@ bench_bridge() {
 	md ""
 }
 
+# --- part G: the cost of the seccomp filter ------------------------------
+
+bench_seccomp() {
+	log "preparing busybox for geedocker"
+	gd_busybox "$GD_ROOT"
+	local json=$W/results/seccomp.json
+	log "seccomp: run --rm with Docker's default profile and unconfined (3 warmups, $RUN_RUNS runs each)"
+	hyperfine -N "${HF_OUT[@]}" --warmup 3 --runs "$RUN_RUNS" --export-json "$json" \
+		-n default "$GD --root $GD_ROOT run --rm --network none busybox true" \
+		-n unconfined "$GD --root $GD_ROOT run --rm --network none --security-opt seccomp=unconfined busybox true" >&2
+	[ -z "$(ls -A "$GD_ROOT/containers" 2>/dev/null)" ] || log "warning: geedocker left containers behind: $(ls "$GD_ROOT/containers")"
+
+	local stats=$T/seccomp.tsv d u
+	medians "$json" >"$stats"
+	d=$(median_ms "$stats" default)
+	u=$(median_ms "$stats" unconfined)
+	md "### Seccomp"
+	md ""
+	md "\`run --rm --network none busybox true\` with Docker's default seccomp profile (evaluated, compiled"
+	md "once and then read from the store's cache, installed by the init) against"
+	md "\`--security-opt seccomp=unconfined\`, $RUN_RUNS runs after 3 warmups each (hyperfine -N), in one"
+	md "hyperfine run."
+	md ""
+	hf_table "$stats" default="geedocker, default profile" unconfined="geedocker, seccomp=unconfined"
+	md ""
+	md "$(awk -v d="$d" -v u="$u" 'BEGIN { printf "Cost of the profile: %+.1f ms on the median; target at most 2 ms (%s).", d-u, (d-u <= 2 ? "met" : "missed") }')"
+	md ""
+}
+
 # --- part F: memory of the monitors --------------------------------------
 
 # mem_line PID: VmRSS RssAnon RssFile Pss Private (kB), Private being
@@ -795,6 +830,7 @@ if want exec; then bench_exec; fi
 if want lifecycle; then bench_lifecycle; fi
 if want bridge; then bench_bridge; fi
 if want monitor; then bench_monitor; fi
+if want seccomp; then bench_seccomp; fi
 
 {
 	echo "## Latest run"

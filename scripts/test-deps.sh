@@ -10,11 +10,12 @@
 #   debootstrap      a Debian rootfs for the tests that need more than busybox
 #   nftables, iproute2, util-linux   nft, ip and nsenter: the network tests' namespaces and checks
 #   gcc, libc6-dev   the static cgo build (exec's namespace-joining constructor)
+#   libseccomp-dev   libseccomp.a, linked statically: seccomp profiles are compiled with it
 #
 # Usage: scripts/test-deps.sh   (as root, or with sudo available)
 set -euo pipefail
 
-packages=(docker-registry busybox-static apache2-utils debootstrap nftables iproute2 util-linux gcc libc6-dev)
+packages=(docker-registry busybox-static apache2-utils debootstrap nftables iproute2 util-linux gcc libc6-dev libseccomp-dev)
 
 fail() {
 	echo "test-deps: $*" >&2
@@ -62,4 +63,5 @@ done
 for f in /usr/bin/docker-registry /bin/busybox /usr/bin/htpasswd /usr/sbin/debootstrap; do
 	[ -x "$f" ] || fail "$f missing after installing ${missing[*]}"
 done
+[ -f /usr/include/seccomp.h ] || fail "/usr/include/seccomp.h missing after installing ${missing[*]}"
 echo "test-deps: installed ${missing[*]}"

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +21,7 @@ import (
 	"github.com/geedocker/geedocker/internal/engine"
 	"github.com/geedocker/geedocker/internal/reference"
 	"github.com/geedocker/geedocker/internal/registry"
+	"github.com/geedocker/geedocker/internal/seccomp"
 	"github.com/geedocker/geedocker/internal/spec"
 )
 
@@ -140,7 +143,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.privileged, "privileged", false, "Give extended privileges to this container")
 	f.Var(&o.devices, "device", "Add a host device to the container (HOST[:CONTAINER[:PERMS]])")
 	f.Var(&o.deviceRules, "device-cgroup-rule", "Add a rule to the cgroup allowed devices list")
-	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security options (no-new-privileges)")
+	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security options (no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)")
 	f.StringVar(&o.pull, "pull", engine.PullMissing, `Pull image before running ("always", "missing", "never")`)
 	f.StringVar(&o.platform, "platform", "", "Set platform if server is multi-platform capable")
 	f.VisitAll(func(fl *pflag.Flag) {
@@ -340,12 +343,43 @@ func (o *runFlags) specOptions(cmd []string, entrypointSet bool) (spec.Options, 
 		switch opt {
 		case "no-new-privileges", "no-new-privileges:true", "no-new-privileges=true":
 			so.NoNewPrivileges = true
+			continue
 		case "no-new-privileges:false", "no-new-privileges=false":
-		default:
+			continue
+		}
+		key, val, ok := strings.Cut(opt, "=")
+		if !ok {
+			key, val, ok = strings.Cut(opt, ":") // Docker's old separator
+		}
+		if !ok || key != "seccomp" || val == "" {
 			return so, fmt.Errorf("invalid --security-opt: %q", opt)
+		}
+		var err error
+		if so.Seccomp, err = readSeccompOpt(val); err != nil {
+			return so, err
+		}
+		if so.Seccomp != seccomp.Unconfined && so.Seccomp != seccomp.Builtin {
+			so.SeccompFile = val
 		}
 	}
 	return so, nil
+}
+
+// readSeccompOpt is the value of --security-opt seccomp=VAL: "unconfined", "builtin", or
+// the content of the profile file VAL, compacted, as the docker CLI sends it to dockerd.
+func readSeccompOpt(val string) (string, error) {
+	if val == seccomp.Unconfined || val == seccomp.Builtin {
+		return val, nil
+	}
+	b, err := os.ReadFile(val)
+	if err != nil {
+		return "", fmt.Errorf("opening seccomp profile (%s) failed: %w", val, err)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return "", fmt.Errorf("compacting json for seccomp profile (%s) failed: %w", val, err)
+	}
+	return buf.String(), nil
 }
 
 func familiarOrRaw(s string) string {

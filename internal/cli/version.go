@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/geedocker/geedocker/internal/cgroups"
+	"github.com/geedocker/geedocker/internal/seccomp"
 )
 
 func newVersionCmd(g *globals) *cobra.Command {
@@ -30,6 +31,14 @@ func kernelVersion() string {
 		return "unknown"
 	}
 	return strings.TrimRight(string(u.Release[:]), "\x00")
+}
+
+// seccompProfileName is what info shows for the config file's seccomp-profile.
+func seccompProfileName(p string) string {
+	if p == "" {
+		return seccomp.Builtin
+	}
+	return p
 }
 
 func newInfoCmd(g *globals) *cobra.Command {
@@ -56,6 +65,8 @@ func newInfoCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, " Images: %d\n", len(ids))
 			fmt.Fprintf(w, " Storage Driver: overlay\n")
 			fmt.Fprintf(w, " Cgroup Driver: cgroupfs\n Cgroup Version: %s\n", cgVersion)
+			// Docker's layout: one option a line, its profile under it.
+			fmt.Fprintf(w, " Security Options:\n  seccomp\n   Profile: %s\n", seccompProfileName(e.Config.SeccompProfile))
 			fmt.Fprintf(w, " Kernel Version: %s\n Operating System: %s\n Architecture: %s\n", kernelVersion(), goruntime.GOOS, goruntime.GOARCH)
 			fmt.Fprintf(w, " GeeDocker Root Dir: %s\n", e.Store.Root())
 			if len(e.Config.InsecureRegistries) > 0 {

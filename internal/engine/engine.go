@@ -31,6 +31,10 @@ type Config struct {
 	// CgroupParent is the cgroup holding every container's cgroup, as
 	// Docker's daemon option of that name; default "geedocker".
 	CgroupParent string `json:"cgroup-parent,omitempty"`
+	// SeccompProfile is the seccomp profile of containers that name none, as Docker's
+	// daemon option of that name: "builtin" (Docker's default profile, also when empty),
+	// "unconfined", or the path of a profile in Docker's JSON format, read at each create.
+	SeccompProfile string `json:"seccomp-profile,omitempty"`
 }
 
 // LoadConfig reads the config file; a missing file is an empty config.

@@ -86,8 +86,10 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 		defer started()
 		stdin = pr
 	}
+	// The container's filter, also with --privileged (as in Docker).
+	runtime.SeccompCacheDir = seccompCacheDir(cs)
 	proc, err := runtime.Exec(ctx, runtime.ExecConfig{
-		Pid: rs.Pid, Process: &p, Cgroup: cg,
+		Pid: rs.Pid, Process: &p, Cgroup: cg, Seccomp: s.Linux.Seccomp,
 		Stdin: stdin, Stdout: pipedWriter(o.Stdout), Stderr: pipedWriter(o.Stderr),
 	})
 	if err != nil {

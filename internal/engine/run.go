@@ -22,6 +22,7 @@ import (
 	"github.com/geedocker/geedocker/internal/network"
 	"github.com/geedocker/geedocker/internal/reference"
 	"github.com/geedocker/geedocker/internal/runtime"
+	"github.com/geedocker/geedocker/internal/seccomp"
 	"github.com/geedocker/geedocker/internal/spec"
 	"github.com/geedocker/geedocker/internal/store"
 )
@@ -262,6 +263,10 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	if isBridgeMode(netMode) {
 		so.Network = "bridge" // a new namespace, wired at start
 	}
+	securityOpt := securityOpts(so)
+	if err := e.defaultSeccomp(&so); err != nil {
+		return nil, err
+	}
 	dir := cs.Dir(so.ID)
 	so.Rootfs = filepath.Join(dir, "rootfs")
 	if so.Init && so.InitPath == "" {
@@ -279,6 +284,14 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	if so.Privileged || addsAllCaps(so.CapAdd) {
 		// "Every capability" is every one this process holds.
 		boundCapabilities(s)
+	}
+	// Compiled now, so that a profile libseccomp refuses fails here, before anything exists;
+	// the start then finds the program in the cache.
+	if _, err := seccomp.CompileCached(seccompCacheDir(cs), s.Linux.Seccomp); err != nil {
+		if so.SeccompFile != "" {
+			return nil, fmt.Errorf("seccomp profile (%s): %w", so.SeccompFile, err)
+		}
+		return nil, fmt.Errorf("seccomp: %w", err)
 	}
 	c := &container.Container{
 		ID: so.ID, Name: o.Name, Created: time.Now().UTC(),
@@ -305,9 +318,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 		LogPath: filepath.Join(dir, so.ID+"-json.log"),
 	}
 	_ = logOpts
-	if so.NoNewPrivileges {
-		c.HostConfig.SecurityOpt = []string{"no-new-privileges"}
-	}
+	c.HostConfig.SecurityOpt = securityOpt
 	if so.Entrypoint != nil {
 		c.Config.Entrypoint = *so.Entrypoint
 	}
@@ -336,6 +347,43 @@ func deviceMappings(devs []spec.DeviceMapping) []container.DeviceMapping {
 		out = append(out, container.DeviceMapping(d))
 	}
 	return out
+}
+
+// securityOpts is HostConfig.SecurityOpt as Docker records it: what the user asked for, a
+// seccomp profile file by its (compacted) content.
+func securityOpts(so spec.Options) []string {
+	var opts []string
+	if so.NoNewPrivileges {
+		opts = append(opts, "no-new-privileges")
+	}
+	if so.Seccomp != "" {
+		opts = append(opts, "seccomp="+so.Seccomp)
+	}
+	return opts
+}
+
+// defaultSeccomp gives so the config file's seccomp-profile when it names none.
+func (e *Engine) defaultSeccomp(so *spec.Options) error {
+	path := e.Config.SeccompProfile
+	if so.Seccomp != "" || path == "" || path == seccomp.Builtin {
+		return nil
+	}
+	if path == seccomp.Unconfined {
+		so.Seccomp = seccomp.Unconfined
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("opening seccomp profile (%s) failed: %w", path, err)
+	}
+	so.Seccomp, so.SeccompFile = string(b), path
+	return nil
+}
+
+// seccompCacheDir is where compiled seccomp filters are kept: in the run directory of the
+// store (tmpfs), so they do not outlive a reboot or a change of libseccomp.
+func seccompCacheDir(cs *container.Store) string {
+	return filepath.Join(cs.RunDir(), "seccomp")
 }
 
 // annotationLowerDirs keeps the overlay lower directories in the spec of a
@@ -418,6 +466,7 @@ func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Rea
 		cs.RemoveRunState(c.ID)
 		return nil, err // removed meanwhile
 	}
+	runtime.SeccompCacheDir = seccompCacheDir(cs)
 	proc, err := runtime.Start(ctx, runtime.Config{
 		Spec: &s, RootfsMounts: []specs.Mount{overlay}, Cgroup: r.cgroup,
 		Stdin: stdin, Stdout: outW, Stderr: errW,

@@ -18,8 +18,10 @@
 //	                                        read-only and masked paths
 //	                                        pivot_root, old root detached
 //	                                        read-only root; hostname; rlimits; user from /etc/passwd;
-//	                                        no_new_privs; fds >2 close-on-exec; capabilities;
-//	                                        setgroups/setgid/setuid; chdir; look the command up
+//	                                        no_new_privs; fds >2 close-on-exec; seccomp filter
+//	                                        (here without no_new_privs); capabilities;
+//	                                        setgroups/setgid/setuid; chdir; look the command up;
+//	                                        seccomp filter (here with no_new_privs)
 //	reads fd 4 until EOF <---------------   execve: fd 4 (close-on-exec) closes with nothing said,
 //	returns Process                         or the init writes what failed on it and exits
 //
@@ -77,7 +79,17 @@
 // process of Exec, which is not dumpable from the first instruction of its constructor and
 // holds no descriptor of the engine beyond 0, 1 and 2 at execve.
 //
-// Not supported: user namespaces, seccomp, AppArmor and SELinux labels, hooks; joining an
+// # Seccomp
+//
+// The spec's Linux.Seccomp (ExecConfig.Seccomp for Exec) is compiled to a BPF program by the
+// parent (package seccomp, libseccomp; kept in SeccompCacheDir) and sent in the config; the
+// process installs it itself with seccomp(2), on the thread that calls execve, so the command
+// and all its children run under it. Installing needs no_new_privs or CAP_SYS_ADMIN: with
+// no_new_privs the filter goes in right before execve; without, before the capabilities are
+// dropped, so the few system calls between (prctl, capset, setgroups, setresgid, setresuid,
+// chdir, getcwd, stat, umask, execve) must be allowed by the profile, as with runc.
+//
+// Not supported: user namespaces, AppArmor and SELinux labels, hooks; joining an
 // existing namespace works for network, IPC and UTS only. Exec needs a binary built with cgo
 // (ErrNoCgo otherwise) and Linux 5.8 (setns with a pidfd).
 package runtime

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/geedocker/geedocker/internal/runtime/nsenter"
+	"github.com/geedocker/geedocker/internal/seccomp"
 )
 
 // execPidfdFd is the descriptor of the exec child that holds a pidfd of the container's
@@ -50,6 +51,9 @@ func Exec(ctx context.Context, c ExecConfig) (*Process, error) {
 	}
 	if c.Pid <= 0 {
 		return nil, fmt.Errorf("checking exec process: container pid %d is not valid", c.Pid)
+	}
+	if pc.Seccomp, err = seccomp.CompileCached(SeccompCacheDir, c.Seccomp); err != nil {
+		return nil, fmt.Errorf("checking exec process: seccomp: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

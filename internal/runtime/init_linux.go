@@ -16,6 +16,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/seccomp"
 )
 
 // File descriptors of the init, set up by Start through exec.Cmd.ExtraFiles.
@@ -192,6 +194,14 @@ func execCommand(cfg *processConfig) error {
 	if err := closeOnExecFrom(3); err != nil {
 		return err
 	}
+	// Installing a filter needs no_new_privs or CAP_SYS_ADMIN. Without no_new_privs the
+	// filter goes in while the capabilities are still there; so every system call from here
+	// to execve must be one the profile allows, as with runc.
+	if !cfg.NoNewPrivileges {
+		if err := seccomp.Install(cfg.Seccomp); err != nil {
+			return err
+		}
+	}
 	if err := setIdentity(user, cfg.Caps); err != nil {
 		return err
 	}
@@ -206,6 +216,9 @@ func execCommand(cfg *processConfig) error {
 		// The container's --init is this sealed binary: executed from its descriptor, it is
 		// never mounted in the container, and its /proc/1/exe cannot be written.
 		unix.Umask(cfg.Umask)
+		if err := installLateSeccomp(cfg); err != nil {
+			return err
+		}
 		return execError(cfg.Args[0], execveat(cfg.selfFd, cfg.Args, env))
 	}
 	name, err := lookPath(cfg.Args[0], env)
@@ -213,8 +226,20 @@ func execCommand(cfg *processConfig) error {
 		return err
 	}
 	unix.Umask(cfg.Umask)
+	if err := installLateSeccomp(cfg); err != nil {
+		return err
+	}
 	err = unix.Exec(name, cfg.Args, env)
 	return execError(cfg.Args[0], err)
+}
+
+// installLateSeccomp installs the filter with no_new_privs, as late as possible: only execve
+// (or execveat) runs under it before the command. (Without no_new_privs it is in already.)
+func installLateSeccomp(cfg *processConfig) error {
+	if !cfg.NoNewPrivileges {
+		return nil
+	}
+	return seccomp.Install(cfg.Seccomp)
 }
 
 // execveat executes the file open as fd, with argv and env.

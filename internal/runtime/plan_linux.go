@@ -8,6 +8,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/seccomp"
 )
 
 // This file holds the pure part of the runtime: it turns the spec into flags and checks it,
@@ -191,6 +193,10 @@ type processConfig struct {
 	Caps            capSets    `json:"caps"`
 	Rlimits         []rlimit   `json:"rlimits,omitempty"`
 	NoNewPrivileges bool       `json:"noNewPrivileges,omitempty"`
+	// Seccomp is the compiled filter of the spec's Linux.Seccomp (ExecConfig.Seccomp), nil
+	// for none; installed by execCommand (before the capabilities are dropped, or right
+	// before execve with no_new_privs).
+	Seccomp seccomp.Program `json:"seccomp,omitempty"`
 	// ExecSelf executes the init's own (sealed) binary as the command, Args[0] being only its
 	// name: the --init of a container, whose spec mounts SelfExe at Args[0].
 	ExecSelf bool `json:"execSelf,omitempty"`
@@ -261,6 +267,9 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (in
 		if len(nsPlan.join) > 0 {
 			return cfg, 0, fmt.Errorf("a container with a user namespace of its own cannot join the host's namespaces")
 		}
+	}
+	if proc.Seccomp, err = seccomp.CompileCached(SeccompCacheDir, s.Linux.Seccomp); err != nil {
+		return cfg, 0, fmt.Errorf("seccomp: %w", err)
 	}
 	cfg = initConfig{
 		RootfsFromParent: nsPlan.cloneFlags&unix.CLONE_NEWUSER != 0 && len(rootfsMounts) > 0,

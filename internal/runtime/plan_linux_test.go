@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,6 +12,9 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/runtime/nsenter"
+	"github.com/geedocker/geedocker/internal/seccomp"
 )
 
 func TestParseMountOptions(t *testing.T) {
@@ -128,6 +133,9 @@ func TestNewInitConfigRefuses(t *testing.T) {
 		}, `unknown capability "CAP_FLY"`},
 		{"bad rlimit", func(s *specs.Spec) { s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_FUN"}} }, `unknown rlimit "RLIMIT_FUN"`},
 		{"relative cwd", func(s *specs.Spec) { s.Process.Cwd = "work" }, "not absolute"},
+		{"bad seccomp action", func(s *specs.Spec) {
+			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_NOPE"}
+		}, `seccomp: defaultAction: unknown action "SCMP_ACT_NOPE"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,6 +182,41 @@ func TestNewInitConfig(t *testing.T) {
 	s.Process.User.Umask = nil
 	if cfg, _, _ := newInitConfig(s, "/abs/rel", nil); cfg.Umask != 0o022 {
 		t.Errorf("default umask = %#o, want 022", cfg.Umask)
+	}
+	if cfg.Seccomp != nil {
+		t.Errorf("a filter without a profile: %d bytes", len(cfg.Seccomp))
+	}
+}
+
+// The spec's seccomp profile reaches the init compiled, through its JSON config.
+func TestNewInitConfigSeccomp(t *testing.T) {
+	if !nsenter.Available {
+		t.Skip("compiling a profile needs cgo")
+	}
+	s := &specs.Spec{
+		Process: &specs.Process{Args: []string{"sh"}},
+		Root:    &specs.Root{Path: "/rootfs"},
+		Linux:   ns(specs.MountNamespace),
+	}
+	s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"keyctl"}, Action: specs.ActErrno}}}
+	cfg, _, err := newInitConfig(s, "/rootfs", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := seccomp.Compile(s.Linux.Seccomp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back initConfig
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 || !bytes.Equal(back.Seccomp, want) {
+		t.Errorf("the init's filter is %d bytes, want the compiled %d", len(back.Seccomp), len(want))
 	}
 }
 

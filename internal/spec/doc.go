@@ -42,6 +42,10 @@
 //   - Namespaces: mount, network, uts, pid, ipc, cgroup; no network
 //     namespace with --network host. Mount propagation of the root is
 //     rprivate unless a bind asks for shared or slave propagation.
+//   - Seccomp: Docker's default profile (moby/profiles/seccomp), or the
+//     JSON profile of --security-opt seccomp=FILE, evaluated for the
+//     container's capabilities, architecture and kernel into
+//     Linux.Seccomp; none with seccomp=unconfined or --privileged.
 //   - Resources: --cpus as a CFS quota over a 100ms period, --cpu-shares,
 //     --cpuset-cpus, --memory and --memory-swap (swap defaults to twice the
 //     memory, -1 is unlimited), --pids-limit; device cgroup rules that deny

@@ -9,6 +9,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/geedocker/geedocker/internal/seccomp"
 )
 
 // Options are the parts of `docker run` that shape the runtime spec, with
@@ -41,6 +43,14 @@ type Options struct {
 	Privileged      bool // --privileged
 	NoNewPrivileges bool // --security-opt no-new-privileges
 	Init            bool // --init
+
+	// Seccomp is the seccomp profile (--security-opt seccomp=...): "" or "builtin" for
+	// Docker's default profile, "unconfined" for none, else a profile in Docker's JSON
+	// format. Privileged means none, whatever Seccomp says, as in Docker. The profile is
+	// evaluated for the container's capabilities, this architecture and kernel.
+	Seccomp string
+	// SeccompFile is where a JSON Seccomp was read from, named in its errors.
+	SeccompFile string
 
 	// CapAdd and CapDrop accept "NET_ADMIN", "cap_net_admin" or "ALL".
 	CapAdd, CapDrop []string
@@ -190,12 +200,43 @@ func Build(o Options) (*specs.Spec, error) {
 		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: r.UID.Start, Size: r.UID.Size}}
 		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: r.GID.Start, Size: r.GID.Size}}
 	}
+	if s.Linux.Seccomp, err = seccompProfile(o, s); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
 // IDRemap is a container's ids on the host: container id 0 is host id Start, for Size ids.
 type IDRemap struct {
 	UID, GID struct{ Start, Size uint32 }
+}
+
+// seccompProfile evaluates the profile of o for the container of s, as Docker's WithSeccomp.
+func seccompProfile(o Options, s *specs.Spec) (*specs.LinuxSeccomp, error) {
+	switch o.Seccomp {
+	case seccomp.Unconfined:
+		return nil, nil
+	case "", seccomp.Builtin:
+		if o.Privileged {
+			return nil, nil
+		}
+		p, err := seccomp.Default(s)
+		if err != nil {
+			return nil, fmt.Errorf("seccomp: Docker's default profile: %w", err)
+		}
+		return p, nil
+	}
+	p, err := seccomp.Load([]byte(o.Seccomp), s)
+	if err != nil {
+		if o.SeccompFile != "" {
+			return nil, fmt.Errorf("seccomp profile (%s): %w", o.SeccompFile, err)
+		}
+		return nil, fmt.Errorf("seccomp profile: %w", err)
+	}
+	if o.Privileged {
+		return nil, nil
+	}
+	return p, nil
 }
 
 // Network modes.

@@ -7,6 +7,8 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +17,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/testutil"
 )
 
@@ -85,8 +88,19 @@ func newEnv(t *testing.T) *env {
 		for _, d := range e.cgroupDirs() {
 			os.Remove(d) // the (empty) parent
 		}
+		// The store's run directory: the compiled seccomp filters, then the directory if
+		// nothing else is left in it.
+		run := runDir(e.root)
+		os.RemoveAll(filepath.Join(run, "seccomp"))
+		os.Remove(run)
 	})
 	return e
+}
+
+// runDir is the run state directory of a store root, as internal/container makes it.
+func runDir(root string) string {
+	sum := sha256.Sum256([]byte(root))
+	return filepath.Join(container.RunRoot, hex.EncodeToString(sum[:8]))
 }
 
 // cgroupDirs are the places of this env's cgroup parent, v1 or v2.
