@@ -67,6 +67,10 @@ func newInfoCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, " Cgroup Driver: cgroupfs\n Cgroup Version: %s\n", cgVersion)
 			// Docker's layout: one option a line, its profile under it.
 			fmt.Fprintf(w, " Security Options:\n  seccomp\n   Profile: %s\n", seccompProfileName(e.Config.SeccompProfile))
+			if e.Config.UsernsRemap != "" {
+				// Docker names the option; GeeDocker also says how the layers are shared.
+				fmt.Fprintf(w, "  userns\n   Layers: idmapped mounts (shared, not copied)\n")
+			}
 			fmt.Fprintf(w, " Kernel Version: %s\n Operating System: %s\n Architecture: %s\n", kernelVersion(), goruntime.GOOS, goruntime.GOARCH)
 			fmt.Fprintf(w, " GeeDocker Root Dir: %s\n", e.Store.Root())
 			if len(e.Config.InsecureRegistries) > 0 {

@@ -81,6 +81,7 @@ type HostConfig struct {
 	AutoRemove      bool              `json:"AutoRemove"`
 	ReadonlyRootfs  bool              `json:"ReadonlyRootfs"`
 	Privileged      bool              `json:"Privileged"`
+	UsernsMode      string            `json:"UsernsMode"`
 	CapAdd          []string          `json:"CapAdd"`
 	CapDrop         []string          `json:"CapDrop"`
 	SecurityOpt     []string          `json:"SecurityOpt"`
@@ -235,19 +236,26 @@ func (s *Store) Create(c *Container) error {
 	if err := checkName(c.Name); err != nil {
 		return err
 	}
-	if err := os.Mkdir(s.Dir(c.ID), 0o700); err != nil {
+	// The directory is locked until the record is written: one without a record whose lock
+	// is free was left by a create that was killed (see SweepIncomplete). It is made and
+	// locked under a temporary name, so that it is never seen unlocked under its own.
+	tmp := filepath.Join(s.root, "containers", creatingPrefix+c.ID)
+	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return fmt.Errorf("creating container directory: %w", err)
 	}
-	// The directory is locked until the record is written: one without a record whose lock
-	// is free was left by a create that was killed (see SweepIncomplete).
-	lock, err := os.Open(s.Dir(c.ID))
+	lock, err := os.Open(tmp)
 	if err != nil {
+		os.RemoveAll(tmp)
 		return fmt.Errorf("opening container directory: %w", err)
 	}
 	defer lock.Close()
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
-		os.RemoveAll(s.Dir(c.ID))
+		os.RemoveAll(tmp)
 		return fmt.Errorf("locking container directory: %w", err)
+	}
+	if err := os.Rename(tmp, s.Dir(c.ID)); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("creating container directory: %w", err)
 	}
 	if err := s.reserveName(c); err != nil {
 		os.RemoveAll(s.Dir(c.ID))
@@ -413,6 +421,20 @@ func (s *Store) SweepIncomplete() []string {
 	if err != nil {
 		return nil
 	}
+	// Directories of creates killed before they were named.
+	des, _ := os.ReadDir(filepath.Join(s.root, "containers"))
+	for _, d := range des {
+		if !strings.HasPrefix(d.Name(), creatingPrefix) {
+			continue
+		}
+		p := filepath.Join(s.root, "containers", d.Name())
+		if f, err := os.Open(p); err == nil {
+			if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+				os.RemoveAll(p)
+			}
+			f.Close()
+		}
+	}
 	var removed []string
 	for _, id := range ids {
 		if s.sweep(id) {
@@ -448,6 +470,9 @@ func isID(s string) bool {
 	_, err := hex.DecodeString(s)
 	return err == nil
 }
+
+// creatingPrefix names a container directory being made, before it is locked and renamed.
+const creatingPrefix = ".creating-"
 
 func (s *Store) hasRecord(id string) bool {
 	_, err := os.Lstat(filepath.Join(s.Dir(id), "config.v2.json"))

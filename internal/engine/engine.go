@@ -31,6 +31,10 @@ type Config struct {
 	// CgroupParent is the cgroup holding every container's cgroup, as
 	// Docker's daemon option of that name; default "geedocker".
 	CgroupParent string `json:"cgroup-parent,omitempty"`
+	// UsernsRemap is dockerd's userns-remap: "default" or "USER[:GROUP]". Every container
+	// then gets a user namespace whose root is the first subordinate id of that user, unless
+	// it is run with --userns=host.
+	UsernsRemap string `json:"userns-remap,omitempty"`
 	// SeccompProfile is the seccomp profile of containers that name none, as Docker's
 	// daemon option of that name: "builtin" (Docker's default profile, also when empty),
 	// "unconfined", or the path of a profile in Docker's JSON format, read at each create.

@@ -54,6 +54,23 @@ func newNetns(path string) error {
 	return nil
 }
 
+// pinNetns pins the network namespace of process pid at path, as newNetns pins a new one.
+func pinNetns(path string, pid int) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("network namespace %s: %w", path, err)
+	}
+	f.Close()
+	if err := unix.Mount(fmt.Sprintf("/proc/%d/ns/net", pid), path, "", unix.MS_BIND, ""); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("pinning the network namespace: %w", err)
+	}
+	return nil
+}
+
 // removeNetns unpins a namespace made by newNetns; idempotent.
 func removeNetns(path string) {
 	unix.Unmount(path, unix.MNT_DETACH)

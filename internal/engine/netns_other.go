@@ -6,4 +6,6 @@ import "errors"
 
 func newNetns(string) error { return errors.New("network namespaces need Linux") }
 
+func pinNetns(string, int) error { return errors.New("network namespaces need Linux") }
+
 func removeNetns(string) {}

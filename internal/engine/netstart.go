@@ -31,7 +31,11 @@ func (e *Engine) netnsPath(cs *container.Store, id string) string {
 // and published ports, /etc/hosts and /etc/resolv.conf, and on user
 // networks a DNS server at 127.0.0.11 (served by this process, the
 // container's monitor). The spec is changed to join that namespace.
-func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *specs.Spec) (*netSetup, error) {
+//
+// With pid > 0 the namespace is not made but that of process pid, the init of a container
+// with a user namespace of its own, which made it (so that it belongs to that user
+// namespace); it is pinned all the same, and the spec is left alone.
+func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *specs.Spec, pid int) (*netSetup, error) {
 	mode := c.HostConfig.NetworkMode
 	if other, ok := strings.CutPrefix(mode, "container:"); ok {
 		oc, err := e.Container(other)
@@ -54,7 +58,11 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 	}
 	ns := &netSetup{nsPath: e.netnsPath(cs, c.ID)}
 	removeNetns(ns.nsPath) // a leftover of a crash
-	if err := newNetns(ns.nsPath); err != nil {
+	if pid > 0 {
+		if err := pinNetns(ns.nsPath, pid); err != nil {
+			return nil, err
+		}
+	} else if err := newNetns(ns.nsPath); err != nil {
 		return nil, err
 	}
 	var want netip.Addr
@@ -124,7 +132,9 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 		ctx, ns.cancel = context.WithCancel(context.Background())
 		go ns.dns.Serve(ctx)
 	}
-	setNetnsPath(s, ns.nsPath)
+	if pid == 0 {
+		setNetnsPath(s, ns.nsPath)
+	}
 	for _, p := range ports {
 		hip := ""
 		if p.HostIP.IsValid() {

@@ -45,6 +45,8 @@ type RunOptions struct {
 	// Spec holds the flags that shape the container; ID, Rootfs, Image and
 	// the /etc file paths are filled in by the engine.
 	Spec    spec.Options
+	// Userns is --userns: "host" opts out of the user namespace of userns-remap.
+	Userns  string
 	Restart string   // --restart
 	LogOpts []string // --log-opt
 	// Networking: -p, -P, --ip, --network-alias, --dns, --dns-search, --add-host.
@@ -267,6 +269,15 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	if err := e.defaultSeccomp(&so); err != nil {
 		return nil, err
 	}
+	remap, err := e.usernsRemap(o.Userns, so, netMode)
+	if err != nil {
+		return nil, err
+	}
+	if remap != nil {
+		so.UsernsRemap = &spec.IDRemap{}
+		so.UsernsRemap.UID.Start, so.UsernsRemap.UID.Size = remap.UID.Start, remap.UID.Size
+		so.UsernsRemap.GID.Start, so.UsernsRemap.GID.Size = remap.GID.Start, remap.GID.Size
+	}
 	dir := cs.Dir(so.ID)
 	so.Rootfs = filepath.Join(dir, "rootfs")
 	if so.Init && so.InitPath == "" {
@@ -313,6 +324,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 			RestartPolicy: policy,
 			LogConfig:     container.LogConfig{Type: "json-file", Config: logConfigMap(o.LogOpts)},
 			Devices:       deviceMappings(so.Devices), DeviceCgroupRules: so.DeviceCgroupRules,
+			UsernsMode:    o.Userns,
 		},
 		State:   container.State{Status: container.Created},
 		LogPath: filepath.Join(dir, so.ID+"-json.log"),
@@ -337,7 +349,23 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 		cs.Delete(c)
 		return nil, err
 	}
+	if remap != nil {
+		if err := shareWithRemappedRoot(dir, remap); err != nil {
+			cs.Delete(c)
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// hasUserNamespace reports whether the spec gives the container a user namespace of its own.
+func hasUserNamespace(s *specs.Spec) bool {
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.UserNamespace && ns.Path == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // deviceMappings are the --device values as inspect shows them: [] when none.
@@ -425,10 +453,21 @@ func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Rea
 		return nil, fmt.Errorf("creating the container's cgroup: %w", err)
 	}
 	s.Linux.CgroupsPath = r.cgroup.Path()
-	if r.net, err = e.setupNetwork(cs, c, &s); err != nil {
-		r.netDone = true
-		e.releaseNetwork(cs, c, r.net)
-		return nil, err
+	// A container with a user namespace of its own can join no network namespace made
+	// before it: its own is wired once it exists (runtime.Config.Created).
+	userns := hasUserNamespace(&s)
+	wireNetwork := func(pid int) error {
+		var err error
+		if r.net, err = e.setupNetwork(cs, c, &s, pid); err != nil {
+			r.netDone = true
+			e.releaseNetwork(cs, c, r.net)
+		}
+		return err
+	}
+	if !userns {
+		if err := wireNetwork(0); err != nil {
+			return nil, err
+		}
 	}
 	logOpts, _ := logs.ParseOptions(optsList(c.HostConfig.LogConfig.Config))
 	if r.logs, err = logs.NewWriter(c.LogPath, logOpts); err != nil {
@@ -467,10 +506,14 @@ func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Rea
 		return nil, err // removed meanwhile
 	}
 	runtime.SeccompCacheDir = seccompCacheDir(cs)
-	proc, err := runtime.Start(ctx, runtime.Config{
+	rc := runtime.Config{
 		Spec: &s, RootfsMounts: []specs.Mount{overlay}, Cgroup: r.cgroup,
 		Stdin: stdin, Stdout: outW, Stderr: errW,
-	})
+	}
+	if userns {
+		rc.Created = wireNetwork
+	}
+	proc, err := runtime.Start(ctx, rc)
 	if err != nil {
 		code := 125
 		switch {

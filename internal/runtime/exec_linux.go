@@ -28,6 +28,7 @@ var execNamespaces = []struct {
 	name string
 	flag uintptr
 }{
+	{"user", unix.CLONE_NEWUSER},
 	{"ipc", unix.CLONE_NEWIPC},
 	{"uts", unix.CLONE_NEWUTS},
 	{"net", unix.CLONE_NEWNET},

@@ -75,7 +75,8 @@ func TestPlanNamespaces(t *testing.T) {
 			wantFlags: unix.CLONE_NEWNS, wantJoin: map[specs.LinuxNamespaceType]string{specs.NetworkNamespace: "/proc/1/ns/net"}},
 		{name: "no mount ns", linux: ns(specs.PIDNamespace), wantErr: "new mount namespace"},
 		{name: "nil linux", linux: nil, wantErr: "new mount namespace"},
-		{name: "user ns", linux: ns(specs.MountNamespace, specs.UserNamespace), wantErr: `namespace "user" is not supported`},
+		{name: "user ns", linux: ns(specs.MountNamespace, specs.UserNamespace), wantFlags: unix.CLONE_NEWNS | unix.CLONE_NEWUSER},
+		{name: "join user", linux: withPath(ns(specs.MountNamespace), specs.UserNamespace, "/proc/1/ns/user"), wantErr: "not supported"},
 		{name: "join pid", linux: withPath(ns(specs.MountNamespace), specs.PIDNamespace, "/proc/1/ns/pid"), wantErr: "not supported"},
 		{name: "twice", linux: ns(specs.MountNamespace, specs.MountNamespace), wantErr: "twice"},
 	}
@@ -99,6 +100,13 @@ func TestPlanNamespaces(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withUserNS gives s a user namespace of its own, root mapped to 100000.
+func withUserNS(s *specs.Spec) {
+	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	s.Linux.UIDMappings = []specs.LinuxIDMapping{{HostID: 100000, Size: 65536}}
+	s.Linux.GIDMappings = []specs.LinuxIDMapping{{HostID: 100000, Size: 65536}}
 }
 
 func TestNewInitConfigRefuses(t *testing.T) {
@@ -136,6 +144,15 @@ func TestNewInitConfigRefuses(t *testing.T) {
 		{"bad seccomp action", func(s *specs.Spec) {
 			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_NOPE"}
 		}, `seccomp: defaultAction: unknown action "SCMP_ACT_NOPE"`},
+		{"user ns with maps", withUserNS, ""},
+		{"user ns without maps", func(s *specs.Spec) {
+			withUserNS(s)
+			s.Linux.GIDMappings = nil
+		}, "needs uid and gid mappings"},
+		{"user ns joining a network namespace", func(s *specs.Spec) {
+			withUserNS(s)
+			s.Linux.Namespaces[1].Path = "/proc/1/ns/net"
+		}, "cannot join the host's namespaces"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -475,3 +475,37 @@ func TestBuildJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildUsernsRemap(t *testing.T) {
+	o := base()
+	o.Cmd = []string{"sh"}
+	s, err := Build(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.UserNamespace {
+			t.Errorf("a user namespace without userns-remap")
+		}
+	}
+	o.UsernsRemap = &IDRemap{}
+	o.UsernsRemap.UID.Start, o.UsernsRemap.UID.Size = 100000, 65536
+	o.UsernsRemap.GID.Start, o.UsernsRemap.GID.Size = 200000, 1000
+	if s, err = Build(o); err != nil {
+		t.Fatal(err)
+	}
+	var user []specs.LinuxNamespace
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.UserNamespace {
+			user = append(user, ns)
+		}
+	}
+	if len(user) != 1 || user[0].Path != "" {
+		t.Errorf("user namespaces: %+v, want one new one", user)
+	}
+	wantU := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	wantG := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 200000, Size: 1000}}
+	if !reflect.DeepEqual(s.Linux.UIDMappings, wantU) || !reflect.DeepEqual(s.Linux.GIDMappings, wantG) {
+		t.Errorf("mappings %+v %+v, want %+v %+v", s.Linux.UIDMappings, s.Linux.GIDMappings, wantU, wantG)
+	}
+}
