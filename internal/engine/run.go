@@ -44,7 +44,7 @@ type RunOptions struct {
 	PullImage func(ctx context.Context, ref string) error
 	// Spec holds the flags that shape the container; ID, Rootfs, Image and
 	// the /etc file paths are filled in by the engine.
-	Spec    spec.Options
+	Spec spec.Options
 	// Userns is --userns: "host" opts out of the user namespace of userns-remap.
 	Userns  string
 	Restart string   // --restart
@@ -324,7 +324,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 			RestartPolicy: policy,
 			LogConfig:     container.LogConfig{Type: "json-file", Config: logConfigMap(o.LogOpts)},
 			Devices:       deviceMappings(so.Devices), DeviceCgroupRules: so.DeviceCgroupRules,
-			UsernsMode:    o.Userns,
+			UsernsMode: o.Userns,
 		},
 		State:   container.State{Status: container.Created},
 		LogPath: filepath.Join(dir, so.ID+"-json.log"),
