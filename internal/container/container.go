@@ -237,25 +237,28 @@ func (s *Store) Create(c *Container) error {
 		return err
 	}
 	// The directory is locked until the record is written: one without a record whose lock
-	// is free was left by a create that was killed (see SweepIncomplete). It is made and
-	// locked under a temporary name, so that it is never seen unlocked under its own.
-	tmp := filepath.Join(s.root, "containers", creatingPrefix+c.ID)
-	if err := os.Mkdir(tmp, 0o700); err != nil {
+	// is free was left by a create that was killed (see SweepIncomplete). The create lock,
+	// shared here, keeps a sweep from looking between the mkdir and the lock.
+	unlock, err := s.createLock(unix.LOCK_SH)
+	if err != nil {
+		return err
+	}
+	if err := os.Mkdir(s.Dir(c.ID), 0o700); err != nil {
+		unlock()
 		return fmt.Errorf("creating container directory: %w", err)
 	}
-	lock, err := os.Open(tmp)
+	lock, err := os.Open(s.Dir(c.ID))
 	if err != nil {
-		os.RemoveAll(tmp)
+		unlock()
+		os.RemoveAll(s.Dir(c.ID))
 		return fmt.Errorf("opening container directory: %w", err)
 	}
 	defer lock.Close()
-	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
-		os.RemoveAll(tmp)
+	err = unix.Flock(int(lock.Fd()), unix.LOCK_EX)
+	unlock()
+	if err != nil {
+		os.RemoveAll(s.Dir(c.ID))
 		return fmt.Errorf("locking container directory: %w", err)
-	}
-	if err := os.Rename(tmp, s.Dir(c.ID)); err != nil {
-		os.RemoveAll(tmp)
-		return fmt.Errorf("creating container directory: %w", err)
 	}
 	if err := s.reserveName(c); err != nil {
 		os.RemoveAll(s.Dir(c.ID))
@@ -421,20 +424,6 @@ func (s *Store) SweepIncomplete() []string {
 	if err != nil {
 		return nil
 	}
-	// Directories of creates killed before they were named.
-	des, _ := os.ReadDir(filepath.Join(s.root, "containers"))
-	for _, d := range des {
-		if !strings.HasPrefix(d.Name(), creatingPrefix) {
-			continue
-		}
-		p := filepath.Join(s.root, "containers", d.Name())
-		if f, err := os.Open(p); err == nil {
-			if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
-				os.RemoveAll(p)
-			}
-			f.Close()
-		}
-	}
 	var removed []string
 	for _, id := range ids {
 		if s.sweep(id) {
@@ -450,6 +439,11 @@ func (s *Store) sweep(id string) bool {
 	if s.hasRecord(id) {
 		return false
 	}
+	unlock, err := s.createLock(unix.LOCK_EX)
+	if err != nil {
+		return false
+	}
+	defer unlock()
 	d, err := os.Open(s.Dir(id))
 	if err != nil {
 		return false
@@ -471,8 +465,19 @@ func isID(s string) bool {
 	return err == nil
 }
 
-// creatingPrefix names a container directory being made, before it is locked and renamed.
-const creatingPrefix = ".creating-"
+// createLock takes the lock that creates share and a sweep holds alone (how: LOCK_SH or
+// LOCK_EX), and returns its release.
+func (s *Store) createLock(how int) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(s.root, "containers.lock"), os.O_CREATE|os.O_RDONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening the create lock: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("taking the create lock: %w", err)
+	}
+	return func() { f.Close() }, nil
+}
 
 func (s *Store) hasRecord(id string) bool {
 	_, err := os.Lstat(filepath.Join(s.Dir(id), "config.v2.json"))
