@@ -14,14 +14,9 @@ import (
 // done on a locked thread that returns to its namespace before it is
 // released.
 func newNetns(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := pinTarget(path); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("network namespace %s: %w", path, err)
-	}
-	f.Close()
 	errc := make(chan error, 1)
 	go func() {
 		goruntime.LockOSThread()
@@ -56,6 +51,18 @@ func newNetns(path string) error {
 
 // pinNetns pins the network namespace of process pid at path, as newNetns pins a new one.
 func pinNetns(path string, pid int) error {
+	if err := pinTarget(path); err != nil {
+		return err
+	}
+	if err := unix.Mount(fmt.Sprintf("/proc/%d/ns/net", pid), path, "", unix.MS_BIND, ""); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("pinning the network namespace: %w", err)
+	}
+	return nil
+}
+
+// pinTarget makes the empty file a namespace is pinned on by a bind mount.
+func pinTarget(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
@@ -63,12 +70,7 @@ func pinNetns(path string, pid int) error {
 	if err != nil {
 		return fmt.Errorf("network namespace %s: %w", path, err)
 	}
-	f.Close()
-	if err := unix.Mount(fmt.Sprintf("/proc/%d/ns/net", pid), path, "", unix.MS_BIND, ""); err != nil {
-		os.Remove(path)
-		return fmt.Errorf("pinning the network namespace: %w", err)
-	}
-	return nil
+	return f.Close()
 }
 
 // removeNetns unpins a namespace made by newNetns; idempotent.

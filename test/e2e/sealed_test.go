@@ -130,6 +130,20 @@ func (a *attackEnv) awaitFile(name string, poke func()) string {
 	}
 }
 
+// grabEngine makes the engine run /bin/evil in container id until the attacker holds the
+// /proc/PID/exe of one of those runs.
+func (a *attackEnv) grabEngine(id string) {
+	a.t.Helper()
+	tries := 0
+	a.awaitFile("grabbed", func() {
+		tries++
+		if tries > 300 {
+			a.t.Fatalf("the attacker never caught the engine running in the container")
+		}
+		a.gd("exec", id, "/bin/evil")
+	})
+}
+
 // assertUnharmed checks the attacker's results and that the engine's binary, on disk and
 // the inode the test started with, is unchanged.
 func (a *attackEnv) assertUnharmed(result string) {
@@ -153,14 +167,7 @@ func (a *attackEnv) assertUnharmed(result string) {
 func TestSealedBinaryExecAndUpgrade(t *testing.T) {
 	a := newAttackEnv(t)
 	id := a.attacker(nil)
-	tries := 0
-	a.awaitFile("grabbed", func() {
-		tries++
-		if tries > 300 {
-			t.Fatalf("the attacker never caught the engine running in the container")
-		}
-		a.gd("exec", id, "/bin/evil")
-	})
+	a.grabEngine(id)
 	newBin := a.bin + ".new"
 	copyFile(t, a.bin, newBin, 0o755)
 	if err := os.Rename(newBin, a.bin); err != nil {
@@ -177,14 +184,7 @@ func TestSealedBinaryExecAndUpgrade(t *testing.T) {
 func TestSealedBinaryMonitorKilled(t *testing.T) {
 	a := newAttackEnv(t)
 	id := a.attacker(nil)
-	tries := 0
-	a.awaitFile("grabbed", func() {
-		tries++
-		if tries > 300 {
-			t.Fatalf("the attacker never caught the engine running in the container")
-		}
-		a.gd("exec", id, "/bin/evil")
-	})
+	a.grabEngine(id)
 	res := a.awaitFile("result", nil) // refused at once: nothing to wait for
 	pid, _ := strconv.Atoi(a.inspectField(id, "{{.State.Pid}}"))
 	monitor := parentOf(t, pid)
