@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strings"
 	"text/tabwriter"
 	"text/template"
@@ -69,50 +71,150 @@ func newTable(w io.Writer) *tabwriter.Writer {
 	return tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
 }
 
-// writeFormatted prints each item with --format: "json" (one object per
-// line), or a Go template ("{{.Repository}}:{{.Tag}}"). It returns false when
-// the format is "" or "table" (the caller prints its table).
-func writeFormatted[T any](w io.Writer, format string, items []T) (bool, error) {
+// formatUsage is the help of every --format flag, in Docker's words.
+const formatUsage = `Format output using a custom template:
+'table':            Print output in table format with column headers (default)
+'table TEMPLATE':   Print output in table format using the given Go template
+'json':             Print in JSON format
+'TEMPLATE':         Print output using the given Go template.
+Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates`
+
+// printFormatted prints items as --format asks, as Docker's formatter does:
+//
+//	"", "table"        the command's table (def)
+//	"table TEMPLATE"   a header row, then a row per item, aligned in columns
+//	"json"             one JSON object per line
+//	TEMPLATE           the template per item, one per line
+//
+// In a template `\t` and `\n` are a tab and a newline. A table's header row
+// is the template run on the column names: the `header` tag of each field of
+// T, or the field name in capitals.
+func printFormatted[T any](w io.Writer, format, def string, items []T) error {
 	switch format {
 	case "", "table":
-		return false, nil
-	case "json", "{{json .}}":
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		for _, it := range items {
-			if err := enc.Encode(it); err != nil {
-				return true, err
-			}
-		}
-		return true, nil
+		format = def
+	case "json":
+		format = "{{json .}}"
 	}
-	if strings.HasPrefix(format, "table ") {
-		return false, flagError{fmt.Errorf("--format: table templates are not supported; use a plain template or json")}
-	}
-	tmpl, err := parseTemplate(format)
+	src, isTable := formatSource(format)
+	tmpl, err := parseTemplate(src)
 	if err != nil {
-		return true, err
+		return err
+	}
+	var out io.Writer = w
+	var tw *tabwriter.Writer
+	if isTable {
+		tw = newTable(w)
+		out = tw
+		header, err := parseTemplateFuncs(src, headerFuncs)
+		if err != nil {
+			return err
+		}
+		var b bytes.Buffer
+		if err := header.Execute(&b, headerNames[T]()); err != nil {
+			return fmt.Errorf("executing --format template: %w", err)
+		}
+		if b.Len() > 0 {
+			fmt.Fprintln(tw, b.String())
+		}
 	}
 	for _, it := range items {
-		if err := tmpl.Execute(w, it); err != nil {
-			return true, fmt.Errorf("executing --format template: %w", err)
+		var b bytes.Buffer
+		if err := tmpl.Execute(&b, it); err != nil {
+			return fmt.Errorf("executing --format template: %w", err)
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintln(out, b.String())
 	}
-	return true, nil
+	if tw != nil {
+		return tw.Flush()
+	}
+	return nil
+}
+
+// formatSource is the template of a --format value: "table " is cut off
+// (and reported), `\t` and `\n` become a tab and a newline.
+func formatSource(format string) (string, bool) {
+	rest, isTable := strings.CutPrefix(format, "table")
+	if isTable && rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+		rest, isTable = format, false // "tablefoo" is a template
+	}
+	if !isTable {
+		rest = format
+	}
+	rest = strings.Trim(rest, " ")
+	return strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(rest), isTable
+}
+
+// headerNames maps each field of the struct T to its column name.
+func headerNames[T any]() map[string]string {
+	names := map[string]string{}
+	t := reflect.TypeOf((*T)(nil)).Elem()
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return names
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		h := f.Tag.Get("header")
+		if h == "" {
+			h = strings.ToUpper(f.Name)
+		}
+		names[f.Name] = h
+	}
+	return names
+}
+
+// templateFuncs are Docker's template functions (cli/templates).
+var templateFuncs = template.FuncMap{
+	"json": func(v any) string {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.Encode(v)
+		return strings.TrimSpace(b.String())
+	},
+	"split": strings.Split,
+	"join":  strings.Join,
+	"title": strings.Title, //lint:ignore SA1019 Docker's own choice: "hello-world" → "Hello-World"
+	"lower": strings.ToLower,
+	"upper": strings.ToUpper,
+	"pad": func(s string, prefix, suffix int) string {
+		if s == "" {
+			return s
+		}
+		return strings.Repeat(" ", prefix) + s + strings.Repeat(" ", suffix)
+	},
+	"truncate": func(s string, n int) string {
+		if len(s) < n {
+			return s
+		}
+		return s[:n]
+	},
+}
+
+// headerFuncs are the same functions for a table's header row: each gives
+// back the column name.
+var headerFuncs = template.FuncMap{
+	"json":     func(v string) string { return v },
+	"split":    func(v, _ string) string { return v },
+	"join":     func(v, _ string) string { return v },
+	"title":    func(v string) string { return v },
+	"lower":    func(v string) string { return v },
+	"upper":    func(v string) string { return v },
+	"pad":      func(v string, _, _ int) string { return v },
+	"truncate": func(v string, _ int) string { return v },
 }
 
 func parseTemplate(format string) (*template.Template, error) {
-	t, err := template.New("format").Funcs(template.FuncMap{
-		"json": func(v any) (string, error) {
-			b, err := json.Marshal(v)
-			return string(b), err
-		},
-		"upper": strings.ToUpper, "lower": strings.ToLower,
-		"join": strings.Join,
-	}).Parse(format)
+	return parseTemplateFuncs(format, templateFuncs)
+}
+
+func parseTemplateFuncs(format string, funcs template.FuncMap) (*template.Template, error) {
+	t, err := template.New("format").Funcs(funcs).Parse(format)
 	if err != nil {
-		return nil, flagError{fmt.Errorf("invalid --format template: %w", err)}
+		return nil, fmt.Errorf("template parsing error: %w", err)
 	}
 	return t, nil
 }

@@ -252,35 +252,37 @@ type fmtItem struct {
 	List       []string
 }
 
-func TestWriteFormatted(t *testing.T) {
+func TestPrintFormatted(t *testing.T) {
 	items := []fmtItem{{"busybox", "latest", []string{"a", "b"}}, {"<none>", "<none>", nil}}
+	const def = "table {{.Repository}}\\t{{.Tag}}"
 	tests := []struct {
 		format   string
-		wantDone bool
 		wantOut  string
 		wantErr  string
 		wantCode int
 	}{
-		{"", false, "", "", 0},
-		{"table", false, "", "", 0},
-		{"json", true, `{"Repository":"busybox","Tag":"latest","List":["a","b"]}` + "\n" +
+		{"", "REPOSITORY   TAG\nbusybox      latest\n<none>       <none>\n", "", 0},
+		{"table", "REPOSITORY   TAG\nbusybox      latest\n<none>       <none>\n", "", 0},
+		{"table {{.Tag}}\\t{{.Repository}}", "TAG       REPOSITORY\nlatest    busybox\n<none>    <none>\n", "", 0},
+		{"table {{.Repository}}:{{.Tag}}", "REPOSITORY:TAG\nbusybox:latest\n<none>:<none>\n", "", 0},
+		{"table {{upper .Repository}}\\t{{json .List}}", "REPOSITORY   LIST\nBUSYBOX      [\"a\",\"b\"]\n<NONE>       null\n", "", 0},
+		{"json", `{"Repository":"busybox","Tag":"latest","List":["a","b"]}` + "\n" +
 			`{"Repository":"<none>","Tag":"<none>","List":null}` + "\n", "", 0},
-		{"{{json .}}", true, `{"Repository":"busybox","Tag":"latest","List":["a","b"]}` + "\n" +
+		{"{{json .}}", `{"Repository":"busybox","Tag":"latest","List":["a","b"]}` + "\n" +
 			`{"Repository":"<none>","Tag":"<none>","List":null}` + "\n", "", 0},
-		{"{{.Repository}}:{{.Tag}}", true, "busybox:latest\n<none>:<none>\n", "", 0},
-		{"{{upper .Repository}} {{lower \"X\"}} {{join .List \",\"}}", true, "BUSYBOX x a,b\n<NONE> x \n", "", 0},
-		{"{{json .List}}", true, "[\"a\",\"b\"]\nnull\n", "", 0},
-		{"table {{.Repository}}", false, "", "table templates are not supported", 125},
-		{"{{.Repository", true, "", "invalid --format template", 125},
-		{"{{.Nope}}", true, "", "executing --format template", 1},
+		{"{{.Repository}}:{{.Tag}}", "busybox:latest\n<none>:<none>\n", "", 0},
+		{"{{.Repository}}\\t{{.Tag}}", "busybox\tlatest\n<none>\t<none>\n", "", 0},
+		{"{{upper .Repository}} {{lower \"X\"}} {{join .List \",\"}}", "BUSYBOX x a,b\n<NONE> x \n", "", 0},
+		{"{{title .Tag}}|{{pad .Tag 1 2}}|{{truncate .Repository 3}}|{{index (split \"a:b\" \":\") 1}}", "Latest| latest  |bus|b\n<None>| <none>  |<no|b\n", "", 0},
+		{"{{json .List}}", "[\"a\",\"b\"]\nnull\n", "", 0},
+		{"tablefoo {{.Tag}}", "tablefoo latest\ntablefoo <none>\n", "", 0},
+		{"{{.Repository", "", "template parsing error", 1},
+		{"{{.Nope}}", "", "executing --format template", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.format, func(t *testing.T) {
 			var buf bytes.Buffer
-			done, err := writeFormatted(&buf, tt.format, items)
-			if done != tt.wantDone {
-				t.Errorf("done = %v, want %v", done, tt.wantDone)
-			}
+			err := printFormatted(&buf, tt.format, def, items)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
@@ -300,6 +302,12 @@ func TestWriteFormatted(t *testing.T) {
 	}
 }
 
+type inspectDoc struct {
+	ID     string `json:"Id"`
+	Memory int64  `json:"Memory"`
+	Labels map[string]string
+}
+
 func TestPrintInspect(t *testing.T) {
 	docs := []any{map[string]any{"Id": "sha256:abc", "Config": map[string]any{"Cmd": []string{"sh"}}}}
 	tests := []struct {
@@ -312,7 +320,11 @@ func TestPrintInspect(t *testing.T) {
 		{"", docs, "[\n    {\n        \"Config\": {\n            \"Cmd\": [\n                \"sh\"\n            ]\n        },\n        \"Id\": \"sha256:abc\"\n    }\n]\n", ""},
 		{"{{.Id}}", docs, "sha256:abc\n", ""},
 		{"{{json .Config.Cmd}}", docs, "[\"sh\"]\n", ""},
-		{"{{.Id", docs, "", "invalid --format template"},
+		{"{{.Id", docs, "", "template parsing error"},
+		{"{{.Memory}}", []any{inspectDoc{ID: "x", Memory: 64 << 20}}, "67108864\n", ""},
+		{"{{.Id}} {{.Memory}}", []any{inspectDoc{ID: "x", Memory: 64 << 20}}, "x 67108864\n", ""},
+		{"{{.ID}} {{json .Labels}}", []any{&inspectDoc{ID: "x", Labels: map[string]string{"a": "b"}}}, "x {\"a\":\"b\"}\n", ""},
+		{"{{.Nope}}", []any{inspectDoc{ID: "x"}}, "", `map has no entry for key "Nope"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.format, func(t *testing.T) {

@@ -10,16 +10,16 @@ import (
 // imageRow is one line of `images`, and the object of --format.
 type imageRow struct {
 	Containers   string
-	CreatedAt    string
-	CreatedSince string
+	CreatedAt    string `header:"CREATED AT"`
+	CreatedSince string `header:"CREATED"`
 	Digest       string
-	ID           string
+	ID           string `header:"IMAGE ID"`
 	Repository   string
-	SharedSize   string
+	SharedSize   string `header:"SHARED SIZE"`
 	Size         string
 	Tag          string
-	UniqueSize   string
-	VirtualSize  string
+	UniqueSize   string `header:"UNIQUE SIZE"`
+	VirtualSize  string `header:"VIRTUAL SIZE"`
 }
 
 type imagesOptions struct {
@@ -45,7 +45,7 @@ func newImagesCmd(g *globals, use string) *cobra.Command {
 	f.BoolVar(&o.digests, "digests", false, "Show digests")
 	f.BoolVar(&o.noTrunc, "no-trunc", false, "Don't truncate output")
 	f.StringArrayVarP(&o.filters, "filter", "f", nil, "Filter output based on conditions provided (dangling=true|false, reference=PATTERN)")
-	f.StringVar(&o.format, "format", "", "Format output: 'json' or a Go template")
+	f.StringVar(&o.format, "format", "", formatUsage)
 	return c
 }
 
@@ -113,23 +113,11 @@ func runImages(g *globals, o imagesOptions, args []string) error {
 	if o.quiet {
 		return nil
 	}
-	if done, err := writeFormatted(g.stdout, o.format, rows); done || err != nil {
-		return err
-	}
-	tw := newTable(g.stdout)
+	def := "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 	if o.digests {
-		fmt.Fprintln(tw, "REPOSITORY\tTAG\tDIGEST\tIMAGE ID\tCREATED\tSIZE")
-	} else {
-		fmt.Fprintln(tw, "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE")
+		def = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 	}
-	for _, r := range rows {
-		if o.digests {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Repository, r.Tag, r.Digest, r.ID, r.CreatedSince, r.Size)
-		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Repository, r.Tag, r.ID, r.CreatedSince, r.Size)
-		}
-	}
-	return tw.Flush()
+	return printFormatted(g.stdout, o.format, def, rows)
 }
 
 // imageFilter builds the row predicate of --filter and the REPOSITORY[:TAG]

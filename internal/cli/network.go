@@ -40,7 +40,8 @@ func newNetworkCmd(g *globals) *cobra.Command {
 	create.Flags().StringVarP(&driver, "driver", "d", "bridge", "Driver to manage the Network")
 	create.Flags().BoolVar(&internal, "internal", false, "Restrict external access to the network")
 
-	var quiet bool
+	var quiet, noTrunc bool
+	var lsFormat string
 	ls := &cobra.Command{
 		Use:     "ls [OPTIONS]",
 		Aliases: []string{"list"},
@@ -55,22 +56,25 @@ func newNetworkCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := newTable(g.stdout)
-			if !quiet {
-				fmt.Fprintln(tw, "NETWORK ID\tNAME\tDRIVER\tSCOPE")
-			}
+			var rows []networkRow
 			for _, n := range all {
-				if quiet {
-					fmt.Fprintln(tw, n.ID[:12])
-					continue
+				id := n.ID
+				if !noTrunc {
+					id = id[:12]
 				}
-				fmt.Fprintf(tw, "%s\t%s\tbridge\tlocal\n", n.ID[:12], n.Name)
+				rows = append(rows, networkRow{ID: id, Name: n.Name, Driver: "bridge", Scope: "local", IPv6: "false", Internal: fmt.Sprint(n.Internal)})
 			}
-			fmt.Fprintf(tw, "%s\t%s\thost\tlocal\n%s\t%s\tnull\tlocal\n", "host", "host", "none", "none")
-			return tw.Flush()
+			rows = append(rows, networkRow{ID: "host", Name: "host", Driver: "host", Scope: "local", IPv6: "false", Internal: "false"},
+				networkRow{ID: "none", Name: "none", Driver: "null", Scope: "local", IPv6: "false", Internal: "false"})
+			if quiet {
+				lsFormat = "{{.ID}}"
+			}
+			return printFormatted(g.stdout, lsFormat, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", rows)
 		},
 	}
 	ls.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display network IDs")
+	ls.Flags().BoolVar(&noTrunc, "no-trunc", false, "Do not truncate the output")
+	ls.Flags().StringVar(&lsFormat, "format", "", formatUsage)
 
 	var format string
 	inspect := &cobra.Command{
@@ -159,25 +163,62 @@ func newNetworkCmd(g *globals) *cobra.Command {
 	return c
 }
 
-func networkInspect(e *engine.Engine, n network.Network) map[string]any {
-	containers := map[string]any{}
+// networkRow is one line of `network ls`, and the object of --format.
+type networkRow struct {
+	CreatedAt string `header:"CREATED AT"`
+	Driver    string
+	ID        string `header:"NETWORK ID"`
+	IPv6      string
+	Internal  string
+	Labels    string
+	Name      string
+	Scope     string
+}
+
+// networkResource is Docker's inspect document of a network.
+type networkResource struct {
+	Name       string                      `json:"Name"`
+	ID         string                      `json:"Id"`
+	Scope      string                      `json:"Scope"`
+	Driver     string                      `json:"Driver"`
+	EnableIPv6 bool                        `json:"EnableIPv6"`
+	IPAM       networkIPAM                 `json:"IPAM"`
+	Internal   bool                        `json:"Internal"`
+	Containers map[string]networkContainer `json:"Containers"`
+	Options    map[string]string           `json:"Options"`
+	Labels     map[string]string           `json:"Labels"`
+}
+
+type networkIPAM struct {
+	Driver string              `json:"Driver"`
+	Config []map[string]string `json:"Config"`
+}
+
+type networkContainer struct {
+	Name        string `json:"Name"`
+	MacAddress  string `json:"MacAddress"`
+	IPv4Address string `json:"IPv4Address"`
+}
+
+func networkInspect(e *engine.Engine, n network.Network) networkResource {
+	containers := map[string]networkContainer{}
 	if users, err := e.NetworkUsers(n); err == nil {
 		for _, c := range users {
 			ep, ok := c.NetworkSettings.Networks[n.Name]
 			if !ok {
 				continue
 			}
-			containers[c.ID] = map[string]any{
-				"Name": c.Name, "MacAddress": ep.MacAddress,
-				"IPv4Address": fmt.Sprintf("%s/%d", ep.IPAddress, ep.IPPrefixLen),
+			containers[c.ID] = networkContainer{
+				Name: c.Name, MacAddress: ep.MacAddress, IPv4Address: fmt.Sprintf("%s/%d", ep.IPAddress, ep.IPPrefixLen),
 			}
 		}
 	}
-	return map[string]any{
-		"Name": n.Name, "Id": n.ID, "Scope": "local", "Driver": "bridge", "Internal": n.Internal,
-		"IPAM":       map[string]any{"Driver": "default", "Config": []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}},
-		"Containers": containers,
-		"Options":    map[string]string{"com.docker.network.bridge.name": n.Bridge},
+	return networkResource{
+		Name: n.Name, ID: n.ID, Scope: "local", Driver: "bridge", Internal: n.Internal,
+		IPAM:       networkIPAM{Driver: "default", Config: []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}},
+		Containers: containers,
+		Options:    map[string]string{"com.docker.network.bridge.name": n.Bridge},
+		Labels:     map[string]string{},
 	}
 }
 

@@ -14,20 +14,22 @@ import (
 // psRow is one line of `ps`, and the object of --format.
 type psRow struct {
 	Command      string
-	CreatedAt    string
-	ID           string
+	CreatedAt    string `header:"CREATED AT"`
+	ID           string `header:"CONTAINER ID"`
 	Image        string
 	Labels       string
-	LocalVolumes string
+	LocalVolumes string `header:"LOCAL VOLUMES"`
 	Mounts       string
 	Names        string
 	Networks     string
 	Ports        string
-	RunningFor   string
+	RunningFor   string `header:"CREATED"`
 	Size         string
 	State        string
 	Status       string
 }
+
+const psTable = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 
 func newPsCmd(g *globals, use string) *cobra.Command {
 	var all, quiet, latest, noTrunc bool
@@ -70,15 +72,7 @@ func newPsCmd(g *globals, use string) *cobra.Command {
 				}
 				return nil
 			}
-			if done, err := writeFormatted(g.stdout, format, rows); done || err != nil {
-				return err
-			}
-			tw := newTable(g.stdout)
-			fmt.Fprintln(tw, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Image, r.Command, r.RunningFor, r.Status, r.Ports, r.Names)
-			}
-			return tw.Flush()
+			return printFormatted(g.stdout, format, psTable, rows)
 		},
 	}
 	f := c.Flags()
@@ -87,7 +81,7 @@ func newPsCmd(g *globals, use string) *cobra.Command {
 	f.BoolVarP(&latest, "latest", "l", false, "Show the latest created container (includes all states)")
 	f.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
 	f.StringArrayVarP(&filters, "filter", "f", nil, "Filter output based on conditions provided (status=, name=, ancestor=, id=)")
-	f.StringVar(&format, "format", "", "Format output: 'json' or a Go template")
+	f.StringVar(&format, "format", "", formatUsage)
 	return c
 }
 

@@ -319,7 +319,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 			PortBindings: o.Publish, PublishAllPorts: o.PublishAll, DNS: o.DNS, DNSSearch: o.DNSSearch,
 			ExtraHosts: o.ExtraHosts, IPv4Address: o.IP, Aliases: o.Aliases,
 			Privileged: so.Privileged, CapAdd: so.CapAdd, CapDrop: so.CapDrop, Init: so.Init,
-			Memory: so.Resources.Memory, MemorySwap: so.Resources.MemorySwap, NanoCpus: so.Resources.NanoCPUs,
+			Memory: so.Resources.Memory, MemorySwap: so.Resources.EffectiveSwap(), NanoCpus: so.Resources.NanoCPUs,
 			CPUShares: so.Resources.CPUShares, CpusetCpus: so.Resources.CpusetCpus, PidsLimit: so.Resources.PidsLimit,
 			RestartPolicy: policy,
 			LogConfig:     container.LogConfig{Type: "json-file", Config: logConfigMap(o.LogOpts)},

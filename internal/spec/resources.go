@@ -16,6 +16,16 @@ const minMemory = 6 * 1024 * 1024
 // cfsPeriod is the CFS period used for --cpus, in microseconds (100ms).
 const cfsPeriod uint64 = 100000
 
+// EffectiveSwap is the memory+swap limit a container gets, as inspect shows it:
+// --memory-swap, or Docker's default of twice the memory (as much swap as memory)
+// when only --memory is given.
+func (r Resources) EffectiveSwap() int64 {
+	if r.Memory > 0 && r.MemorySwap == 0 {
+		return 2 * r.Memory
+	}
+	return r.MemorySwap
+}
+
 // buildResources validates r and translates it to cgroup settings, with
 // Docker's checks and defaults (daemon/daemon_unix.go).
 func buildResources(r Resources) (*specs.LinuxResources, error) {
@@ -36,11 +46,7 @@ func buildResources(r Resources) (*specs.LinuxResources, error) {
 	}
 	if r.Memory > 0 {
 		mem := &specs.LinuxMemory{Limit: int64Ptr(r.Memory)}
-		swap := r.MemorySwap
-		if swap == 0 {
-			swap = 2 * r.Memory // Docker's default: as much swap as memory
-		}
-		mem.Swap = int64Ptr(swap)
+		mem.Swap = int64Ptr(r.EffectiveSwap())
 		res.Memory = mem
 	} else if r.MemorySwap == -1 {
 		res.Memory = &specs.LinuxMemory{Swap: int64Ptr(-1)}

@@ -162,8 +162,9 @@ func TestInspectDevices(t *testing.T) {
 		"--device-cgroup-rule", "b 8:0 r", "--device-cgroup-rule", "c *:* m", "busybox", "true")
 	e.ok("run", "--name", "plain", "--network", "none", "busybox", "true")
 	for name, want := range map[string]string{
-		"devs": `[{"CgroupPermissions":"r","PathInContainer":"/dev/z","PathOnHost":"/dev/zero"},` +
-			`{"CgroupPermissions":"rwm","PathInContainer":"/dev/null","PathOnHost":"/dev/null"}] ["b 8:0 r","c *:* m"]`,
+		// In Docker's field order: templates render the typed document.
+		"devs": `[{"PathOnHost":"/dev/zero","PathInContainer":"/dev/z","CgroupPermissions":"r"},` +
+			`{"PathOnHost":"/dev/null","PathInContainer":"/dev/null","CgroupPermissions":"rwm"}] ["b 8:0 r","c *:* m"]`,
 		"plain": `[] null`,
 	} {
 		got := strings.TrimSpace(e.ok("inspect", "-f", "{{json .HostConfig.Devices}} {{json .HostConfig.DeviceCgroupRules}}", name))
