@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/geedocker/geedocker/internal/container"
 )
@@ -102,11 +103,21 @@ func TestImageFilterRegistryWithTag(t *testing.T) {
 
 func psFixtures() []*container.Container {
 	id := func(c string) string { return strings.Repeat(c, 64) }
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	// Newest first, as the engine lists them.
 	return []*container.Container{
-		{ID: id("a"), Name: "web", ImageName: "busybox", Image: "sha256:" + id("1"), State: container.State{Status: container.Running, Running: true}},
-		{ID: id("b"), Name: "job", ImageName: "busybox:latest", Image: "sha256:" + id("1"), State: container.State{Status: container.Exited, ExitCode: 0}},
-		{ID: id("c"), Name: "failjob", ImageName: "alpine:3.19", Image: "sha256:" + id("2"), State: container.State{Status: container.Exited, ExitCode: 3}},
-		{ID: id("d"), Name: "fresh", ImageName: "127.0.0.1:5000/app", Image: "sha256:" + id("3"), State: container.State{Status: container.Created}},
+		{ID: id("a"), Name: "web", ImageName: "busybox", Image: "sha256:" + id("1"), Created: t0.Add(4 * time.Minute),
+			State:      container.State{Status: container.Running, Running: true},
+			Config:     container.Config{Labels: map[string]string{"tier": "front", "app": "shop"}, ExposedPorts: map[string]struct{}{"80/tcp": {}, "443/tcp": {}}},
+			HostConfig: container.HostConfig{NetworkMode: "shop", PortBindings: []string{"8080:80"}, Binds: []string{"/srv/www:/usr/share/www:ro"}}},
+		{ID: id("b"), Name: "job", ImageName: "busybox:latest", Image: "sha256:" + id("1"), Created: t0.Add(3 * time.Minute),
+			State:      container.State{Status: container.Exited, ExitCode: 0},
+			Config:     container.Config{Labels: map[string]string{"tier": "back"}, ExposedPorts: map[string]struct{}{"5432/tcp": {}}},
+			HostConfig: container.HostConfig{NetworkMode: "default", ExtraNetworks: []string{"shop"}, PortBindings: []string{"53:53/udp"}}},
+		{ID: id("c"), Name: "failjob", ImageName: "alpine:3.19", Image: "sha256:" + id("2"), Created: t0.Add(2 * time.Minute),
+			State: container.State{Status: container.Exited, ExitCode: 3}, HostConfig: container.HostConfig{NetworkMode: "none"}},
+		{ID: id("d"), Name: "fresh", ImageName: "127.0.0.1:5000/app", Image: "sha256:" + id("3"), Created: t0.Add(time.Minute),
+			State: container.State{Status: container.Created}, HostConfig: container.HostConfig{NetworkMode: "container:web"}},
 	}
 }
 
@@ -134,10 +145,43 @@ func TestPsFilter(t *testing.T) {
 		{[]string{"exited=3"}, []string{"failjob"}},
 		{[]string{"exited=0"}, []string{"job"}},
 		{[]string{"status=exited", "name=fail"}, []string{"failjob"}},
+		{[]string{"status=running", "status=created"}, []string{"web", "fresh"}},
+		{[]string{"name=web", "name=fresh"}, []string{"web", "fresh"}},
+		{[]string{"label=tier"}, []string{"web", "job"}},
+		{[]string{"label=tier=back"}, []string{"job"}},
+		{[]string{"label=tier", "label=app=shop"}, []string{"web"}},
+		{[]string{"label=tier=middle"}, []string{}},
+		{[]string{"network=shop"}, []string{"web", "job"}},
+		{[]string{"network=bridge"}, []string{"job"}},
+		{[]string{"network=5e"}, []string{"web", "job"}},
+		{[]string{"network=none"}, []string{"failjob"}},
+		{[]string{"network=nosuch"}, []string{}},
+		{[]string{"publish=80"}, []string{"web"}},
+		{[]string{"publish=80/tcp"}, []string{"web"}},
+		{[]string{"publish=8080"}, []string{}},
+		{[]string{"publish=50-60/udp"}, []string{"job"}},
+		{[]string{"publish=53"}, []string{}},
+		{[]string{"expose=5432"}, []string{"job"}},
+		{[]string{"expose=443/tcp"}, []string{"web"}},
+		{[]string{"expose=1-65535/tcp"}, []string{"web", "job"}},
+		{[]string{"volume=/srv/www"}, []string{"web"}},
+		{[]string{"volume=/usr/share/www"}, []string{"web"}},
+		{[]string{"volume=/srv"}, []string{}},
+		{[]string{"before=job"}, []string{"failjob", "fresh"}},
+		{[]string{"since=failjob"}, []string{"web", "job"}},
+		{[]string{"since=" + strings.Repeat("d", 12), "before=web"}, []string{"job", "failjob"}},
+		{[]string{"health=none"}, []string{"web", "job", "failjob", "fresh"}},
+		{[]string{"health=healthy"}, []string{}},
+		{[]string{"is-task=false"}, []string{"web", "job", "failjob", "fresh"}},
+		{[]string{"is-task=true"}, []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.filters, ","), func(t *testing.T) {
-			match, err := psFilter(tt.filters)
+			f, err := parsePsFilters(tt.filters)
+			if err != nil {
+				t.Fatal(err)
+			}
+			match, err := f.matcher(psFixtures(), map[string]string{"bridge": strings.Repeat("b", 64), "shop": "5e" + strings.Repeat("0", 62)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,11 +204,38 @@ func TestPsFilterErrors(t *testing.T) {
 		{"exited=x", "invalid filter 'exited=x'"},
 		{"color=red", "invalid filter 'color'"},
 		{"status", "bad format of filter (expected name=value): status"},
+		{"health=sick", "Unrecognised filter value for health: sick"},
+		{"is-task=maybe", "invalid filter 'is-task=maybe'"},
+		{"publish=http", "invalid filter 'publish=http'"},
+		{"expose=90-80", "invalid filter 'expose=90-80'"},
 	}
 	for _, tt := range tests {
-		_, err := psFilter([]string{tt.filter})
+		_, err := parsePsFilters([]string{tt.filter})
 		if err == nil || err.Error() != tt.want || ExitCode(err) != 125 {
-			t.Errorf("psFilter(%q) error = %v (exit %d), want %q and 125", tt.filter, err, ExitCode(err), tt.want)
+			t.Errorf("parsePsFilters(%q) error = %v (exit %d), want %q and 125", tt.filter, err, ExitCode(err), tt.want)
+		}
+	}
+	f, _ := parsePsFilters([]string{"before=nosuch"})
+	if _, err := f.matcher(psFixtures(), nil); err == nil || err.Error() != "No such container: nosuch" {
+		t.Errorf("before=nosuch: %v", err)
+	}
+}
+
+func TestDisplayablePorts(t *testing.T) {
+	tests := []struct {
+		ports []apiPort
+		want  string
+	}{
+		{nil, ""},
+		{[]apiPort{{Private: 5432, Type: "tcp"}}, "5432/tcp"},
+		{[]apiPort{{IP: "0.0.0.0", Private: 80, Public: 8080, Type: "tcp"}, {Private: 443, Type: "tcp"}}, "443/tcp, 0.0.0.0:8080->80/tcp"},
+		{[]apiPort{{Private: 8002, Type: "tcp"}, {Private: 8000, Type: "tcp"}, {Private: 8001, Type: "tcp"}, {Private: 9000, Type: "udp"}}, "8000-8002/tcp, 9000/udp"},
+		{[]apiPort{{Private: 80, Type: "tcp"}, {Private: 82, Type: "tcp"}}, "80/tcp, 82/tcp"},
+		{[]apiPort{{IP: "0.0.0.0", Private: 80, Public: 80, Type: "tcp"}, {IP: "0.0.0.0", Private: 81, Public: 81, Type: "tcp"}}, "0.0.0.0:80-81->80-81/tcp"},
+	}
+	for _, tt := range tests {
+		if got := displayablePorts(tt.ports); got != tt.want {
+			t.Errorf("displayablePorts(%v) = %q, want %q", tt.ports, got, tt.want)
 		}
 	}
 }

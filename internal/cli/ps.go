@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"net"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +34,8 @@ type psRow struct {
 const psTable = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 
 func newPsCmd(g *globals, use string) *cobra.Command {
-	var all, quiet, latest, noTrunc bool
+	var all, quiet, latest, noTrunc, size bool
+	var last int
 	var filters []string
 	var format string
 	c := &cobra.Command{
@@ -40,7 +43,7 @@ func newPsCmd(g *globals, use string) *cobra.Command {
 		Short: "List containers",
 		Args:  exactArgs(0),
 		RunE: func(c *cobra.Command, args []string) error {
-			match, err := psFilter(filters)
+			f, err := parsePsFilters(filters)
 			if err != nil {
 				return err
 			}
@@ -52,25 +55,44 @@ func newPsCmd(g *globals, use string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if latest && len(list) > 0 {
-				list = list[:1]
-				all = true
+			nets, err := e.Networks()
+			if err != nil {
+				return err
 			}
+			netIDs := map[string]string{}
+			for _, n := range nets {
+				netIDs[n.Name] = n.ID
+			}
+			match, err := f.matcher(list, netIDs)
+			if err != nil {
+				return err
+			}
+			if latest && last < 0 {
+				last = 1
+			}
+			// As Docker: a status filter or a limit shows every state.
+			all = all || last > 0 || len(f["status"]) > 0
+			showSize := size || strings.Contains(format, ".Size")
 			var rows []psRow
 			for _, ct := range list {
-				if !all && !ct.State.Running && len(filters) == 0 {
+				if last > 0 && len(rows) == last {
+					break
+				}
+				if !all && !ct.State.Running || !match(ct) {
 					continue
 				}
-				if !match(ct) {
-					continue
+				r := makePsRow(ct, noTrunc)
+				if showSize {
+					rw, virtual, _ := e.ContainerSize(ct)
+					r.Size = fmt.Sprintf("%s (virtual %s)", humanSize(rw), humanSize(virtual))
 				}
-				rows = append(rows, makePsRow(ct, noTrunc))
+				rows = append(rows, r)
 			}
-			if quiet {
-				for _, r := range rows {
-					fmt.Fprintln(g.stdout, r.ID)
-				}
-				return nil
+			switch {
+			case quiet:
+				format = "{{.ID}}"
+			case format == "" && size:
+				format = psTable + "\\t{{.Size}}"
 			}
 			return printFormatted(g.stdout, format, psTable, rows)
 		},
@@ -79,8 +101,10 @@ func newPsCmd(g *globals, use string) *cobra.Command {
 	f.BoolVarP(&all, "all", "a", false, "Show all containers (default shows just running)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "Only display container IDs")
 	f.BoolVarP(&latest, "latest", "l", false, "Show the latest created container (includes all states)")
+	f.IntVarP(&last, "last", "n", -1, "Show n last created containers (includes all states)")
+	f.BoolVarP(&size, "size", "s", false, "Display total file sizes")
 	f.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
-	f.StringArrayVarP(&filters, "filter", "f", nil, "Filter output based on conditions provided (status=, name=, ancestor=, id=)")
+	f.StringArrayVarP(&filters, "filter", "f", nil, "Filter output based on conditions provided")
 	f.StringVar(&format, "format", "", formatUsage)
 	return c
 }
@@ -107,8 +131,18 @@ func makePsRow(c *container.Container, noTrunc bool) psRow {
 	return psRow{
 		Command: cmd, CreatedAt: c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"), ID: id,
 		Image: c.ImageName, Names: c.Name, RunningFor: ago(c.Created), State: c.State.Status, Ports: portsText(c),
-		Status: statusText(c), Labels: "", Mounts: "", Networks: c.HostConfig.NetworkMode, Size: "0B",
+		Status: statusText(c), Labels: labelsText(c.Config.Labels), Networks: strings.Join(containerNetworks(c), ","),
 	}
+}
+
+// labelsText is the LABELS column: "a=1,b=2".
+func labelsText(labels map[string]string) string {
+	var kv []string
+	for k, v := range labels {
+		kv = append(kv, k+"="+v)
+	}
+	sort.Strings(kv)
+	return strings.Join(kv, ",")
 }
 
 // statusText is Docker's STATUS column.
@@ -124,57 +158,94 @@ func statusText(c *container.Container) string {
 	return "Created"
 }
 
-func psFilter(filters []string) (func(*container.Container) bool, error) {
-	var preds []func(*container.Container) bool
-	for _, f := range filters {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, flagError{fmt.Errorf("bad format of filter (expected name=value): %s", f)}
+// portsText is the PORTS column of a running container: its published
+// ports ("0.0.0.0:8080->80/tcp") and the exposed ones no port is published
+// for ("5432/tcp").
+func portsText(c *container.Container) string {
+	if !c.State.Running {
+		return ""
+	}
+	var ports []apiPort
+	published := map[string]bool{}
+	for _, p := range c.NetworkSettings.Ports {
+		ports = append(ports, apiPort{IP: p.HostIP, Private: p.ContainerPort, Public: p.HostPort, Type: p.Proto})
+		published[fmt.Sprintf("%d/%s", p.ContainerPort, p.Proto)] = true
+	}
+	for _, p := range exposedPorts(c) {
+		if published[p] {
+			continue
 		}
-		switch k {
-		case "status":
-			switch v {
-			case "created", "running", "exited", "restarting", "removing", "paused", "dead":
-			default:
-				return nil, flagError{fmt.Errorf("invalid filter 'status=%s'", v)}
-			}
-			preds = append(preds, func(c *container.Container) bool { return c.State.Status == v })
-		case "name":
-			preds = append(preds, func(c *container.Container) bool { return strings.Contains(c.Name, strings.TrimPrefix(v, "/")) })
-		case "id":
-			preds = append(preds, func(c *container.Container) bool { return strings.HasPrefix(c.ID, v) })
-		case "ancestor":
-			preds = append(preds, func(c *container.Container) bool {
-				return c.ImageName == v || strings.HasPrefix(c.Image, v) || strings.HasPrefix(strings.TrimPrefix(c.Image, "sha256:"), v) ||
-					familiarOrRaw(c.ImageName) == familiarOrRaw(v)
-			})
-		case "exited":
-			code, err := strconv.Atoi(v)
-			if err != nil {
-				return nil, flagError{fmt.Errorf("invalid filter 'exited=%s'", v)}
-			}
-			preds = append(preds, func(c *container.Container) bool {
-				return c.State.Status == container.Exited && c.State.ExitCode == code
-			})
-		default:
-			return nil, flagError{fmt.Errorf("invalid filter '%s'", k)}
+		published[p] = true
+		n, proto, _ := strings.Cut(p, "/")
+		port, err := strconv.ParseUint(n, 10, 16)
+		if err == nil {
+			ports = append(ports, apiPort{Private: uint16(port), Type: proto})
 		}
 	}
-	return func(c *container.Container) bool {
-		for _, p := range preds {
-			if !p(c) {
-				return false
-			}
-		}
-		return true
-	}, nil
+	return displayablePorts(ports)
 }
 
-// portsText is the PORTS column: "0.0.0.0:8080->80/tcp".
-func portsText(c *container.Container) string {
-	var parts []string
-	for _, p := range c.NetworkSettings.Ports {
-		parts = append(parts, fmt.Sprintf("%s:%d->%d/%s", p.HostIP, p.HostPort, p.ContainerPort, p.Proto))
+// apiPort is a port as Docker's API lists it: published when IP is set.
+type apiPort struct {
+	IP              string
+	Private, Public uint16
+	Type            string
+}
+
+// displayablePorts is Docker's rendering of a port list: sorted, runs of
+// consecutive ports grouped ("8000-8002/tcp"), mappings to another host
+// port last.
+func displayablePorts(ports []apiPort) string {
+	sort.Slice(ports, func(i, j int) bool {
+		a, b := ports[i], ports[j]
+		if a.Private != b.Private {
+			return a.Private < b.Private
+		}
+		if a.IP != b.IP {
+			return a.IP < b.IP
+		}
+		if a.Public != b.Public {
+			return a.Public < b.Public
+		}
+		return a.Type < b.Type
+	})
+	type group struct{ first, last uint16 }
+	groups := map[string]*group{}
+	var keys, result, mappings []string
+	form := func(key string, g *group) string {
+		ports := strconv.Itoa(int(g.first))
+		if g.first != g.last {
+			ports += "-" + strconv.Itoa(int(g.last))
+		}
+		ip, typ, ok := strings.Cut(key, "/")
+		if !ok {
+			return ports + "/" + key
+		}
+		return net.JoinHostPort(ip, ports) + "->" + ports + "/" + typ
 	}
-	return strings.Join(parts, ", ")
+	for _, p := range ports {
+		key := p.Type
+		if p.IP != "" {
+			if p.Public != p.Private {
+				mappings = append(mappings, fmt.Sprintf("%s->%d/%s", net.JoinHostPort(p.IP, strconv.Itoa(int(p.Public))), p.Private, p.Type))
+				continue
+			}
+			key = p.IP + "/" + p.Type
+		}
+		g := groups[key]
+		switch {
+		case g == nil:
+			groups[key] = &group{p.Private, p.Private}
+			keys = append(keys, key)
+		case p.Private == g.last+1:
+			g.last = p.Private
+		default:
+			result = append(result, form(key, g))
+			groups[key] = &group{p.Private, p.Private}
+		}
+	}
+	for _, k := range keys {
+		result = append(result, form(k, groups[k]))
+	}
+	return strings.Join(append(result, mappings...), ", ")
 }

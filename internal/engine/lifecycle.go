@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -370,4 +372,29 @@ func (e *Engine) Exited(c *container.Container) <-chan struct{} {
 		close(done)
 	}()
 	return done
+}
+
+// ContainerSize is what `ps -s` shows: the bytes the container wrote (its
+// upper directory) and those plus its image's.
+func (e *Engine) ContainerSize(c *container.Container) (rw, virtual int64, err error) {
+	cs, err := e.Containers()
+	if err != nil {
+		return 0, 0, err
+	}
+	err = filepath.WalkDir(filepath.Join(cs.Dir(c.ID), "upper"), func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // a file removed meanwhile: not counted
+		}
+		if !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				rw += fi.Size()
+			}
+		}
+		return nil
+	})
+	virtual = rw
+	if im, err := e.Store.Image(c.Image); err == nil {
+		virtual += im.Size
+	}
+	return rw, virtual, err
 }

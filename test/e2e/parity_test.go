@@ -3,8 +3,13 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/geedocker/geedocker/internal/testutil"
 )
 
 // TestFormatNumbersAndTemplates: inspect templates print numbers as
@@ -45,4 +50,87 @@ func TestFormatNumbersAndTemplates(t *testing.T) {
 	// A field no document has: Docker's error, exit 1.
 	e.fails(1, `template parsing error`, "inspect", "-f", "{{.Nope}}", "mem")
 	e.fails(1, `template parsing error`, "ps", "--format", "{{.ID")
+}
+
+// TestPsFiltersAndColumns: ps filters by network, label, port, volume and
+// creation order, -n/-l/-s, and shows unpublished EXPOSE ports.
+func TestPsFiltersAndColumns(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	tarPath := filepath.Join(t.TempDir(), "rootfs.tar")
+	if err := os.WriteFile(tarPath, testutil.BusyboxRootfsTar(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.ok("import", "--change", `CMD ["sh"]`, "--change", "EXPOSE 5432", "--change", "LABEL tier=db", tarPath, "db:latest")
+	e.ok("network", "create", "shop")
+	t.Cleanup(func() { e.gd("network", "rm", "shop") })
+	vol := t.TempDir()
+
+	e.ok("run", "--name", "done", "busybox", "true")
+	t.Cleanup(func() { e.gd("rm", "-f", "done") })
+	pg := e.detached("--name", "pg", "--network", "shop", "db", "sleep", "300")
+	web := e.detached("--name", "web", "-p", "8080:80", "-v", vol+":/data", "busybox", "sh", "-c", "echo hello > /written; echo ready; sleep 300")
+
+	ids := func(args ...string) string { return e.ok(append([]string{"ps", "--format", "{{.Names}}"}, args...)...) }
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "web\npg\n"},
+		{[]string{"-a"}, "web\npg\ndone\n"},
+		{[]string{"--filter", "network=shop"}, "pg\n"},
+		{[]string{"--filter", "network=bridge"}, "web\n"},
+		{[]string{"--filter", "label=tier"}, "pg\n"},
+		{[]string{"--filter", "label=tier=db"}, "pg\n"},
+		{[]string{"--filter", "label=tier=web"}, ""},
+		{[]string{"--filter", "publish=80"}, "web\n"},
+		{[]string{"--filter", "publish=5432"}, ""},
+		{[]string{"--filter", "expose=5432/tcp"}, "pg\n"},
+		{[]string{"--filter", "expose=1-1000"}, "web\n"},
+		{[]string{"--filter", "volume=/data"}, "web\n"},
+		{[]string{"--filter", "volume=" + vol}, "web\n"},
+		{[]string{"--filter", "since=done"}, "web\npg\n"},
+		{[]string{"-a", "--filter", "before=web"}, "pg\ndone\n"},
+		{[]string{"--filter", "name=web", "--filter", "name=pg"}, "web\npg\n"},
+		{[]string{"--filter", "status=exited"}, "done\n"},
+		{[]string{"--filter", "health=none"}, "web\npg\n"},
+		{[]string{"--filter", "health=healthy"}, ""},
+		{[]string{"--filter", "is-task=true"}, ""},
+		{[]string{"-n", "2"}, "web\npg\n"},
+		{[]string{"-n", "3"}, "web\npg\ndone\n"},
+		{[]string{"-l"}, "web\n"},
+	} {
+		if got := ids(tt.args...); got != tt.want {
+			t.Errorf("ps %s = %q, want %q", strings.Join(tt.args, " "), got, tt.want)
+		}
+	}
+	if got := e.ok("ps", "-q", "--no-trunc", "--filter", "network=shop"); got != pg+"\n" {
+		t.Errorf("ps -q --filter network=shop = %q, want %s", got, pg)
+	}
+	if got := e.ok("ps", "-a", "--format", "{{.Names}}|{{.Ports}}|{{.Labels}}|{{.Networks}}"); got != "web|0.0.0.0:8080->80/tcp||bridge\npg|5432/tcp|tier=db|shop\ndone|||bridge\n" {
+		t.Errorf("ps PORTS, LABELS, NETWORKS:\n%s", got)
+	}
+	ps := e.ok("ps", "-a")
+	if !strings.Contains(ps, "   5432/tcp   ") || !strings.Contains(ps, "   0.0.0.0:8080->80/tcp   ") {
+		t.Errorf("ps:\n%s", ps)
+	}
+	e.fails(1, "No such container: nosuch", "ps", "--filter", "before=nosuch")
+	e.fails(125, "Unrecognised filter value for health: sick", "ps", "--filter", "health=sick")
+
+	// -s: the bytes the container wrote, and those plus the image's.
+	e.awaitLog(web, "ready")
+	sizeRe := regexp.MustCompile(`^[0-9.]+[kMG]?B \(virtual [0-9.]+[kMG]?B\)$`)
+	lines := strings.Split(strings.TrimSpace(e.ok("ps", "-s")), "\n")
+	if len(lines) != 3 || !strings.HasSuffix(lines[0], "   SIZE") {
+		t.Fatalf("ps -s:\n%s", strings.Join(lines, "\n"))
+	}
+	for _, name := range []string{"web", "pg"} {
+		size := strings.TrimSpace(e.ok("ps", "--filter", "name="+name, "--format", "{{.Size}}"))
+		if !sizeRe.MatchString(size) {
+			t.Errorf("ps {{.Size}} of %s = %q", name, size)
+		}
+	}
+	if size := e.ok("ps", "--filter", "name=web", "--format", "{{.Size}}"); strings.HasPrefix(size, "0B") {
+		t.Errorf("ps {{.Size}} of web = %q, want the 6 bytes it wrote counted", size)
+	}
 }
