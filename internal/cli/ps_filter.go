@@ -100,7 +100,9 @@ func (f psFilters) matcher(list []*container.Container, netIDs map[string]string
 		})
 	}
 	oneOf("status", func(c *container.Container, v string) bool { return c.State.Status == v })
-	oneOf("name", func(c *container.Container, v string) bool { return strings.Contains(c.Name, strings.TrimPrefix(v, "/")) })
+	oneOf("name", func(c *container.Container, v string) bool {
+		return strings.Contains(c.Name, strings.TrimPrefix(v, "/"))
+	})
 	oneOf("id", func(c *container.Container, v string) bool { return strings.HasPrefix(c.ID, v) })
 	oneOf("ancestor", func(c *container.Container, v string) bool {
 		return c.ImageName == v || strings.HasPrefix(c.Image, v) || strings.HasPrefix(strings.TrimPrefix(c.Image, "sha256:"), v) ||
