@@ -37,6 +37,7 @@ func newTopCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			names, _ := e.UserNames(ct) // no passwd file: uids
 			tw := newTable(g.stdout)
 			fmt.Fprintln(tw, "UID\tPID\tPPID\tC\tSTIME\tTTY\tTIME\tCMD")
 			for _, pid := range pids {
@@ -44,7 +45,11 @@ func newTopCmd(g *globals) *cobra.Command {
 				if !ok {
 					continue
 				}
-				fmt.Fprintf(tw, "%d\t%d\t%d\t0\t%s\t%s\t%s\t%s\n", p.uid, pid, p.ppid, p.stime, "?", p.cputime, p.cmd)
+				user := strconv.Itoa(p.uid)
+				if name, ok := names[uint32(p.uid)]; ok {
+					user = name
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%d\t0\t%s\t%s\t%s\t%s\n", user, pid, p.ppid, p.stime, "?", p.cputime, p.cmd)
 			}
 			return tw.Flush()
 		},

@@ -1,11 +1,15 @@
 package engine
 
 import (
+	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/runtime"
 )
 
 // waitGone waits until the process pid (started at start) has exited, at
@@ -53,4 +57,42 @@ func signalProcess(pid int, start uint64, sig unix.Signal) error {
 		return unix.ESRCH
 	}
 	return unix.PidfdSendSignal(fd, sig, nil, 0)
+}
+
+// UserNames maps the host uids of a running container's processes to the
+// names its own /etc/passwd gives them (through its user namespace, if it
+// has one). The file is opened below the container's root
+// (RESOLVE_IN_ROOT), so a symlink in the image cannot point at the host's.
+func (e *Engine) UserNames(c *container.Container) (map[uint32]string, error) {
+	proc := fmt.Sprintf("/proc/%d", c.State.Pid)
+	root, err := unix.Open(proc+"/root", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("opening the root of %s: %w", c.Name, err)
+	}
+	defer unix.Close(root)
+	fd, err := unix.Openat2(root, "etc/passwd", &unix.OpenHow{
+		Flags:   unix.O_RDONLY | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("opening /etc/passwd of %s: %w", c.Name, err)
+	}
+	f := os.NewFile(uintptr(fd), "passwd")
+	defer f.Close()
+	names, err := runtime.UserNames(io.LimitReader(f, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	// The container's uids seen from the host.
+	uidMap, err := os.ReadFile(proc + "/uid_map")
+	if err != nil {
+		return nil, err
+	}
+	host := map[uint32]string{}
+	for uid, name := range names {
+		if h, ok := hostID(string(uidMap), uid); ok {
+			host[h] = name
+		}
+	}
+	return host, nil
 }

@@ -8,12 +8,19 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/container"
 )
 
 func waitGone(pid int, start uint64, timeout time.Duration) bool { return true }
 
 func signalProcess(pid int, start uint64, sig unix.Signal) error {
 	return errors.New("containers need Linux")
+}
+
+// UserNames needs Linux.
+func (e *Engine) UserNames(c *container.Container) (map[uint32]string, error) {
+	return nil, errors.New("containers need Linux")
 }
 
 func ignoreHangup(chan os.Signal) {}

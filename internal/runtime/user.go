@@ -132,6 +132,22 @@ func parsePasswd(r io.Reader) ([]passwdEntry, error) {
 	return out, nil
 }
 
+// UserNames maps each uid of a passwd file to its name (the first entry
+// wins, as getpwuid's).
+func UserNames(passwd io.Reader) (map[uint32]string, error) {
+	entries, err := parsePasswd(passwd)
+	if err != nil {
+		return nil, err
+	}
+	names := map[uint32]string{}
+	for _, e := range entries {
+		if _, ok := names[e.uid]; !ok {
+			names[e.uid] = e.name
+		}
+	}
+	return names, nil
+}
+
 // parseGroup reads /etc/group lines "name:password:gid:member,member".
 func parseGroup(r io.Reader) ([]groupEntry, error) {
 	var out []groupEntry

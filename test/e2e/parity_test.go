@@ -134,3 +134,24 @@ func TestPsFiltersAndColumns(t *testing.T) {
 		t.Errorf("ps {{.Size}} of web = %q, want the 6 bytes it wrote counted", size)
 	}
 }
+
+// TestTopUserNames: top names users from the container's /etc/passwd,
+// followed inside the container's root (an absolute symlink does not lead
+// to the host's), and shows a uid without an entry as a number.
+func TestTopUserNames(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	boss := e.detached("busybox", "sh", "-c",
+		"echo 'boss:x:0:0::/:/bin/sh' > /passwd.real; rm /etc/passwd; ln -s /passwd.real /etc/passwd; echo ready; exec sleep 300")
+	e.awaitLog(boss, "ready")
+	anon := e.detached("--user", "4242", "busybox", "sleep", "300")
+	for _, tt := range []struct{ id, want string }{{boss, "boss"}, {anon, "4242"}} {
+		lines := strings.Split(strings.TrimSpace(e.ok("top", tt.id)), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "UID ") {
+			t.Fatalf("top:\n%s", strings.Join(lines, "\n"))
+		}
+		if f := strings.Fields(lines[1]); f[0] != tt.want || f[len(f)-2] != "sleep" {
+			t.Errorf("top row %q, want user %s running sleep", lines[1], tt.want)
+		}
+	}
+}
