@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -13,15 +14,33 @@ import (
 	"github.com/geedocker/geedocker/internal/tinyinit"
 )
 
+// interrupted is the cause of the context's end when a signal ended it.
+type interrupted struct{ sig syscall.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + i.sig.String() }
+
 func main() {
 	// A re-executed container init never returns from runtime.Init.
 	runtime.Init()
 	if tinyinit.IsInit() {
 		tinyinit.Main(os.Args[1:])
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGINT, SIGTERM and SIGHUP cancel the command's context: a long-running
+	// command (stats, logs -f, wait, attach) then ends, quietly, with 128+signal.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		if sig, ok := <-sigs; ok {
+			cancel(interrupted{sig.(syscall.Signal)})
+		}
+	}()
 	err := cli.NewRoot().ExecuteContext(ctx)
-	stop()
+	signal.Stop(sigs)
+	var intr interrupted
+	if errors.Is(err, context.Canceled) && errors.As(context.Cause(ctx), &intr) {
+		os.Exit(128 + int(intr.sig))
+	}
 	if err != nil {
 		if !cli.IsSilent(err) {
 			fmt.Fprintln(os.Stderr, "Error: "+err.Error())

@@ -65,6 +65,9 @@ type Stats struct {
 	// Pids is the number of tasks in the cgroup; 0 when the pids
 	// controller is not available.
 	Pids uint64
+	// BlockRead and BlockWrite are the bytes read from and written to block
+	// devices; 0 when the io (blkio) controller is not available.
+	BlockRead, BlockWrite uint64
 }
 
 // Manager creates, fills, watches and removes one container's cgroup.

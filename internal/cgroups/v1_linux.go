@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -170,6 +171,9 @@ func (m *v1) Stats() (Stats, error) {
 	st.Pids, err = readUint(m.dir("pids"), "pids.current")
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return Stats{}, wrap(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(m.dir("blkio"), "blkio.throttle.io_service_bytes_recursive")); err == nil {
+		st.BlockRead, st.BlockWrite = parseBlkioBytes(string(b))
 	}
 	return st, nil
 }

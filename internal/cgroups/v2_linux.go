@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -149,6 +150,9 @@ func (m *v2) Stats() (Stats, error) {
 	st.Pids, err = readUint(dir, "pids.current")
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return Stats{}, wrap(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "io.stat")); err == nil {
+		st.BlockRead, st.BlockWrite = parseIOStat(string(b))
 	}
 	return st, nil
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -98,86 +97,6 @@ func readProc(pid int) (procInfo, bool) {
 		p.cmd = "[" + strings.Trim(s[strings.IndexByte(s, '(')+1:i], " ") + "]"
 	}
 	return p, true
-}
-
-// newStatsCmd is `stats`: CPU %, memory usage / limit, PIDs, from the cgroup.
-func newStatsCmd(g *globals) *cobra.Command {
-	var noStream, all bool
-	c := &cobra.Command{
-		Use:   "stats [OPTIONS] [CONTAINER...]",
-		Short: "Display a live stream of container(s) resource usage statistics",
-		RunE: func(c *cobra.Command, args []string) error {
-			e, err := g.engine()
-			if err != nil {
-				return err
-			}
-			for {
-				list, err := e.ListContainers()
-				if err != nil {
-					return err
-				}
-				type sample struct {
-					cpu uint64
-					at  time.Time
-				}
-				first := map[string]sample{}
-				var show []string
-				names := map[string]string{}
-				for _, ct := range list {
-					if len(args) > 0 && !containsRef(args, ct.ID, ct.Name) || len(args) == 0 && !ct.State.Running && !all {
-						continue
-					}
-					show = append(show, ct.ID)
-					names[ct.ID] = ct.Name
-					if st, err := e.Stats(ct); err == nil {
-						first[ct.ID] = sample{st.CPUUsage, time.Now()}
-					}
-				}
-				// CPU % is measured over a short interval, as docker stats does.
-				time.Sleep(500 * time.Millisecond)
-				tw := newTable(g.stdout)
-				fmt.Fprintln(tw, "CONTAINER ID\tNAME\tCPU %\tMEM USAGE / LIMIT\tMEM %\tPIDS")
-				for _, id := range show {
-					ct, err := e.Container(id)
-					if err != nil {
-						continue
-					}
-					st, err := e.Stats(ct)
-					if err != nil {
-						fmt.Fprintf(tw, "%s\t%s\t--\t-- / --\t--\t--\n", id[:12], names[id])
-						continue
-					}
-					cpu := 0.0
-					if f, ok := first[id]; ok {
-						cpu = float64(st.CPUUsage-f.cpu) / float64(time.Since(f.at).Nanoseconds()) * 100
-					}
-					limit := st.MemoryLimit
-					if limit == 0 {
-						limit = hostMemory()
-					}
-					used := st.MemoryUsage - min(st.MemoryUsage, st.MemoryInactiveFile)
-					fmt.Fprintf(tw, "%s\t%s\t%.2f%%\t%s / %s\t%.2f%%\t%d\n", id[:12], names[id], cpu,
-						binarySize(used), binarySize(limit), float64(used)/float64(max(limit, 1))*100, st.Pids)
-				}
-				tw.Flush()
-				if noStream {
-					return nil
-				}
-			}
-		},
-	}
-	c.Flags().BoolVar(&noStream, "no-stream", false, "Disable streaming stats and only pull the first result")
-	c.Flags().BoolVarP(&all, "all", "a", false, "Show all containers (default shows just running)")
-	return c
-}
-
-func containsRef(refs []string, id, name string) bool {
-	for _, r := range refs {
-		if r == name || strings.HasPrefix(id, r) {
-			return true
-		}
-	}
-	return false
 }
 
 func hostMemory() uint64 {

@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/geedocker/geedocker/internal/cgroups"
 	"github.com/geedocker/geedocker/internal/container"
 )
 
@@ -333,14 +332,6 @@ func (e *Engine) PruneContainers() ([]string, error) {
 	return removed, nil
 }
 
-// Stats reads a running container's cgroup usage.
-func (e *Engine) Stats(c *container.Container) (cgroups.Stats, error) {
-	cg, err := e.cgroup(c.ID)
-	if err != nil {
-		return cgroups.Stats{}, err
-	}
-	return cg.Stats()
-}
 
 // Procs lists the host PIDs of a running container's processes.
 func (e *Engine) Procs(c *container.Container) ([]int, error) {

@@ -3,11 +3,15 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/geedocker/geedocker/internal/testutil"
 )
@@ -153,5 +157,156 @@ func TestTopUserNames(t *testing.T) {
 		if f := strings.Fields(lines[1]); f[0] != tt.want || f[len(f)-2] != "sleep" {
 			t.Errorf("top row %q, want user %s running sleep", lines[1], tt.want)
 		}
+	}
+}
+
+// background starts geedocker args with its output in buffers; the caller
+// ends it (ended waits for it).
+type background struct {
+	t              *testing.T
+	cmd            *exec.Cmd
+	stdout, stderr safeBuffer
+	done           chan struct{}
+}
+
+func (e *env) background(args ...string) *background {
+	e.t.Helper()
+	b := &background{t: e.t, cmd: e.command(args...), done: make(chan struct{})}
+	b.cmd.Stdout, b.cmd.Stderr = &b.stdout, &b.stderr
+	if err := b.cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { b.cmd.Wait(); close(b.done) }()
+	e.t.Cleanup(func() { b.cmd.Process.Kill(); <-b.done })
+	return b
+}
+
+// await waits until the output holds want.
+func (b *background) await(want string) {
+	b.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(b.stdout.String(), want) {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("no %q in the output of %v:\n%s%s", want, b.cmd.Args, b.stdout.String(), b.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// ended waits for the command to end (failing the test after a minute: the
+// bug this guards against is a command that never ends) and returns its
+// exit code.
+func (b *background) ended() int {
+	b.t.Helper()
+	select {
+	case <-b.done:
+	case <-time.After(time.Minute):
+		b.t.Fatalf("%v still runs", b.cmd.Args)
+	}
+	return b.cmd.ProcessState.ExitCode()
+}
+
+// TestStats: Docker's eight columns with network and block I/O, --format,
+// --no-stream, a redraw in place on a terminal.
+func TestStats(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	net := e.detached("--name", "talker", "busybox", "sh", "-c",
+		"gw=$(ip route | awk '/default/ {print $3}'); for i in 1 2 3; do echo hello | nc -u -w 1 $gw 9; done; echo sent; exec sleep 300")
+	e.detached("--name", "quiet", "--network", "none", "busybox", "sleep", "300")
+	e.awaitLog(net, "sent")
+
+	out := e.ok("stats", "--no-stream")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || regexp.MustCompile(`\s{3,}`).ReplaceAllString(lines[0], "|") != "CONTAINER ID|NAME|CPU %|MEM USAGE / LIMIT|MEM %|NET I/O|BLOCK I/O|PIDS" {
+		t.Fatalf("stats --no-stream:\n%s", out)
+	}
+	row := regexp.MustCompile(`^[0-9a-f]{12}\s+(talker|quiet)\s+[0-9.]+%\s+[0-9.]+[KMG]?i?B / [0-9.]+[KMG]iB\s+[0-9.]+%\s+[0-9.]+[kMG]?B / [0-9.]+[kMG]?B\s+[0-9.]+[kMG]?B / [0-9.]+[kMG]?B\s+1$`)
+	for _, l := range lines[1:] {
+		if !row.MatchString(l) {
+			t.Errorf("stats row %q", l)
+		}
+	}
+	stat := func(name, field string) string {
+		return strings.TrimSpace(e.ok("stats", "--no-stream", "--format", field, name))
+	}
+	if got := stat("quiet", "{{.NetIO}}"); got != "0B / 0B" {
+		t.Errorf("NET I/O of a container without a network = %q", got)
+	}
+	if got := stat("talker", "{{.NetIO}}"); strings.HasSuffix(got, " / 0B") {
+		t.Errorf("NET I/O of a container that sent packets = %q", got)
+	}
+	if got := stat("talker", "{{.Name}} {{.Container}} {{.PIDs}}"); got != "talker talker 1" {
+		t.Errorf("stats --format = %q", got)
+	}
+	if got := stat(net[:8], "table {{.ID}}\t{{.PIDs}}"); got != "CONTAINER ID   PIDS\n"+net[:12]+"   1" {
+		t.Errorf("stats --format table = %q", got)
+	}
+	e.fails(1, "No such container: nosuch", "stats", "--no-stream", "nosuch")
+
+	// On a terminal, each frame is drawn over the last.
+	s := e.startPty("stats", "talker")
+	s.expect("\033[2J\033[HCONTAINER ID")
+	s.expect("\033[J\033[HCONTAINER ID")
+}
+
+// TestLongRunningCommandsEnd: stats, logs -f and wait end on SIGINT,
+// SIGTERM and SIGHUP, quietly with 128+signal, and when their container is
+// removed.
+func TestLongRunningCommandsEnd(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	id := e.detached("--name", "svc", "busybox", "sh", "-c", "echo up; exec sleep 300")
+	e.awaitLog(id, "up")
+	for _, tt := range []struct {
+		args  []string
+		ready string
+	}{
+		{[]string{"stats"}, "CONTAINER ID"},
+		{[]string{"stats", "svc"}, "CONTAINER ID"},
+		{[]string{"logs", "-f", "svc"}, "up"},
+		{[]string{"wait", "svc"}, ""},
+	} {
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+			b := e.background(tt.args...)
+			b.await(tt.ready)
+			if tt.ready == "" {
+				awaitWaiting(t, b.cmd.Process.Pid)
+			}
+			b.cmd.Process.Signal(sig)
+			if code := b.ended(); code != 128+int(sig) || b.stderr.String() != "" {
+				t.Errorf("%s after %v: exit %d, want %d; stderr %q", strings.Join(tt.args, " "), sig, code, 128+int(sig), b.stderr.String())
+			}
+		}
+	}
+	// Removing the container ends them.
+	stats, logs, wait := e.background("stats", "svc"), e.background("logs", "-f", "svc"), e.background("wait", "svc")
+	stats.await("svc")
+	logs.await("up")
+	awaitWaiting(t, wait.cmd.Process.Pid)
+	e.ok("rm", "-f", "svc")
+	for name, b := range map[string]*background{"stats": stats, "logs -f": logs, "wait": wait} {
+		if code := b.ended(); code != 0 {
+			t.Errorf("%s after rm -f: exit %d; stderr %q", name, code, b.stderr.String())
+		}
+	}
+}
+
+// awaitWaiting waits until process pid (geedocker wait) holds a pidfd: it
+// waits for the container's monitor, its signal handling set up before.
+func awaitWaiting(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
+		for _, fd := range fds {
+			if l, _ := os.Readlink(fd); l == "anon_inode:[pidfd]" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d never waited", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
