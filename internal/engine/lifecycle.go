@@ -332,7 +332,6 @@ func (e *Engine) PruneContainers() ([]string, error) {
 	return removed, nil
 }
 
-
 // Procs lists the host PIDs of a running container's processes.
 func (e *Engine) Procs(c *container.Container) ([]int, error) {
 	if !c.State.Running {
