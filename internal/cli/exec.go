@@ -35,6 +35,9 @@ func newExecCmd(g *globals) *cobra.Command {
 				}
 				env = append(kvs, env...)
 			}
+			if err := checkTTY(g, interactive && !detach, tty); err != nil {
+				return err
+			}
 			e, err := g.engine()
 			if err != nil {
 				return err

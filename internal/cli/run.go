@@ -169,6 +169,9 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 		}
 		platform = &p
 	}
+	if err := checkTTY(g, o.interactive && !o.detach, o.tty); err != nil {
+		return err
+	}
 	e, err := g.engine()
 	if err != nil {
 		return &StatusError{Code: 125, Err: err}

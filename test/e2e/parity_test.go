@@ -310,3 +310,50 @@ func awaitWaiting(t *testing.T, pid int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestTTYNeedsATerminal: run -it and exec -it with an input that is not a
+// terminal fail at once, as Docker's; on a terminal exec -it shows the
+// prompt with nothing before it (no ^@).
+func TestTTYNeedsATerminal(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	id := e.detached("busybox", "sleep", "300")
+	for _, args := range [][]string{
+		{"run", "-it", "--rm", "busybox", "true"},
+		{"run", "-ti", "--name", "never", "busybox", "true"},
+		{"exec", "-it", id, "sh"},
+	} {
+		cmd := e.command(args...)
+		cmd.Stdin = strings.NewReader("echo hi\n")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		done := make(chan error, 1)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			cmd.Process.Kill()
+			t.Fatalf("%s with a pipe for input still runs", strings.Join(args, " "))
+		}
+		if code := cmd.ProcessState.ExitCode(); code != 1 || strings.TrimSpace(stderr.String()) != "Error: the input device is not a TTY" {
+			t.Errorf("%s: exit %d, stderr %q", strings.Join(args, " "), code, stderr.String())
+		}
+	}
+	if got := e.ok("ps", "-aq"); strings.Count(got, "\n") != 1 {
+		t.Errorf("a refused run left a container:\n%s", got)
+	}
+	// -d, or -t without -i, needs no terminal.
+	e.ok("run", "-t", "--rm", "busybox", "true")
+	e.ok("exec", "-t", id, "true")
+
+	s := e.startPty("exec", "-it", id, "sh")
+	s.expect("# ")
+	if out := s.buf.String(); strings.ContainsAny(out, "\x00") || strings.Contains(out, "^@") {
+		t.Errorf("exec -it output before the prompt: %q", out)
+	}
+	s.ptmx.Write([]byte("exit\r"))
+	s.cmd.Wait()
+}
