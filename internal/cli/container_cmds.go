@@ -219,13 +219,13 @@ func newContainerPruneCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ids, err := e.PruneContainers()
+			ids, reclaimed, err := e.PruneContainers()
 			if len(ids) > 0 {
 				fmt.Fprintln(g.stdout, "Deleted Containers:")
 				fmt.Fprintln(g.stdout, strings.Join(ids, "\n"))
 				fmt.Fprintln(g.stdout)
 			}
-			fmt.Fprintln(g.stdout, "Total reclaimed space: 0B")
+			fmt.Fprintln(g.stdout, "Total reclaimed space: "+humanSize(reclaimed))
 			return err
 		},
 	}

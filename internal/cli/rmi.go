@@ -53,7 +53,7 @@ func newImagePruneCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := e.PruneImages()
+			res, reclaimed, err := e.PruneImages()
 			if len(res) > 0 {
 				fmt.Fprintln(g.stdout, "Deleted Images:")
 				for _, line := range res {
@@ -61,6 +61,7 @@ func newImagePruneCmd(g *globals) *cobra.Command {
 				}
 				fmt.Fprintln(g.stdout)
 			}
+			fmt.Fprintln(g.stdout, "Total reclaimed space: "+humanSize(reclaimed))
 			return err
 		},
 	}

@@ -222,13 +222,15 @@ func (e *Engine) GC() error {
 	return e.Store.GC(keep)
 }
 
-// PruneImages deletes dangling images (no tag) and returns what it did.
-func (e *Engine) PruneImages() (RemoveResult, error) {
+// PruneImages deletes dangling images (no tag) and returns what it did and
+// the bytes it freed: the sizes of the layers that went with them.
+func (e *Engine) PruneImages() (RemoveResult, int64, error) {
 	all, err := e.Images()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var res RemoveResult
+	layers := map[string]int64{} // chain ID → size, of the images deleted
 	for _, s := range all {
 		if len(s.RepoTags) > 0 {
 			continue
@@ -242,14 +244,24 @@ func (e *Engine) PruneImages() (RemoveResult, error) {
 			res = append(res, "untagged: "+d.Familiar())
 		}
 		if err := e.Store.DeleteImage(s.Image.ID); err != nil {
-			return res, err
+			return res, 0, err
+		}
+		for _, l := range s.Image.Layers {
+			layers[l.ChainID] = l.Size
 		}
 		res = append(res, "deleted: "+s.Image.ID)
 	}
-	if len(res) > 0 {
-		return res, e.GC()
+	if len(res) == 0 {
+		return res, 0, nil
 	}
-	return res, nil
+	err = e.GC()
+	var reclaimed int64
+	for chainID, size := range layers {
+		if !e.Store.HasLayer(chainID) {
+			reclaimed += size
+		}
+	}
+	return res, reclaimed, err
 }
 
 // ImageInspect is `docker image inspect`'s shape.

@@ -315,21 +315,24 @@ func (e *Engine) StartExisting(ctx context.Context, ref string, globalArgs []str
 }
 
 // PruneContainers removes every stopped container and returns their IDs.
-func (e *Engine) PruneContainers() ([]string, error) {
+func (e *Engine) PruneContainers() ([]string, int64, error) {
 	all, err := e.ListContainers()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var removed []string
+	var reclaimed int64
 	for _, c := range all {
 		if c.State.Running {
 			continue
 		}
+		rw, _, _ := e.ContainerSize(c)
 		if err := e.Remove(c.ID, false); err == nil {
 			removed = append(removed, c.ID)
+			reclaimed += rw
 		}
 	}
-	return removed, nil
+	return removed, reclaimed, nil
 }
 
 // Procs lists the host PIDs of a running container's processes.

@@ -733,9 +733,9 @@ func TestImport(t *testing.T) {
 	}
 
 	// prune removes the untagged one and keeps the shared layer.
-	out, err := e.PruneImages()
-	if err != nil || !reflect.DeepEqual(out, RemoveResult{"deleted: " + id2}) {
-		t.Errorf("PruneImages = %v, %v", out, err)
+	out, reclaimed, err := e.PruneImages()
+	if err != nil || !reflect.DeepEqual(out, RemoveResult{"deleted: " + id2}) || reclaimed != 0 {
+		t.Errorf("PruneImages = %v, %d, %v; want the image deleted and no layer freed", out, reclaimed, err)
 	}
 	if !e.Store.HasLayer(diffID) {
 		t.Error("prune removed a layer still in use")

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"archive/tar"
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -356,4 +358,37 @@ func TestTTYNeedsATerminal(t *testing.T) {
 	}
 	s.ptmx.Write([]byte("exit\r"))
 	s.cmd.Wait()
+}
+
+// TestPruneReclaimedSpace: prune reports the space it freed.
+func TestPruneReclaimedSpace(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	e.ok("run", "--name", "writer", "busybox", "sh", "-c", "head -c 5000 /dev/zero > /data")
+	e.ok("run", "--name", "idle", "busybox", "true")
+	if got := e.ok("container", "prune", "-f"); !strings.HasSuffix(got, "\n\nTotal reclaimed space: 5kB\n") || !strings.HasPrefix(got, "Deleted Containers:\n") {
+		t.Errorf("container prune:\n%s", got)
+	}
+	if got := e.ok("container", "prune", "-f"); got != "Total reclaimed space: 0B\n" {
+		t.Errorf("container prune with nothing to prune:\n%s", got)
+	}
+
+	// An untagged image whose one layer holds 12345 bytes.
+	var tarball bytes.Buffer
+	tw := tar.NewWriter(&tarball)
+	tw.WriteHeader(&tar.Header{Name: "blob", Mode: 0o644, Size: 12345, Typeflag: tar.TypeReg})
+	tw.Write(bytes.Repeat([]byte("x"), 12345))
+	tw.Close()
+	path := filepath.Join(t.TempDir(), "junk.tar")
+	if err := os.WriteFile(path, tarball.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(e.ok("import", path))
+	got := e.ok("image", "prune", "-f")
+	if want := "Deleted Images:\ndeleted: " + id + "\n\nTotal reclaimed space: 12.3kB\n"; got != want {
+		t.Errorf("image prune:\n%s\nwant\n%s", got, want)
+	}
+	if got := e.ok("image", "prune", "-f"); got != "Total reclaimed space: 0B\n" {
+		t.Errorf("image prune with nothing to prune:\n%s", got)
+	}
 }
