@@ -259,6 +259,15 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	if netMode == "" || netMode == "default" {
 		netMode = network.DefaultName
 	}
+	var joined *container.Container // --network container:REF
+	if ref, ok := strings.CutPrefix(netMode, "container:"); ok {
+		if joined, err = e.joinableContainer(ref, so.Hostname); err != nil {
+			return nil, err
+		}
+		netMode = "container:" + joined.ID
+		so.Hostname = joined.Config.Hostname
+		so.Network = "bridge" // a namespace of its own in the spec, that of the other at start
+	}
 	if err := e.checkNetworkOptions(netMode, o); err != nil {
 		return nil, err
 	}
@@ -348,6 +357,13 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	if err := prepareDir(dir, s.Hostname, netMode, o.ExtraHosts); err != nil {
 		cs.Delete(c)
 		return nil, err
+	}
+	if joined != nil {
+		// The other container's names and resolver, as Docker shares them.
+		if err := copyNetFiles(cs.Dir(joined.ID), dir); err != nil {
+			cs.Delete(c)
+			return nil, err
+		}
 	}
 	if remap != nil {
 		if err := shareWithRemappedRoot(dir, remap); err != nil {
@@ -575,6 +591,37 @@ func (e *StartError) Error() string { return e.Err.Error() }
 func (e *StartError) Unwrap() error { return e.Err }
 
 // prepareDir makes the container's directories and its /etc files.
+// joinableContainer is the container of --network container:REF: it must run.
+// A hostname of its own is refused, as Docker refuses it.
+func (e *Engine) joinableContainer(ref, hostname string) (*container.Container, error) {
+	if hostname != "" {
+		return nil, errors.New("conflicting options: hostname and the network mode")
+	}
+	oc, err := e.Container(ref)
+	if err != nil {
+		return nil, err
+	}
+	if !oc.State.Running {
+		return nil, fmt.Errorf("cannot join network of a non running container: %s", ref)
+	}
+	return oc, nil
+}
+
+// copyNetFiles copies the hosts and resolv.conf files of the container
+// directory from to the directory to.
+func copyNetFiles(from, to string) error {
+	for _, name := range []string{"hosts", "resolv.conf"} {
+		b, err := os.ReadFile(filepath.Join(from, name))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func prepareDir(dir, hostname, network string, extraHosts []string) error {
 	for _, d := range []string{"upper", "work", "rootfs"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {

@@ -392,3 +392,30 @@ func TestPruneReclaimedSpace(t *testing.T) {
 		t.Errorf("image prune with nothing to prune:\n%s", got)
 	}
 }
+
+// TestNetworkContainer: --network container:NAME|ID joins the network
+// namespace of a running container, with its names.
+func TestNetworkContainer(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	id := e.detached("--name", "web", "busybox", "sleep", "300")
+	ip := e.inspectField("web", "{{.NetworkSettings.IPAddress}}")
+	if ip == "" {
+		t.Fatal("web has no address")
+	}
+	for _, ref := range []string{"web", id, id[:12]} {
+		out := e.sh([]string{"--network", "container:" + ref}, "ip -4 -o addr show eth0; hostname; cat /etc/resolv.conf")
+		if !strings.Contains(out, " "+ip+"/") || !strings.Contains(out, "\n"+id[:12]+"\n") {
+			t.Errorf("--network container:%s:\n%s", ref, out)
+		}
+	}
+	joiner := e.detached("--network", "container:web", "busybox", "sleep", "300")
+	if got := e.inspectField(joiner, "{{.HostConfig.NetworkMode}}"); got != "container:"+id {
+		t.Errorf("NetworkMode = %q, want container:%s", got, id)
+	}
+	e.fails(125, "No such container: nosuch", "run", "--rm", "--network", "container:nosuch", "busybox", "true")
+	e.fails(125, "conflicting options: hostname and the network mode", "run", "--rm", "-h", "x", "--network", "container:web", "busybox", "true")
+	e.ok("run", "--name", "stopped", "busybox", "true")
+	t.Cleanup(func() { e.gd("rm", "stopped") })
+	e.fails(125, "cannot join network of a non running container: stopped", "run", "--rm", "--network", "container:stopped", "busybox", "true")
+}
