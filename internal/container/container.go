@@ -12,6 +12,7 @@
 package container
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -324,6 +325,39 @@ func (s *Store) Get(id string) (*Container, error) {
 	return &c, nil
 }
 
+// specKey is how the Spec, the last field of a record, starts in its JSON.
+var specKey = []byte(`,"Spec":`)
+
+// getSummary reads a record by exact ID without its Spec. The Spec is most
+// of a record's bytes (the seccomp filter), and listing needs none of it:
+// the record is cut where its top-level Spec starts, at the first `,"Spec":`
+// (the text cannot occur inside a string, where quotes are escaped, and the
+// Spec is the only top-level key of that name). A first one that is a key
+// nested deeper (a label) leaves a brace open once cut: the whole record is
+// read then.
+func (s *Store) getSummary(id string) (*Container, error) {
+	b, err := os.ReadFile(filepath.Join(s.Dir(id), "config.v2.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var c Container
+	if i := bytes.Index(b, specKey); i >= 0 && json.Unmarshal(append(b[:i:i], '}'), &c) == nil {
+		return &c, nil
+	}
+	c = Container{}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("container record %s: %w", id, err)
+	}
+	c.Spec = nil
+	return &c, nil
+}
+
+// Exists tells whether a container's record exists.
+func (s *Store) Exists(id string) bool { return s.hasRecord(id) }
+
 // Lookup finds a container by name, full ID or unique ID prefix.
 func (s *Store) Lookup(ref string) (*Container, error) {
 	if ref == "" {
@@ -366,7 +400,7 @@ func (s *Store) IDs() ([]string, error) {
 	return ids, nil
 }
 
-// List reads every record, newest first.
+// List reads every record, newest first, without its Spec (Get has it).
 func (s *Store) List() ([]*Container, error) {
 	ids, err := s.IDs()
 	if err != nil {
@@ -374,7 +408,7 @@ func (s *Store) List() ([]*Container, error) {
 	}
 	var out []*Container
 	for _, id := range ids {
-		c, err := s.Get(id)
+		c, err := s.getSummary(id)
 		if err != nil {
 			continue // being created or removed
 		}

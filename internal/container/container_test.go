@@ -1,6 +1,7 @@
 package container
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -407,5 +408,51 @@ func TestSweepIncomplete(t *testing.T) {
 	// A name held by a complete record stays taken.
 	if err := s.Create(&Container{ID: hexID("9", '9'), Name: "done"}); !errors.Is(err, ErrNameInUse) {
 		t.Errorf("Create with a name in use: %v", err)
+	}
+}
+
+// List reads records without their Spec, and nothing else is lost, whatever
+// keys named "Spec" the record holds elsewhere.
+func TestListWithoutSpec(t *testing.T) {
+	tests := []struct {
+		name   string
+		labels map[string]string
+		env    []string
+		spec   string
+	}{
+		{"plain", map[string]string{"a": "b"}, nil, `{"ociVersion":"1.0.2","process":{"args":["sh"]}}`},
+		{"no spec", nil, nil, ""},
+		{"label named Spec", map[string]string{"Spec": "x", "z": "y"}, nil, `{"ociVersion":"1.0.2"}`},
+		{"label named Spec, no spec", map[string]string{"Spec": "{"}, nil, ""},
+		{"Spec text in a value", map[string]string{"k": `,"Spec":{`}, []string{`X=,"Spec":}`}, `{"a":1}`},
+		{"Spec key inside the spec", nil, nil, `{"annotations":{"x":"1","Spec":"2"}}`},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			c := &Container{ID: hexID(string(rune('a'+i)), '1'), Name: "c" + string(rune('a'+i)), Created: time.Now().UTC(),
+				Config: Config{Labels: tt.labels, Env: tt.env}, HostConfig: HostConfig{NetworkMode: "bridge"}}
+			if tt.spec != "" {
+				c.Spec = json.RawMessage(tt.spec)
+			}
+			if err := s.Create(c); err != nil {
+				t.Fatal(err)
+			}
+			full, err := s.Get(c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(full.Spec) != tt.spec {
+				t.Errorf("Get: Spec = %s, want %s", full.Spec, tt.spec)
+			}
+			list, err := s.List()
+			if err != nil || len(list) != 1 {
+				t.Fatalf("List = %v, %v", list, err)
+			}
+			full.Spec = nil
+			if !reflect.DeepEqual(list[0], full) {
+				t.Errorf("List:\n%+v\nwant\n%+v", list[0], full)
+			}
+		})
 	}
 }

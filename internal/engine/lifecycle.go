@@ -127,7 +127,7 @@ func (e *Engine) ListContainers() ([]*container.Container, error) {
 	var out []*container.Container
 	for _, c := range all {
 		c = e.reconcile(cs, c)
-		if _, err := cs.Get(c.ID); err == nil {
+		if cs.Exists(c.ID) { // not removed by the repair (--rm)
 			out = append(out, c)
 		}
 	}
