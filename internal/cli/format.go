@@ -101,10 +101,13 @@ func printFormatted[T any](w io.Writer, format, def string, items []T) error {
 	if err != nil {
 		return err
 	}
-	var out io.Writer = w
+	// Written at once: a tabwriter writes cell by cell.
+	var buf bytes.Buffer
+	defer func() { w.Write(buf.Bytes()) }()
+	var out io.Writer = &buf
 	var tw *tabwriter.Writer
 	if isTable {
-		tw = newTable(w)
+		tw = newTable(&buf)
 		out = tw
 		header, err := parseTemplateFuncs(src, headerFuncs)
 		if err != nil {
