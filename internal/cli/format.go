@@ -148,9 +148,20 @@ func formatSource(format string) (string, bool) {
 	return strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(rest), isTable
 }
 
+// headerMap is what a table's header row is made from: a column name per
+// field.
+type headerMap map[string]string
+
+// Label is the column name of {{.Label "com.example.tier"}}: "tier", as
+// Docker's.
+func (headerMap) Label(name string) string {
+	parts := strings.Split(name, ".")
+	return strings.NewReplacer("-", " ", "_", " ").Replace(parts[len(parts)-1])
+}
+
 // headerNames maps each field of the struct T to its column name.
-func headerNames[T any]() map[string]string {
-	names := map[string]string{}
+func headerNames[T any]() headerMap {
+	names := headerMap{}
 	t := reflect.TypeOf((*T)(nil)).Elem()
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -160,6 +171,9 @@ func headerNames[T any]() map[string]string {
 	}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
 		h := f.Tag.Get("header")
 		if h == "" {
 			h = strings.ToUpper(f.Name)

@@ -252,6 +252,8 @@ type fmtItem struct {
 	List       []string
 }
 
+func (f fmtItem) Label(name string) string { return f.Tag + "-lbl" }
+
 func TestPrintFormatted(t *testing.T) {
 	items := []fmtItem{{"busybox", "latest", []string{"a", "b"}}, {"<none>", "<none>", nil}}
 	const def = "table {{.Repository}}\\t{{.Tag}}"
@@ -275,6 +277,7 @@ func TestPrintFormatted(t *testing.T) {
 		{"{{upper .Repository}} {{lower \"X\"}} {{join .List \",\"}}", "BUSYBOX x a,b\n<NONE> x \n", "", 0},
 		{"{{title .Tag}}|{{pad .Tag 1 2}}|{{truncate .Repository 3}}|{{index (split \"a:b\" \":\") 1}}", "Latest| latest  |bus|b\n<None>| <none>  |<no|b\n", "", 0},
 		{"{{json .List}}", "[\"a\",\"b\"]\nnull\n", "", 0},
+		{"table {{.Label \"com.example.build-tier\"}}|{{.Tag}}", "build tier|TAG\nlatest-lbl|latest\n<none>-lbl|<none>\n", "", 0},
 		{"tablefoo {{.Tag}}", "tablefoo latest\ntablefoo <none>\n", "", 0},
 		{"{{.Repository", "", "template parsing error", 1},
 		{"{{.Nope}}", "", "executing --format template", 1},

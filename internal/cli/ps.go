@@ -29,7 +29,12 @@ type psRow struct {
 	Size         string
 	State        string
 	Status       string
+
+	labels map[string]string
 }
+
+// Label is the value of one label: {{.Label "com.example.tier"}}.
+func (r psRow) Label(name string) string { return r.labels[name] }
 
 const psTable = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 
@@ -131,7 +136,7 @@ func makePsRow(c *container.Container, noTrunc bool) psRow {
 	return psRow{
 		Command: cmd, CreatedAt: c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"), ID: id,
 		Image: c.ImageName, Names: c.Name, RunningFor: ago(c.Created), State: c.State.Status, Ports: portsText(c),
-		Status: statusText(c), Labels: labelsText(c.Config.Labels), Networks: strings.Join(containerNetworks(c), ","),
+		Status: statusText(c), Labels: labelsText(c.Config.Labels), labels: c.Config.Labels, Networks: strings.Join(containerNetworks(c), ","),
 	}
 }
 

@@ -116,6 +116,9 @@ func TestPsFiltersAndColumns(t *testing.T) {
 	if got := e.ok("ps", "-a", "--format", "{{.Names}}|{{.Ports}}|{{.Labels}}|{{.Networks}}"); got != "web|0.0.0.0:8080->80/tcp||bridge\npg|5432/tcp|tier=db|shop\ndone|||bridge\n" {
 		t.Errorf("ps PORTS, LABELS, NETWORKS:\n%s", got)
 	}
+	if got := e.ok("ps", "--format", `table {{.Names}}\t{{.Label "tier"}}`); got != "NAMES     tier\nweb       \npg        db\n" {
+		t.Errorf("ps --format with .Label:\n%q", got)
+	}
 	ps := e.ok("ps", "-a")
 	if !strings.Contains(ps, "   5432/tcp   ") || !strings.Contains(ps, "   0.0.0.0:8080->80/tcp   ") {
 		t.Errorf("ps:\n%s", ps)
