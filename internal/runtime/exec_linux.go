@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -88,6 +89,15 @@ func Exec(ctx context.Context, c ExecConfig) (*Process, error) {
 			return nil, err
 		}
 		defer slave.Close()
+		if flags&unix.CLONE_NEWUSER != 0 {
+			// Opened by us, the slave is owned by our root, which the container's user
+			// namespace does not map: give it to the container's root, as if the
+			// container had opened it (the process then gives it to its user).
+			if err := chownToContainerRoot(slave, c.Pid); err != nil {
+				console.Close()
+				return nil, err
+			}
+		}
 		if sz := c.Process.ConsoleSize; sz != nil {
 			_ = pty.Setsize(console, &pty.Winsize{Rows: uint16(sz.Height), Cols: uint16(sz.Width)})
 		}
@@ -237,10 +247,7 @@ func openConsole(pid int) (master, slave *os.File, err error) {
 	defer unix.Close(root)
 	// The container owns its /dev: the path is resolved inside its root, and what it leads to
 	// must be the ptmx of a devpts.
-	fd, err := unix.Openat2(root, "dev/pts/ptmx", &unix.OpenHow{
-		Flags:   unix.O_RDWR | unix.O_NOCTTY | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK,
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
-	})
+	m, s, err := openPty(root)
 	if errors.Is(err, unix.ENOENT) {
 		if master, slave, err = pty.Open(); err != nil {
 			return nil, nil, fmt.Errorf("allocating terminal: %w", err)
@@ -248,25 +255,39 @@ func openConsole(pid int) (master, slave *os.File, err error) {
 		return master, slave, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening the container's /dev/pts/ptmx: %w", err)
+		return nil, nil, err
 	}
-	master = os.NewFile(uintptr(fd), "/dev/pts/ptmx")
-	var fs unix.Statfs_t
-	var st unix.Stat_t
-	if err := unix.Fstatfs(fd, &fs); err != nil || fs.Type != unix.DEVPTS_SUPER_MAGIC ||
-		unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != unix.Mkdev(5, 2) {
-		master.Close()
-		return nil, nil, fmt.Errorf("the container's /dev/pts/ptmx is not a devpts ptmx")
+	return os.NewFile(uintptr(m), "/dev/pts/ptmx"), os.NewFile(uintptr(s), "pts"), nil
+}
+
+// chownToContainerRoot makes the container's root (uid 0 in the user namespace of process
+// pid) the owner of f.
+func chownToContainerRoot(f *os.File, pid int) error {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/uid_map")
+	if err != nil {
+		return fmt.Errorf("reading the uid map of container process %d: %w", pid, err)
 	}
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		master.Close()
-		return nil, nil, fmt.Errorf("unlocking terminal: %w", err)
+	uid, ok := mapToHost(string(b), 0)
+	if !ok {
+		return fmt.Errorf("the container's user namespace does not map its root")
 	}
-	// The peer through the master, not by a path of the container.
-	sfd, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.TIOCGPTPEER, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC)
-	if errno != 0 {
-		master.Close()
-		return nil, nil, fmt.Errorf("opening terminal slave: %w", errno)
+	if err := f.Chown(int(uid), -1); err != nil {
+		return fmt.Errorf("giving the terminal to the container's root: %w", err)
 	}
-	return master, os.NewFile(sfd, "pts"), nil
+	return nil
+}
+
+// mapToHost maps id through an id map as /proc/<pid>/uid_map shows it (lines of "inside
+// outside count").
+func mapToHost(idMap string, id uint32) (uint32, bool) {
+	for _, line := range strings.Split(idMap, "\n") {
+		var inside, outside, count uint32
+		if n, _ := fmt.Sscan(line, &inside, &outside, &count); n != 3 {
+			continue
+		}
+		if id >= inside && id-inside < count {
+			return outside + (id - inside), true
+		}
+	}
+	return 0, false
 }

@@ -184,6 +184,11 @@ func execCommand(cfg *processConfig) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Terminal {
+		if err := chownTerminal(user.UID); err != nil {
+			return err
+		}
+	}
 	if cfg.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return fmt.Errorf("setting no_new_privs: %w", err)
@@ -347,7 +352,12 @@ func (r root) populate(cfg *initConfig, cg *cgroupInfo) error {
 			return err
 		}
 	}
-	if cfg.Terminal {
+	switch {
+	case cfg.OwnConsole:
+		if err := r.setupOwnConsole(cfg.ConsoleSocket, cfg.ConsoleSize); err != nil {
+			return err
+		}
+	case cfg.Terminal:
 		if err := r.setupConsole(); err != nil {
 			return err
 		}

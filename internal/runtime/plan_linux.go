@@ -178,6 +178,12 @@ type initConfig struct {
 	// the parent on rootfsSockFd (a container with a user namespace).
 	RootfsFromParent bool `json:"rootfsFromParent,omitempty"`
 	OOMScoreAdj      *int `json:"oomScoreAdj,omitempty"`
+	// OwnConsole: the terminal (Terminal) is allocated by the init in the container's devpts
+	// and sent to the parent on descriptor ConsoleSocket (see console_linux.go), with the
+	// size ConsoleSize. Otherwise the parent gives the init a terminal of the host as stdio.
+	OwnConsole    bool       `json:"ownConsole,omitempty"`
+	ConsoleSocket int        `json:"consoleSocket,omitempty"`
+	ConsoleSize   *specs.Box `json:"consoleSize,omitempty"`
 	processConfig
 }
 
@@ -287,7 +293,11 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (in
 		Domainname:       s.Domainname,
 		ReadonlyRoot:     s.Root.Readonly,
 		OOMScoreAdj:      s.Process.OOMScoreAdj,
+		OwnConsole:       proc.Terminal && hasDevpts(mounts),
 		processConfig:    proc,
+	}
+	if cfg.OwnConsole {
+		cfg.ConsoleSize = s.Process.ConsoleSize
 	}
 	return cfg, nsPlan.cloneFlags, nil
 }
@@ -332,6 +342,14 @@ func newProcessConfig(p *specs.Process) (processConfig, error) {
 		Rlimits:         limits,
 		NoNewPrivileges: p.NoNewPrivileges,
 	}, nil
+}
+
+// hasDevpts says whether mounts give the container a devpts of its own at /dev/pts, where its
+// terminal can be allocated.
+func hasDevpts(mounts []specs.Mount) bool {
+	return slices.ContainsFunc(mounts, func(m specs.Mount) bool {
+		return m.Type == "devpts" && cleanInRoot(m.Destination) == "/dev/pts"
+	})
 }
 
 // checkSysctl allows only the sysctls that belong to a namespace the container has of its

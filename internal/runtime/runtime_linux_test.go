@@ -17,6 +17,7 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // defaultCaps is Docker's default capability set.
@@ -432,43 +433,150 @@ func TestWorkdirSymlinkStaysInside(t *testing.T) {
 	}
 }
 
+// The container's terminal is a pseudo-terminal of its own devpts: tty names it /dev/pts/0,
+// it lives on the devpts mounted at the container's /dev/pts (not the host's), it belongs to
+// the command's user, has the spec's size, and Ctrl-C on it interrupts the foreground job.
+// Without a devpts in the container, the terminal is one of the host's.
 func TestTerminal(t *testing.T) {
 	needRoot(t)
-	spec := testSpec(newRootfs(t), "sh")
-	spec.Process.Terminal = true
-	spec.Process.ConsoleSize = &specs.Box{Height: 40, Width: 100}
-	p, err := Start(context.Background(), Config{Spec: spec})
-	if err != nil {
+	var hostPts unix.Stat_t
+	if err := unix.Stat("/dev/pts", &hostPts); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = p.Signal(syscall.SIGKILL); _, _ = p.Wait(); p.Console.Close() })
-	if p.Console == nil {
-		t.Fatal("no console")
+	tests := []struct {
+		name     string
+		spec     func(s *specs.Spec)
+		own      bool   // the terminal is of the container's devpts
+		wantUser string // owner of the terminal, as the container sees it
+	}{
+		{name: "container's devpts", own: true, wantUser: "0:5"},
+		{name: "as a user", spec: func(s *specs.Spec) { s.Process.User = specs.User{UID: 1000, GID: 1000} },
+			own: true, wantUser: "1000:5"},
+		{name: "no devpts in the container: the host's", spec: func(s *specs.Spec) {
+			s.Mounts = slices.DeleteFunc(s.Mounts, func(m specs.Mount) bool { return m.Destination == "/dev/pts" })
+		}},
 	}
-	var out bytes.Buffer
-	copied := make(chan struct{})
-	go func() {
-		// Ends with EIO once the container's last process closed the terminal.
-		_, _ = io.Copy(&out, p.Console)
-		close(copied)
-	}()
-	if _, err := p.Console.Write([]byte("stty size; ls -l /dev/console | wc -l; echo hi; exit 5\n")); err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := testSpec(newRootfs(t), "sh")
+			spec.Process.Terminal = true
+			spec.Process.ConsoleSize = &specs.Box{Height: 40, Width: 100}
+			if tt.spec != nil {
+				tt.spec(spec)
+			}
+			p, err := Start(context.Background(), Config{Spec: spec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = p.Signal(syscall.SIGKILL); _, _ = p.Wait(); p.Console.Close() })
+			if p.Console == nil {
+				t.Fatal("no console")
+			}
+			out := newTermOutput()
+			go func() {
+				// Ends with EIO once the container's last process closed the terminal.
+				_, _ = io.Copy(out, p.Console)
+				out.close()
+			}()
+			say := func(s string) {
+				t.Helper()
+				if _, err := p.Console.Write([]byte(s)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// $((...)) is expanded in the output, not in the echo of the input.
+			say("tty; stty size; stat -c %u:%g $(tty); echo dev=$(stat -c %d /dev/pts/ptmx)/$(stat -L -c %d /proc/self/fd/0)/; ls -l /dev/console | wc -l; echo end-$((1+1))\n")
+			if !out.waitFor("end-2") {
+				t.Fatalf("terminal output %q: no end-2", out.String())
+			}
+			wants := []string{"\r\n40 100\r\n", "\r\n1\r\n"}
+			if tt.own {
+				var master unix.Stat_t
+				if err := unix.Fstat(int(p.Console.Fd()), &master); err != nil {
+					t.Fatal(err)
+				}
+				if master.Dev == hostPts.Dev {
+					t.Errorf("the terminal is on the host's devpts")
+				}
+				dev := strconv.FormatUint(master.Dev, 10)
+				wants = append(wants, "\r\n/dev/pts/0\r\n", "\r\n"+tt.wantUser+"\r\n", "\r\ndev="+dev+"/"+dev+"/\r\n")
+			}
+			for _, want := range wants {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("terminal output %q does not contain %q", out.String(), want)
+				}
+			}
+
+			// Ctrl-C reaches the foreground job once it runs (it says so), not the shell.
+			say("sh -c 'echo fg-$((6*7)); exec sleep 1000'\n")
+			if !out.waitFor("\r\nfg-42\r\n") {
+				t.Fatalf("terminal output %q: no fg-42", out.String())
+			}
+			say("\x03")
+			say("echo after-$?\n")
+			if !out.waitFor("\r\nafter-130\r\n") {
+				t.Fatalf("terminal output %q: Ctrl-C did not end the foreground job", out.String())
+			}
+			say("exit 5\n")
+			st, err := p.Wait()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.waitFor("\x00") // until the copy ends
+			if st.Code != 5 {
+				t.Errorf("exit code = %d, want 5", st.Code)
+			}
+			noHostMounts(t, spec.Root.Path)
+		})
 	}
-	st, err := p.Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-copied
-	if st.Code != 5 {
-		t.Errorf("exit code = %d, want 5", st.Code)
-	}
-	for _, want := range []string{"\r\n40 100\r\n", "\r\n1\r\n", "\r\nhi\r\n"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("terminal output %q does not contain %q", out.String(), want)
+}
+
+// termOutput collects what a terminal prints, and lets a test wait for a string in it.
+type termOutput struct {
+	mu    sync.Mutex
+	cond  *sync.Cond
+	buf   bytes.Buffer
+	ended bool
+}
+
+func newTermOutput() *termOutput {
+	o := &termOutput{}
+	o.cond = sync.NewCond(&o.mu)
+	return o
+}
+
+func (o *termOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf.Write(p)
+	o.cond.Broadcast()
+	return len(p), nil
+}
+
+func (o *termOutput) close() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ended = true
+	o.cond.Broadcast()
+}
+
+// waitFor waits until s was printed (true) or the output ended without it (false).
+func (o *termOutput) waitFor(s string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for !strings.Contains(o.buf.String(), s) {
+		if o.ended {
+			return false
 		}
+		o.cond.Wait()
 	}
-	noHostMounts(t, spec.Root.Path)
+	return true
+}
+
+func (o *termOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
 }
 
 func TestOverlayRootfs(t *testing.T) {

@@ -38,10 +38,6 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	config, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("encoding container config: %w", err)
-	}
 
 	// The two pipes to the init; the ends the init gets become its fds 3 and 4.
 	configR, configW, err := os.Pipe()
@@ -91,11 +87,26 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if rootfsSockChild != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, rootfsSockChild) // fd rootfsSockFd
 	}
-	var console, slave *os.File
-	if c.Spec.Process.Terminal {
+	// The terminal: allocated by the init in the container's devpts and received on a
+	// socket (console_linux.go), or, without a devpts, one of the host's.
+	var console, slave, consoleSock, consoleSockChild *os.File
+	if cfg.OwnConsole {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			configR.Close()
+			syncW.Close()
+			closeFile(rootfsSockChild)
+			return nil, fmt.Errorf("creating console socket: %w", err)
+		}
+		consoleSock, consoleSockChild = os.NewFile(uintptr(fds[0]), "console-sock"), os.NewFile(uintptr(fds[1]), "console-sock")
+		defer consoleSock.Close()
+		cfg.ConsoleSocket = 3 + len(cmd.ExtraFiles)
+		cmd.ExtraFiles = append(cmd.ExtraFiles, consoleSockChild)
+	} else if c.Spec.Process.Terminal {
 		if console, slave, err = pty.Open(); err != nil {
 			configR.Close()
 			syncW.Close()
+			closeFile(rootfsSockChild)
 			return nil, fmt.Errorf("allocating terminal: %w", err)
 		}
 		if sz := c.Spec.Process.ConsoleSize; sz != nil {
@@ -104,18 +115,20 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 		cmd.SysProcAttr.Setctty = true
 		cmd.SysProcAttr.Ctty = 0
-	} else {
+	} else if !cfg.OwnConsole {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	}
-	err = cmd.Start()
+	config, err := json.Marshal(cfg)
+	if err == nil {
+		err = cmd.Start()
+	} else {
+		err = fmt.Errorf("encoding container config: %w", err)
+	}
 	configR.Close()
 	syncW.Close()
-	if rootfsSockChild != nil {
-		rootfsSockChild.Close()
-	}
-	if slave != nil {
-		slave.Close()
-	}
+	closeFile(rootfsSockChild)
+	closeFile(consoleSockChild)
+	closeFile(slave)
 	if err != nil {
 		if console != nil {
 			console.Close()
@@ -148,7 +161,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		if err != nil {
 			return fail(fmt.Errorf("building the container's root: %w", err))
 		}
-		err = sendFd(rootfsSock, mnt)
+		err = sendFd(int(rootfsSock.Fd()), mnt)
 		unix.Close(mnt)
 		if err != nil {
 			return fail(fmt.Errorf("sending the container's root: %w", err))
@@ -159,9 +172,15 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	}
 	configW.Close()
 
-	// The sync pipe closes without a word when execve succeeds (it is close-on-exec), or
-	// carries the report of what failed.
+	// The init sends the terminal once the container's devpts is mounted, or closes the
+	// socket when it fails before. Then the sync pipe closes without a word when execve
+	// succeeds (it is close-on-exec), or carries the report of what failed.
 	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })
+	var consoleErr error
+	if consoleSock != nil {
+		console, consoleErr = receiveConsole(consoleSock)
+		p.Console = console
+	}
 	msg, err := io.ReadAll(syncR)
 	if !stop() {
 		return fail(ctx.Err())
@@ -172,7 +191,20 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if len(msg) > 0 {
 		return fail(reportError("container init", msg))
 	}
+	if consoleErr != nil {
+		return fail(fmt.Errorf("receiving the container's terminal: %w", consoleErr))
+	}
+	if consoleSock != nil && console == nil {
+		return fail(fmt.Errorf("receiving the container's terminal: the init sent none"))
+	}
 	return p, nil
+}
+
+// closeFile closes f when it is not nil.
+func closeFile(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
 }
 
 // reportError turns the report a child wrote on its sync pipe into an error.

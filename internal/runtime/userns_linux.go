@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -95,28 +94,52 @@ func idmappedRootfs(pid int, mounts []specs.Mount) (int, error) {
 }
 
 // sendFd sends fd on the unix socket sock.
-func sendFd(sock *os.File, fd int) error {
-	return unix.Sendmsg(int(sock.Fd()), []byte{0}, unix.UnixRights(fd), nil, 0)
+func sendFd(sock, fd int) error {
+	return unix.Sendmsg(sock, []byte{0}, unix.UnixRights(fd), nil, 0)
+}
+
+// receiveFd receives one descriptor (close-on-exec) sent by sendFd on sock. It returns -1 and
+// no error when the peer closed the socket without sending one.
+func receiveFd(sock int) (int, error) {
+	buf, oob := make([]byte, 1), make([]byte, unix.CmsgSpace(4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return -1, err
+		}
+		if n == 0 && oobn == 0 {
+			return -1, nil
+		}
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err != nil || len(msgs) != 1 {
+			return -1, fmt.Errorf("no descriptor in the message")
+		}
+		fds, err := unix.ParseUnixRights(&msgs[0])
+		if err != nil || len(fds) != 1 {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			return -1, fmt.Errorf("no descriptor in the message")
+		}
+		return fds[0], nil
+	}
 }
 
 // receiveRootfs takes the root mount the parent sent on rootfsSockFd and moves it onto rootfs.
 func receiveRootfs(rootfs string) error {
-	buf, oob := make([]byte, 1), make([]byte, unix.CmsgSpace(4))
-	_, oobn, _, _, err := unix.Recvmsg(rootfsSockFd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+	fd, err := receiveFd(rootfsSockFd)
 	unix.Close(rootfsSockFd)
+	if err == nil && fd < 0 {
+		err = fmt.Errorf("no descriptor")
+	}
 	if err != nil {
 		return fmt.Errorf("receiving the root mount: %w", err)
 	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		return fmt.Errorf("receiving the root mount: no descriptor")
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		return fmt.Errorf("receiving the root mount: no descriptor")
-	}
-	defer unix.Close(fds[0])
-	if err := unix.MoveMount(fds[0], "", unix.AT_FDCWD, rootfs, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+	defer unix.Close(fd)
+	if err := unix.MoveMount(fd, "", unix.AT_FDCWD, rootfs, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
 		return fmt.Errorf("attaching the root mount on %s: %w", rootfs, err)
 	}
 	return nil
