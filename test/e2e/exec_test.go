@@ -75,11 +75,12 @@ func TestExec(t *testing.T) {
 	var buf safeBuffer
 	done := make(chan struct{})
 	go func() { io.Copy(&buf, ptmx); close(done) }()
-	fmt.Fprintf(ptmx, "echo in-tty; exit 7\r")
+	fmt.Fprintf(ptmx, "tty; echo in-tty; exit 7\r")
 	err = tcmd.Wait()
 	ptmx.Close()
 	<-done
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 7 || !strings.Contains(buf.String(), "in-tty") {
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 7 || !strings.Contains(buf.String(), "in-tty") ||
+		!strings.Contains(buf.String(), "\r\n/dev/pts/0\r\n") {
 		t.Errorf("exec -it: %v, output %q", err, buf.String())
 	}
 	// A stopped container: Docker's words, exit 1.

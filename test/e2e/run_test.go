@@ -316,10 +316,20 @@ func TestRunTTY(t *testing.T) {
 		}
 	}
 	expect("# ")
-	fmt.Fprintf(ptmx, "tty; stty size; echo $TERM\r")
-	expect("/dev/")
+	// The terminal is the container's own, as with Docker: /dev/pts/0 of its devpts, owned by
+	// its root and group tty, also seen as /dev/console.
+	fmt.Fprintf(ptmx, "tty; stty size; echo $TERM; stat -c %%u:%%g $(tty); [ /dev/console -ef $(tty) ] && echo console-$((1+1))\r")
+	expect("\r\n/dev/pts/0\r\n")
 	expect("40 123")
 	expect("xterm")
+	expect("\r\n0:5\r\n")
+	expect("console-2")
+	// A resize of the user's terminal reaches the container's.
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 50, Cols: 77}); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(ptmx, "until [ \"$(stty size)\" = '50 77' ]; do sleep 0.05; done; echo resized-$((2+2))\r")
+	expect("resized-4")
 	// Ctrl-C interrupts a command in the container, not the session.
 	// (If Ctrl-C did not reach sleep, the next line would only run after
 	// 60 s, past expect's deadline.)
@@ -387,6 +397,12 @@ func TestAttachDetach(t *testing.T) {
 	}
 	if got := e.inspectField("shell", "{{.State.Status}}"); got != "running" {
 		t.Fatalf("after detaching, the container is %s", got)
+	}
+	// exec -t gets the next terminal of the same devpts.
+	x := e.startPty("exec", "-it", "shell", "sh", "-c", "tty; ls /dev/pts | tr '\\n' ' '; echo")
+	x.expect("/dev/pts/1\r\n0 1 ptmx \r\n")
+	if err := x.cmd.Wait(); err != nil {
+		t.Errorf("exec -it: %v", err)
 	}
 	a := e.startPty("attach", "shell")
 	fmt.Fprintf(a.ptmx, "echo again-$((1+1))\r")
