@@ -44,7 +44,8 @@ func newExecCmd(g *globals) *cobra.Command {
 			}
 			o := engine.ExecOptions{
 				Cmd: args[1:], Env: resolvedEnv(env), WorkingDir: workdir, User: user, Tty: tty,
-				Privileged: privileged,
+				ConsoleSize: consoleSize(tty),
+				Privileged:  privileged,
 			}
 			if !detach {
 				o.Stdout, o.Stderr = os.Stdout, os.Stderr

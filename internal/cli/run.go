@@ -14,6 +14,7 @@ import (
 
 	"github.com/creack/pty"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -269,6 +270,19 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 	return nil
 }
 
+// consoleSize is the size of the caller's terminal on stdin, for the container's terminal
+// when tty is set; nil otherwise.
+func consoleSize(tty bool) *specs.Box {
+	if !tty {
+		return nil
+	}
+	w, h, err := term.GetSize(int(os.Stdin.Fd()))
+	if err != nil || w <= 0 || h <= 0 {
+		return nil
+	}
+	return &specs.Box{Height: uint(h), Width: uint(w)}
+}
+
 // attachTerminal connects the host terminal to the container's console:
 // raw mode, input and output copied, window size followed. It returns a
 // function restoring the terminal, and a channel closed when all output has
@@ -329,7 +343,8 @@ func (o *runFlags) specOptions(cmd []string, entrypointSet bool) (spec.Options, 
 	so := spec.Options{
 		Hostname: o.hostname, Cmd: cmd, Env: spec.ResolveEnv(env, os.LookupEnv),
 		WorkingDir: o.workdir, User: o.user, Terminal: o.tty, ReadOnly: o.readOnly,
-		Privileged: o.privileged, Init: o.init, CapAdd: o.capAdd, CapDrop: o.capDrop,
+		ConsoleSize: consoleSize(o.tty),
+		Privileged:  o.privileged, Init: o.init, CapAdd: o.capAdd, CapDrop: o.capDrop,
 		Tmpfs: o.tmpfs, Binds: o.volumes, Network: o.network,
 		Resources: spec.Resources{
 			NanoCPUs: o.cpus.nano, Memory: o.memory.n, MemorySwap: o.memorySwap.n,

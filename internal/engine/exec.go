@@ -21,10 +21,13 @@ type ExecOptions struct {
 	WorkingDir string
 	User       string
 	Tty        bool
-	Privileged bool
-	Stdin      io.Reader
-	Stdout     io.Writer
-	Stderr     io.Writer
+	// ConsoleSize is the size of the terminal (with Tty) when the process starts; nil:
+	// unknown.
+	ConsoleSize *specs.Box
+	Privileged  bool
+	Stdin       io.Reader
+	Stdout      io.Writer
+	Stderr      io.Writer
 }
 
 // Exec runs a process in a running container: in its namespaces and
@@ -56,6 +59,10 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 	p := *s.Process
 	p.Args = o.Cmd
 	p.Terminal = o.Tty
+	p.ConsoleSize = nil
+	if o.Tty {
+		p.ConsoleSize = o.ConsoleSize
+	}
 	p.Env = append(append([]string{}, s.Process.Env...), o.Env...)
 	if o.Tty && !hasEnv(p.Env, "TERM") {
 		p.Env = append(p.Env, "TERM=xterm")

@@ -38,7 +38,10 @@ type Options struct {
 	// User is "uid", "uid:gid", "name", "name:group", "uid:group" ...
 	WorkingDir, User string
 
-	Terminal        bool // -t
+	Terminal bool // -t
+	// ConsoleSize is the size of the terminal when the container starts (with -t): the
+	// caller's, so that the command sees it from its first instruction. Nil: unknown.
+	ConsoleSize     *specs.Box
 	ReadOnly        bool // --read-only
 	Privileged      bool // --privileged
 	NoNewPrivileges bool // --security-opt no-new-privileges
@@ -195,6 +198,9 @@ func Build(o Options) (*specs.Spec, error) {
 		},
 	}
 	s.Linux.Resources.Devices = deviceRules(o.Privileged, userRules)
+	if o.Terminal {
+		s.Process.ConsoleSize = o.ConsoleSize
+	}
 	if r := o.UsernsRemap; r != nil {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
 		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: r.UID.Start, Size: r.UID.Size}}

@@ -509,3 +509,16 @@ func TestBuildUsernsRemap(t *testing.T) {
 		t.Errorf("mappings %+v %+v, want %+v %+v", s.Linux.UIDMappings, s.Linux.GIDMappings, wantU, wantG)
 	}
 }
+
+// The caller's terminal size goes into the spec with -t only.
+func TestBuildConsoleSize(t *testing.T) {
+	size := &specs.Box{Height: 30, Width: 90}
+	for _, tty := range []bool{true, false} {
+		o := base()
+		o.Terminal, o.ConsoleSize = tty, size
+		s := mustBuild(t, o)
+		if got := s.Process.ConsoleSize; (got != nil) != tty || got != nil && *got != *size {
+			t.Errorf("terminal %v: ConsoleSize %v", tty, got)
+		}
+	}
+}

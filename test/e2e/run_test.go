@@ -398,9 +398,15 @@ func TestAttachDetach(t *testing.T) {
 	if got := e.inspectField("shell", "{{.State.Status}}"); got != "running" {
 		t.Fatalf("after detaching, the container is %s", got)
 	}
+	// The size of the caller's terminal is the container's from its first instruction.
+	x := e.startPty("run", "--rm", "-t", "busybox", "stty", "size")
+	x.expect("30 90\r\n")
+	if err := x.cmd.Wait(); err != nil {
+		t.Errorf("run -t stty size: %v", err)
+	}
 	// exec -t gets the next terminal of the same devpts.
-	x := e.startPty("exec", "-it", "shell", "sh", "-c", "tty; ls /dev/pts | tr '\\n' ' '; echo")
-	x.expect("/dev/pts/1\r\n0 1 ptmx \r\n")
+	x = e.startPty("exec", "-it", "shell", "sh", "-c", "tty; stty size; ls /dev/pts | tr '\\n' ' '; echo")
+	x.expect("/dev/pts/1\r\n30 90\r\n0 1 ptmx \r\n")
 	if err := x.cmd.Wait(); err != nil {
 		t.Errorf("exec -it: %v", err)
 	}

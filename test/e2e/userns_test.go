@@ -122,17 +122,17 @@ func TestUsernsRemap(t *testing.T) {
 	if ps, err := exec.Command("ps", "-o", "uid=", "-p", strconv.Itoa(pid)).Output(); err != nil || strings.TrimSpace(string(ps)) != fmt.Sprint(start) {
 		t.Errorf("ps on the host shows the container's process under uid %q (%v), want %d", ps, err, start)
 	}
-	// Terminals: of the container's devpts, owned by its root (or the exec's user), the
-	// controlling terminal of the command.
+	// Terminals: of the container's devpts, owned by its root (or the exec's user), of the
+	// caller's size from the start, the controlling terminal of the command.
 	for _, c := range []struct{ args []string }{
 		{[]string{"run", "--rm", "-t", "--network", "none", "busybox"}},
 		{[]string{"exec", "-t", id}},
 		{[]string{"exec", "-t", "-u", "1000", id}},
 	} {
-		s := e.startPty(append(c.args, "sh", "-c", "tty; stat -c %u:%g $(tty); echo ctty-$((6*7)) >/dev/tty")...)
-		want := "/dev/pts/0\r\n0:5\r\nctty-42\r\n"
+		s := e.startPty(append(c.args, "sh", "-c", "tty; stat -c %u:%g $(tty); stty size; echo ctty-$((6*7)) >/dev/tty")...)
+		want := "/dev/pts/0\r\n0:5\r\n30 90\r\nctty-42\r\n"
 		if c.args[2] == "-u" {
-			want = "/dev/pts/0\r\n1000:5\r\nctty-42\r\n"
+			want = "/dev/pts/0\r\n1000:5\r\n30 90\r\nctty-42\r\n"
 		}
 		s.expect(want)
 		if err := s.cmd.Wait(); err != nil {
