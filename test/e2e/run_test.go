@@ -426,6 +426,16 @@ func TestAttachDetach(t *testing.T) {
 		t.Errorf("logs of the terminal session: %q", got)
 	}
 	e.fails(1, "You cannot attach to a stopped container", "attach", "shell")
+
+	// start -a of a container with a terminal: a new terminal of its new devpts.
+	e.ok("run", "-d", "-t", "--name", "again", "busybox", "sh", "-c", "tty; exit 3")
+	t.Cleanup(func() { e.gd("rm", "-f", "again") })
+	if got := e.ok("wait", "again"); got != "3\n" {
+		t.Fatalf("wait: %q", got)
+	}
+	if r := e.gd("start", "-a", "again"); r.Code != 3 || r.Stdout != "/dev/pts/0\r\n" {
+		t.Errorf("start -a of a -t container: exit %d, %q %q", r.Code, r.Stdout, r.Stderr)
+	}
 }
 
 type safeBuffer struct {
