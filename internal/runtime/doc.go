@@ -14,7 +14,7 @@
 //	                                        setns for joined namespaces; unshare(CLONE_NEWCGROUP)
 //	                                        mount / rprivate; RootfsMounts (e.g. overlay) on the root
 //	                                        bind the root on itself; spec mounts; device nodes;
-//	                                        /dev symlinks; /dev/console; sysctls;
+//	                                        /dev symlinks; the terminal; sysctls;
 //	                                        read-only and masked paths
 //	                                        pivot_root, old root detached
 //	                                        read-only root; hostname; rlimits; user from /etc/passwd;
@@ -27,6 +27,18 @@
 //
 // The command therefore runs as PID 1 of the container, and the parent waits for it like
 // for any child (Process.Wait).
+//
+// # Terminal
+//
+// With Spec.Process.Terminal the init allocates the terminal in the container's own devpts,
+// as runc does with its console socket (console_linux.go): once the spec's devpts is mounted
+// at /dev/pts, it opens its ptmx (resolved inside the root, checked to be a devpts ptmx),
+// opens the slave through the master, sets the spec's ConsoleSize, makes the slave its
+// stdio, controlling terminal and /dev/console, and sends the master to the parent over a
+// unix socket (SCM_RIGHTS): Process.Console. The command sees /dev/pts/0, as with Docker;
+// with a user namespace the slave is made inside it, owned by the container's root. Before
+// execve the slave is given to the command's user. A container without a devpts at
+// /dev/pts gets a terminal of the host's devpts, allocated by the parent.
 //
 // # Exec
 //
@@ -57,7 +69,9 @@
 // working directory are all looked up inside the container. With a terminal, the
 // pseudo-terminal comes from the container's own devpts (opened through /proc/<pid>/root,
 // resolved inside that root, checked to be a devpts ptmx), so the process sees it as
-// /dev/pts/N, as with Docker; a container without devpts gets one of the host's.
+// /dev/pts/N, as with Docker; a container without devpts gets one of the host's. In a
+// container with a user namespace the parent gives the slave to the container's root (it
+// made it as the host's root), and the process to its user.
 //
 // # Boundary
 //
@@ -89,7 +103,7 @@
 // dropped, so the few system calls between (prctl, capset, setgroups, setresgid, setresuid,
 // chdir, getcwd, stat, umask, execve) must be allowed by the profile, as with runc.
 //
-// Not supported: user namespaces, AppArmor and SELinux labels, hooks; joining an
+// Not supported: AppArmor and SELinux labels, hooks; joining an
 // existing namespace works for network, IPC and UTS only. Exec needs a binary built with cgo
 // (ErrNoCgo otherwise) and Linux 5.8 (setns with a pidfd).
 package runtime

@@ -76,8 +76,9 @@ type Config struct {
 	// returns once the copy is done. Nil means /dev/null.
 	//
 	// They are ignored when Spec.Process.Terminal is set: then the runtime allocates a
-	// pseudo-terminal whose slave becomes the container's stdio, controlling terminal and
-	// /dev/console, and returns the master in Process.Console.
+	// pseudo-terminal, in the container's own devpts when the spec mounts one at /dev/pts,
+	// of Spec.Process.ConsoleSize; its slave becomes the container's stdio, controlling
+	// terminal and /dev/console, and the master is returned in Process.Console.
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer

@@ -28,7 +28,7 @@ import (
 // minSealedFd, so that the descriptors exec.Cmd sets up in the child never land on it.
 
 // minSealedFd is the lowest descriptor number the sealed binary may have: above those that
-// exec.Cmd's ExtraFiles occupy in a child (3, 4, 5).
+// exec.Cmd's ExtraFiles occupy in a child (3 to 6).
 const minSealedFd = 10
 
 var sealed struct {
