@@ -205,6 +205,38 @@ func TestNewInitConfig(t *testing.T) {
 	}
 }
 
+// The init allocates the terminal when the container has a devpts at /dev/pts; otherwise
+// the parent gives it one of the host's.
+func TestNewInitConfigConsole(t *testing.T) {
+	devpts := specs.Mount{Destination: "/dev/pts/", Type: "devpts", Source: "devpts"}
+	size := &specs.Box{Height: 40, Width: 100}
+	for _, tt := range []struct {
+		name     string
+		terminal bool
+		mounts   []specs.Mount
+		own      bool
+	}{
+		{"terminal and devpts", true, []specs.Mount{devpts}, true},
+		{"terminal, no devpts", true, nil, false},
+		{"terminal, /dev/pts bound", true, []specs.Mount{{Destination: "/dev/pts", Type: "bind", Source: "/dev/pts"}}, false},
+		{"no terminal", false, []specs.Mount{devpts}, false},
+	} {
+		s := &specs.Spec{
+			Process: &specs.Process{Args: []string{"sh"}, Terminal: tt.terminal, ConsoleSize: size},
+			Root:    &specs.Root{Path: "/r"},
+			Mounts:  tt.mounts,
+			Linux:   ns(specs.MountNamespace),
+		}
+		cfg, _, err := newInitConfig(s, "/r", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.OwnConsole != tt.own || (cfg.ConsoleSize == size) != tt.own {
+			t.Errorf("%s: OwnConsole %v, ConsoleSize %v", tt.name, cfg.OwnConsole, cfg.ConsoleSize)
+		}
+	}
+}
+
 // The spec's seccomp profile reaches the init compiled, through its JSON config.
 func TestNewInitConfigSeccomp(t *testing.T) {
 	if !nsenter.Available {

@@ -310,6 +310,13 @@ func TestStartErrors(t *testing.T) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "nosuchfs", Source: "none"})
 		}, wantMsg: "mounting none (nosuchfs) on /x"},
 		{name: "bad spec", args: nil, wantMsg: "no command"},
+		// The init fails after it sent the terminal, and before.
+		{name: "missing command on a terminal", args: []string{"nosuchcmd"}, spec: func(s *specs.Spec) { s.Process.Terminal = true },
+			wantErr: ErrNotFound, wantMsg: `"nosuchcmd": executable file not found in $PATH`},
+		{name: "terminal with its devpts covered", args: []string{"true"}, spec: func(s *specs.Spec) {
+			s.Process.Terminal = true
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/dev/pts", Type: "tmpfs", Source: "tmpfs"})
+		}, wantMsg: "opening the container's /dev/pts/ptmx"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
