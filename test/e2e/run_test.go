@@ -346,6 +346,14 @@ func TestRunTTY(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
 		t.Errorf("exit of the -t session: %v", err)
 	}
+
+	// Under a seccomp filter installed right before execve (with no_new_privs), too.
+	s := e.startPty("run", "--rm", "-t", "--security-opt", "no-new-privileges", "busybox",
+		"sh", "-c", "tty; grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status")
+	s.expect("/dev/pts/0\r\nNoNewPrivs:\t1\r\nSeccomp:\t2\r\n")
+	if err := s.cmd.Wait(); err != nil {
+		t.Errorf("run -t with no-new-privileges: %v", err)
+	}
 }
 
 // ptySession runs geedocker args on a pseudo-terminal of the test.
