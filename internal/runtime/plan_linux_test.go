@@ -442,3 +442,20 @@ func TestGetenv(t *testing.T) {
 		t.Error("getenv matched a prefix")
 	}
 }
+
+func TestMapToHost(t *testing.T) {
+	const m = "         0    1000000      65536\n     65536        500          1\n"
+	for _, tt := range []struct {
+		id, want uint32
+		ok       bool
+	}{
+		{0, 1000000, true}, {1000, 1001000, true}, {65535, 1065535, true}, {65536, 500, true}, {65537, 0, false},
+	} {
+		if got, ok := mapToHost(m, tt.id); got != tt.want || ok != tt.ok {
+			t.Errorf("mapToHost(%d) = %d, %v; want %d, %v", tt.id, got, ok, tt.want, tt.ok)
+		}
+	}
+	if _, ok := mapToHost("", 0); ok {
+		t.Errorf("an empty map maps 0")
+	}
+}

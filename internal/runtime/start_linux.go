@@ -115,7 +115,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 		cmd.SysProcAttr.Setctty = true
 		cmd.SysProcAttr.Ctty = 0
-	} else if !cfg.OwnConsole {
+	} else {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	}
 	config, err := json.Marshal(cfg)
