@@ -125,17 +125,22 @@ func receiveConsole(sock *os.File) (*os.File, error) {
 	return master, nil
 }
 
-// chownTerminal gives the terminal on fd 0, when it is a slave of a devpts, to uid (in the
-// process's user namespace), as runc does: so that the user can reopen it by its name. The
-// group stays the one devpts gave (tty). Failures are ignored where the kernel does not let
-// us (the owner or uid not mapped in our user namespace, a read-only devpts).
+// chownTerminal gives the terminal on fd 0 to uid (in the process's user namespace), as runc
+// does, so that the user can reopen it by its name; the group stays the one devpts gave
+// (tty). Only a slave of the container's own devpts (the one at /dev/pts, as the calling
+// process, inside the container, sees it) is given away: never one of the host's, which a
+// user of the host with the same uid could then open. Failures are ignored where the kernel
+// does not let us (the owner or uid not mapped in our user namespace, a read-only devpts).
 func chownTerminal(uid uint32) error {
 	var fs unix.Statfs_t
-	var st unix.Stat_t
+	var st, own unix.Stat_t
 	if err := unix.Fstatfs(0, &fs); err != nil || fs.Type != unix.DEVPTS_SUPER_MAGIC {
 		return nil
 	}
 	if err := unix.Fstat(0, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Uid == uid {
+		return nil
+	}
+	if err := unix.Stat("/dev/pts/ptmx", &own); err != nil || own.Dev != st.Dev {
 		return nil
 	}
 	switch err := unix.Fchown(0, int(uid), -1); err {

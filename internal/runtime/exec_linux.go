@@ -85,14 +85,16 @@ func Exec(ctx context.Context, c ExecConfig) (*Process, error) {
 	}
 	var console, slave *os.File
 	if pc.Terminal {
-		if console, slave, err = openConsole(c.Pid); err != nil {
+		var own bool
+		if console, slave, own, err = openConsole(c.Pid); err != nil {
 			return nil, err
 		}
 		defer slave.Close()
-		if flags&unix.CLONE_NEWUSER != 0 {
+		if own && flags&unix.CLONE_NEWUSER != 0 {
 			// Opened by us, the slave is owned by our root, which the container's user
 			// namespace does not map: give it to the container's root, as if the
-			// container had opened it (the process then gives it to its user).
+			// container had opened it (the process then gives it to its user). Not one of
+			// the host's devpts, though.
 			if err := chownToContainerRoot(slave, c.Pid); err != nil {
 				console.Close()
 				return nil, err
@@ -238,11 +240,12 @@ func namespacesToJoin(pid int) (uintptr, error) {
 
 // openConsole allocates the terminal of an exec'd process in the container's own devpts, as
 // Docker does, so that the process sees it under /dev/pts (tty, ttyname); when the container
-// has no devpts, on the host's. It returns the master and the slave.
-func openConsole(pid int) (master, slave *os.File, err error) {
+// has no devpts, on the host's. It returns the master and the slave, and whether they are of
+// the container's devpts.
+func openConsole(pid int) (master, slave *os.File, own bool, err error) {
 	root, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/root", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening root of container process %d: %w", pid, err)
+		return nil, nil, false, fmt.Errorf("opening root of container process %d: %w", pid, err)
 	}
 	defer unix.Close(root)
 	// The container owns its /dev: the path is resolved inside its root, and what it leads to
@@ -250,14 +253,14 @@ func openConsole(pid int) (master, slave *os.File, err error) {
 	m, s, err := openPty(root)
 	if errors.Is(err, unix.ENOENT) {
 		if master, slave, err = pty.Open(); err != nil {
-			return nil, nil, fmt.Errorf("allocating terminal: %w", err)
+			return nil, nil, false, fmt.Errorf("allocating terminal: %w", err)
 		}
-		return master, slave, nil
+		return master, slave, false, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	return os.NewFile(uintptr(m), "/dev/pts/ptmx"), os.NewFile(uintptr(s), "pts"), nil
+	return os.NewFile(uintptr(m), "/dev/pts/ptmx"), os.NewFile(uintptr(s), "pts"), true, nil
 }
 
 // chownToContainerRoot makes the container's root (uid 0 in the user namespace of process

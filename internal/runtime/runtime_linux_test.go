@@ -462,6 +462,11 @@ func TestTerminal(t *testing.T) {
 		{name: "no devpts in the container: the host's", spec: func(s *specs.Spec) {
 			s.Mounts = slices.DeleteFunc(s.Mounts, func(m specs.Mount) bool { return m.Destination == "/dev/pts" })
 		}},
+		// A terminal of the host's devpts is never given to a uid that the host may have.
+		{name: "the host's, as a user", spec: func(s *specs.Spec) {
+			s.Mounts = slices.DeleteFunc(s.Mounts, func(m specs.Mount) bool { return m.Destination == "/dev/pts" })
+			s.Process.User = specs.User{UID: 1000, GID: 1000}
+		}, wantUser: "0:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -497,6 +502,14 @@ func TestTerminal(t *testing.T) {
 				t.Fatalf("terminal output %q: no end-2", out.String())
 			}
 			wants := []string{"\r\n40 100\r\n", "\r\n1\r\n"}
+			if !tt.own && tt.wantUser != "" {
+				// Only the owner can be seen: through /dev/console, the host's slave bound.
+				say("stat -c %u:%g /dev/console; echo end-$((1+2))\n")
+				if !out.waitFor("end-3") {
+					t.Fatalf("terminal output %q: no end-3", out.String())
+				}
+				wants = append(wants, "\r\n"+tt.wantUser)
+			}
 			if tt.own {
 				var master unix.Stat_t
 				if err := unix.Fstat(int(p.Console.Fd()), &master); err != nil {
