@@ -6,29 +6,32 @@ import (
 	"testing"
 )
 
+var testDigest = "sha256:" + strings.Repeat("ab", 32)
+
+// parseTests and parseErrorTests also seed FuzzParse.
+var parseTests = []struct {
+	in                        string
+	domain, path, tag, digest string
+	familiar                  string
+}{
+	{"busybox", "docker.io", "library/busybox", "latest", "", "busybox:latest"},
+	{"busybox:1.36", "docker.io", "library/busybox", "1.36", "", "busybox:1.36"},
+	{"library/debian:bookworm", "docker.io", "library/debian", "bookworm", "", "debian:bookworm"},
+	{"docker.io/library/debian:bookworm", "docker.io", "library/debian", "bookworm", "", "debian:bookworm"},
+	{"index.docker.io/team/app", "docker.io", "team/app", "latest", "", "team/app:latest"},
+	{"team/app:v1", "docker.io", "team/app", "v1", "", "team/app:v1"},
+	{"127.0.0.1:5000/team/app:v1", "127.0.0.1:5000", "team/app", "v1", "", "127.0.0.1:5000/team/app:v1"},
+	{"localhost/app", "localhost", "app", "latest", "", "localhost/app:latest"},
+	{"localhost:5000/app", "localhost:5000", "app", "latest", "", "localhost:5000/app:latest"},
+	{"[::1]:5000/app:x", "[::1]:5000", "app", "x", "", "[::1]:5000/app:x"},
+	{"quay.io/a/b/c", "quay.io", "a/b/c", "latest", "", "quay.io/a/b/c:latest"},
+	{"app@" + testDigest, "docker.io", "library/app", "", testDigest, "app@" + testDigest},
+	{"app:v1@" + testDigest, "docker.io", "library/app", "v1", testDigest, "app:v1@" + testDigest},
+	{"my_app-x.y__z:V_1.0-rc", "docker.io", "library/my_app-x.y__z", "V_1.0-rc", "", "my_app-x.y__z:V_1.0-rc"},
+}
+
 func TestParse(t *testing.T) {
-	dgst := "sha256:" + strings.Repeat("ab", 32)
-	tests := []struct {
-		in                        string
-		domain, path, tag, digest string
-		familiar                  string
-	}{
-		{"busybox", "docker.io", "library/busybox", "latest", "", "busybox:latest"},
-		{"busybox:1.36", "docker.io", "library/busybox", "1.36", "", "busybox:1.36"},
-		{"library/debian:bookworm", "docker.io", "library/debian", "bookworm", "", "debian:bookworm"},
-		{"docker.io/library/debian:bookworm", "docker.io", "library/debian", "bookworm", "", "debian:bookworm"},
-		{"index.docker.io/team/app", "docker.io", "team/app", "latest", "", "team/app:latest"},
-		{"team/app:v1", "docker.io", "team/app", "v1", "", "team/app:v1"},
-		{"127.0.0.1:5000/team/app:v1", "127.0.0.1:5000", "team/app", "v1", "", "127.0.0.1:5000/team/app:v1"},
-		{"localhost/app", "localhost", "app", "latest", "", "localhost/app:latest"},
-		{"localhost:5000/app", "localhost:5000", "app", "latest", "", "localhost:5000/app:latest"},
-		{"[::1]:5000/app:x", "[::1]:5000", "app", "x", "", "[::1]:5000/app:x"},
-		{"quay.io/a/b/c", "quay.io", "a/b/c", "latest", "", "quay.io/a/b/c:latest"},
-		{"app@" + dgst, "docker.io", "library/app", "", dgst, "app@" + dgst},
-		{"app:v1@" + dgst, "docker.io", "library/app", "v1", dgst, "app:v1@" + dgst},
-		{"my_app-x.y__z:V_1.0-rc", "docker.io", "library/my_app-x.y__z", "V_1.0-rc", "", "my_app-x.y__z:V_1.0-rc"},
-	}
-	for _, tt := range tests {
+	for _, tt := range parseTests {
 		t.Run(tt.in, func(t *testing.T) {
 			r, err := Parse(tt.in)
 			if err != nil {
@@ -44,22 +47,23 @@ func TestParse(t *testing.T) {
 	}
 }
 
+var parseErrorTests = []struct{ in, msg string }{
+	{"", "invalid reference format: empty reference"},
+	{"BusyBox", "invalid reference format: repository name must be lowercase"},
+	{"team/App:v1", "invalid reference format: repository name must be lowercase"},
+	{"busybox:", "invalid reference format"},
+	{"busybox:-x", "invalid reference format"},
+	{"bu$ybox", "invalid reference format"},
+	{"-busybox", "invalid reference format"},
+	{"busybox@sha256:abc", "invalid reference format: invalid sha256 digest \"sha256:abc\""},
+	{"busybox@md5:" + strings.Repeat("a", 32), "invalid reference format: unsupported digest \"md5:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" (only sha256)"},
+	{"a//b", "invalid reference format"},
+	{strings.Repeat("a", 256), "invalid reference format: repository name must not be more than 255 characters"},
+	{"host:port/app", "invalid reference format"},
+}
+
 func TestParseErrors(t *testing.T) {
-	tests := []struct{ in, msg string }{
-		{"", "invalid reference format: empty reference"},
-		{"BusyBox", "invalid reference format: repository name must be lowercase"},
-		{"team/App:v1", "invalid reference format: repository name must be lowercase"},
-		{"busybox:", "invalid reference format"},
-		{"busybox:-x", "invalid reference format"},
-		{"bu$ybox", "invalid reference format"},
-		{"-busybox", "invalid reference format"},
-		{"busybox@sha256:abc", "invalid reference format: invalid sha256 digest \"sha256:abc\""},
-		{"busybox@md5:" + strings.Repeat("a", 32), "invalid reference format: unsupported digest \"md5:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" (only sha256)"},
-		{"a//b", "invalid reference format"},
-		{strings.Repeat("a", 256), "invalid reference format: repository name must not be more than 255 characters"},
-		{"host:port/app", "invalid reference format"},
-	}
-	for _, tt := range tests {
+	for _, tt := range parseErrorTests {
 		t.Run(tt.in, func(t *testing.T) {
 			_, err := Parse(tt.in)
 			if err == nil {
