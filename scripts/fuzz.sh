@@ -2,7 +2,8 @@
 # Runs every native Go fuzz target of the module (each func FuzzXxx in a
 # _test.go file, found with `go test -list`), one after another: Go fuzzes
 # one target per invocation. Each runs for FUZZTIME (default 30s; any
-# -fuzztime value, e.g. 5m or 10000x). FUZZ, a regular expression, keeps
+# -fuzztime value, e.g. 5m or 10000x), minimising each new input for at most
+# FUZZMINIMIZETIME (default 5s; Go's 60s stalls short runs). FUZZ, a regular expression, keeps
 # only the targets whose name matches; FUZZPARALLEL sets -parallel (default:
 # Go's, one worker per CPU). An input that fails is written to the package's
 # testdata/fuzz/FuzzXxx/ and the script stops with its output; commit that
@@ -35,7 +36,7 @@ for dir in "${dirs[@]}"; do
 	for name in $(grep '^Fuzz' <<<"$list" | grep -E -- "${FUZZ:-.}" || true); do
 		echo "== $dir $name for $FUZZTIME"
 		log=$(mktemp)
-		if ! go test -run '^$' -fuzz "^$name\$" -fuzztime "$FUZZTIME" -timeout "$timeout" "${parallel[@]}" "$dir" 2>&1 | tee "$log"; then
+		if ! go test -run '^$' -fuzz "^$name\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "${FUZZMINIMIZETIME:-5s}" -timeout "$timeout" "${parallel[@]}" "$dir" 2>&1 | tee "$log"; then
 			rm -f "$log"
 			echo "fuzz: $dir $name failed; the failing input is in $dir/testdata/fuzz/$name/" >&2
 			exit 1

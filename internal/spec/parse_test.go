@@ -67,6 +67,23 @@ func TestParseMemory(t *testing.T) {
 	}
 }
 
+// Found by FuzzParseMemory: a value with a newline made a two-line error.
+func TestParseMemoryErrorIsOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"\n":         `invalid size: '\n'`,
+		"1\ng":       `invalid size: '1\ng'`,
+		"1\x00":      `invalid size: '1\x00'`,
+		"1\xff":      `invalid size: '1\xff'`,
+		"1\u2028":    `invalid size: '1\u2028'`,
+		"10 Mo é'\"": `invalid size: '10 Mo é'"'`, // printable: as Docker prints it
+	} {
+		_, err := ParseMemory(in)
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseMemory(%q) error = %v, want %s", in, err, want)
+		}
+	}
+}
+
 func TestParseMemoryDockerWording(t *testing.T) {
 	_, err := ParseMemory("10XB")
 	if err == nil || err.Error() != "invalid size: '10XB'" {
