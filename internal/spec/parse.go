@@ -66,8 +66,10 @@ func ParseMemory(s string) (int64, error) {
 		return 0, bad
 	}
 
+	// num is digits with at most one '.', so the only error is a number
+	// beyond float64, given as +Inf: too large, as is any other.
 	f, err := strconv.ParseFloat(num, 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, bad
 	}
 	f *= mult

@@ -84,6 +84,20 @@ func TestParseMemoryErrorIsOneLine(t *testing.T) {
 	}
 }
 
+// Found by FuzzParseMemory: a number beyond float64 was "invalid", while
+// one just below that was "too large".
+func TestParseMemoryTooLarge(t *testing.T) {
+	for _, in := range []string{"9223372036854775807", "8388608t", "99999999999999p", strings.Repeat("9", 400), strings.Repeat("9", 400) + ".5k"} {
+		_, err := ParseMemory(in)
+		if want := "invalid size: '" + in + "': too large"; err == nil || err.Error() != want {
+			t.Errorf("ParseMemory(%q) error = %v, want %q", in, err, want)
+		}
+	}
+	if n, err := ParseMemory("0." + strings.Repeat("0", 400) + "1"); err != nil || n != 0 {
+		t.Errorf("ParseMemory(a tiny fraction) = %d, %v; want 0", n, err)
+	}
+}
+
 func TestParseMemoryDockerWording(t *testing.T) {
 	_, err := ParseMemory("10XB")
 	if err == nil || err.Error() != "invalid size: '10XB'" {
