@@ -475,6 +475,23 @@ func TestParseOptions(t *testing.T) {
 	}
 }
 
+// Found by FuzzParseOptions: an option with a newline made a two-line
+// error, and a size beyond float64 was "invalid", not "too large".
+func TestParseOptionsErrors(t *testing.T) {
+	for _, tt := range []struct{ opt, want string }{
+		{"\n", `unknown log opt '\n' for json-file log driver`},
+		{"max\x00size=1", `unknown log opt 'max\x00size' for json-file log driver`},
+		{"max-size=1\n", `max-size: invalid size: '1\n'`},
+		{"max-size=1m\xff", `max-size: invalid size: '1m\xff'`},
+		{"max-size=" + strings.Repeat("9", 400), "max-size: invalid size: '" + strings.Repeat("9", 400) + "' is too large"},
+	} {
+		_, err := ParseOptions([]string{tt.opt})
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("ParseOptions(%q) error = %v, want %s", tt.opt, err, tt.want)
+		}
+	}
+}
+
 func TestParseSince(t *testing.T) {
 	now := time.Date(2026, 11, 27, 16, 20, 0, 0, time.FixedZone("CET", 3600))
 	tests := []struct {
