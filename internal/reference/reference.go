@@ -121,14 +121,16 @@ func parse(s string) (Reference, error) {
 		}
 		return Reference{}, ErrInvalid
 	}
-	if len(name) > maxNameLength {
-		return Reference{}, fmt.Errorf("%w: repository name must not be more than %d characters", ErrInvalid, maxNameLength)
-	}
 	if domain == "" || domain == "index.docker.io" {
 		domain = DefaultDomain
 	}
 	if domain == DefaultDomain && !strings.Contains(path, "/") {
 		path = officialPrefix + path
+	}
+	// The limit is on the normalised name, as in Docker, so that whatever
+	// parses can be written in full and parsed again.
+	if len(domain)+1+len(path) > maxNameLength {
+		return Reference{}, fmt.Errorf("%w: repository name must not be more than %d characters", ErrInvalid, maxNameLength)
 	}
 	r.Domain, r.Path = domain, path
 	return r, nil

@@ -79,6 +79,39 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// Found by FuzzParse: a name of 238 to 255 characters parsed, but its full
+// form, with docker.io/library/, was too long to parse again. Docker counts
+// the full form.
+func TestParseNameLengthIsOfTheFullName(t *testing.T) {
+	for _, tt := range []struct {
+		in string
+		ok bool
+	}{
+		{strings.Repeat("a", 237), true}, // docker.io/library/ + 237 = 255
+		{strings.Repeat("a", 238), false},
+		{"team/" + strings.Repeat("a", 240), true}, // docker.io/team/ + 240 = 255
+		{"team/" + strings.Repeat("a", 241), false},
+		{"index.docker.io/" + strings.Repeat("a", 238), false},
+		{"quay.io/" + strings.Repeat("a", 247), true},
+		{"quay.io/" + strings.Repeat("a", 248), false},
+	} {
+		r, err := Parse(tt.in)
+		if !tt.ok {
+			if want := "invalid reference format: repository name must not be more than 255 characters"; err == nil || err.Error() != want {
+				t.Errorf("Parse(%d characters) = %v, %v; want error %q", len(tt.in), r, err, want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Parse(%d characters): %v", len(tt.in), err)
+			continue
+		}
+		if again, err := Parse(r.String()); err != nil || again != r {
+			t.Errorf("Parse(%q) = %v, %v; want %v", r.String(), again, err, r)
+		}
+	}
+}
+
 func TestIsLoopbackHost(t *testing.T) {
 	for host, want := range map[string]bool{
 		"localhost": true, "localhost:5000": true, "127.0.0.1:5000": true, "127.3.4.5": true,
