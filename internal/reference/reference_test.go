@@ -79,6 +79,34 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// Found by FuzzParse: the familiar form of these names parsed to another
+// repository ("docker.io/library/a/b" was shown as "a/b", "docker.io/0.0/0"
+// as "0.0/0", a registry named "0.0").
+func TestFamiliarParsesBack(t *testing.T) {
+	for in, want := range map[string]string{
+		"busybox":                       "busybox:latest",
+		"docker.io/library/busybox":     "busybox:latest",
+		"team/app":                      "team/app:latest",
+		"library/a/b":                   "library/a/b:latest",
+		"docker.io/library/a/b:v1":      "library/a/b:v1",
+		"docker.io/0.0/0":               "docker.io/0.0/0:latest",
+		"docker.io/localhost/app":       "docker.io/localhost/app:latest",
+		"docker.io/library/localhost":   "localhost:latest",
+		"docker.io/a.b/c@" + testDigest: "docker.io/a.b/c@" + testDigest,
+	} {
+		r, err := Parse(in)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", in, err)
+		}
+		if got := r.Familiar(); got != want {
+			t.Errorf("Parse(%q).Familiar() = %q, want %q", in, got, want)
+		}
+		if again, err := Parse(r.Familiar()); err != nil || again != r {
+			t.Errorf("Parse(%q) = %+v, %v; want %+v", r.Familiar(), again, err, r)
+		}
+	}
+}
+
 // Found by FuzzParse: a name of 238 to 255 characters parsed, but its full
 // form, with docker.io/library/, was too long to parse again. Docker counts
 // the full form.
