@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Runs every native Go fuzz target of the module (each func FuzzXxx in a
 # _test.go file, found with `go test -list`), one after another: Go fuzzes
-# one target per invocation. Each runs for FUZZTIME (default 30s; any
-# -fuzztime value, e.g. 5m or 10000x), minimising each new input for at most
-# FUZZMINIMIZETIME (default 5s; Go's 60s stalls short runs). FUZZ, a regular expression, keeps
-# only the targets whose name matches; FUZZPARALLEL sets -parallel (default:
-# Go's, one worker per CPU). An input that fails is written to the package's
-# testdata/fuzz/FuzzXxx/ and the script stops with its output; commit that
-# file with the fix, and it runs with every `go test` from then on.
-# Targets that need root (the layer unpacker's device nodes and whiteouts)
-# should run as root, as CI does; without root they cover less.
+# one target per invocation.
+#
+#   FUZZTIME          how long each target runs (default 30s; any -fuzztime
+#                     value, e.g. 5m or 10000x)
+#   FUZZ              a regular expression: only the targets it matches
+#   FUZZPARALLEL      -parallel (default Go's: one worker per CPU)
+#   FUZZMINIMIZETIME  how long a new input is minimised (default 5s; Go's
+#                     60s stalls short runs)
+#
+# An input that fails is written to the package's testdata/fuzz/FuzzXxx/ and
+# the script stops with the output; commit that file with the fix, and every
+# `go test` replays it. Run as root, as CI does: without root the layer
+# unpacker's targets leave device nodes and whiteouts out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
