@@ -7,8 +7,9 @@
 #                     value, e.g. 5m or 10000x)
 #   FUZZ              a regular expression: only the targets it matches
 #   FUZZPARALLEL      -parallel (default Go's: one worker per CPU)
-#   FUZZMINIMIZETIME  how long a new input is minimised (default 5s; Go's
-#                     60s stalls short runs)
+#   FUZZMINIMIZETIME  how much a new input is minimised (default 500x, 500
+#                     runs; Go's 60s stalls short runs, and a time limit
+#                     restarts the worker each time it is reached)
 #
 # An input that fails is written to the package's testdata/fuzz/FuzzXxx/ and
 # the script stops with the output; commit that file with the fix, and every
@@ -40,7 +41,7 @@ for dir in "${dirs[@]}"; do
 	for name in $(grep '^Fuzz' <<<"$list" | grep -E -- "${FUZZ:-.}" || true); do
 		echo "== $dir $name for $FUZZTIME"
 		log=$(mktemp)
-		if ! go test -run '^$' -fuzz "^$name\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "${FUZZMINIMIZETIME:-5s}" -timeout "$timeout" "${parallel[@]}" "$dir" 2>&1 | tee "$log"; then
+		if ! go test -run '^$' -fuzz "^$name\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "${FUZZMINIMIZETIME:-500x}" -timeout "$timeout" "${parallel[@]}" "$dir" 2>&1 | tee "$log"; then
 			rm -f "$log"
 			echo "fuzz: $dir $name failed; the failing input is in $dir/testdata/fuzz/$name/" >&2
 			exit 1
