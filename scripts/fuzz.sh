@@ -46,7 +46,8 @@ for dir in "${dirs[@]}"; do
 			echo "fuzz: $dir $name failed; the failing input is in $dir/testdata/fuzz/$name/" >&2
 			exit 1
 		fi
-		summary+=("$dir $name: $(grep -o 'execs: [0-9]*' "$log" | tail -1)")
+		execs=$(grep -o 'execs: [0-9]*' "$log" | tail -1 || true)
+		summary+=("$dir $name: ${execs:-no execs beyond the seed corpus}")
 		rm -f "$log"
 	done
 done
