@@ -14,7 +14,7 @@
 # An input that fails is written to the package's testdata/fuzz/FuzzXxx/ and
 # the script stops with the output; commit that file with the fix, and every
 # `go test` replays it. Run as root, as CI does: without root the layer
-# unpacker's targets leave device nodes and whiteouts out.
+# unpacker's targets make no device nodes, and whiteouts fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin

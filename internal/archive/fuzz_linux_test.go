@@ -21,9 +21,14 @@ import (
 // Apply, everything below t.TempDir() except the root is compared with a
 // snapshot taken before (type, mode, owner, size, link count, times, content,
 // link target, xattrs): a file created, changed or removed there fails the
-// input. Escapes are aimed at the jail (the structured target's names and
-// link targets can only climb to it, by absolute path or by enough ".."),
-// so a broken confinement shows up there rather than on the host.
+// input. Escapes are aimed at the jail: the structured target's words for
+// leaving the root name it (by its absolute path, or by enough ".." to reach
+// "/" followed by that path), and the jail lies deep enough that a few ".."
+// too many still land below t.TempDir(), so a broken confinement shows up
+// there. FuzzApplyTar's seeds keep those words literally ("{out}" names no
+// real directory) and its mutations are blind: a raw layer may name any
+// host path, which Apply must resolve inside the root, the same risk the
+// breakout tests take.
 //
 // As root, as in CI, device nodes, owners, whiteouts and trusted.* xattrs
 // are made for real. Without root the same inputs run; device entries are
