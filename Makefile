@@ -4,7 +4,7 @@ BIN     := bin/geedocker
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/geedocker/geedocker/internal/cli.Version=$(VERSION)
 
-.PHONY: build demo test test-unit test-e2e test-cgroupv2 bench lint clean
+.PHONY: build demo test test-unit test-e2e test-cgroupv2 fuzz bench lint clean
 
 # cgo for the C constructor of internal/runtime/nsenter (exec) and for libseccomp
 # (internal/seccomp, libseccomp-dev's libseccomp.a); linked statically because the binary is
@@ -27,6 +27,12 @@ test-unit:
 
 test-cgroupv2: build
 	./scripts/test-cgroupv2.sh
+
+# Every native Go fuzz target (func Fuzz* in any package), one after another,
+# FUZZTIME each (default 30s); FUZZ=regexp picks targets. As root, like CI.
+# `make test` runs the same script with FUZZTIME=3s.
+fuzz:
+	./scripts/fuzz.sh
 
 bench: build
 	./scripts/bench.sh

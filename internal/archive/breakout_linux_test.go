@@ -31,13 +31,19 @@ type breakoutCase struct {
 	check   func(t *testing.T, root string, e breakoutEnv)
 }
 
-func TestBreakouts(t *testing.T) {
+// breakoutCases returns every case; FuzzApplyEntries seeds its corpus
+// with them too.
+func breakoutCases() []breakoutCase {
 	var cases []breakoutCase
 	cases = append(cases, climbingNames...)
 	cases = append(cases, symlinkWrites...)
 	cases = append(cases, hardlinkCases...)
 	cases = append(cases, whiteoutEscapes...)
-	for _, tc := range cases {
+	return cases
+}
+
+func TestBreakouts(t *testing.T) {
+	for _, tc := range breakoutCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.root {
 				needRoot(t, "creates device nodes or whiteouts")

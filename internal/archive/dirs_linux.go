@@ -69,12 +69,26 @@ func (u *unpacker) mkdirMissing(rel string) error {
 
 // openInRoot opens the directory rel below root, with root acting as "/"
 // for every symbolic link on the way.
+//
+// The kernel fails such an open with EAGAIN when a rename or mount anywhere
+// on the host raced with the resolution of a ".." (met in a symbolic link's
+// target), and tells the caller to retry: it does, a bounded number of
+// times, as filepath-securejoin does.
 func openInRoot(root int, rel string) (int, error) {
-	return unix.Openat2(root, rel, &unix.OpenHow{
+	how := &unix.OpenHow{
 		Flags:   unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC,
 		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
-	})
+	}
+	for range openInRootTries - 1 {
+		fd, err := unix.Openat2(root, rel, how)
+		if !errors.Is(err, unix.EAGAIN) {
+			return fd, err
+		}
+	}
+	return unix.Openat2(root, rel, how)
 }
+
+const openInRootTries = 128
 
 func inspectDir(fd int) (dirRef, error) {
 	var st unix.Stat_t

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Options are the json-file driver's --log-opt settings.
@@ -50,7 +52,7 @@ func ParseOptions(opts []string) (Options, error) {
 		case "compress", "labels", "labels-regex", "env", "env-regex", "tag":
 			return Options{}, fmt.Errorf("log opt '%s' of the json-file log driver is not supported by geedocker", key)
 		default:
-			return Options{}, fmt.Errorf("unknown log opt '%s' for json-file log driver", key)
+			return Options{}, fmt.Errorf("unknown log opt '%s' for json-file log driver", printable(key))
 		}
 	}
 	return o, nil
@@ -66,10 +68,12 @@ var sizePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompi
 func parseSize(s string) (int64, error) {
 	m := sizePattern().FindStringSubmatch(s)
 	if m == nil {
-		return 0, fmt.Errorf("invalid size: '%s'", s)
+		return 0, fmt.Errorf("invalid size: '%s'", printable(s))
 	}
+	// The only error for digits is a number beyond float64, given as
+	// +Inf: too large, as is any other.
 	n, err := strconv.ParseFloat(m[1], 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, fmt.Errorf("invalid size: '%s'", s)
 	}
 	switch strings.ToLower(m[2]) {
@@ -88,4 +92,15 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("invalid size: '%s' is too large", s)
 	}
 	return int64(n), nil
+}
+
+// printable returns s for an error message: as it is when it is valid UTF-8
+// that prints, otherwise with Go's escapes (\n, \x00 …) for what does not,
+// so that the message stays one line.
+func printable(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }

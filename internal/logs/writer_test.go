@@ -423,38 +423,40 @@ func TestWriterErrors(t *testing.T) {
 	}
 }
 
+// parseOptionsTests also seed FuzzParseOptions.
+var parseOptionsTests = []struct {
+	opts    []string
+	want    Options
+	wantErr string
+}{
+	{nil, Options{MaxFile: 1}, ""},
+	{[]string{"max-size=10m"}, Options{MaxSize: 10_000_000, MaxFile: 1}, ""},
+	{[]string{"max-size=10m", "max-file=3"}, Options{MaxSize: 10_000_000, MaxFile: 3}, ""},
+	{[]string{"max-size=1k"}, Options{MaxSize: 1000, MaxFile: 1}, ""},
+	{[]string{"max-size=1KB"}, Options{MaxSize: 1000, MaxFile: 1}, ""},
+	{[]string{"max-size=2MiB"}, Options{MaxSize: 2_000_000, MaxFile: 1}, ""}, // decimal, as Docker's FromHumanSize
+	{[]string{"max-size=1.5g"}, Options{MaxSize: 1_500_000_000, MaxFile: 1}, ""},
+	{[]string{"max-size=1 m"}, Options{MaxSize: 1_000_000, MaxFile: 1}, ""},
+	{[]string{"max-size=4096"}, Options{MaxSize: 4096, MaxFile: 1}, ""},
+	{[]string{"max-size=100b"}, Options{MaxSize: 100, MaxFile: 1}, ""},
+	{[]string{"max-file=3"}, Options{MaxFile: 3}, ""}, // accepted without effect, as Docker
+	{[]string{"max-size=10XB"}, Options{}, "max-size: invalid size: '10XB'"},
+	{[]string{"max-size="}, Options{}, "max-size: invalid size: ''"},
+	{[]string{"max-size"}, Options{}, "max-size: invalid size: ''"},
+	{[]string{"max-size=-1"}, Options{}, "max-size: invalid size: '-1'"},
+	{[]string{"max-size=0"}, Options{}, "max-size must be a positive number"},
+	{[]string{"max-size=0.1"}, Options{}, "max-size must be a positive number"},
+	{[]string{"max-size=99999999999p"}, Options{}, "too large"},
+	{[]string{"max-file=0"}, Options{}, "max-file cannot be less than 1"},
+	{[]string{"max-file=-2"}, Options{}, "max-file cannot be less than 1"},
+	{[]string{"max-file=three"}, Options{}, `max-file: strconv.Atoi: parsing "three": invalid syntax`},
+	{[]string{"max-file="}, Options{}, `max-file: strconv.Atoi: parsing "": invalid syntax`},
+	{[]string{"compress=true"}, Options{}, "log opt 'compress' of the json-file log driver is not supported"},
+	{[]string{"max-sise=1m"}, Options{}, "unknown log opt 'max-sise' for json-file log driver"},
+}
+
 func TestParseOptions(t *testing.T) {
-	tests := []struct {
-		opts    []string
-		want    Options
-		wantErr string
-	}{
-		{nil, Options{MaxFile: 1}, ""},
-		{[]string{"max-size=10m"}, Options{MaxSize: 10_000_000, MaxFile: 1}, ""},
-		{[]string{"max-size=10m", "max-file=3"}, Options{MaxSize: 10_000_000, MaxFile: 3}, ""},
-		{[]string{"max-size=1k"}, Options{MaxSize: 1000, MaxFile: 1}, ""},
-		{[]string{"max-size=1KB"}, Options{MaxSize: 1000, MaxFile: 1}, ""},
-		{[]string{"max-size=2MiB"}, Options{MaxSize: 2_000_000, MaxFile: 1}, ""}, // decimal, as Docker's FromHumanSize
-		{[]string{"max-size=1.5g"}, Options{MaxSize: 1_500_000_000, MaxFile: 1}, ""},
-		{[]string{"max-size=1 m"}, Options{MaxSize: 1_000_000, MaxFile: 1}, ""},
-		{[]string{"max-size=4096"}, Options{MaxSize: 4096, MaxFile: 1}, ""},
-		{[]string{"max-size=100b"}, Options{MaxSize: 100, MaxFile: 1}, ""},
-		{[]string{"max-file=3"}, Options{MaxFile: 3}, ""}, // accepted without effect, as Docker
-		{[]string{"max-size=10XB"}, Options{}, "max-size: invalid size: '10XB'"},
-		{[]string{"max-size="}, Options{}, "max-size: invalid size: ''"},
-		{[]string{"max-size"}, Options{}, "max-size: invalid size: ''"},
-		{[]string{"max-size=-1"}, Options{}, "max-size: invalid size: '-1'"},
-		{[]string{"max-size=0"}, Options{}, "max-size must be a positive number"},
-		{[]string{"max-size=0.1"}, Options{}, "max-size must be a positive number"},
-		{[]string{"max-size=99999999999p"}, Options{}, "too large"},
-		{[]string{"max-file=0"}, Options{}, "max-file cannot be less than 1"},
-		{[]string{"max-file=-2"}, Options{}, "max-file cannot be less than 1"},
-		{[]string{"max-file=three"}, Options{}, `max-file: strconv.Atoi: parsing "three": invalid syntax`},
-		{[]string{"max-file="}, Options{}, `max-file: strconv.Atoi: parsing "": invalid syntax`},
-		{[]string{"compress=true"}, Options{}, "log opt 'compress' of the json-file log driver is not supported"},
-		{[]string{"max-sise=1m"}, Options{}, "unknown log opt 'max-sise' for json-file log driver"},
-	}
-	for _, tt := range tests {
+	for _, tt := range parseOptionsTests {
 		t.Run(strings.Join(tt.opts, ","), func(t *testing.T) {
 			got, err := ParseOptions(tt.opts)
 			if tt.wantErr != "" {
@@ -470,6 +472,23 @@ func TestParseOptions(t *testing.T) {
 				t.Errorf("ParseOptions(%q) = %+v, want %+v", tt.opts, got, tt.want)
 			}
 		})
+	}
+}
+
+// Found by FuzzParseOptions: an option with a newline made a two-line
+// error, and a size beyond float64 was "invalid", not "too large".
+func TestParseOptionsErrors(t *testing.T) {
+	for _, tt := range []struct{ opt, want string }{
+		{"\n", `unknown log opt '\n' for json-file log driver`},
+		{"max\x00size=1", `unknown log opt 'max\x00size' for json-file log driver`},
+		{"max-size=1\n", `max-size: invalid size: '1\n'`},
+		{"max-size=1m\xff", `max-size: invalid size: '1m\xff'`},
+		{"max-size=" + strings.Repeat("9", 400), "max-size: invalid size: '" + strings.Repeat("9", 400) + "' is too large"},
+	} {
+		_, err := ParseOptions([]string{tt.opt})
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("ParseOptions(%q) error = %v, want %s", tt.opt, err, tt.want)
+		}
 	}
 }
 

@@ -121,14 +121,16 @@ func parse(s string) (Reference, error) {
 		}
 		return Reference{}, ErrInvalid
 	}
-	if len(name) > maxNameLength {
-		return Reference{}, fmt.Errorf("%w: repository name must not be more than %d characters", ErrInvalid, maxNameLength)
-	}
 	if domain == "" || domain == "index.docker.io" {
 		domain = DefaultDomain
 	}
 	if domain == DefaultDomain && !strings.Contains(path, "/") {
 		path = officialPrefix + path
+	}
+	// The limit is on the normalised name, as in Docker, so that whatever
+	// parses can be written in full and parsed again.
+	if len(domain)+1+len(path) > maxNameLength {
+		return Reference{}, fmt.Errorf("%w: repository name must not be more than %d characters", ErrInvalid, maxNameLength)
 	}
 	r.Domain, r.Path = domain, path
 	return r, nil
@@ -152,12 +154,23 @@ func splitDomain(name string) (domain, path string) {
 func (r Reference) Name() string { return r.Domain + "/" + r.Path }
 
 // FamiliarName is the repository as Docker shows it: "busybox",
-// "team/app", "127.0.0.1:5000/busybox".
+// "team/app", "127.0.0.1:5000/busybox"; it parses back to the same
+// repository. So "library/" is dropped only from a one-word name
+// ("docker.io/library/a/b" stays "library/a/b"), and a Docker Hub path whose
+// first element would be read as a registry keeps "docker.io/"
+// ("docker.io/localhost/app", where Docker shows an ambiguous "localhost/app").
 func (r Reference) FamiliarName() string {
 	if r.Domain != DefaultDomain {
 		return r.Name()
 	}
-	return strings.TrimPrefix(r.Path, officialPrefix)
+	path := r.Path
+	if rest, ok := strings.CutPrefix(path, officialPrefix); ok && !strings.Contains(rest, "/") {
+		path = rest
+	}
+	if domain, _ := splitDomain(path); domain != "" {
+		return r.Name()
+	}
+	return path
 }
 
 // String is the fully qualified form: "docker.io/library/busybox:latest".

@@ -21,9 +21,11 @@ import (
 // part, an optional space, an optional unit k, m, g, t or p (powers of 1024,
 // case-insensitive), an optional "i" and an optional "b". "256m", "1.5g",
 // "512KiB", "100b" and "1024" are all accepted; fractions of a byte are cut.
-// Anything else, including "" and negative values, is "invalid size: '<s>'".
+// Anything else, including "" and negative values, is "invalid size: '<s>'"
+// (with s escaped if it holds a character that does not print, so that the
+// error stays one line).
 func ParseMemory(s string) (int64, error) {
-	bad := fmt.Errorf("invalid size: '%s'", s)
+	bad := fmt.Errorf("invalid size: '%s'", printable(s))
 
 	// The number: digits, then optionally '.' and more digits.
 	i := 0
@@ -64,15 +66,27 @@ func ParseMemory(s string) (int64, error) {
 		return 0, bad
 	}
 
+	// num is digits with at most one '.', so the only error is a number
+	// beyond float64, given as +Inf: too large, as is any other.
 	f, err := strconv.ParseFloat(num, 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, bad
 	}
 	f *= mult
 	if f >= math.MaxInt64 {
-		return 0, fmt.Errorf("invalid size: '%s': too large", s)
+		return 0, fmt.Errorf("invalid size: '%s': too large", printable(s))
 	}
 	return int64(f), nil
+}
+
+// printable returns s for an error message: as it is when it is valid UTF-8
+// that prints, otherwise with Go's escapes (\n, \x00 …) for what does not.
+func printable(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 var memoryUnits = map[rune]float64{

@@ -6,52 +6,56 @@ import (
 	"testing"
 )
 
+const (
+	kiB = 1024
+	miB = 1024 * kiB
+	giB = 1024 * miB
+)
+
+// memoryGood and memoryBad also seed FuzzParseMemory.
+var memoryGood = []struct {
+	in   string
+	want int64
+}{
+	{"0", 0},
+	{"1024", 1024},
+	{"100b", 100},
+	{"100B", 100},
+	{"512k", 512 * kiB},
+	{"512K", 512 * kiB},
+	{"512kb", 512 * kiB},
+	{"512KiB", 512 * kiB},
+	{"256m", 256 * miB},
+	{"256M", 256 * miB},
+	{"256mb", 256 * miB},
+	{"256MB", 256 * miB},
+	{"256 m", 256 * miB},
+	{"1g", giB},
+	{"1G", giB},
+	{"1gb", giB},
+	{"1GiB", giB},
+	{"1.5g", giB + giB/2},
+	{"0.5k", 512},
+	{"1.5", 1}, // fractions of a byte are cut
+	{"2t", 2 << 40},
+	{"1p", 1 << 50},
+	{"1i", 1}, // go-units' grammar allows a lone "i"
+}
+
+var memoryBad = []string{
+	"", "10XB", "-1m", "m", "1.g", ".5g", "1..5g", "1.2.3", "1gg", "1  g", " 1g", "1g ",
+	"1e3", "1bb", "1kbi", "0x10", "+1m", "1,5g", "99999999999999p",
+}
+
 func TestParseMemory(t *testing.T) {
-	const (
-		k = 1024
-		m = 1024 * k
-		g = 1024 * m
-	)
-	good := []struct {
-		in   string
-		want int64
-	}{
-		{"0", 0},
-		{"1024", 1024},
-		{"100b", 100},
-		{"100B", 100},
-		{"512k", 512 * k},
-		{"512K", 512 * k},
-		{"512kb", 512 * k},
-		{"512KiB", 512 * k},
-		{"256m", 256 * m},
-		{"256M", 256 * m},
-		{"256mb", 256 * m},
-		{"256MB", 256 * m},
-		{"256 m", 256 * m},
-		{"1g", g},
-		{"1G", g},
-		{"1gb", g},
-		{"1GiB", g},
-		{"1.5g", g + g/2},
-		{"0.5k", 512},
-		{"1.5", 1}, // fractions of a byte are cut
-		{"2t", 2 << 40},
-		{"1p", 1 << 50},
-		{"1i", 1}, // go-units' grammar allows a lone "i"
-	}
-	for _, tc := range good {
+	for _, tc := range memoryGood {
 		got, err := ParseMemory(tc.in)
 		if err != nil || got != tc.want {
 			t.Errorf("ParseMemory(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
 		}
 	}
 
-	bad := []string{
-		"", "10XB", "-1m", "m", "1.g", ".5g", "1..5g", "1.2.3", "1gg", "1  g", " 1g", "1g ",
-		"1e3", "1bb", "1kbi", "0x10", "+1m", "1,5g", "99999999999999p",
-	}
-	for _, in := range bad {
+	for _, in := range memoryBad {
 		got, err := ParseMemory(in)
 		if err == nil {
 			t.Errorf("ParseMemory(%q) = %d, want an error", in, got)
@@ -60,6 +64,37 @@ func TestParseMemory(t *testing.T) {
 		if want := "invalid size: '" + in + "'"; !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("ParseMemory(%q) error %q, want it to start with %q", in, err, want)
 		}
+	}
+}
+
+// Found by FuzzParseMemory: a value with a newline made a two-line error.
+func TestParseMemoryErrorIsOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"\n":         `invalid size: '\n'`,
+		"1\ng":       `invalid size: '1\ng'`,
+		"1\x00":      `invalid size: '1\x00'`,
+		"1\xff":      `invalid size: '1\xff'`,
+		"1\u2028":    `invalid size: '1\u2028'`,
+		"10 Mo é'\"": `invalid size: '10 Mo é'"'`, // printable: as Docker prints it
+	} {
+		_, err := ParseMemory(in)
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseMemory(%q) error = %v, want %s", in, err, want)
+		}
+	}
+}
+
+// Found by FuzzParseMemory: a number beyond float64 was "invalid", while
+// one just below that was "too large".
+func TestParseMemoryTooLarge(t *testing.T) {
+	for _, in := range []string{"9223372036854775807", "8388608t", "99999999999999p", strings.Repeat("9", 400), strings.Repeat("9", 400) + ".5k"} {
+		_, err := ParseMemory(in)
+		if want := "invalid size: '" + in + "': too large"; err == nil || err.Error() != want {
+			t.Errorf("ParseMemory(%q) error = %v, want %q", in, err, want)
+		}
+	}
+	if n, err := ParseMemory("0." + strings.Repeat("0", 400) + "1"); err != nil || n != 0 {
+		t.Errorf("ParseMemory(a tiny fraction) = %d, %v; want 0", n, err)
 	}
 }
 
