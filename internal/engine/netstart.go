@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -12,25 +13,33 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/dns"
 	"github.com/geedocker/geedocker/internal/network"
 )
 
 // netSetup is what a container's start did to the network; release undoes it.
 type netSetup struct {
 	nsPath string
-	dns    *network.DNS
-	cancel context.CancelFunc
+	// stopWatch ends the watch this process (the container's monitor) keeps
+	// on the DNS resolver.
+	stopWatch context.CancelFunc
 }
 
 func (e *Engine) netnsPath(cs *container.Store, id string) string {
 	return filepath.Join(cs.RunDir(), "netns", id[:12])
 }
 
+// dnsDir is where the DNS records of a store's user networks are kept, and
+// its resolver's files (see internal/dns).
+func dnsDir(cs *container.Store) string { return filepath.Join(cs.RunDir(), "dns") }
+
 // setupNetwork wires a container about to start: for a bridge network, a
 // pinned network namespace with a veth on the bridge, an address, the NAT
 // and published ports, /etc/hosts and /etc/resolv.conf, and on user
-// networks a DNS server at 127.0.0.11 (served by this process, the
-// container's monitor). The spec is changed to join that namespace.
+// networks its names published to the DNS resolver, which then answers at
+// 127.0.0.11 inside the namespace. This process (the container's monitor)
+// watches the resolver while the container runs. The spec is changed to
+// join that namespace.
 //
 // With pid > 0 the namespace is not made but that of process pid, the init of a container
 // with a user namespace of its own, which made it (so that it belongs to that user
@@ -122,16 +131,19 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 	if err := writeNetFiles(cs.Dir(c.ID), c, ip, user); err != nil {
 		return ns, err
 	}
-	if user {
-		lookup := func(name string) []netip.Addr { return e.resolveFor(c.ID, name) }
-		upstream := network.UpstreamsFromResolvConf(readHostResolvConf())
-		if ns.dns, err = network.ListenDNS(ns.nsPath, lookup, upstream); err != nil {
+	for name, ep := range settings.Networks {
+		if name == network.DefaultName {
+			continue
+		}
+		if err := dns.Publish(dnsDir(cs), name, c.ID, dnsRecord(c, ep, ns.nsPath)); err != nil {
 			return ns, err
 		}
-		var ctx context.Context
-		ctx, ns.cancel = context.WithCancel(context.Background())
-		go ns.dns.Serve(ctx)
 	}
+	// Every monitor of a bridge container watches: a container of the
+	// default network may be connected to a user network later.
+	var ctx context.Context
+	ctx, ns.stopWatch = context.WithCancel(context.Background())
+	go dns.Watch(ctx, dnsDir(cs))
 	if pid == 0 {
 		setNetnsPath(s, ns.nsPath)
 	}
@@ -161,13 +173,13 @@ func setNetnsPath(s *specs.Spec, path string) {
 // releaseNetwork undoes setupNetwork; idempotent, and safe for a container
 // whose monitor died halfway.
 func (e *Engine) releaseNetwork(cs *container.Store, c *container.Container, ns *netSetup) {
-	if ns != nil && ns.cancel != nil {
-		ns.cancel()
-		ns.dns.Close()
+	if ns != nil && ns.stopWatch != nil {
+		ns.stopWatch()
 	}
 	if !isBridgeMode(c.HostConfig.NetworkMode) {
 		return
 	}
+	dns.Forget(dnsDir(cs), c.ID)
 	network.Unpublish(c.ID)
 	network.Detach(c.ID)
 	if n, err := e.readNetwork(c.HostConfig.NetworkMode); err == nil {
@@ -214,55 +226,26 @@ func (e *Engine) detachExtra(id, name string) {
 	}
 }
 
-// resolveFor answers the DNS of container id: the containers sharing one
-// of its networks now (its record says which, connect included).
-func (e *Engine) resolveFor(id, name string) []netip.Addr {
-	cs, err := e.Containers()
-	if err != nil {
-		return nil
+// dnsRecord is what the DNS resolver answers for container c on a user
+// network, and where it forwards c's other queries: to its --dns servers,
+// else to the host's.
+func dnsRecord(c *container.Container, ep container.Endpoint, nsPath string) dns.Record {
+	r := dns.Record{Netns: nsPath, Names: []string{c.Name}}
+	if c.Config.Hostname != "" {
+		r.Names = append(r.Names, c.Config.Hostname)
 	}
-	c, err := cs.Get(id)
-	if err != nil {
-		return nil
+	r.Names = append(r.Names, ep.Aliases...)
+	if ip, err := netip.ParseAddr(ep.IPAddress); err == nil {
+		r.Addrs = []netip.Addr{ip}
 	}
-	var out []netip.Addr
-	for netName := range c.NetworkSettings.Networks {
-		if n, err := e.readNetwork(netName); err == nil && n.Name != network.DefaultName {
-			out = append(out, e.resolveOnNetwork(n, name)...)
+	if len(c.HostConfig.DNS) > 0 {
+		for _, d := range c.HostConfig.DNS {
+			r.Upstreams = append(r.Upstreams, net.JoinHostPort(d, "53"))
 		}
+	} else {
+		r.Upstreams = dns.UpstreamsFromResolvConf(readHostResolvConf())
 	}
-	return out
-}
-
-// resolveOnNetwork answers the embedded DNS: the running containers of the
-// network whose name, alias or short ID is name.
-func (e *Engine) resolveOnNetwork(n network.Network, name string) []netip.Addr {
-	name = strings.TrimSuffix(strings.ToLower(name), ".")
-	cs, err := e.Containers()
-	if err != nil {
-		return nil
-	}
-	all, err := cs.List()
-	if err != nil {
-		return nil
-	}
-	var out []netip.Addr
-	for _, c := range all {
-		ep, ok := c.NetworkSettings.Networks[n.Name]
-		if !ok || !c.State.Running {
-			continue
-		}
-		match := strings.EqualFold(c.Name, name) || strings.EqualFold(c.Config.Hostname, name)
-		for _, a := range ep.Aliases {
-			match = match || strings.EqualFold(a, name)
-		}
-		if match {
-			if ip, err := netip.ParseAddr(ep.IPAddress); err == nil {
-				out = append(out, ip)
-			}
-		}
-	}
-	return out
+	return r
 }
 
 func readHostResolvConf() []byte {
@@ -277,14 +260,23 @@ func writeNetFiles(dir string, c *container.Container, ip netip.Addr, userNetwor
 	if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte(hosts), 0o644); err != nil {
 		return err
 	}
+	return writeResolvConf(dir, c, userNetwork)
+}
+
+// writeResolvConf rewrites the container's /etc/resolv.conf, in place (it
+// is bind-mounted into the running container): on a user network the
+// resolver at 127.0.0.11 alone, as Docker writes it (it forwards to the
+// --dns servers), else the --dns servers or the host's.
+func writeResolvConf(dir string, c *container.Container, userNetwork bool) error {
 	var rc strings.Builder
 	if userNetwork {
 		rc.WriteString("nameserver 127.0.0.11\n")
 	} else if len(c.HostConfig.DNS) == 0 {
 		rc.WriteString(resolvConf())
-	}
-	for _, d := range c.HostConfig.DNS {
-		rc.WriteString("nameserver " + d + "\n")
+	} else {
+		for _, d := range c.HostConfig.DNS {
+			rc.WriteString("nameserver " + d + "\n")
+		}
 	}
 	if len(c.HostConfig.DNSSearch) > 0 {
 		rc.WriteString("search " + strings.Join(c.HostConfig.DNSSearch, " ") + "\n")

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/dns"
 	"github.com/geedocker/geedocker/internal/network"
 	"github.com/geedocker/geedocker/internal/spec"
 )
@@ -351,7 +352,7 @@ func (e *Engine) ConnectNetwork(netRef, ref string) error {
 			return err
 		}
 	}
-	_, err = cs.Update(c.ID, func(c *container.Container) error {
+	updated, err := cs.Update(c.ID, func(c *container.Container) error {
 		c.HostConfig.ExtraNetworks = append(c.HostConfig.ExtraNetworks, n.Name)
 		if ep.IPAddress != "" {
 			if c.NetworkSettings.Networks == nil {
@@ -364,7 +365,27 @@ func (e *Engine) ConnectNetwork(netRef, ref string) error {
 	if err != nil && ep.IPAddress != "" {
 		e.detachExtra(c.ID, n.Name)
 	}
-	return err
+	if err != nil || ep.IPAddress == "" || n.Name == network.DefaultName {
+		return err
+	}
+	// Running, on a user network now: its names there, and the resolver as
+	// its nameserver (a container of the default network had the host's).
+	if err := dns.Publish(dnsDir(cs), n.Name, c.ID, dnsRecord(updated, ep, e.netnsPath(cs, c.ID))); err != nil {
+		return err
+	}
+	return writeResolvConf(cs.Dir(c.ID), updated, true)
+}
+
+// onUserNetwork tells whether c is on a user network, by --network or by
+// network connect.
+func onUserNetwork(c *container.Container) bool {
+	if !isBridgeMode(c.HostConfig.NetworkMode) {
+		return false
+	}
+	if c.HostConfig.NetworkMode != network.DefaultName {
+		return true
+	}
+	return slices.ContainsFunc(c.HostConfig.ExtraNetworks, func(n string) bool { return n != network.DefaultName })
 }
 
 // DisconnectNetwork takes a container off a network it was connected to.
@@ -388,10 +409,19 @@ func (e *Engine) DisconnectNetwork(netRef, ref string) error {
 	if err != nil {
 		return err
 	}
-	_, err = cs.Update(c.ID, func(c *container.Container) error {
+	updated, err := cs.Update(c.ID, func(c *container.Container) error {
 		c.HostConfig.ExtraNetworks = slices.DeleteFunc(c.HostConfig.ExtraNetworks, func(s string) bool { return s == n.Name })
 		delete(c.NetworkSettings.Networks, n.Name)
 		return nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	if err := dns.Unpublish(dnsDir(cs), n.Name, c.ID); err != nil {
+		return err
+	}
+	if updated.State.Running && !onUserNetwork(updated) {
+		return writeResolvConf(cs.Dir(c.ID), updated, false)
+	}
+	return nil
 }

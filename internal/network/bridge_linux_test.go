@@ -1,6 +1,7 @@
 package network
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -16,6 +17,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/net/dns/dnsmessage"
 	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/dns"
 )
 
 // Test topology, every namespace made by the test:
@@ -373,7 +376,7 @@ func testDNSInContainer(t *testing.T, tb *testbed) {
 		upTCP, err = net.Listen("tcp4", outsideIP+":53")
 		return err
 	})
-	upstream := newDNS(upUDP, upTCP, func(name string) []netip.Addr {
+	upstream := dns.NewServer(upUDP, upTCP, func(name string) []netip.Addr {
 		if name == "example.test" {
 			return []netip.Addr{netip.MustParseAddr("198.51.100.99")}
 		}
@@ -385,9 +388,9 @@ func testDNSInContainer(t *testing.T, tb *testbed) {
 		ctr      *testNS
 		upstream []string
 	}{{tb.ctrA, []string{outsideIP}}, {tb.ctrB, nil}} {
-		var d *DNS
+		var d *dns.Server
 		tb.host.do(t, func() (err error) {
-			d, err = ListenDNS(c.ctr.path, lookup, c.upstream)
+			d, err = dns.Listen(c.ctr.path, lookup, c.upstream)
 			return err
 		})
 		serve(t, d)
@@ -417,7 +420,7 @@ func testDNSInContainer(t *testing.T, tb *testbed) {
 		{tb.ctrB, "udp", "example.test.", dnsmessage.TypeA, dnsmessage.RCodeNameError, ""},
 		{tb.ctrB, "tcp", "nothing.", dnsmessage.TypeA, dnsmessage.RCodeNameError, ""},
 	} {
-		rcode, addrs, err := queryDNS(c.ctr, c.network, DNSAddr, c.name, c.typ)
+		rcode, addrs, err := queryDNS(c.ctr, c.network, dns.Addr, c.name, c.typ)
 		if err != nil {
 			t.Errorf("%s: %s %s %v: %v", c.ctr.name, c.network, c.name, c.typ, err)
 			continue
@@ -430,6 +433,19 @@ func testDNSInContainer(t *testing.T, tb *testbed) {
 			t.Errorf("%s: %s %s %v: %v %q, want %v %q", c.ctr.name, c.network, c.name, c.typ, rcode, got, c.rcode, c.addrs)
 		}
 	}
+}
+
+// serve runs d until the test ends.
+func serve(t *testing.T, d *dns.Server) {
+	done := make(chan struct{})
+	go func() {
+		d.Serve(context.Background())
+		close(done)
+	}()
+	t.Cleanup(func() {
+		d.Close()
+		<-done
+	})
 }
 
 // TestAttachErrors checks that a failed Attach says why and leaves no veth.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/geedocker/geedocker/internal/dns/dnstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -202,7 +204,7 @@ func wantDropped(t *testing.T, ns *testNS, addr string) {
 func queryDNS(ns *testNS, network, server, name string, typ dnsmessage.Type) (rcode dnsmessage.RCode, addrs []netip.Addr, err error) {
 	err = ns.try(func() error {
 		var err error
-		rcode, addrs, err = askDNS(network, server, name, typ)
+		rcode, addrs, err = dnstest.Query(network, server, name, typ)
 		return err
 	})
 	return rcode, addrs, err

@@ -42,8 +42,3 @@ func Unpublish(owner string) error { return errUnsupported }
 
 // Cleanup needs Linux.
 func Cleanup(live func(owner string) bool) error { return errUnsupported }
-
-// ListenDNS needs Linux.
-func ListenDNS(netnsPath string, lookup func(name string) []netip.Addr, upstream []string) (*DNS, error) {
-	return nil, errUnsupported
-}

@@ -1,91 +1,28 @@
-package network
+package dns
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/geedocker/geedocker/internal/dns/dnstest"
 )
 
-// askDNS sends one query to server over network ("udp" or "tcp") and
-// returns the reply's code and addresses.
 func askDNS(network, server, name string, typ dnsmessage.Type) (dnsmessage.RCode, []netip.Addr, error) {
-	const id = 4242
-	q, err := buildQuery(id, name, typ)
-	if err != nil {
-		return 0, nil, err
-	}
-	c, err := net.DialTimeout(network, server, 5*time.Second)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	var reply []byte
-	if network == "tcp" {
-		if err := writeTCPMessage(c, q); err != nil {
-			return 0, nil, err
-		}
-		if reply, err = readTCPMessage(bufio.NewReader(c)); err != nil {
-			return 0, nil, err
-		}
-	} else {
-		if _, err := c.Write(q); err != nil {
-			return 0, nil, err
-		}
-		buf := make([]byte, 65535)
-		n, err := c.Read(buf)
-		if err != nil {
-			return 0, nil, err
-		}
-		reply = buf[:n]
-	}
-	return parseReply(reply, id)
+	return dnstest.Query(network, server, name, typ)
 }
 
 func buildQuery(id uint16, name string, typ dnsmessage.Type) ([]byte, error) {
-	b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: id, RecursionDesired: true})
-	b.StartQuestions()
-	b.Question(dnsmessage.Question{Name: dnsmessage.MustNewName(name), Type: typ, Class: dnsmessage.ClassINET})
-	return b.Finish()
+	return dnstest.Build(id, name, typ)
 }
 
 func parseReply(reply []byte, id uint16) (dnsmessage.RCode, []netip.Addr, error) {
-	var p dnsmessage.Parser
-	h, err := p.Start(reply)
-	if err != nil {
-		return 0, nil, err
-	}
-	if h.ID != id || !h.Response {
-		return 0, nil, fmt.Errorf("reply has ID %d response %v", h.ID, h.Response)
-	}
-	if err := p.SkipAllQuestions(); err != nil {
-		return 0, nil, err
-	}
-	var addrs []netip.Addr
-	for {
-		r, err := p.Answer()
-		if err == dnsmessage.ErrSectionDone {
-			break
-		}
-		if err != nil {
-			return 0, nil, err
-		}
-		switch b := r.Body.(type) {
-		case *dnsmessage.AResource:
-			addrs = append(addrs, netip.AddrFrom4(b.A))
-		case *dnsmessage.AAAAResource:
-			addrs = append(addrs, netip.AddrFrom16(b.AAAA))
-		}
-	}
-	return h.RCode, addrs, nil
+	return dnstest.Parse(reply, id)
 }
 
 // loopbackDNS runs a DNS server on 127.0.0.1 (random ports, the same for
@@ -108,13 +45,13 @@ func loopbackDNS(t *testing.T, lookup func(string) []netip.Addr, upstream []stri
 	if tcp == nil {
 		t.Fatal("no port free for both UDP and TCP on 127.0.0.1")
 	}
-	d := newDNS(udp, tcp, lookup, upstream)
+	d := NewServer(udp, tcp, lookup, upstream)
 	serve(t, d)
 	return tcp.Addr().String()
 }
 
 // serve runs d until the test ends.
-func serve(t *testing.T, d *DNS) {
+func serve(t *testing.T, d *Server) {
 	done := make(chan struct{})
 	go func() {
 		d.Serve(context.Background())
@@ -132,7 +69,7 @@ func names(m map[string][]netip.Addr) func(string) []netip.Addr {
 
 func TestDNSAnswer(t *testing.T) {
 	web := netip.MustParseAddr("172.18.0.2")
-	d := newDNS(nil, nil, names(map[string][]netip.Addr{"web": {web}}), nil)
+	d := NewServer(nil, nil, names(map[string][]netip.Addr{"web": {web}}), nil)
 	query := func(name string, typ dnsmessage.Type) []byte {
 		q, err := buildQuery(7, name, typ)
 		if err != nil {
@@ -164,7 +101,7 @@ func TestDNSAnswer(t *testing.T) {
 	}
 
 	// With an upstream, unknown names are forwarded, known ones are not.
-	d = newDNS(nil, nil, names(map[string][]netip.Addr{"web": {web}}), []string{"192.0.2.53"})
+	d = NewServer(nil, nil, names(map[string][]netip.Addr{"web": {web}}), []string{"192.0.2.53"})
 	if d.upstream[0] != "192.0.2.53:53" {
 		t.Errorf("upstream = %v, want port 53 added", d.upstream)
 	}
@@ -196,7 +133,7 @@ func TestDNSAnswer(t *testing.T) {
 	}
 }
 
-func mustAnswer(d *DNS, q []byte) []byte {
+func mustAnswer(d *Server, q []byte) []byte {
 	reply, _ := d.answer(q)
 	return reply
 }
@@ -251,7 +188,7 @@ func TestDNSServeStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newDNS(udp, tcp, nil, nil)
+	d := NewServer(udp, tcp, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- d.Serve(ctx) }()

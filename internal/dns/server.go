@@ -1,4 +1,4 @@
-package network
+package dns
 
 import (
 	"bufio"
@@ -16,9 +16,9 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 )
 
-// DNSAddr is where the embedded DNS server listens inside a container's
-// network namespace, as Docker's does.
-const DNSAddr = "127.0.0.11:53"
+// Addr is where a container's DNS server listens inside its network
+// namespace, as Docker's does.
+const Addr = "127.0.0.11:53"
 
 // Limits of the DNS server.
 const (
@@ -28,13 +28,13 @@ const (
 	dnsMaxInFlight    = 128 // queries answered at once; more UDP queries are dropped
 )
 
-// DNS is the embedded DNS server of one container: A queries for names
+// Server answers the DNS queries of one container: A queries for names
 // that lookup knows (container names and aliases on the container's
 // networks) are answered from it, asked anew for every query so that
 // containers started later resolve; every other query is forwarded to the
-// upstream resolvers, or answered NXDOMAIN when there are none (internal
-// networks). It serves UDP and TCP.
-type DNS struct {
+// upstream resolvers, or answered NXDOMAIN when there are none. It serves
+// UDP and TCP.
+type Server struct {
 	lookup   func(name string) []netip.Addr
 	upstream []string
 	// dial opens a connection to an upstream resolver; on Linux it does so
@@ -52,9 +52,10 @@ type DNS struct {
 	closed   sync.Once
 }
 
-// newDNS wraps bound sockets into a server; dial nil dials from the
-// calling process's namespace.
-func newDNS(udp net.PacketConn, tcp net.Listener, lookup func(string) []netip.Addr, upstream []string) *DNS {
+// NewServer wraps bound sockets into a server, not yet serving; it
+// forwards from the calling process's network namespace (Listen makes one
+// that forwards from the container's).
+func NewServer(udp net.PacketConn, tcp net.Listener, lookup func(string) []netip.Addr, upstream []string) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	if lookup == nil {
 		lookup = func(string) []netip.Addr { return nil }
@@ -66,7 +67,7 @@ func newDNS(udp net.PacketConn, tcp net.Listener, lookup func(string) []netip.Ad
 		}
 		ups = append(ups, u)
 	}
-	return &DNS{
+	return &Server{
 		lookup: lookup, upstream: ups,
 		dial: (&net.Dialer{}).DialContext,
 		udp:  udp, tcp: tcp,
@@ -75,24 +76,12 @@ func newDNS(udp net.PacketConn, tcp net.Listener, lookup func(string) []netip.Ad
 	}
 }
 
-// ServeDNS runs a container's DNS server until ctx is done: it binds
-// DNSAddr (UDP and TCP) inside the network namespace at netnsPath (see
-// ListenDNS), answers names from lookup and forwards the rest to upstream
-// (host:port or host, port 53; see UpstreamsFromResolvConf).
-func ServeDNS(ctx context.Context, netnsPath string, lookup func(name string) []netip.Addr, upstream []string) error {
-	d, err := ListenDNS(netnsPath, lookup, upstream)
-	if err != nil {
-		return err
-	}
-	return d.Serve(ctx)
-}
-
 // Addr returns the UDP address the server listens on.
-func (d *DNS) Addr() net.Addr { return d.udp.LocalAddr() }
+func (d *Server) Addr() net.Addr { return d.udp.LocalAddr() }
 
 // Serve answers queries until ctx is done or Close is called, then closes
 // the sockets and waits for the queries in flight.
-func (d *DNS) Serve(ctx context.Context) error {
+func (d *Server) Serve(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { d.Close() })
 	defer stop()
 	d.wg.Add(2)
@@ -104,7 +93,7 @@ func (d *DNS) Serve(ctx context.Context) error {
 }
 
 // Close stops the server; Serve returns once the queries in flight are done.
-func (d *DNS) Close() error {
+func (d *Server) Close() error {
 	d.closed.Do(func() {
 		d.cancel()
 		d.udp.Close()
@@ -116,7 +105,7 @@ func (d *DNS) Close() error {
 	return nil
 }
 
-func (d *DNS) serveUDP() {
+func (d *Server) serveUDP() {
 	defer d.wg.Done()
 	buf := make([]byte, 65535)
 	for {
@@ -143,7 +132,7 @@ func (d *DNS) serveUDP() {
 	}
 }
 
-func (d *DNS) serveTCP() {
+func (d *Server) serveTCP() {
 	defer d.wg.Done()
 	for {
 		c, err := d.tcp.Accept()
@@ -168,7 +157,7 @@ func (d *DNS) serveTCP() {
 }
 
 // serveTCPConn answers length-prefixed queries on c until it goes idle.
-func (d *DNS) serveTCPConn(c net.Conn) {
+func (d *Server) serveTCPConn(c net.Conn) {
 	defer c.Close()
 	stop := context.AfterFunc(d.ctx, func() { c.Close() })
 	defer stop()
@@ -206,7 +195,7 @@ func writeTCPMessage(w io.Writer, msg []byte) error {
 
 // handle returns the reply to one query, nil for none (not a query, or
 // not even a header).
-func (d *DNS) handle(query []byte, network string) []byte {
+func (d *Server) handle(query []byte, network string) []byte {
 	reply, forward := d.answer(query)
 	if !forward {
 		return reply
@@ -219,7 +208,7 @@ func (d *DNS) handle(query []byte, network string) []byte {
 }
 
 // answer answers query from lookup, or says it is to be forwarded.
-func (d *DNS) answer(query []byte) (reply []byte, forward bool) {
+func (d *Server) answer(query []byte) (reply []byte, forward bool) {
 	var p dnsmessage.Parser
 	h, err := p.Start(query)
 	if err != nil || h.Response {
@@ -295,7 +284,7 @@ func errorReply(query []byte, rcode dnsmessage.RCode) []byte {
 
 // forward asks the upstream resolvers in turn, over the query's protocol,
 // and returns the first reply.
-func (d *DNS) forward(query []byte, network string) ([]byte, error) {
+func (d *Server) forward(query []byte, network string) ([]byte, error) {
 	var errs []error
 	for _, up := range d.upstream {
 		reply, err := d.ask(up, network, query)
@@ -307,7 +296,7 @@ func (d *DNS) forward(query []byte, network string) ([]byte, error) {
 	return nil, errors.Join(errs...)
 }
 
-func (d *DNS) ask(upstream, network string, query []byte) ([]byte, error) {
+func (d *Server) ask(upstream, network string, query []byte) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(d.ctx, dnsForwardTimeout)
 	defer cancel()
 	c, err := d.dial(ctx, network, upstream)

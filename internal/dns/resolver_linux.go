@@ -1,0 +1,124 @@
+package dns
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+)
+
+// served is the server of one container, and what it was made from.
+type served struct {
+	srv       *Server
+	netns     string
+	ino       uint64
+	upstreams []string
+}
+
+// resolver is the process that serves the DNS of every container of a
+// store on a user network.
+type resolver struct {
+	ctx     context.Context
+	dir     string
+	state   atomic.Pointer[state]
+	servers map[string]*served // by container ID
+}
+
+// Run is the resolver: it writes its pid file, then loads the records of
+// dir and listens at Addr in the namespace of every container they name,
+// again at each value on reload (SIGHUP), until ctx is done or no network
+// has a container left. The caller installs the SIGHUP handler before it
+// calls Run: the pid file tells writers that signals are safe to send.
+func Run(ctx context.Context, dir string, reload <-chan os.Signal) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := writePid(dir, os.Getpid()); err != nil {
+		return err
+	}
+	r := &resolver{ctx: ctx, dir: dir, servers: map[string]*served{}}
+	defer r.closeAll()
+	defer removeOwnPid(dir)
+	for {
+		if r.load() == 0 {
+			// Exit, unless a writer added records meanwhile: writers hold the
+			// lock while they write and look for a resolver.
+			unlock, err := lock(dir)
+			if err == nil {
+				if r.load() == 0 {
+					removeOwnPid(dir)
+					unlock()
+					return nil
+				}
+				unlock()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-reload:
+		}
+	}
+}
+
+// load reads the records, swaps the state queries are answered from, and
+// closes and opens servers to match; it returns how many containers the
+// records name.
+func (r *resolver) load() int {
+	st, serial, err := loadState(r.dir)
+	if st == nil {
+		st = buildState(nil)
+	}
+	status := Status{Serial: serial, Pid: os.Getpid(), Errors: map[string]string{}}
+	if err != nil {
+		status.Errors[""] = err.Error()
+	}
+	r.state.Store(st)
+	for id, s := range r.servers {
+		m := st.members[id]
+		keep := m != nil && m.netns == s.netns && slices.Equal(m.upstreams, s.upstreams)
+		if keep {
+			ino, err := netnsIno(m.netns)
+			keep = err == nil && ino == s.ino // the same path, another namespace: restarted
+		}
+		if !keep {
+			s.srv.Close()
+			delete(r.servers, id)
+		}
+	}
+	for id, m := range st.members {
+		if _, ok := r.servers[id]; ok {
+			continue
+		}
+		srv, ino, err := listen(m.netns, r.lookupFor(id), m.upstreams)
+		if err != nil {
+			status.Errors[id] = err.Error()
+			continue
+		}
+		go srv.Serve(r.ctx)
+		r.servers[id] = &served{srv: srv, netns: m.netns, ino: ino, upstreams: m.upstreams}
+	}
+	writeStatus(r.dir, status)
+	return len(st.members)
+}
+
+// lookupFor answers container id's queries from the current state.
+func (r *resolver) lookupFor(id string) func(string) []netip.Addr {
+	return func(name string) []netip.Addr { return r.state.Load().lookup(id, name) }
+}
+
+func (r *resolver) closeAll() {
+	for id, s := range r.servers {
+		s.srv.Close()
+		delete(r.servers, id)
+	}
+}
+
+// removeOwnPid removes the pid file if it names this process.
+func removeOwnPid(dir string) {
+	if pid, ok := readPid(dir); ok && pid == os.Getpid() {
+		os.Remove(filepath.Join(dir, pidFile))
+	}
+}
