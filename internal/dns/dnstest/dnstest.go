@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
@@ -55,8 +56,12 @@ func Query(network, server, name string, typ dnsmessage.Type) (dnsmessage.RCode,
 	return Parse(reply, id)
 }
 
-// Build makes a query with one question, recursion desired.
+// Build makes a query with one question, recursion desired; name is made
+// absolute (a dot appended) when it is not.
 func Build(id uint16, name string, typ dnsmessage.Type) ([]byte, error) {
+	if !strings.HasSuffix(name, ".") {
+		name += "."
+	}
 	n, err := dnsmessage.NewName(name)
 	if err != nil {
 		return nil, err
