@@ -238,10 +238,14 @@ func ensureLocked(dir string) (pid int, started bool, err error) {
 	if !hasRecords(dir) {
 		return 0, false, nil
 	}
-	cmd := &exec.Cmd{Path: "/proc/self/exe", Args: []string{ResolverName, dir}}
+	cmd := &exec.Cmd{Path: "/proc/self/exe", Args: []string{ResolverName, dir}, Dir: "/"}
 	// A session of its own: no terminal's signals reach it, and it outlives
 	// the command that started it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// Nothing but stdin, stdout and stderr (/dev/null): a descriptor this
+	// process inherited without close-on-exec (a monitor's start pipe, whose
+	// reader waits for EOF) must not live on in the resolver.
+	closeOnExecAll()
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=2", "GOGC=50")
 	if err := cmd.Start(); err != nil {
 		return 0, false, fmt.Errorf("%w: starting it: %v", ErrResolver, err)
@@ -335,4 +339,19 @@ func cancelFd(ctx context.Context) (int, func(), error) {
 		closed = true
 		unix.Close(fd)
 	}, nil
+}
+
+// closeOnExecAll marks every descriptor above stderr close-on-exec. Go
+// opens its own so; only inherited ones change, and os/exec passes what a
+// child is given (ExtraFiles) by dup2, whatever their flag.
+func closeOnExecAll() {
+	des, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, d := range des {
+		if fd, err := strconv.Atoi(d.Name()); err == nil && fd > 2 {
+			unix.CloseOnExec(fd)
+		}
+	}
 }

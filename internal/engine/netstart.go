@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -231,10 +232,14 @@ func (e *Engine) detachExtra(id, name string) {
 // else to the host's.
 func dnsRecord(c *container.Container, ep container.Endpoint, nsPath string) dns.Record {
 	r := dns.Record{Netns: nsPath, Names: []string{c.Name}}
-	if c.Config.Hostname != "" {
+	if c.Config.Hostname != "" && c.Config.Hostname != c.Name {
 		r.Names = append(r.Names, c.Config.Hostname)
 	}
-	r.Names = append(r.Names, ep.Aliases...)
+	for _, a := range ep.Aliases {
+		if !slices.Contains(r.Names, a) {
+			r.Names = append(r.Names, a)
+		}
+	}
 	if ip, err := netip.ParseAddr(ep.IPAddress); err == nil {
 		r.Addrs = []netip.Addr{ip}
 	}

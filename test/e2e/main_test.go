@@ -88,10 +88,12 @@ func newEnv(t *testing.T) *env {
 		for _, d := range e.cgroupDirs() {
 			os.Remove(d) // the (empty) parent
 		}
-		// The store's run directory: the compiled seccomp filters, then the directory if
-		// nothing else is left in it.
+		// The store's run directory: the compiled seccomp filters and the DNS records'
+		// directory, then the directory if nothing else is left in it.
 		run := runDir(e.root)
 		os.RemoveAll(filepath.Join(run, "seccomp"))
+		os.RemoveAll(filepath.Join(run, "dns")) // the DNS records' directory (its resolver exited with the last record)
+		os.Remove(filepath.Join(run, "netns"))  // empty once every container is removed
 		os.Remove(run)
 	})
 	return e
