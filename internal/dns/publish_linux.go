@@ -57,7 +57,8 @@ func Publish(dir, network, id string, r Record) error {
 	return change(dir, network, func(rs *Records) { rs.Containers[id] = r }, id)
 }
 
-// Unpublish removes container id from network's records.
+// Unpublish removes container id from network's records; it returns once
+// the resolver no longer answers that name there.
 func Unpublish(dir, network, id string) error {
 	return change(dir, network, func(rs *Records) { delete(rs.Containers, id) }, "")
 }
@@ -103,7 +104,7 @@ func Forget(dir, id string) error {
 }
 
 // change applies fn to network's records under the lock, then commits; with
-// id set, it waits for the resolver to listen for that container.
+// id set, it also checks that the resolver listens for that container.
 func change(dir, network string, fn func(*Records), id string) error {
 	if err := validNetworkName(network); err != nil {
 		return err
@@ -134,8 +135,9 @@ func sameRecord(a, b Record) bool {
 }
 
 // commit raises the serial, makes sure a resolver runs and reloads, and
-// releases the lock; with id set, it waits until the resolver has loaded
-// this change and listens for id.
+// releases the lock; it returns once the resolver has loaded this change
+// (and, with id set, listens for id), so that what a command changed is
+// what containers resolve when it returns.
 func commit(dir string, unlock func(), id string) error {
 	serial, err := bumpSerial(dir)
 	if err != nil {
@@ -147,19 +149,19 @@ func commit(dir string, unlock func(), id string) error {
 		err = unix.Kill(pid, unix.SIGHUP)
 	}
 	unlock()
-	if err != nil || pid == 0 || id == "" {
+	if err != nil || pid == 0 {
 		return err
 	}
 	return awaitLoad(dir, pid, serial, id)
 }
 
 // awaitLoad waits until the resolver pid says it loaded serial or later,
-// and fails if it could not listen for id.
+// and fails if it could not listen for id (when set).
 func awaitLoad(dir string, pid int, serial uint64, id string) error {
 	deadline := time.Now().Add(resolverWait)
 	for {
 		if s, ok := readStatus(dir); ok && s.Serial >= serial {
-			if msg, bad := s.Errors[id]; bad {
+			if msg, bad := s.Errors[id]; bad && id != "" {
 				return fmt.Errorf("%w: %s", ErrResolver, msg)
 			}
 			return nil
@@ -168,9 +170,10 @@ func awaitLoad(dir string, pid int, serial uint64, id string) error {
 			return fmt.Errorf("%w did not load the records within %s", ErrResolver, resolverWait)
 		}
 		if !processAlive(pid) {
-			// Killed meanwhile: the next one loads everything.
+			// Killed meanwhile, or exited with the last record: the next one,
+			// if any is needed, loads everything.
 			p, err := Ensure(dir)
-			if err != nil {
+			if err != nil || p == 0 {
 				return err
 			}
 			pid = p

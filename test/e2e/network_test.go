@@ -3,18 +3,23 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/dns"
 )
 
 // inNetns runs fn on a thread that has joined the network namespace at
@@ -346,5 +351,181 @@ func TestNetworkConnect(t *testing.T) {
 	}
 	e.ok("network", "rm", "back")
 	e.ok("rm", "-f", "app")
+	e.assertNetworkClean()
+}
+
+// upstreamDNS runs a DNS server at 198.51.100.2:53 in the outside namespace
+// (see outsideWorld), knowing one name, upstream.test, until the test ends.
+func upstreamDNS(t *testing.T, outside string) {
+	t.Helper()
+	var udp net.PacketConn
+	var tcp net.Listener
+	err := inNetns(t, outside, func() error {
+		var err error
+		if udp, err = net.ListenPacket("udp4", "198.51.100.2:53"); err != nil {
+			return err
+		}
+		tcp, err = net.Listen("tcp4", "198.51.100.2:53")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("upstream DNS: %v", err)
+	}
+	srv := dns.NewServer(udp, tcp, func(name string) []netip.Addr {
+		if name == "upstream.test" {
+			return []netip.Addr{netip.MustParseAddr("192.0.2.77")}
+		}
+		return nil
+	}, nil)
+	done := make(chan struct{})
+	go func() { srv.Serve(context.Background()); close(done) }()
+	t.Cleanup(func() { srv.Close(); <-done })
+}
+
+// nslookup resolves name in a running container through 127.0.0.11, as its
+// programs do: the A addresses, sorted, or "NXDOMAIN".
+func (e *env) nslookup(ctr, name string) string {
+	e.t.Helper()
+	r := e.gd("exec", ctr, "nslookup", "-type=a", name, "127.0.0.11")
+	if strings.Contains(r.Stdout+r.Stderr, "NXDOMAIN") {
+		return "NXDOMAIN"
+	}
+	var addrs []string
+	answers := false
+	for _, line := range strings.Split(r.Stdout, "\n") {
+		if strings.HasPrefix(line, "Name:") {
+			answers = true
+		}
+		if f := strings.Fields(line); answers && len(f) == 2 && f[0] == "Address:" {
+			addrs = append(addrs, f[1])
+		}
+	}
+	if len(addrs) == 0 {
+		return fmt.Sprintf("no answer (exit %d): %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	sort.Strings(addrs)
+	return strings.Join(addrs, " ")
+}
+
+// resolverPid reads the pid file of the env's DNS resolver; 0 when none.
+func (e *env) resolverPid() int {
+	b, err := os.ReadFile(filepath.Join(runDir(e.root), "dns", "resolver.pid"))
+	if err != nil {
+		return 0
+	}
+	var pid int
+	fmt.Sscan(string(b), &pid)
+	return pid
+}
+
+// awaitCond polls cond until it returns "", or fails the test with its
+// last word after a generous deadline (a bound on a hang, not a timing
+// requirement).
+func awaitCond(t *testing.T, what string, cond func() string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		msg := cond()
+		if msg == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %s", what, msg)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The resolver of user networks: names and aliases on each network only,
+// other names forwarded to the container's upstream, a default-bridge
+// container connected to a user network and disconnected, and the resolver
+// killed.
+func TestNetworkResolver(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	upstreamDNS(t, e.outsideWorld())
+	e.ok("network", "create", "--subnet", "10.125.0.0/24", "front")
+	e.ok("network", "create", "--subnet", "10.126.0.0/24", "back")
+	sleeper := func(args ...string) string {
+		return e.detached(append(append([]string{"--dns", "198.51.100.2"}, args...), "busybox", "sleep", "600")...)
+	}
+	sleeper("--name", "client", "--network", "front")
+	// Started after the client.
+	sleeper("--name", "api", "--network", "front", "--network-alias", "api-alias", "--ip", "10.125.0.50")
+	sleeper("--name", "db", "--network", "back", "--ip", "10.126.0.60")
+	sleeper("--name", "legacy") // on the default network
+
+	type lookup struct{ ctr, name, want string }
+	check := func(step string, ls []lookup) {
+		t.Helper()
+		for _, l := range ls {
+			if got := e.nslookup(l.ctr, l.name); got != l.want {
+				t.Errorf("%s: in %s, %s = %q, want %q", step, l.ctr, l.name, got, l.want)
+			}
+		}
+	}
+	check("started", []lookup{
+		{"client", "api", "10.125.0.50"},
+		{"client", "API-Alias", "10.125.0.50"},
+		{"client", "db", "NXDOMAIN"},              // another network's: not seen, and unknown upstream
+		{"client", "upstream.test", "192.0.2.77"}, // forwarded to --dns, from the container's namespace
+		{"api", "client", e.inspectField("client", "{{.NetworkSettings.IPAddress}}")},
+		{"db", "api", "NXDOMAIN"},
+	})
+	resolv := func(ctr string) string { return e.ok("exec", ctr, "cat", "/etc/resolv.conf") }
+	if rc := resolv("client"); !strings.Contains(rc, "nameserver 127.0.0.11\n") || strings.Contains(rc, "198.51.100.2") {
+		t.Errorf("resolv.conf on a user network:\n%s", rc)
+	}
+	if rc := resolv("legacy"); !strings.Contains(rc, "nameserver 198.51.100.2") || strings.Contains(rc, "127.0.0.11") {
+		t.Errorf("resolv.conf on the default network:\n%s", rc)
+	}
+
+	// A container of the default network connected to a user network gets
+	// its names, and is named there.
+	e.ok("network", "connect", "back", "legacy")
+	legacyIP := e.inspectField("legacy", `{{(index .NetworkSettings.Networks "back").IPAddress}}`)
+	if rc := resolv("legacy"); !strings.Contains(rc, "nameserver 127.0.0.11\n") {
+		t.Errorf("resolv.conf after connect:\n%s", rc)
+	}
+	check("connected", []lookup{
+		{"legacy", "db", "10.126.0.60"},
+		{"legacy", "upstream.test", "192.0.2.77"},
+		{"legacy", "api", "NXDOMAIN"},
+		{"db", "legacy", legacyIP},
+	})
+	e.ok("network", "disconnect", "back", "legacy")
+	check("disconnected", []lookup{{"db", "legacy", "NXDOMAIN"}})
+	if rc := resolv("legacy"); !strings.Contains(rc, "nameserver 198.51.100.2") || strings.Contains(rc, "127.0.0.11") {
+		t.Errorf("resolv.conf after disconnect:\n%s", rc)
+	}
+
+	// Killed: the containers' monitors start another at once.
+	pid := e.resolverPid()
+	if pid == 0 {
+		t.Fatal("no resolver pid file")
+	}
+	if err := unix.Kill(pid, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitProcessGone(t, pid)
+	awaitCond(t, "names after the resolver was killed", func() string {
+		if got := e.nslookup("client", "api"); got != "10.125.0.50" {
+			return "client resolves api: " + got
+		}
+		return ""
+	})
+	if again := e.resolverPid(); again == pid || again == 0 {
+		t.Errorf("resolver pid %d after the kill of %d", again, pid)
+	}
+	check("restarted", []lookup{{"db", "client", "NXDOMAIN"}, {"api", "upstream.test", "192.0.2.77"}})
+
+	// With the last container of the user networks, the resolver exits.
+	pid = e.resolverPid()
+	e.ok("rm", "-f", "client", "api", "db", "legacy")
+	waitProcessGone(t, pid)
+	if again := e.resolverPid(); again != 0 {
+		t.Errorf("a resolver pid file is left: %d", again)
+	}
+	e.ok("network", "rm", "front", "back")
 	e.assertNetworkClean()
 }
