@@ -1,6 +1,6 @@
 // Package network gives containers Docker's bridge networking without a
-// daemon: bridges and veths, addresses (IPAM), NAT, published ports and the
-// embedded DNS server of user-defined networks.
+// daemon: bridges and veths, addresses (IPAM), NAT and published ports.
+// Names on user-defined networks are internal/dns's.
 //
 // # Describe, then apply
 //
@@ -19,16 +19,15 @@
 // HostRoutes work in the network namespace of the calling thread: the
 // engine's, normally the machine's. The container's namespace is named
 // explicitly by a path (/proc/<pid>/ns/net); Attach reaches it through a
-// netlink socket opened inside it, and ListenDNS through a thread switched
-// into it just to create sockets. Callers that switch namespaces must do it
-// on a locked OS thread.
+// netlink socket opened inside it. Callers that switch namespaces must do
+// it on a locked OS thread.
 //
 // # Lifecycle of a container on a network
 //
 //	engine: ip := IPAM.Allocate(n, id, wanted)       // JSON file per network, flock
 //	engine: Attach(n, "/proc/<pid>/ns/net", id, ip)  // bridge, rules, veth, eth0, route
 //	engine: Publish(id, ip, ports)                   // DNAT rules, host ports checked
-//	monitor: ServeDNS(ctx, netns, lookup, upstream)  // user-defined networks only
+//	engine: dns.Publish(dir, network, id, record)    // user-defined networks only
 //	... container runs ...
 //	engine: Unpublish(id); Detach(id); IPAM.Release(n, id)
 //	engine, at start and after a crash: Cleanup(alive); IPAM.Reconcile(n, alive)
@@ -114,16 +113,6 @@
 // masquerade and no default route in its containers, and the isolate
 // chain drops whatever would leave or enter its bridge through another
 // interface.
-//
-// # DNS
-//
-// ServeDNS (or ListenDNS and DNS.Serve) answers at 127.0.0.11:53 inside a
-// container's namespace, over UDP and TCP: A queries for names the lookup
-// function knows (it is asked for every query, so containers started later
-// resolve), every other query forwarded to the upstream resolvers from the
-// container's namespace (the host's, from UpstreamsFromResolvConf, which
-// leaves out loopback ones), or NXDOMAIN when there is no upstream. The
-// engine runs it in the container's monitor process.
 //
 // # Not covered
 //
