@@ -279,7 +279,8 @@ func ensureLocked(dir string) (pid int, started bool, err error) {
 // it, until ctx is done: a long-lived process (a container's monitor)
 // runs it, so that names resolve again at once after the resolver is
 // killed. It waits on a pidfd while a resolver runs, and looks again every
-// second while none does.
+// second while none does (a container of the default network may be
+// connected to a user network by another command meanwhile).
 func Watch(ctx context.Context, dir string) {
 	cancel, closeCancel, err := cancelFd(ctx)
 	if err != nil {
@@ -301,8 +302,10 @@ func Watch(ctx context.Context, dir string) {
 				if p, ok := readPid(dir); !ok || p != pid {
 					timeout = 0 // gone or replaced since
 				}
+			} else if perr == unix.ESRCH {
+				timeout = 0 // gone since: look again now
 			} else {
-				timeout = 0
+				timeout = 1000 // no pidfd (an old kernel): look every second
 			}
 		} else {
 			timeout = 1000
