@@ -27,7 +27,7 @@ func main() {
 		tinyinit.Main(os.Args[1:])
 	}
 	if dns.IsResolver() {
-		os.Exit(resolverMain(os.Args[1:]))
+		os.Exit(dns.Main(os.Args[1:]))
 	}
 	// SIGINT, SIGTERM and SIGHUP cancel the command's context: a long-running
 	// command (stats, logs -f, wait, attach) then ends, quietly, with 128+signal.
@@ -51,25 +51,4 @@ func main() {
 		}
 		os.Exit(cli.ExitCode(err))
 	}
-}
-
-// resolverMain runs the DNS resolver of user networks (dns.Run) for the
-// records directory in args; it is started by dns.Ensure, detached, with
-// its output on /dev/null, and it exits when no network needs it.
-func resolverMain(args []string) int {
-	if len(args) != 1 {
-		fmt.Fprintln(os.Stderr, "usage: "+dns.ResolverName+" DIR")
-		return 2
-	}
-	// SIGHUP reloads the records; it must be handled before dns.Run writes
-	// the pid file that tells writers where to send it.
-	reload := make(chan os.Signal, 1)
-	signal.Notify(reload, syscall.SIGHUP)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := dns.Run(ctx, args[0], reload); err != nil {
-		fmt.Fprintln(os.Stderr, dns.ResolverName+": "+err.Error())
-		return 1
-	}
-	return 0
 }

@@ -18,8 +18,9 @@
 //
 // # The resolver
 //
-// Run is the resolver's body; cmd/geedocker runs it when started under the
-// name ResolverName, which Ensure does (the binary is /proc/self/exe). At
+// Main (Run with the signals wired) is the resolver program; cmd/geedocker
+// calls it when started under the name ResolverName, as Ensure starts
+// Program (/proc/self/exe unless a caller that is not geedocker sets it). At
 // each load it opens, for every container it has not seen, a UDP and a TCP
 // socket at Addr inside the container's namespace (a thread locked for the
 // purpose switches in, creates them, switches back), and closes those of

@@ -38,3 +38,6 @@ func Watch(ctx context.Context, dir string) {}
 
 // Run needs Linux.
 func Run(ctx context.Context, dir string, reload <-chan os.Signal) error { return errUnsupported }
+
+// Main needs Linux: it returns 1 at once.
+func Main(args []string) int { return 1 }

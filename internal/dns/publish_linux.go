@@ -241,7 +241,7 @@ func ensureLocked(dir string) (pid int, started bool, err error) {
 	if !hasRecords(dir) {
 		return 0, false, nil
 	}
-	cmd := &exec.Cmd{Path: "/proc/self/exe", Args: []string{ResolverName, dir}, Dir: "/"}
+	cmd := &exec.Cmd{Path: Program, Args: []string{ResolverName, dir}, Dir: "/"}
 	// A session of its own: no terminal's signals reach it, and it outlives
 	// the command that started it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

@@ -4,10 +4,32 @@ import (
 	"context"
 	"net/netip"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
+	"syscall"
 )
+
+// Main is the resolver program: its one argument is the records
+// directory. It handles SIGHUP (reload) before Run writes the pid file
+// that tells writers where to send it, and ends on SIGINT or SIGTERM or
+// when no network has a container left. It returns the exit code; its
+// output goes nowhere (Ensure gives it /dev/null), so errors are in the
+// code only.
+func Main(args []string) int {
+	if len(args) != 1 {
+		return 2
+	}
+	reload := make(chan os.Signal, 1)
+	signal.Notify(reload, syscall.SIGHUP)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, args[0], reload); err != nil {
+		return 1
+	}
+	return 0
+}
 
 // served is the server of one container, and what it was made from.
 type served struct {
