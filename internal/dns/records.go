@@ -78,6 +78,7 @@ func readRecords(dir, network string) (Records, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return r, fmt.Errorf("reading the DNS records of network %s: %w", network, err)
 	}
+	r.Network = network // the file's name says which, whatever it holds
 	if r.Containers == nil {
 		r.Containers = map[string]Record{}
 	}
