@@ -236,6 +236,31 @@ func TestResolver(t *testing.T) {
 		{nsB, "udp", "c", "NXDOMAIN"},
 		{nsB, "udp", "d", "10.1.0.9"},
 	})
+	// Restarted: the same pinned path, another namespace behind it. The
+	// resolver listens in the new one, and no longer in the old one.
+	nsOld, nsNew := newNetns(t), newNetns(t)
+	pin := filepath.Join(t.TempDir(), "pin")
+	if err := os.Symlink(nsOld, pin); err != nil {
+		t.Fatal(err)
+	}
+	recE := Record{Names: []string{"e"}, Addrs: addrs("10.1.0.7"), Netns: pin}
+	publish("front", "e", recE)
+	check("before the restart", []query{{nsOld, "udp", "e", "10.1.0.7"}})
+	if err := os.Remove(pin); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(nsNew, pin); err != nil {
+		t.Fatal(err)
+	}
+	publish("front", "e", recE)
+	check("after the restart", []query{{nsNew, "udp", "e", "10.1.0.7"}})
+	if got, err := ask(nsOld, "udp", "e"); err == nil {
+		t.Errorf("the old namespace is still answered: %q", got)
+	}
+	if err := Forget(dir, "e"); err != nil {
+		t.Fatal(err)
+	}
+
 	if s, ok := readStatus(dir); !ok || s.Pid != pid || len(s.Errors) != 0 {
 		t.Errorf("status %+v, want pid %d and no errors", s, pid)
 	}

@@ -499,6 +499,10 @@ func TestNetworkResolver(t *testing.T) {
 		t.Errorf("resolv.conf after disconnect:\n%s", rc)
 	}
 
+	// Restarted: a new namespace behind the same pinned path, served anew.
+	e.ok("restart", "-t", "0", "client")
+	check("client restarted", []lookup{{"client", "api", "10.125.0.50"}, {"api", "client", e.inspectField("client", "{{.NetworkSettings.IPAddress}}")}})
+
 	// Killed: the containers' monitors start another at once.
 	pid := e.resolverPid()
 	if pid == 0 {
