@@ -25,7 +25,9 @@
 // socket at Addr inside the container's namespace (a thread locked for the
 // purpose switches in, creates them, switches back), and closes those of
 // containers gone or restarted (another namespace behind the same pinned
-// path). Each container's server answers from the names of the networks
+// path); an address still in use (the sockets of a killed resolver whose
+// last thread is not yet gone) is tried again shortly. Each container's
+// server answers from the names of the networks
 // that container is on, and forwards other names to its upstreams from its
 // own namespace, or answers NXDOMAIN without upstreams.
 //

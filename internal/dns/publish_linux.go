@@ -156,17 +156,26 @@ func commit(dir string, unlock func(), id string) error {
 }
 
 // awaitLoad waits until the resolver pid says it loaded serial or later,
-// and fails if it could not listen for id (when set).
+// and fails if it could not listen for id (when set); while it tries id
+// again, it waits for that.
 func awaitLoad(dir string, pid int, serial uint64, id string) error {
 	deadline := time.Now().Add(resolverWait)
+	retrying := ""
 	for {
 		if s, ok := readStatus(dir); ok && s.Serial >= serial {
 			if msg, bad := s.Errors[id]; bad && id != "" {
 				return fmt.Errorf("%w: %s", ErrResolver, msg)
 			}
-			return nil
+			msg, again := s.Retrying[id]
+			if !again || id == "" {
+				return nil
+			}
+			retrying = msg
 		}
 		if time.Now().After(deadline) {
+			if retrying != "" {
+				return fmt.Errorf("%w: %s", ErrResolver, retrying)
+			}
 			return fmt.Errorf("%w did not load the records within %s", ErrResolver, resolverWait)
 		}
 		if !processAlive(pid) {

@@ -47,11 +47,15 @@ type Records struct {
 }
 
 // Status is what the resolver writes after each load: the serial it read
-// before the records, and the containers it could not listen for.
+// before the records, the containers it could not listen for, and those
+// it will try again shortly (their address still held: the sockets of a
+// resolver that was killed are freed when its last thread is gone, which
+// may be after its PID reads as dead).
 type Status struct {
-	Serial uint64            `json:"serial"`
-	Pid    int               `json:"pid"`
-	Errors map[string]string `json:"errors,omitempty"`
+	Serial   uint64            `json:"serial"`
+	Pid      int               `json:"pid"`
+	Errors   map[string]string `json:"errors,omitempty"`
+	Retrying map[string]string `json:"retrying,omitempty"`
 }
 
 func recordsPath(dir, network string) string {

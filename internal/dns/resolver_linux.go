@@ -2,6 +2,7 @@ package dns
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Main is the resolver program: its one argument is the records
@@ -63,13 +65,17 @@ func Run(ctx context.Context, dir string, reload <-chan os.Signal) error {
 	r := &resolver{ctx: ctx, dir: dir, servers: map[string]*served{}}
 	defer r.closeAll()
 	defer removeOwnPid(dir)
+	retry := time.NewTimer(0)
+	<-retry.C
+	delay := retryFirst
 	for {
-		if r.load() == 0 {
+		n, retrying := r.load()
+		if n == 0 {
 			// Exit, unless a writer added records meanwhile: writers hold the
 			// lock while they write and look for a resolver.
 			unlock, err := lock(dir)
 			if err == nil {
-				if r.load() == 0 {
+				if n, retrying = r.load(); n == 0 {
 					removeOwnPid(dir)
 					unlock()
 					return nil
@@ -77,23 +83,37 @@ func Run(ctx context.Context, dir string, reload <-chan os.Signal) error {
 				unlock()
 			}
 		}
+		if retrying {
+			retry.Reset(delay)
+			delay = min(2*delay, retryMax)
+		} else {
+			retry.Stop()
+			delay = retryFirst
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-reload:
+		case <-retry.C:
 		}
 	}
 }
 
+// How soon a load that found an address in use is tried again, doubling.
+const (
+	retryFirst = 20 * time.Millisecond
+	retryMax   = 2 * time.Second
+)
+
 // load reads the records, swaps the state queries are answered from, and
 // closes and opens servers to match; it returns how many containers the
-// records name.
-func (r *resolver) load() int {
+// records name, and whether some address was in use (to be tried again).
+func (r *resolver) load() (int, bool) {
 	st, serial, err := loadState(r.dir)
 	if st == nil {
 		st = buildState(nil)
 	}
-	status := Status{Serial: serial, Pid: os.Getpid(), Errors: map[string]string{}}
+	status := Status{Serial: serial, Pid: os.Getpid(), Errors: map[string]string{}, Retrying: map[string]string{}}
 	if err != nil {
 		status.Errors[""] = err.Error()
 	}
@@ -115,6 +135,10 @@ func (r *resolver) load() int {
 			continue
 		}
 		srv, ino, err := listen(m.netns, r.lookupFor(id), m.upstreams)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			status.Retrying[id] = err.Error()
+			continue
+		}
 		if err != nil {
 			status.Errors[id] = err.Error()
 			continue
@@ -123,7 +147,7 @@ func (r *resolver) load() int {
 		r.servers[id] = &served{srv: srv, netns: m.netns, ino: ino, upstreams: m.upstreams}
 	}
 	writeStatus(r.dir, status)
-	return len(st.members)
+	return len(st.members), len(status.Retrying) > 0
 }
 
 // lookupFor answers container id's queries from the current state.

@@ -342,3 +342,40 @@ func TestPublishErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestResolverRetriesAddressInUse holds 127.0.0.11:53 in a namespace, as
+// the sockets of a killed resolver may be held a little after its PID
+// reads as dead: Publish waits while the resolver tries again, and returns
+// once it listens there.
+func TestResolverRetriesAddressInUse(t *testing.T) {
+	requireRoot(t)
+	dir := filepath.Join(t.TempDir(), "dns")
+	ns := newNetns(t)
+	t.Cleanup(func() {
+		Forget(dir, "x")
+		if pid, ok := readPid(dir); ok {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+	})
+	var held net.PacketConn
+	if err := inNetns(ns, func() (err error) { held, err = net.ListenPacket("udp4", Addr); return err }); err != nil {
+		t.Fatal(err)
+	}
+	published := make(chan error, 1)
+	go func() {
+		published <- Publish(dir, "app", "x", Record{Names: []string{"x"}, Addrs: addrs("10.3.0.2"), Netns: ns})
+	}()
+	await(t, "the resolver to find the address in use", func() error {
+		if s, ok := readStatus(dir); !ok || s.Retrying["x"] == "" {
+			return fmt.Errorf("status %+v", s)
+		}
+		return nil
+	})
+	held.Close()
+	if err := <-published; err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	if got, err := ask(ns, "udp", "x"); err != nil || got != "10.3.0.2" {
+		t.Errorf("x = %q, %v; want 10.3.0.2", got, err)
+	}
+}
