@@ -132,11 +132,12 @@ func newStartCmd(g *globals) *cobra.Command {
 				if len(args) > 1 {
 					return flagerr("you cannot start and attach multiple containers at once")
 				}
+				since := time.Now()
 				ct, err := e.StartExisting(c.Context(), args[0], g.args())
 				if err != nil {
 					return startErr(err)
 				}
-				return followAndWait(c, g, e, ct.ID)
+				return followAndWait(c, g, e, ct.ID, since)
 			}
 			return forEach(g, args, func(ref string) error {
 				_, err := e.StartExisting(c.Context(), ref, g.args())

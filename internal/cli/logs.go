@@ -64,12 +64,13 @@ func newLogsCmd(g *globals) *cobra.Command {
 
 // followAndWait prints a container's output until it exits (start -a) and
 // exits with its code.
-func followAndWait(c *cobra.Command, g *globals, e *engine.Engine, id string) error {
+func followAndWait(c *cobra.Command, g *globals, e *engine.Engine, id string, since time.Time) error {
 	ct, err := e.Container(id)
 	if err != nil {
 		return err
 	}
-	if err := logs.Read(c.Context(), ct.LogPath, logs.ReadOptions{Follow: true, Tail: 0}, g.stdout, g.stderr, e.Exited(ct)); err != nil {
+	// Everything written since the start, even what the container wrote before this reads.
+	if err := logs.Read(c.Context(), ct.LogPath, logs.ReadOptions{Follow: true, Tail: -1, Since: since}, g.stdout, g.stderr, e.Exited(ct)); err != nil {
 		return err
 	}
 	code, err := e.Wait(context.WithoutCancel(c.Context()), id)
