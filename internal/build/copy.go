@@ -350,3 +350,21 @@ func lookupDB(t Tree, file, name string) (int, int, bool) {
 
 // IsNotExist reports whether err says a source is missing.
 func IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// Exists reports whether rel is a path of the image (Below, and Dst when
+// set), not following a final symbolic link.
+func (c *Copier) Exists(rel string) bool {
+	t := &LayerTree{Layers: c.Below}
+	if c.Dst != "" {
+		t = c.merged()
+	}
+	_, err := Resolve(t, rel)
+	return err == nil
+}
+
+// MakeDir makes the directory rel (and its parents) in Dst, as WORKDIR
+// does when the image lacks it.
+func (c *Copier) MakeDir(rel string) error {
+	_, err := c.ensureDir(cleanRel(rel))
+	return err
+}
