@@ -5,6 +5,7 @@ package build
 import (
 	"io/fs"
 	"os"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -14,7 +15,7 @@ const oNoFollow = unix.O_NOFOLLOW
 
 // statIDs returns the owner and device number of fi.
 func statIDs(fi fs.FileInfo) (uid, gid int, rdev uint64) {
-	st, ok := fi.Sys().(*unix.Stat_t)
+	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return 0, 0, 1
 	}

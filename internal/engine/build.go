@@ -430,13 +430,22 @@ func (st *stageState) env() []string {
 // argEnv are the ARG values a RUN sees: those not set by ENV, less the
 // predefined proxy args (kept out of keys and history, given to the
 // command all the same).
-func (st *stageState) argEnv() (keyed, all []string) {
+func (b *builder) argEnv(st *stageState) (keyed, all []string) {
 	inEnv := map[string]bool{}
 	for _, kv := range st.cfg.Config.Env {
 		k, _, _ := strings.Cut(kv, "=")
 		inEnv[k] = true
 	}
-	for _, kv := range envOf(st.args) {
+	args := map[string]string{}
+	for k, v := range b.o.BuildArgs {
+		if build.PredefinedArgs[k] {
+			args[k] = v // usable without an ARG
+		}
+	}
+	for k, v := range st.args {
+		args[k] = v
+	}
+	for _, kv := range envOf(args) {
 		k, _, _ := strings.Cut(kv, "=")
 		if inEnv[k] {
 			continue
@@ -789,7 +798,7 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 		return fmt.Errorf("RUN --%s is not supported", c.FlagsUsed[0])
 	}
 	args := shellArgs(&st.cfg.Config, c.ShellDependantCmdLine)
-	keyed, all := st.argEnv()
+	keyed, all := b.argEnv(st)
 	text := build.Describe(keyed, strings.Join(args, " "))
 	key := build.CacheKey(st.im.ID, "RUN "+text, "")
 	if hit, err := b.cached(st, key); hit || err != nil {

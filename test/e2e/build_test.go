@@ -1,0 +1,245 @@
+//go:build linux
+
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// buildCtx writes a build context: files maps paths to contents.
+func buildCtx(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, body := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// buildID builds dir quietly and returns the image ID.
+func (e *env) buildID(dir string, flags ...string) string {
+	e.t.Helper()
+	out := e.ok(append(append([]string{"build", "-q"}, flags...), dir)...)
+	id := strings.TrimSpace(out)
+	if !strings.HasPrefix(id, "sha256:") || len(id) != 71 {
+		e.t.Fatalf("build -q printed %q, want an image ID", out)
+	}
+	return id
+}
+
+func TestBuildRun(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	dir := buildCtx(t, map[string]string{
+		"Dockerfile": "FROM busybox\nRUN echo built > /built && rm /etc/motd 2>/dev/null; mkdir -p /var/x && echo y > /var/x/f\nCOPY hello.txt /srv/\nCMD [\"cat\", \"/built\", \"/srv/hello.txt\"]\n",
+		"hello.txt":  "hello\n",
+	})
+	out := e.ok("build", "-t", "app:1", dir)
+	for _, want := range []string{"Step 1/4 : FROM busybox\n", "Step 2/4 : RUN echo built", " ---> Running in ", "Step 3/4 : COPY hello.txt /srv/\n", "Step 4/4 : CMD [\"cat\", \"/built\", \"/srv/hello.txt\"]\n", "Successfully built ", "Successfully tagged app:1\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("build output lacks %q:\n%s", want, out)
+		}
+	}
+	if got := e.ok("run", "--rm", "app:1"); got != "built\nhello\n" {
+		t.Errorf("run app:1 = %q", got)
+	}
+	if got := e.ok("run", "--rm", "app:1", "cat", "/var/x/f"); got != "y\n" {
+		t.Errorf("cat /var/x/f = %q", got)
+	}
+	// No container of the build is left.
+	if got := e.ok("ps", "-aq"); got != "" {
+		t.Errorf("ps -aq after build = %q", got)
+	}
+	e.assertNoCgroups()
+}
+
+type imageConfigDoc struct {
+	ID     string `json:"Id"`
+	Config struct {
+		Cmd          []string
+		Entrypoint   []string
+		Env          []string
+		WorkingDir   string
+		User         string
+		Labels       map[string]string
+		ExposedPorts map[string]struct{}
+		Volumes      map[string]struct{}
+		StopSignal   string
+		Shell        []string
+		OnBuild      []string
+		Healthcheck  *struct {
+			Test     []string
+			Interval int64
+			Retries  int
+		}
+	}
+}
+
+func (e *env) imageConfig(name string) imageConfigDoc {
+	e.t.Helper()
+	var docs []imageConfigDoc
+	out := e.ok("image", "inspect", name)
+	if err := json.Unmarshal([]byte(out), &docs); err != nil || len(docs) != 1 {
+		e.t.Fatalf("image inspect %s: %v\n%s", name, err, out)
+	}
+	return docs[0]
+}
+
+func TestBuildConfigInstructions(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	dir := buildCtx(t, map[string]string{"Dockerfile": `ARG BASE=busybox
+FROM ${BASE}
+ARG GREETING=hello
+ARG FROMCLI
+ENV APP_HOME=/opt/app GREETING_COPY=$GREETING
+WORKDIR $APP_HOME
+WORKDIR sub
+USER 1000:1000
+LABEL org.example.name="my app" version=1
+EXPOSE 80 53/udp
+VOLUME ["/data"]
+STOPSIGNAL SIGINT
+HEALTHCHECK --interval=5s --retries=4 CMD ["true"]
+ONBUILD RUN echo triggered > /tmp/onbuild
+SHELL ["/bin/sh", "-ec"]
+ENTRYPOINT ["/bin/echo"]
+CMD ["$FROMCLI"]
+RUN echo "$GREETING $FROMCLI $HTTP_PROXY" > /tmp/args
+`})
+	e.ok("build", "-t", "cfg", "--build-arg", "FROMCLI=cli", "--build-arg", "HTTP_PROXY=http://proxy.invalid", "--label", "extra=yes", dir)
+	c := e.imageConfig("cfg").Config
+	if c.WorkingDir != "/opt/app/sub" || c.User != "1000:1000" || c.StopSignal != "SIGINT" {
+		t.Errorf("WorkingDir %q User %q StopSignal %q", c.WorkingDir, c.User, c.StopSignal)
+	}
+	env := strings.Join(c.Env, " ")
+	if !strings.Contains(env, "APP_HOME=/opt/app") || !strings.Contains(env, "GREETING_COPY=hello") || strings.Contains(env, "FROMCLI") {
+		t.Errorf("Env = %v", c.Env)
+	}
+	if c.Labels["org.example.name"] != "my app" || c.Labels["version"] != "1" || c.Labels["extra"] != "yes" {
+		t.Errorf("Labels = %v", c.Labels)
+	}
+	for _, p := range []string{"80/tcp", "53/udp"} {
+		if _, ok := c.ExposedPorts[p]; !ok {
+			t.Errorf("ExposedPorts = %v, lacks %s", c.ExposedPorts, p)
+		}
+	}
+	if _, ok := c.Volumes["/data"]; !ok {
+		t.Errorf("Volumes = %v", c.Volumes)
+	}
+	if strings.Join(c.Shell, " ") != "/bin/sh -ec" || strings.Join(c.Entrypoint, " ") != "/bin/echo" || strings.Join(c.Cmd, " ") != "$FROMCLI" {
+		t.Errorf("Shell %v Entrypoint %v Cmd %v", c.Shell, c.Entrypoint, c.Cmd)
+	}
+	if len(c.OnBuild) != 1 || c.OnBuild[0] != "RUN echo triggered > /tmp/onbuild" {
+		t.Errorf("OnBuild = %v", c.OnBuild)
+	}
+	if c.Healthcheck == nil || strings.Join(c.Healthcheck.Test, " ") != "CMD true" || c.Healthcheck.Interval != 5e9 || c.Healthcheck.Retries != 4 {
+		t.Errorf("Healthcheck = %+v", c.Healthcheck)
+	}
+	// RUN saw the ARGs (a predefined proxy arg without declaring it); the
+	// working directory exists.
+	if got := e.ok("run", "--rm", "--entrypoint", "cat", "cfg", "/tmp/args"); got != "hello cli http://proxy.invalid\n" {
+		t.Errorf("/tmp/args = %q", got)
+	}
+	if got := e.ok("run", "--rm", "--entrypoint", "pwd", "cfg"); got != "/opt/app/sub\n" {
+		t.Errorf("pwd = %q", got)
+	}
+
+	// ONBUILD runs when the image is used as a base, and is not inherited.
+	child := buildCtx(t, map[string]string{"Dockerfile": "FROM cfg\nUSER 0\nRUN cat /tmp/onbuild\n"})
+	out := e.ok("build", "-t", "child", child)
+	if !strings.Contains(out, "# Executing 1 build trigger") {
+		t.Errorf("child build output:\n%s", out)
+	}
+	if got := e.ok("run", "--rm", "--entrypoint", "cat", "child", "/tmp/onbuild"); got != "triggered\n" {
+		t.Errorf("/tmp/onbuild = %q", got)
+	}
+	if ob := e.imageConfig("child").Config.OnBuild; len(ob) != 0 {
+		t.Errorf("child OnBuild = %v", ob)
+	}
+}
+
+func TestBuildRunForms(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	dir := buildCtx(t, map[string]string{"Dockerfile": `FROM busybox
+RUN ["/bin/sh", "-c", "echo exec form > /exec"]
+RUN echo shell form > /shell; rm -f /bin/ping; mkdir -p /home && touch /home/keep
+RUN rm -rf /home && mkdir /home && echo fresh > /home/only
+SHELL ["/bin/sh", "-c", "echo from-shell-instruction > /via-shell; $0"]
+RUN true
+`})
+	e.ok("build", "-t", "forms", dir)
+	if got := e.ok("run", "--rm", "forms", "cat", "/exec", "/shell", "/via-shell"); got != "exec form\nshell form\nfrom-shell-instruction\n" {
+		t.Errorf("files = %q", got)
+	}
+	// A removed file stays removed (a whiteout), a replaced directory is
+	// opaque: nothing of the lower one shows through.
+	if got := e.ok("run", "--rm", "forms", "sh", "-c", "ls /bin/ping 2>&1; ls /home"); !strings.Contains(got, "No such file") || !strings.HasSuffix(got, "only\n") {
+		t.Errorf("whiteouts: %q", got)
+	}
+}
+
+func TestBuildCopy(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	dir := buildCtx(t, map[string]string{
+		"Dockerfile": `FROM busybox
+COPY dir /dst/
+COPY dir/sub /flat
+COPY a.txt /tmp
+COPY a.txt /renamed.txt
+COPY *.txt /globbed/
+COPY --chown=1000:50 --chmod=0640 a.txt /owned
+COPY --chown=nobody a.txt /byname
+WORKDIR /w
+COPY a.txt rel/
+ADD arch.tar /unpacked/
+ADD arch.tar.gz /unpacked-gz
+COPY arch.tar /copied/
+`,
+		"a.txt":           "A\n",
+		"b.txt":           "B\n",
+		"dir/top":         "top\n",
+		"dir/sub/deep":    "deep\n",
+		"secret.key":      "no\n",
+		"dir/ignored.log": "no\n",
+		".dockerignore":   "*.key\n**/*.log\n",
+	})
+	tarOf := func(name string, gz bool) {
+		args := "-cf"
+		if gz {
+			args = "-czf"
+		}
+		src := t.TempDir()
+		os.MkdirAll(filepath.Join(src, "x"), 0o755)
+		os.WriteFile(filepath.Join(src, "x", "inside"), []byte("in tar\n"), 0o600)
+		if out, err := exec.Command("tar", args, filepath.Join(dir, name), "-C", src, "--owner=7", "--group=8", "x").CombinedOutput(); err != nil {
+			t.Fatalf("tar: %v %s", err, out)
+		}
+	}
+	tarOf("arch.tar", false)
+	tarOf("arch.tar.gz", true)
+	e.ok("build", "-t", "cp", dir)
+	script := `cat /dst/top /dst/sub/deep /flat/deep /tmp/a.txt /renamed.txt /globbed/a.txt /globbed/b.txt /w/rel/a.txt /unpacked/x/inside /unpacked-gz/x/inside
+stat -c '%u:%g %a' /owned /unpacked/x/inside
+stat -c '%U %a' /byname
+ls /dst; ls /copied
+ls /secret.key /dst/ignored.log 2>&1 | wc -l
+ls -d /tmp; stat -c %a /tmp`
+	want := "top\ndeep\ndeep\nA\nA\nA\nB\nA\nin tar\nin tar\n1000:50 640\n7:8 600\nnobody 644\nsub\ntop\narch.tar\n2\n/tmp\n1777\n"
+	if got := e.ok("run", "--rm", "cp", "sh", "-c", script); got != want {
+		t.Errorf("copied files:\n got %q\nwant %q", got, want)
+	}
+}
