@@ -243,3 +243,121 @@ ls -d /tmp; stat -c %a /tmp`
 		t.Errorf("copied files:\n got %q\nwant %q", got, want)
 	}
 }
+
+func TestBuildMultiStage(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	dir := buildCtx(t, map[string]string{"Dockerfile": `FROM busybox AS compile
+RUN mkdir /out && echo artifact > /out/bin && echo junk > /junk
+FROM busybox AS other
+RUN echo other > /other
+FROM busybox
+COPY --from=compile /out/bin /app/bin
+COPY --from=1 /other /app/
+COPY --from=busybox /etc/passwd /app/passwd
+`})
+	e.ok("build", "-t", "multi", dir)
+	if got := e.ok("run", "--rm", "multi", "sh", "-c", "cat /app/bin /app/other; test -e /junk || echo no-junk; test -s /app/passwd && echo passwd"); got != "artifact\nother\nno-junk\npasswd\n" {
+		t.Errorf("final stage: %q", got)
+	}
+	// --target stops at a stage; the later ones are not built.
+	out := e.ok("build", "--target", "compile", "-t", "stage1", dir)
+	if !strings.Contains(out, "Step 1/2 : FROM busybox AS compile") || strings.Contains(out, "Step 3/") {
+		t.Errorf("--target output:\n%s", out)
+	}
+	if got := e.ok("run", "--rm", "stage1", "cat", "/junk"); got != "junk\n" {
+		t.Errorf("stage1 /junk = %q", got)
+	}
+	e.fails(1, "failed to reach build target nope in Dockerfile", "build", "--target", "nope", dir)
+}
+
+func TestBuildCache(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	dir := buildCtx(t, map[string]string{
+		"Dockerfile": "FROM busybox\nRUN echo one > /one\nCOPY a /a\nRUN cat /a > /a.copy\nCOPY b /b\nCMD [\"sh\"]\n",
+		"a":          "a1\n",
+		"b":          "b1\n",
+	})
+	first := e.buildID(dir)
+	out := e.ok("build", dir)
+	if n := strings.Count(out, "Using cache"); n != 5 {
+		t.Errorf("fully cached rebuild: %d steps from cache, want 5:\n%s", n, out)
+	}
+	if !strings.Contains(out, "Successfully built "+first[7:19]) {
+		t.Errorf("fully cached rebuild made another image, want %s:\n%s", first[7:19], out)
+	}
+	// A changed file invalidates its COPY and every step after it, not
+	// the ones before.
+	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("a2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = e.ok("build", "-t", "cached", dir)
+	if n := strings.Count(out, "Using cache"); n != 1 || !strings.Contains(out, "Step 2/6 : RUN echo one > /one\n ---> Using cache") {
+		t.Errorf("after a change of a: want only step 2 from cache:\n%s", out)
+	}
+	if got := e.ok("run", "--rm", "cached", "cat", "/a.copy"); got != "a2\n" {
+		t.Errorf("/a.copy = %q", got)
+	}
+	// The same content again hits the cache again (keys are content).
+	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("a1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if id := e.buildID(dir); id != first {
+		t.Errorf("rebuild with the first content: %s, want %s", id, first)
+	}
+	// --no-cache runs every step.
+	if out := e.ok("build", "--no-cache", dir); strings.Contains(out, "Using cache") {
+		t.Errorf("--no-cache used the cache:\n%s", out)
+	}
+	// builder prune drops the cache: the next build runs every step, and
+	// the layers only the cache held are gone.
+	e.ok("rmi", "cached")
+	e.ok("image", "prune", "-f")
+	before := len(e.entries("layers"))
+	out = e.ok("builder", "prune", "-f")
+	if !strings.HasPrefix(out, "Deleted build cache objects: ") || strings.HasPrefix(out, "Deleted build cache objects: 0\n") {
+		t.Errorf("builder prune: %q", out)
+	}
+	if after := len(e.entries("layers")); after >= before || after != 1 {
+		t.Errorf("layers: %d before prune, %d after, want only busybox's", before, after)
+	}
+	if out := e.ok("build", dir); strings.Contains(out, "Using cache") {
+		t.Errorf("build after prune used the cache:\n%s", out)
+	}
+}
+
+func TestBuildFailures(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	cases := []struct {
+		name, dockerfile string
+		code             int
+		want             string
+	}{
+		{"failing RUN", "FROM busybox\nRUN echo partial > /p\nRUN exit 7\n", 1, "The command '/bin/sh -c exit 7' returned a non-zero code: 7"},
+		{"unknown instruction", "FROM busybox\nRUN true\nFROBNICATE x\n", 1, "dockerfile parse error on line 3: unknown instruction: FROBNICATE"},
+		{"syntax error", "FROM busybox\nENV\n", 1, "line 2"},
+		{"no FROM", "RUN true\n", 1, "line 1"},
+		{"missing source", "FROM busybox\nCOPY nothere /x\n", 1, "file not found in build context"},
+		{"unknown base", "FROM doesnotexist.invalid/nope\n", 1, "doesnotexist.invalid/nope"},
+		{"missing command", "FROM busybox\nRUN [\"/nonexistent\"]\n", 1, "The command '/nonexistent' returned a non-zero code: 127"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := buildCtx(t, map[string]string{"Dockerfile": c.dockerfile})
+			e.t = t
+			e.fails(c.code, c.want, "build", "-t", "bad:tag", dir)
+			if out := e.gd("image", "inspect", "bad:tag"); out.Code == 0 {
+				t.Errorf("a failed build tagged bad:tag")
+			}
+			if got := e.ok("ps", "-aq"); got != "" {
+				t.Errorf("containers left: %q", got)
+			}
+		})
+	}
+	e.t = t
+	if got := e.ok("images", "-q"); strings.Count(got, "\n") != 2 {
+		t.Errorf("images after failed builds:\n%s", got)
+	}
+}
