@@ -3,12 +3,20 @@
 package e2e
 
 import (
+	"archive/tar"
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/geedocker/geedocker/internal/testutil"
 )
 
 // buildCtx writes a build context: files maps paths to contents.
@@ -360,4 +368,142 @@ func TestBuildFailures(t *testing.T) {
 	if got := e.ok("images", "-q"); strings.Count(got, "\n") != 2 {
 		t.Errorf("images after failed builds:\n%s", got)
 	}
+}
+
+func TestBuildKilled(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	dir := buildCtx(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo started; exec sleep 300\n"})
+	cmd := e.command("build", "-t", "killed", dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && sc.Text() != "started" {
+	}
+	if sc.Err() != nil {
+		t.Fatal(sc.Err())
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	// The next command repairs: no container is left, running or not, and
+	// no image was made.
+	if got := e.ok("ps", "-aq"); got != "" {
+		t.Errorf("containers after a killed build: %q", got)
+	}
+	e.assertNoCgroups()
+	if r := e.gd("image", "inspect", "killed"); r.Code == 0 {
+		t.Error("a killed build tagged its image")
+	}
+	if got := e.ok("images", "-q"); strings.Count(got, "\n") != 2 {
+		t.Errorf("images after a killed build:\n%s", got)
+	}
+	// And the next build completes.
+	fixed := buildCtx(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo ok > /ok\n"})
+	e.ok("build", "-t", "killed", fixed)
+}
+
+func TestBuildParallel(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	const n = 3
+	var wg sync.WaitGroup
+	results := make([]testutil.Result, n)
+	for i := 0; i < n; i++ {
+		dir := buildCtx(t, map[string]string{
+			"Dockerfile": fmt.Sprintf("FROM busybox\nRUN echo shared > /shared\nCOPY f /f\nRUN echo %d > /own\n", i),
+			"f":          "same\n",
+		})
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			cmd := e.command("build", "-t", fmt.Sprintf("par:%d", i), dir)
+			results[i] = testutil.Run(t, cmd.Path, cmd.Args[1:]...)
+		}(i)
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.Code != 0 {
+			t.Fatalf("build %d: exit %d\n%s\n%s", i, r.Code, r.Stdout, r.Stderr)
+		}
+		if got := e.ok("run", "--rm", fmt.Sprintf("par:%d", i), "cat", "/shared", "/f", "/own"); got != fmt.Sprintf("shared\nsame\n%d\n", i) {
+			t.Errorf("par:%d: %q", i, got)
+		}
+	}
+}
+
+func TestBuildOptions(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	// A context as a tar on stdin, with a Dockerfile of another name.
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for name, body := range map[string]string{"docker/Alt.Dockerfile": "FROM busybox\nCOPY data.txt /\n", "data.txt": "from stdin\n"} {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(body))
+	}
+	tw.Close()
+	iid := filepath.Join(t.TempDir(), "iid")
+	cmd := e.command("build", "-q", "-f", "docker/Alt.Dockerfile", "--iidfile", iid, "-t", "stdin:1", "-t", "stdin:2", "-")
+	cmd.Stdin = &buf
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("build -: %v %s", err, out)
+	}
+	id := strings.TrimSpace(string(out))
+	if b, err := os.ReadFile(iid); err != nil || string(b) != id || !strings.HasPrefix(id, "sha256:") {
+		t.Errorf("-q printed %q, iidfile holds %q (%v)", out, b, err)
+	}
+	for _, tag := range []string{"stdin:1", "stdin:2"} {
+		if got := e.ok("run", "--rm", tag, "cat", "/data.txt"); got != "from stdin\n" {
+			t.Errorf("%s: %q", tag, got)
+		}
+	}
+	// -f with a directory context.
+	dir := buildCtx(t, map[string]string{"Dockerfile": "FROM busybox\nRUN exit 3\n", "ok.Dockerfile": "FROM busybox\nLABEL ok=1\n"})
+	e.ok("build", "-f", filepath.Join(dir, "ok.Dockerfile"), dir)
+	// RUN --network none has no interface but lo.
+	net := buildCtx(t, map[string]string{"Dockerfile": "FROM busybox\nRUN ls /sys/class/net > /ifaces\n"})
+	e.ok("build", "--network", "none", "-t", "nonet", net)
+	if got := e.ok("run", "--rm", "nonet", "cat", "/ifaces"); got != "lo\n" {
+		t.Errorf("--network none: interfaces %q", got)
+	}
+}
+
+func TestBuildAddURL(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	// An HTTP server inside the test's network namespace, where the build runs.
+	www := t.TempDir()
+	if err := os.WriteFile(filepath.Join(www, "file.txt"), []byte("downloaded\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := exec.Command("nsenter", "--net="+e.netns, "busybox", "httpd", "-f", "-p", "127.0.0.1:8099", "-h", www)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	// Wait until it answers.
+	for i := 0; ; i++ {
+		probe := exec.Command("nsenter", "--net="+e.netns, "busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8099/file.txt")
+		if probe.Run() == nil {
+			break
+		}
+		if i > 200 {
+			t.Fatal("httpd in the test namespace does not answer")
+		}
+		runtime.Gosched()
+	}
+	dir := buildCtx(t, map[string]string{"Dockerfile": "FROM busybox\nADD http://127.0.0.1:8099/file.txt /dl/\nADD http://127.0.0.1:8099/file.txt /named\n"})
+	e.ok("build", "-t", "url", dir)
+	if got := e.ok("run", "--rm", "url", "sh", "-c", "cat /dl/file.txt /named; stat -c %a /named"); got != "downloaded\ndownloaded\n600\n" {
+		t.Errorf("ADD URL: %q", got)
+	}
+	e.fails(1, "404", "build", buildCtx(t, map[string]string{"Dockerfile": "FROM busybox\nADD http://127.0.0.1:8099/missing /x\n"}))
 }
