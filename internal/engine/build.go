@@ -20,6 +20,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/archive"
 	"github.com/geedocker/geedocker/internal/build"
+	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/reference"
 	"github.com/geedocker/geedocker/internal/spec"
 	"github.com/geedocker/geedocker/internal/store"
@@ -83,6 +84,7 @@ type builder struct {
 	used   map[string]bool   // build args consumed
 	step   int
 	total  int
+	quiet  bool // no progress lines (the --label step)
 }
 
 // stageState is a stage's image as its steps change it.
@@ -171,6 +173,7 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions) (string, error) {
 	}
 	st := b.stages[last]
 	if len(o.Labels) > 0 {
+		b.quiet = true // not a step of the Dockerfile
 		keys := make([]string, 0, len(o.Labels))
 		for k := range o.Labels {
 			keys = append(keys, k)
@@ -202,6 +205,7 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions) (string, error) {
 	}
 	if len(unused) > 0 {
 		sort.Strings(unused)
+		b.quiet = false
 		fmt.Fprintf(o.Out, "[Warning] One or more build-args [%s] were not consumed\n", strings.Join(unused, " "))
 	}
 	im := *st.im
@@ -273,7 +277,11 @@ func envOf(m map[string]string) []string {
 	return out
 }
 
-func (b *builder) printf(format string, a ...any) { fmt.Fprintf(b.o.Out, format, a...) }
+func (b *builder) printf(format string, a ...any) {
+	if !b.quiet {
+		fmt.Fprintf(b.o.Out, format, a...)
+	}
+}
 
 func (b *builder) stepLine(text string) {
 	b.step++
@@ -295,6 +303,9 @@ func (b *builder) stage(ctx context.Context, s *instructions.Stage) error {
 			b.printf("s")
 		}
 		b.printf("\n")
+		// Triggers run once: the images made from here on do not carry them.
+		st.cfg = cloneConfig(st.cfg)
+		st.cfg.Config.OnBuild = nil
 		for _, t := range triggers {
 			cmd, err := build.ParseInstruction(t)
 			if err != nil {
@@ -303,10 +314,6 @@ func (b *builder) stage(ctx context.Context, s *instructions.Stage) error {
 			if err := b.command(ctx, st, cmd); err != nil {
 				return err
 			}
-		}
-		// Triggers run once: the new image does not carry them.
-		if err := b.configStep(st, "ONBUILD-CLEAR", func(c *v1.Config) error { c.OnBuild = nil; return nil }); err != nil {
-			return err
 		}
 		b.printf(" ---> %s\n", shortID(st.im.ID))
 	}
@@ -508,12 +515,17 @@ func (b *builder) commit(st *stageState, key, createdBy string, layer *store.Lay
 
 // configStep is a step that changes only the config.
 func (b *builder) configStep(st *stageState, text string, change func(*v1.Config) error) error {
+	return b.configFileStep(st, text, func(cf *v1.ConfigFile) error { return change(&cf.Config) })
+}
+
+// configFileStep is configStep with the whole config file at hand.
+func (b *builder) configFileStep(st *stageState, text string, change func(*v1.ConfigFile) error) error {
 	key := build.CacheKey(st.im.ID, text, "")
 	if hit, err := b.cached(st, key); hit || err != nil {
 		return err
 	}
 	next := cloneConfig(st.cfg)
-	if err := change(&next.Config); err != nil {
+	if err := change(next); err != nil {
 		return err
 	}
 	prev := st.cfg
@@ -588,9 +600,7 @@ func (b *builder) command(ctx context.Context, st *stageState, cmd instructions.
 			return nil
 		})
 	case *instructions.MaintainerCommand:
-		err := b.configStep(st, "MAINTAINER "+c.Maintainer, func(*v1.Config) error { return nil })
-		st.cfg.Author = c.Maintainer
-		return err
+		return b.configFileStep(st, "MAINTAINER "+c.Maintainer, func(cf *v1.ConfigFile) error { cf.Author = c.Maintainer; return nil })
 	case *instructions.CmdCommand:
 		args := shellArgs(&st.cfg.Config, c.ShellDependantCmdLine)
 		st.setCmd = true
@@ -807,7 +817,7 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 	if len(st.im.Layers) == 0 {
 		return fmt.Errorf("RUN needs an image with files to run: this one is empty (FROM scratch)")
 	}
-	name := buildContainerPrefix + strconv.FormatInt(time.Now().UnixNano(), 36)
+	name := buildContainerPrefix + container.NewID()[:12]
 	empty := []string{}
 	ro := RunOptions{
 		Image: st.im.ID, BaseImage: st.im, Name: name, Remove: true, Pull: PullNever,
