@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -156,7 +155,7 @@ func (c *Copier) write(e Entry, target string) error {
 			return err
 		}
 	case ft == 0:
-		if err := c.copyFile(e.Host, p); err != nil {
+		if err := c.copyFile(e.Host, p, e.Info.Size()); err != nil {
 			return err
 		}
 	case ft == fs.ModeSymlink:
@@ -196,24 +195,11 @@ func (c *Copier) checkParents(target string) error {
 	return nil
 }
 
-func (c *Copier) copyFile(src, dst string) error {
-	in, err := os.OpenFile(src, os.O_RDONLY|oNoFollow, 0)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
-	if err != nil {
-		return err
-	}
+func (c *Copier) copyFile(src, dst string, size int64) error {
 	if c.buf == nil {
 		c.buf = make([]byte, 256<<10)
 	}
-	_, err = io.CopyBuffer(out, in, c.buf)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return copyRegular(src, dst, size, c.buf)
 }
 
 // HashSources digests what COPY or ADD would copy from t: every path below
@@ -235,7 +221,7 @@ func HashSources(t Tree, srcs []Entry) (string, error) {
 				}
 				fmt.Fprintf(h, "%s\x00", target)
 			case 0:
-				if err := hashFile(h, e.Host, buf); err != nil {
+				if err := hashFile(h, e.Host, e.Info.Size(), buf); err != nil {
 					return err
 				}
 			}
@@ -248,13 +234,10 @@ func HashSources(t Tree, srcs []Entry) (string, error) {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func hashFile(h hash.Hash, p string, buf []byte) error {
-	f, err := os.OpenFile(p, os.O_RDONLY|oNoFollow, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	n, err := io.CopyBuffer(h, f, buf)
+// hashFile adds the content of the regular file p, of size bytes when it
+// was listed, to h.
+func hashFile(h hash.Hash, p string, size int64, buf []byte) error {
+	n, err := readFile(p, size, buf, func(b []byte) { h.Write(b) })
 	fmt.Fprintf(h, "\x00%d\x00", n)
 	return err
 }
