@@ -11,7 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-
 // statIDs returns the owner and device number of fi.
 func statIDs(fi fs.FileInfo) (uid, gid int, rdev uint64) {
 	st, ok := fi.Sys().(*syscall.Stat_t)

@@ -10,7 +10,6 @@ import (
 	"time"
 )
 
-
 var errUnsupported = errors.New("building images is only supported on Linux")
 
 func statIDs(fs.FileInfo) (uid, gid int, rdev uint64) { return 0, 0, 1 }

@@ -34,12 +34,12 @@ type BuildOptions struct {
 	// DockerfileName ("Dockerfile" by default) in the context.
 	Dockerfile     []byte
 	DockerfileName string
-	Tags       []reference.Reference
-	Target     string            // --target: the last stage built
-	BuildArgs  map[string]string // --build-arg, resolved
-	Labels     map[string]string // --label
-	NoCache    bool
-	Pull       bool // --pull: pull FROM images even when present
+	Tags           []reference.Reference
+	Target         string            // --target: the last stage built
+	BuildArgs      map[string]string // --build-arg, resolved
+	Labels         map[string]string // --label
+	NoCache        bool
+	Pull           bool // --pull: pull FROM images even when present
 	// PullImage pulls a missing base image (the CLI shows the progress).
 	PullImage func(ctx context.Context, ref string) error
 	// Network of RUN containers: "" for the default network, "none", "host".
