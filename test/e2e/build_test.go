@@ -467,7 +467,10 @@ func TestBuildOptions(t *testing.T) {
 	}
 	// -f with a directory context.
 	dir := buildCtx(t, map[string]string{"Dockerfile": "FROM busybox\nRUN exit 3\n", "ok.Dockerfile": "FROM busybox\nLABEL ok=1\n"})
-	e.ok("build", "-f", filepath.Join(dir, "ok.Dockerfile"), dir)
+	out = []byte(e.ok("build", "-f", filepath.Join(dir, "ok.Dockerfile"), "--build-arg", "UNUSED=1", "--build-arg", "HTTP_PROXY=x", dir))
+	if !strings.Contains(string(out), "[Warning] One or more build-args [UNUSED] were not consumed\n") {
+		t.Errorf("no warning about an unused build arg (and only about it):\n%s", out)
+	}
 	// RUN --network none has no interface but lo.
 	net := buildCtx(t, map[string]string{"Dockerfile": "FROM busybox\nRUN ls /sys/class/net > /ifaces\n"})
 	e.ok("build", "--network", "none", "-t", "nonet", net)
