@@ -24,7 +24,7 @@ func (b *builder) download(ctx context.Context, rawURL string) (string, build.En
 		return "", build.Entry{}, fmt.Errorf("ADD %s: %w", rawURL, err)
 	}
 	name := path.Base(u.Path)
-	if name == "/" || name == "." || name == "" {
+	if name == "/" || name == "." || name == ".." || name == "" {
 		name = "index.html"
 	}
 	dir, err := b.e.Store.TempDir("build-url-")
