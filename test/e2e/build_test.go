@@ -277,6 +277,22 @@ COPY --from=busybox /etc/passwd /app/passwd
 		t.Errorf("stage1 /junk = %q", got)
 	}
 	e.fails(1, "failed to reach build target nope in Dockerfile", "build", "--target", "nope", dir)
+
+	// FROM scratch, filled from an image; a platform other than the host's is refused.
+	scratch := buildCtx(t, map[string]string{"Dockerfile": "FROM scratch\nCOPY --from=busybox /bin/busybox /busybox\nENTRYPOINT [\"/busybox\"]\n"})
+	e.ok("build", "-t", "fromscratch", scratch)
+	if got := e.ok("run", "--rm", "fromscratch", "echo", "from scratch"); got != "from scratch\n" {
+		t.Errorf("fromscratch: %q", got)
+	}
+	if n := len(e.inspectImage("fromscratch").RootFS.Layers); n != 1 {
+		t.Errorf("fromscratch has %d layers, want 1", n)
+	}
+	foreign := "linux/s390x"
+	if runtime.GOARCH == "s390x" {
+		foreign = "linux/amd64"
+	}
+	other := buildCtx(t, map[string]string{"Dockerfile": "FROM --platform=" + foreign + " busybox\n"})
+	e.fails(1, "only the host's platform", "build", other)
 }
 
 func TestBuildCache(t *testing.T) {
