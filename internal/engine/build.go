@@ -821,6 +821,10 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 	empty := []string{}
 	ro := RunOptions{
 		Image: st.im.ID, BaseImage: st.im, Name: name, Remove: true, Pull: PullNever,
+		// The upper directory of a remapped container holds shifted owners,
+		// which would end up in the layer: RUN runs in the host's user
+		// namespace, as with --userns=host.
+		Userns: "host",
 		Spec:   spec.Options{Cmd: args, Entrypoint: &empty, Env: all, Network: b.o.Network},
 		Stdout: b.o.Out, Stderr: b.o.Out,
 	}
