@@ -78,6 +78,10 @@ func TestDiff(t *testing.T) {
 				must(t, os.Symlink("../a", filepath.Join(dir, "b/l")))
 				must(t, os.Link(filepath.Join(dir, "b/c/f"), filepath.Join(dir, "z")))
 				must(t, unix.Mkfifo(filepath.Join(dir, "b/p"), 0o600))
+				// Modes as written whatever the umask.
+				for p, m := range map[string]os.FileMode{"b": 0o750, "b/c": 0o750, "b/c/f": 0o640, "a": 0o755, "b/p": 0o600} {
+					must(t, os.Chmod(filepath.Join(dir, p), m))
+				}
 			},
 			want: []diffEntry{
 				{Name: "a", Type: tar.TypeReg, Mode: 0o755},
@@ -94,6 +98,7 @@ func TestDiff(t *testing.T) {
 			needRoot: true,
 			setup: func(t *testing.T, dir string) {
 				must(t, os.Mkdir(filepath.Join(dir, "etc"), 0o755))
+				must(t, os.Chmod(filepath.Join(dir, "etc"), 0o755))
 				must(t, unix.Mknod(filepath.Join(dir, "etc/motd"), unix.S_IFCHR|0o000, 0))
 			},
 			want: []diffEntry{
@@ -108,6 +113,8 @@ func TestDiff(t *testing.T) {
 				must(t, os.Mkdir(filepath.Join(dir, "var"), 0o755))
 				must(t, unix.Setxattr(filepath.Join(dir, "var"), opaqueXattr, []byte("y"), 0))
 				must(t, os.WriteFile(filepath.Join(dir, "var/new"), []byte("n"), 0o644))
+				must(t, os.Chmod(filepath.Join(dir, "var"), 0o755))
+				must(t, os.Chmod(filepath.Join(dir, "var/new"), 0o644))
 			},
 			want: []diffEntry{
 				{Name: "var/", Type: tar.TypeDir, Mode: 0o755},
@@ -122,6 +129,8 @@ func TestDiff(t *testing.T) {
 				must(t, os.WriteFile(filepath.Join(dir, "f"), nil, 0o644))
 				must(t, unix.Setxattr(filepath.Join(dir, "f"), "trusted.mark", []byte("m"), 0))
 				must(t, unix.Mknod(filepath.Join(dir, "null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))))
+				must(t, os.Chmod(filepath.Join(dir, "f"), 0o644))
+				must(t, os.Chmod(filepath.Join(dir, "null"), 0o666))
 			},
 			want: []diffEntry{
 				{Name: "f", Type: tar.TypeReg, Mode: 0o644, Xattrs: "trusted.mark=m"},
@@ -144,9 +153,7 @@ func TestDiff(t *testing.T) {
 				t.Skip("needs root (device nodes, trusted xattrs)")
 			}
 			dir := t.TempDir()
-			old := unix.Umask(0)
 			tt.setup(t, dir)
-			unix.Umask(old)
 			var buf bytes.Buffer
 			err := Diff(context.Background(), dir, &buf)
 			if tt.wantErr != nil {
