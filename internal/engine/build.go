@@ -747,8 +747,7 @@ func (b *builder) newLayer(ctx context.Context, st *stageState, fill func(dir st
 		return nil, err
 	}
 	h := sha256.New()
-	cw := &countWriter{w: h}
-	if err := archive.Diff(ctx, ing.Dir(), cw); err != nil {
+	if err := archive.Diff(ctx, ing.Dir(), h); err != nil {
 		ing.Abort()
 		return nil, err
 	}
@@ -772,17 +771,6 @@ func (b *builder) layerRecord(st *stageState, diffID string, size int64) *store.
 		l.Parent = st.im.Layers[len(st.im.Layers)-1].ChainID
 	}
 	return l
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // contentSize is the size of the regular files below dir.
