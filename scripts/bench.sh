@@ -34,6 +34,10 @@
 #           `--security-opt seccomp=unconfined`, side by side in one hyperfine
 #           run (the compiled filter is cached in the store's run directory,
 #           so the warmups pay for the one compilation).
+# build     `build` of a 10-step Dockerfile (FROM busybox, ENV, WORKDIR, one
+#           COPY of 10,000 small files, four RUNs, LABEL, CMD) with RUN on
+#           --network none: from scratch (--no-cache) and fully cached,
+#           geedocker and podman side by side (hyperfine).
 # monitor   The memory of the process that holds a detached container (its
 #           PID 1's parent): geedocker's container-monitor and podman's
 #           conmon, 10 `sleep` containers each; VmRSS, RssAnon, RssFile
@@ -83,15 +87,15 @@ die() {
 parts=()
 for a in "$@"; do
 	case $a in
-	pull | run | exec | lifecycle | bridge | monitor | seccomp) parts+=("$a") ;;
+	pull | run | exec | lifecycle | bridge | monitor | seccomp | build) parts+=("$a") ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
-	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, seccomp, or nothing for all)" ;;
+	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, seccomp, build, or nothing for all)" ;;
 	esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor seccomp)
+[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor seccomp build)
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 [ "$(id -u)" = 0 ] || die "needs root (containers, mounts, cgroups)"
@@ -744,6 +748,67 @@ bench_seccomp() {
 	md ""
 }
 
+# --- part H: build -------------------------------------------------------
+
+# build_context DIR: the Dockerfile and 10,000 files of about 100 bytes in
+# 100 directories
+build_context() {
+	local dir=$1 d f
+	mkdir -p "$dir/files"
+	for d in $(seq -w 0 99); do
+		mkdir -p "$dir/files/d$d"
+		for f in $(seq -w 0 99); do
+			printf 'file %s/%s %0100d\n' "$d" "$f" 0 >"$dir/files/d$d/f$f.txt"
+		done
+	done
+	cat >"$dir/Dockerfile" <<'DOCKERFILE'
+FROM busybox
+ENV APP=/app MODE=bench
+WORKDIR /app
+COPY files/ /app/files/
+RUN find /app/files -type f | wc -l > /app/count
+RUN echo built > /app/built && mkdir -p /var/cache/app
+RUN for i in 1 2 3; do echo $i >> /app/log; done
+RUN rm -rf /app/files/d00
+LABEL bench=yes
+CMD ["cat", "/app/count"]
+DOCKERFILE
+}
+
+bench_build() {
+	log "preparing busybox and a build context of 10,000 files"
+	gd_busybox "$GD_ROOT"
+	podman_busybox
+	local ctx=$T/build-ctx json=$W/results/build.json stats=$T/build.tsv runs=${BUILD_RUNS:-10}
+	build_context "$ctx"
+	# one build each, so that the cached runs find their cache
+	"$GD" --root "$GD_ROOT" build -q --network none -t bench "$ctx" >/dev/null
+	podman_run build -q --network none --layers -t bench "$ctx" >/dev/null
+	log "build: from scratch (--no-cache) and fully cached, geedocker and podman ($runs runs each)"
+	hyperfine -N "${HF_OUT[@]}" --warmup 1 --runs "$runs" --export-json "$json" \
+		-n gd-cached "$GD --root $GD_ROOT build -q --network none -t bench $ctx" \
+		-n podman-cached "$PODMAN_RUN build -q --network none --layers -t bench $ctx" \
+		-n gd-nocache "$GD --root $GD_ROOT build -q --network none --no-cache -t bench $ctx" \
+		-n podman-nocache "$PODMAN_RUN build -q --network none --layers --no-cache -t bench $ctx" >&2
+	[ -z "$(ls -A "$GD_ROOT/containers" 2>/dev/null)" ] || log "warning: geedocker left containers behind: $(ls "$GD_ROOT/containers")"
+	[ "$("$GD" --root "$GD_ROOT" run --rm --network none bench)" = 10000 ] || log "warning: the built image does not hold the 10,000 files"
+
+	medians "$json" >"$stats"
+	md "### Build"
+	md ""
+	md "\`build\` of a 10-step Dockerfile (FROM busybox, ENV, WORKDIR, one COPY of 10,000 files of ~110 bytes"
+	md "in 100 directories, four RUNs on \`--network none\`, LABEL, CMD), $runs runs after 1 warmup each"
+	md "(hyperfine -N): fully cached (every step from the cache; geedocker still hashes the 10,000 files"
+	md "for the COPY's key) and from scratch (\`--no-cache\`: the COPY and every RUN executed, each RUN in a"
+	md "container). podman builds with \`--layers\` (its cache) and its default isolation."
+	md ""
+	hf_table "$stats" gd-cached="geedocker, fully cached" podman-cached="podman, fully cached" \
+		gd-nocache="geedocker, --no-cache" podman-nocache="podman, --no-cache"
+	md ""
+	md "Target: fully cached rebuild at most 300 ms ($(verdict "$stats" gd-cached 300.001))."
+	md ""
+}
+
 # --- part F: memory of the monitors --------------------------------------
 
 # mem_line PID: VmRSS RssAnon RssFile Pss Private (kB), Private being
@@ -831,6 +896,7 @@ if want lifecycle; then bench_lifecycle; fi
 if want bridge; then bench_bridge; fi
 if want monitor; then bench_monitor; fi
 if want seccomp; then bench_seccomp; fi
+if want build; then bench_build; fi
 
 {
 	echo "## Latest run"

@@ -63,6 +63,9 @@ type RunOptions struct {
 	// Stdio of the container (ignored with a terminal).
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// BaseImage, when set, is the image to run, already resolved (a build
+	// step's state, which has no image record); Image is then its ID.
+	BaseImage *store.Image
 }
 
 // Running is a started container, held by its monitor (the foreground
@@ -91,6 +94,9 @@ func (e *Engine) Containers() (*container.Store, error) {
 // imageForRun finds the image, pulling it as the policy says. With a platform, an image of
 // another platform in the store counts as missing, as Docker's CLI has it.
 func (e *Engine) imageForRun(ctx context.Context, o RunOptions) (*store.Image, error) {
+	if o.BaseImage != nil {
+		return o.BaseImage, nil
+	}
 	ref, err := reference.Parse(o.Image)
 	if err != nil {
 		if im, _, lerr := e.Lookup(o.Image); lerr == nil { // an image ID
@@ -248,7 +254,13 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 		return nil, err
 	}
 	defer w.Close()
-	if _, err := e.Store.Image(im.ID); err != nil {
+	if o.BaseImage != nil {
+		for _, l := range im.Layers {
+			if !e.Store.HasLayer(l.ChainID) {
+				return nil, fmt.Errorf("layer %s: %w", l.ChainID, store.ErrNotFound)
+			}
+		}
+	} else if _, err := e.Store.Image(im.ID); err != nil {
 		return nil, err
 	}
 

@@ -48,7 +48,7 @@ func (s *Store) GC(keepLayers []string) error {
 	// swept below): index and record writes take the meta lock, not the gc
 	// one, so hold it too.
 	if meta, err := lock(s.path("locks", "meta"), true); err == nil {
-		for _, pattern := range []string{"images/.tmp-*", ".tmp-*", "locks/layer-*"} {
+		for _, pattern := range []string{"images/.tmp-*", "builder/.tmp-*", ".tmp-*", "locks/layer-*"} {
 			leftovers, _ := filepath.Glob(s.path(pattern))
 			for _, p := range leftovers {
 				os.Remove(p)
@@ -65,6 +65,7 @@ func (s *Store) GC(keepLayers []string) error {
 	if err != nil {
 		return err
 	}
+	var roots []*Image
 	for _, id := range ids {
 		im, err := s.Image(id)
 		if errors.Is(err, ErrNotFound) {
@@ -73,6 +74,13 @@ func (s *Store) GC(keepLayers []string) error {
 		if err != nil {
 			return err
 		}
+		roots = append(roots, im)
+	}
+	cached, err := s.cacheRecords()
+	if err != nil {
+		return err
+	}
+	for _, im := range append(roots, cached...) {
 		blobs[strings.TrimPrefix(im.ID, "sha256:")] = true
 		if im.ManifestDigest != "" {
 			blobs[strings.TrimPrefix(im.ManifestDigest, "sha256:")] = true

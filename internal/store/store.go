@@ -9,6 +9,7 @@
 //	layers/<chainhex>/layer.json
 //	images/<idhex>.json       one record per image (ID = config digest)
 //	repositories.json         "name:tag" and "name@digest" -> image ID
+//	builder/<keyhex>.json     build cache: a step's key -> the image state it made
 //	tmp/                      work in progress; never read by anyone else
 //	locks/                    flock files
 //
@@ -62,7 +63,7 @@ func Open(root string) (*Store, error) {
 		root = abs
 	}
 	s := &Store{root: root}
-	for _, d := range []string{"blobs/sha256", "layers", "images", "tmp", "locks"} {
+	for _, d := range []string{"blobs/sha256", "layers", "images", "builder", "tmp", "locks"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o700); err != nil {
 			return nil, fmt.Errorf("creating store directory: %w", err)
 		}

@@ -819,7 +819,7 @@ func TestOpenLayout(t *testing.T) {
 	if s.Root() != root {
 		t.Errorf("Root = %s, want %s", s.Root(), root)
 	}
-	for _, d := range []string{"blobs/sha256", "layers", "images", "tmp", "locks"} {
+	for _, d := range []string{"blobs/sha256", "layers", "images", "builder", "tmp", "locks"} {
 		fi, err := os.Stat(filepath.Join(root, d))
 		if err != nil || !fi.IsDir() {
 			t.Errorf("%s: %v", d, err)

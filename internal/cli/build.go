@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/geedocker/geedocker/internal/engine"
+	"github.com/geedocker/geedocker/internal/reference"
+)
+
+type buildFlags struct {
+	tags      []string
+	file      string
+	target    string
+	buildArgs []string
+	labels    []string
+	noCache   bool
+	pull      bool
+	quiet     bool
+	iidfile   string
+	network   string
+}
+
+func newBuildCmd(g *globals) *cobra.Command {
+	var f buildFlags
+	c := &cobra.Command{
+		Use:   "build [OPTIONS] PATH | -",
+		Short: "Build an image from a Dockerfile",
+		Args:  exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runBuild(c, g, f, args[0])
+		},
+	}
+	fl := c.Flags()
+	fl.StringArrayVarP(&f.tags, "tag", "t", nil, `Name and optionally a tag in the "name:tag" format`)
+	fl.StringVarP(&f.file, "file", "f", "", `Name of the Dockerfile (default: "PATH/Dockerfile")`)
+	fl.StringVar(&f.target, "target", "", "Set the target build stage to build")
+	fl.StringArrayVar(&f.buildArgs, "build-arg", nil, "Set build-time variables")
+	fl.StringArrayVar(&f.labels, "label", nil, "Set metadata for an image")
+	fl.BoolVar(&f.noCache, "no-cache", false, "Do not use cache when building the image")
+	fl.BoolVar(&f.pull, "pull", false, "Always attempt to pull a newer version of the image")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
+	fl.StringVar(&f.iidfile, "iidfile", "", "Write the image ID to the file")
+	fl.StringVar(&f.network, "network", "default", `Set the networking mode for the RUN instructions during build ("default", "none", "host")`)
+	fl.Bool("rm", true, "Remove intermediate containers after a successful build (always)")
+	return c
+}
+
+func runBuild(c *cobra.Command, g *globals, f buildFlags, ctxArg string) error {
+	o := engine.BuildOptions{Target: f.target, NoCache: f.noCache, Pull: f.pull, BuildArgs: map[string]string{}, Labels: map[string]string{}}
+	for _, t := range f.tags {
+		ref, err := reference.ParseName(t)
+		if err != nil {
+			return flagError{fmt.Errorf("invalid argument %q for \"-t, --tag\" flag: %w", t, err)}
+		}
+		o.Tags = append(o.Tags, ref)
+	}
+	for _, a := range f.buildArgs {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			env, set := os.LookupEnv(k)
+			if !set {
+				continue // Docker drops an unset variable named alone
+			}
+			v = env
+		}
+		o.BuildArgs[k] = v
+	}
+	for _, l := range f.labels {
+		k, v, _ := strings.Cut(l, "=")
+		o.Labels[k] = v
+	}
+	switch f.network {
+	case "default", "bridge", "":
+	case "none", "host":
+		o.Network = f.network
+	default:
+		return flagError{fmt.Errorf("network mode %q not supported by the builder (use default, none or host)", f.network)}
+	}
+	if ctxArg == "-" {
+		o.ContextTar = g.stdin
+		o.DockerfileName = f.file
+	} else {
+		fi, err := os.Stat(ctxArg)
+		if err != nil {
+			return fmt.Errorf("unable to prepare context: path %q not found", ctxArg)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("unable to prepare context: context must be a directory: %s", ctxArg)
+		}
+		o.ContextDir = ctxArg
+		file := f.file
+		if file == "" {
+			file = filepath.Join(ctxArg, "Dockerfile")
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("unable to prepare context: unable to evaluate symlinks in Dockerfile path: %w", errors.Unwrap(err))
+		}
+		o.Dockerfile = b
+	}
+	o.Out = g.stdout
+	if f.quiet {
+		o.Out = io.Discard
+	}
+	e, err := g.engine()
+	if err != nil {
+		return err
+	}
+	o.PullImage = func(ctx context.Context, ref string) error {
+		pg := *g
+		if f.quiet {
+			pg.stdout = io.Discard
+		}
+		_, err := runPull(c, &pg, e, ref, pullOptions{maxConcurrent: 3})
+		return err
+	}
+	id, err := e.Build(c.Context(), o)
+	if err != nil {
+		var re *engine.BuildRunError
+		if errors.As(err, &re) {
+			fmt.Fprintln(g.stderr, re.Error())
+			return &StatusError{Code: 1}
+		}
+		return err
+	}
+	if f.iidfile != "" {
+		if err := os.WriteFile(f.iidfile, []byte(id), 0o644); err != nil {
+			return fmt.Errorf("writing the image ID file: %w", err)
+		}
+	}
+	if f.quiet {
+		fmt.Fprintln(g.stdout, id)
+		return nil
+	}
+	fmt.Fprintf(g.stdout, "Successfully built %s\n", strings.TrimPrefix(id, "sha256:")[:12])
+	for _, t := range o.Tags {
+		fmt.Fprintf(g.stdout, "Successfully tagged %s\n", t.Familiar())
+	}
+	return nil
+}
