@@ -7,6 +7,7 @@
 //	blobs/sha256/<hex>        manifests and image configs, verified by digest
 //	layers/<chainhex>/diff    one unpacked layer, an overlayfs lower directory
 //	layers/<chainhex>/layer.json
+//	layers/<chainhex>/tar-split.json.gz  tar headers that rebuild the layer's tar
 //	images/<idhex>.json       one record per image (ID = config digest)
 //	repositories.json         "name:tag" and "name@digest" -> image ID
 //	tmp/                      work in progress; never read by anyone else
@@ -125,6 +126,10 @@ func (s *Store) BeginWrite() (*Writer, error) {
 // Close releases the writer's lock.
 func (w *Writer) Close() error { return w.l.Unlock() }
 
+// TempDir makes a new private directory in tmp/ for work in progress; the
+// caller holds a Writer while it uses it and removes it when done.
+func (s *Store) TempDir(prefix string) (string, error) { return s.tmpDir(prefix) }
+
 // tmpDir makes a new private directory in tmp/.
 func (s *Store) tmpDir(prefix string) (string, error) {
 	return os.MkdirTemp(s.path("tmp"), prefix)
@@ -238,6 +243,10 @@ type Layer struct {
 	// Digest and MediaType of the compressed blob it came from, when pulled.
 	Digest    string `json:"digest,omitempty"`
 	MediaType string `json:"mediaType,omitempty"`
+	BlobSize  int64  `json:"blobSize,omitempty"`
+	// Source is the repository (domain/path) the blob was pulled from: a
+	// push to the same registry can mount it from there.
+	Source string `json:"source,omitempty"`
 }
 
 // ChainID computes the chain IDs of a stack of diff IDs, bottom first, as
@@ -340,6 +349,20 @@ func (s *Store) NewLayerIngest() (*LayerIngest, error) {
 
 // Dir is the directory to unpack the layer's files into.
 func (li *LayerIngest) Dir() string { return filepath.Join(li.tmp, "diff") }
+
+// TarMetaPath is where the layer's tar metadata (internal/layerstream) is
+// written during the ingest.
+func (li *LayerIngest) TarMetaPath() string { return filepath.Join(li.tmp, tarMetaFile) }
+
+// tarMetaFile holds what rebuilds the layer's tar stream from diff/.
+const tarMetaFile = "tar-split.json.gz"
+
+// LayerTarMetaPath is the tar metadata of a committed layer; layers stored
+// by older versions have none.
+func (s *Store) LayerTarMetaPath(chainID string) string {
+	d, _ := s.layerDir(chainID)
+	return filepath.Join(d, tarMetaFile)
+}
 
 // Commit makes the layer l.ChainID visible: sync the file system, write its
 // record, rename the directory into place. When the same layer was committed

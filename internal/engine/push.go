@@ -1,0 +1,311 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/geedocker/geedocker/internal/reference"
+	"github.com/geedocker/geedocker/internal/store"
+)
+
+// Push progress states, in Docker's words.
+const (
+	StatusPreparing     = "Preparing"
+	StatusPushing       = "Pushing"
+	StatusPushed        = "Pushed"
+	StatusLayerExists   = "Layer already exists"
+	StatusMountedPrefix = "Mounted from "
+)
+
+// PushOptions tune a push.
+type PushOptions struct {
+	MaxConcurrent int // parallel layer uploads; 0 = 3
+	// Progress receives layer updates (IDs are short diff IDs, top layer
+	// first at the start); never called concurrently.
+	Progress func(Progress)
+}
+
+// PushResult says what a push did.
+type PushResult struct {
+	Ref    reference.Reference
+	Digest string // manifest digest
+	Size   int    // manifest size
+}
+
+// Push uploads the image ref names to its registry: layers the repository
+// has are skipped, layers pulled from another repository of the same
+// registry are mounted from it, the others are compressed (gzip) and sent.
+func (e *Engine) Push(ctx context.Context, ref reference.Reference, o PushOptions) (*PushResult, error) {
+	if ref.Digest != "" {
+		return nil, fmt.Errorf("cannot push %s: push a tag, not a digest", ref.Familiar())
+	}
+	im, _, err := e.Lookup(ref.String())
+	if err != nil {
+		return nil, fmt.Errorf("An image does not exist locally with the tag: %s", ref.FamiliarName())
+	}
+	cfg, err := e.Store.Config(im.ID)
+	if err != nil {
+		return nil, err
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 3
+	}
+	var mu sync.Mutex
+	report := func(id, status string) {
+		if o.Progress != nil {
+			mu.Lock()
+			o.Progress(Progress{ID: id, Status: status})
+			mu.Unlock()
+		}
+	}
+	w, err := e.Store.BeginWrite() // keeps GC off the layers and our tmp dir
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	tmp, err := e.Store.TempDir("push-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	pusher, err := e.registry(HostPlatform()).NewPusher(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(im.Layers) - 1; i >= 0; i-- {
+		report(shortID(im.Layers[i].DiffID), StatusPreparing)
+	}
+	layers := make([]v1.Layer, len(im.Layers))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, o.MaxConcurrent)
+	errs := make([]error, len(im.Layers))
+	var wg sync.WaitGroup
+	for i := range im.Layers {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			l, err := e.pushLayer(ctx, pusher, ref, im.Layers[i], tmp, report)
+			if err != nil {
+				errs[i] = err
+				cancel()
+				return
+			}
+			layers[i] = l
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && err != context.Canceled {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	img, err := newPushImage(cfg, im.ID, layers)
+	if err != nil {
+		return nil, err
+	}
+	if err := pusher.PushImage(img); err != nil {
+		return nil, err
+	}
+	raw, _ := img.RawManifest()
+	return &PushResult{Ref: ref, Digest: store.Digest(raw), Size: len(raw)}, nil
+}
+
+// pushLayer places one layer in the repository and returns it as the
+// manifest will name it.
+func (e *Engine) pushLayer(ctx context.Context, p pusher, ref reference.Reference, l store.Layer, tmp string, report func(id, status string)) (v1.Layer, error) {
+	id := shortID(l.DiffID)
+	diffID, err := v1.NewHash(l.DiffID)
+	if err != nil {
+		return nil, err
+	}
+	// The blob it was pulled as: the repository may have it, or a
+	// repository of the same registry it came from.
+	if orig, err := v1.NewHash(l.Digest); err == nil && l.BlobSize > 0 && l.MediaType != "" {
+		known := &descLayer{digest: orig, diffID: diffID, size: l.BlobSize, mediaType: types.MediaType(l.MediaType)}
+		ok, err := p.HasBlob(orig)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			report(id, StatusLayerExists)
+			return known, nil
+		}
+		if from, same := strings.CutPrefix(l.Source, ref.Domain+"/"); same && from != ref.Path {
+			mounted, err := p.Mount(known, from)
+			if err != nil {
+				return nil, err
+			}
+			if mounted {
+				report(id, StatusMountedPrefix+from)
+				return known, nil
+			}
+		}
+	}
+	fl, err := e.compressLayer(ctx, l, filepath.Join(tmp, strings.TrimPrefix(l.DiffID, "sha256:")+".gz"), diffID)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := p.HasBlob(fl.digest)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		report(id, StatusLayerExists)
+		return fl, nil
+	}
+	report(id, StatusPushing)
+	if err := p.PushLayer(fl); err != nil {
+		return nil, err
+	}
+	report(id, StatusPushed)
+	return fl, nil
+}
+
+// pusher is what a push needs of the registry (registry.Pusher).
+type pusher interface {
+	HasBlob(v1.Hash) (bool, error)
+	Mount(l v1.Layer, from string) (bool, error)
+	PushLayer(v1.Layer) error
+}
+
+// compressLayer writes the layer's tar, gzip'd, to path.
+func (e *Engine) compressLayer(ctx context.Context, l store.Layer, path string, diffID v1.Hash) (*fileLayer, error) {
+	src, err := e.openLayerTar(l)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	cw := &countWriter{w: io.MultiWriter(f, h)}
+	zw, _ := gzip.NewWriterLevel(cw, gzip.DefaultCompression)
+	if _, err := io.Copy(zw, ctxReader{ctx, src}); err != nil {
+		return nil, fmt.Errorf("compressing layer %s: %w", shortID(l.DiffID), err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	d, err := v1.NewHash(digestOf(h))
+	if err != nil {
+		return nil, err
+	}
+	return &fileLayer{descLayer: descLayer{digest: d, diffID: diffID, size: cw.n, mediaType: types.DockerLayer}, path: path}, f.Close()
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
+}
+
+// descLayer is a layer known by its descriptor: the registry has its bytes.
+type descLayer struct {
+	digest, diffID v1.Hash
+	size           int64
+	mediaType      types.MediaType
+}
+
+func (d *descLayer) Digest() (v1.Hash, error)            { return d.digest, nil }
+func (d *descLayer) DiffID() (v1.Hash, error)            { return d.diffID, nil }
+func (d *descLayer) Size() (int64, error)                { return d.size, nil }
+func (d *descLayer) MediaType() (types.MediaType, error) { return d.mediaType, nil }
+func (d *descLayer) Compressed() (io.ReadCloser, error) {
+	return nil, fmt.Errorf("layer %s is not stored compressed", d.digest)
+}
+func (d *descLayer) Uncompressed() (io.ReadCloser, error) { return d.Compressed() }
+
+// fileLayer is a layer compressed into a file.
+type fileLayer struct {
+	descLayer
+	path string
+}
+
+func (f *fileLayer) Compressed() (io.ReadCloser, error) { return os.Open(f.path) }
+
+// pushImage is the image a push sends: a Docker schema 2 manifest over the
+// stored config and the pushed layers.
+type pushImage struct {
+	config   []byte
+	manifest []byte
+	layers   map[v1.Hash]v1.Layer
+}
+
+func newPushImage(config []byte, configDigest string, layers []v1.Layer) (v1.Image, error) {
+	cd, err := v1.NewHash(configDigest)
+	if err != nil {
+		return nil, err
+	}
+	m := v1.Manifest{
+		SchemaVersion: 2,
+		MediaType:     types.DockerManifestSchema2,
+		Config:        v1.Descriptor{MediaType: types.DockerConfigJSON, Size: int64(len(config)), Digest: cd},
+	}
+	pi := &pushImage{config: config, layers: map[v1.Hash]v1.Layer{}}
+	for _, l := range layers {
+		d, _ := l.Digest()
+		size, _ := l.Size()
+		mt, _ := l.MediaType()
+		m.Layers = append(m.Layers, v1.Descriptor{MediaType: mt, Size: size, Digest: d})
+		pi.layers[d] = l
+	}
+	if pi.manifest, err = json.Marshal(m); err != nil {
+		return nil, err
+	}
+	return partial.CompressedToImage(pi)
+}
+
+func (p *pushImage) RawConfigFile() ([]byte, error)       { return p.config, nil }
+func (p *pushImage) MediaType() (types.MediaType, error) { return types.DockerManifestSchema2, nil }
+func (p *pushImage) RawManifest() ([]byte, error)        { return p.manifest, nil }
+func (p *pushImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
+	if l, ok := p.layers[h]; ok {
+		return l, nil
+	}
+	return nil, fmt.Errorf("blob %s is not a layer of the image", h)
+}
