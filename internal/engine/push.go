@@ -300,7 +300,7 @@ func newPushImage(config []byte, configDigest string, layers []v1.Layer) (v1.Ima
 	return partial.CompressedToImage(pi)
 }
 
-func (p *pushImage) RawConfigFile() ([]byte, error)       { return p.config, nil }
+func (p *pushImage) RawConfigFile() ([]byte, error)      { return p.config, nil }
 func (p *pushImage) MediaType() (types.MediaType, error) { return types.DockerManifestSchema2, nil }
 func (p *pushImage) RawManifest() ([]byte, error)        { return p.manifest, nil }
 func (p *pushImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
