@@ -102,7 +102,7 @@ func NewRoot() *cobra.Command {
 	ctr.AddCommand(
 		newPsCmd(g, "ls"), newRmCmd(g, "rm"), newRunCmd(g), newStartCmd(g), newStopCmd(g), newKillCmd(g),
 		newRestartCmd(g), newWaitCmd(g), newLogsCmd(g), newContainerInspectCmd(g), newContainerPruneCmd(g),
-		newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g), newCommitCmd(g), newDiffCmd(g), newExportCmd(g),
+		newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g), newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g),
 	)
 	root.AddCommand(
 		image, ctr, newMonitorCmd(g), newNetworkCmd(g), newPortCmd(g),
@@ -110,7 +110,7 @@ func NewRoot() *cobra.Command {
 		newWaitCmd(g), newLogsCmd(g), newInspectCmd(g), newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g),
 		newPullCmd(g), newImagesCmd(g, "images"), newRmiCmd(g, "rmi"), newTagCmd(g),
 		newImportCmd(g), newPushCmd(g), newSaveCmd(g), newLoadCmd(g), newHistoryCmd(g),
-		newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newRunCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
+		newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g), newCopyHelperCmd(g), newRunCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
 	)
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false
