@@ -125,8 +125,14 @@ func (a *archiver) dir(dfd int, prefix string) error {
 	if err := a.ctx.Err(); err != nil {
 		return err
 	}
-	f := os.NewFile(uintptr(dfd), prefix)
+	// A duplicate to read the names with: dfd stays the caller's.
+	dup, err := unix.Dup(dfd)
+	if err != nil {
+		return err
+	}
+	f := os.NewFile(uintptr(dup), prefix)
 	names, err := f.Readdirnames(-1)
+	f.Close()
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", prefix, err)
 	}
