@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -15,6 +13,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/stream"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/geedocker/geedocker/internal/reference"
@@ -76,11 +75,6 @@ func (e *Engine) Push(ctx context.Context, ref reference.Reference, o PushOption
 		return nil, err
 	}
 	defer w.Close()
-	tmp, err := e.Store.TempDir("push-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
 
 	pusher, err := e.registry(HostPlatform()).NewPusher(ctx, ref)
 	if err != nil {
@@ -106,7 +100,7 @@ func (e *Engine) Push(ctx context.Context, ref reference.Reference, o PushOption
 				return
 			}
 			defer func() { <-sem }()
-			l, err := e.pushLayer(ctx, pusher, ref, im.Layers[i], tmp, report)
+			l, err := e.pushLayer(ctx, pusher, ref, im.Layers[i], report)
 			if err != nil {
 				errs[i] = err
 				cancel()
@@ -137,53 +131,52 @@ func (e *Engine) Push(ctx context.Context, ref reference.Reference, o PushOption
 
 // pushLayer places one layer in the repository and returns it as the
 // manifest will name it.
-func (e *Engine) pushLayer(ctx context.Context, p pusher, ref reference.Reference, l store.Layer, tmp string, report func(id, status string)) (v1.Layer, error) {
+func (e *Engine) pushLayer(ctx context.Context, p pusher, ref reference.Reference, l store.Layer, report func(id, status string)) (v1.Layer, error) {
 	id := shortID(l.DiffID)
 	diffID, err := v1.NewHash(l.DiffID)
 	if err != nil {
 		return nil, err
 	}
-	// The blob it was pulled as: the repository may have it, or a
-	// repository of the same registry it came from.
-	if orig, err := v1.NewHash(l.Digest); err == nil && l.BlobSize > 0 && l.MediaType != "" {
-		known := &descLayer{digest: orig, diffID: diffID, size: l.BlobSize, mediaType: types.MediaType(l.MediaType)}
-		ok, err := p.HasBlob(orig)
+	// What the store knows of a blob of this layer (pulled as, or pushed
+	// before): the repository may have it, or a repository of the same
+	// registry it came from.
+	if rec, err := e.Store.Layer(l.ChainID); err == nil && rec.Digest != "" {
+		l = rec
+	}
+	if known, err := v1.NewHash(l.Digest); err == nil && l.BlobSize > 0 && l.MediaType != "" {
+		kl := &descLayer{digest: known, diffID: diffID, size: l.BlobSize, mediaType: types.MediaType(l.MediaType)}
+		ok, err := p.HasBlob(known)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
 			report(id, StatusLayerExists)
-			return known, nil
+			return kl, nil
 		}
 		if from, same := strings.CutPrefix(l.Source, ref.Domain+"/"); same && from != ref.Path {
-			mounted, err := p.Mount(known, from)
+			mounted, err := p.Mount(kl, from)
 			if err != nil {
 				return nil, err
 			}
 			if mounted {
 				report(id, StatusMountedPrefix+from)
-				return known, nil
+				return kl, nil
 			}
 		}
 	}
-	fl, err := e.compressLayer(ctx, l, filepath.Join(tmp, strings.TrimPrefix(l.DiffID, "sha256:")+".gz"), diffID)
-	if err != nil {
-		return nil, err
-	}
-	ok, err := p.HasBlob(fl.digest)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		report(id, StatusLayerExists)
-		return fl, nil
-	}
+	// Compressed while it streams to the registry: the digest is known at
+	// the end, and the upload then committed under it.
+	sl := &streamLayer{diffID: diffID, open: func() (io.ReadCloser, error) { return e.openLayerTar(l) }}
 	report(id, StatusPushing)
-	if err := p.PushLayer(fl); err != nil {
+	if err := p.PushLayer(sl); err != nil {
 		return nil, err
 	}
+	d, _ := sl.Digest()
+	size, _ := sl.Size()
+	// Best effort: a later push only checks instead of compressing.
+	_ = e.Store.SetLayerBlob(l.ChainID, d.String(), size, string(types.DockerLayer), ref.Name())
 	report(id, StatusPushed)
-	return fl, nil
+	return &descLayer{digest: d, diffID: diffID, size: size, mediaType: types.DockerLayer}, nil
 }
 
 // pusher is what a push needs of the registry (registry.Pusher).
@@ -193,32 +186,63 @@ type pusher interface {
 	PushLayer(v1.Layer) error
 }
 
-// compressLayer writes the layer's tar, gzip'd, to path.
-func (e *Engine) compressLayer(ctx context.Context, l store.Layer, path string, diffID v1.Hash) (*fileLayer, error) {
-	src, err := e.openLayerTar(l)
+// streamLayer is a layer gzip'd as it is read; its digest and size are
+// known once Compressed was read to the end (go-containerregistry then
+// uploads it in a stream).
+type streamLayer struct {
+	diffID v1.Hash
+	open   func() (io.ReadCloser, error) // the uncompressed tar
+	mu     sync.Mutex
+	digest *v1.Hash
+	size   int64
+}
+
+func (s *streamLayer) Digest() (v1.Hash, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.digest == nil {
+		return v1.Hash{}, stream.ErrNotComputed
+	}
+	return *s.digest, nil
+}
+
+func (s *streamLayer) Size() (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.digest == nil {
+		return 0, stream.ErrNotComputed
+	}
+	return s.size, nil
+}
+
+func (s *streamLayer) DiffID() (v1.Hash, error)             { return s.diffID, nil }
+func (s *streamLayer) MediaType() (types.MediaType, error)  { return types.DockerLayer, nil }
+func (s *streamLayer) Uncompressed() (io.ReadCloser, error) { return s.open() }
+
+func (s *streamLayer) Compressed() (io.ReadCloser, error) {
+	src, err := s.open()
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(f, h)}
-	zw, _ := gzip.NewWriterLevel(cw, gzip.DefaultCompression)
-	if _, err := io.Copy(zw, ctxReader{ctx, src}); err != nil {
-		return nil, fmt.Errorf("compressing layer %s: %w", shortID(l.DiffID), err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	d, err := v1.NewHash(digestOf(h))
-	if err != nil {
-		return nil, err
-	}
-	return &fileLayer{descLayer: descLayer{digest: d, diffID: diffID, size: cw.n, mediaType: types.DockerLayer}, path: path}, f.Close()
+	pr, pw := io.Pipe()
+	go func() {
+		defer src.Close()
+		h := sha256.New()
+		cw := &countWriter{w: io.MultiWriter(pw, h)}
+		zw, _ := gzip.NewWriterLevel(cw, gzip.DefaultCompression)
+		_, err := io.CopyBuffer(zw, src, make([]byte, 1<<20))
+		if err == nil {
+			err = zw.Close()
+		}
+		if err == nil {
+			d, _ := v1.NewHash(digestOf(h))
+			s.mu.Lock()
+			s.digest, s.size = &d, cw.n
+			s.mu.Unlock()
+		}
+		pw.CloseWithError(err)
+	}()
+	return pr, nil
 }
 
 type countWriter struct {
@@ -230,18 +254,6 @@ func (c *countWriter) Write(b []byte) (int, error) {
 	n, err := c.w.Write(b)
 	c.n += int64(n)
 	return n, err
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(b []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(b)
 }
 
 // descLayer is a layer known by its descriptor: the registry has its bytes.
@@ -259,14 +271,6 @@ func (d *descLayer) Compressed() (io.ReadCloser, error) {
 	return nil, fmt.Errorf("layer %s is not stored compressed", d.digest)
 }
 func (d *descLayer) Uncompressed() (io.ReadCloser, error) { return d.Compressed() }
-
-// fileLayer is a layer compressed into a file.
-type fileLayer struct {
-	descLayer
-	path string
-}
-
-func (f *fileLayer) Compressed() (io.ReadCloser, error) { return os.Open(f.path) }
 
 // pushImage is the image a push sends: a Docker schema 2 manifest over the
 // stored config and the pushed layers.

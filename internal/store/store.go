@@ -295,6 +295,30 @@ func (s *Store) Layer(chainID string) (Layer, error) {
 	return l, json.Unmarshal(b, &l)
 }
 
+// SetLayerBlob records, for a layer that has none, the compressed blob a
+// push made of it (digest, size, media type) and the repository it went
+// to, so that the next push finds it in a registry without compressing the
+// layer again. The record is replaced atomically.
+func (s *Store) SetLayerBlob(chainID, digest string, size int64, mediaType, source string) error {
+	l, err := s.Layer(chainID)
+	if err != nil {
+		return err
+	}
+	if l.Digest != "" {
+		return nil
+	}
+	l.Digest, l.BlobSize, l.MediaType, l.Source = digest, size, mediaType, source
+	d, err := s.layerDir(chainID)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	return s.writeFileAtomic(filepath.Join(d, "layer.json"), b)
+}
+
 // HasLayer reports whether a layer is committed.
 func (s *Store) HasLayer(chainID string) bool {
 	_, err := s.Layer(chainID)
