@@ -17,6 +17,9 @@ var ErrNoTarMeta = errors.New("the layer was stored without the metadata that re
 
 // layerTarSize is the length of a stored layer's tar stream.
 func (e *Engine) layerTarSize(l store.Layer) (int64, error) {
+	if rec, err := e.Store.Layer(l.ChainID); err == nil && rec.TarSize > 0 {
+		return rec.TarSize, nil
+	}
 	f, err := os.Open(e.Store.LayerTarMetaPath(l.ChainID))
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, fmt.Errorf("layer %s: %w", shortID(l.DiffID), ErrNoTarMeta)

@@ -267,8 +267,9 @@ func unpack(ctx context.Context, ing *store.LayerIngest, r io.Reader, downloaded
 	pr, pw := io.Pipe()
 	h := sha256.New()
 	done := make(chan error, 1)
+	tarLen := &countWriter{w: io.MultiWriter(pw, h)}
 	go func() {
-		err := decompressTo(io.MultiWriter(pw, h), r)
+		err := decompressTo(tarLen, r)
 		if err == nil && downloaded != nil {
 			downloaded()
 		}
@@ -302,6 +303,7 @@ func unpack(ctx context.Context, ing *store.LayerIngest, r io.Reader, downloaded
 	if err := meta.Close(); err != nil {
 		return 0, "", err
 	}
+	ing.TarSize = tarLen.n
 	return size, digestOf(h), nil
 }
 

@@ -244,6 +244,8 @@ type Layer struct {
 	Digest    string `json:"digest,omitempty"`
 	MediaType string `json:"mediaType,omitempty"`
 	BlobSize  int64  `json:"blobSize,omitempty"`
+	// TarSize is the length of the layer's tar stream (0: not recorded).
+	TarSize int64 `json:"tarSize,omitempty"`
 	// Source is the repository (domain/path) the blob was pulled from: a
 	// push to the same registry can mount it from there.
 	Source string `json:"source,omitempty"`
@@ -327,9 +329,12 @@ func (s *Store) HasLayer(chainID string) bool {
 
 // LayerIngest is a layer being unpacked. Unpack into Dir(), then Commit or Abort.
 type LayerIngest struct {
-	s    *Store
-	tmp  string
-	lock *Lock // per-layer lock when the chain ID was known up front
+	// TarSize is the length of the tar stream unpacked, set by the unpacker;
+	// Commit records it.
+	TarSize int64
+	s       *Store
+	tmp     string
+	lock    *Lock // per-layer lock when the chain ID was known up front
 }
 
 // BeginLayer starts the ingest of a layer whose chain ID is known. It waits
@@ -393,6 +398,9 @@ func (s *Store) LayerTarMetaPath(chainID string) string {
 // meanwhile, this copy is discarded.
 func (li *LayerIngest) Commit(l Layer) error {
 	defer li.release()
+	if l.TarSize == 0 {
+		l.TarSize = li.TarSize
+	}
 	dst, err := li.s.layerDir(l.ChainID)
 	if err != nil {
 		os.RemoveAll(li.tmp)
