@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -253,6 +254,7 @@ type loader struct {
 	e       *Engine
 	a       *tarArchive
 	ctx     context.Context
+	mu      sync.Mutex                    // guards ingests
 	ingests map[string]*store.LayerIngest // chain ID → unpacked, not committed
 	records map[string]store.Layer
 }
@@ -456,26 +458,51 @@ func (l *loader) image(id string, config []byte, blobs []layerBlob) (loadImage, 
 	if l.records == nil {
 		l.records = map[string]store.Layer{}
 	}
-	for i, b := range blobs {
+	// Layers are independent directories: they unpack in parallel.
+	im.layers = make([]store.Layer, len(blobs))
+	type job struct {
+		i   int
+		rec store.Layer
+	}
+	var jobs []job
+	for i := range blobs {
 		rec := store.Layer{ChainID: chain[i], DiffID: diffIDs[i]}
 		if i > 0 {
 			rec.Parent = chain[i-1]
 		}
 		if old, ok := l.records[chain[i]]; ok {
-			im.layers = append(im.layers, old)
+			im.layers[i] = old
 			continue
 		}
 		if have, err := l.e.Store.Layer(chain[i]); err == nil {
-			im.layers = append(im.layers, have)
+			im.layers[i] = have
 			continue
 		}
-		size, err := l.unpackLayer(b, rec)
+		l.records[chain[i]] = rec // claimed; the size comes below
+		jobs = append(jobs, job{i, rec})
+	}
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, 3)
+	var wg sync.WaitGroup
+	for k, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			size, err := l.unpackLayer(blobs[j.i], j.rec)
+			j.rec.Size = size
+			im.layers[j.i], errs[k] = j.rec, err
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return im, err
 		}
-		rec.Size = size
-		l.records[chain[i]] = rec
-		im.layers = append(im.layers, rec)
+	}
+	for _, j := range jobs {
+		l.records[j.rec.ChainID] = im.layers[j.i]
 	}
 	return im, nil
 }
@@ -492,7 +519,9 @@ func (l *loader) unpackLayer(b layerBlob, rec store.Layer) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	l.mu.Lock()
 	l.ingests[rec.ChainID] = ing
+	l.mu.Unlock()
 	var src io.Reader = bufio.NewReaderSize(r, 1<<20)
 	var h hash.Hash
 	if b.digest != "" {
