@@ -12,10 +12,10 @@ import (
 
 // historyRow is one line of `history`, and the object of --format.
 type historyRow struct {
-	ID           string
-	CreatedAt    string
-	CreatedSince string
-	CreatedBy    string
+	ID           string `header:"IMAGE"`
+	CreatedAt    string `header:"CREATED AT"`
+	CreatedSince string `header:"CREATED"`
+	CreatedBy    string `header:"CREATED BY"`
 	Size         string
 	Comment      string
 }
@@ -43,21 +43,13 @@ func newHistoryCmd(g *globals) *cobra.Command {
 				}
 				return nil
 			}
-			if done, err := writeFormatted(g.stdout, format, rows); done || err != nil {
-				return err
-			}
-			tw := newTable(g.stdout)
-			fmt.Fprintln(tw, "IMAGE\tCREATED\tCREATED BY\tSIZE\tCOMMENT")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.CreatedSince, r.CreatedBy, r.Size, r.Comment)
-			}
-			return tw.Flush()
+			return printFormatted(g.stdout, format, "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", rows)
 		},
 	}
 	c.Flags().BoolVarP(&human, "human", "H", true, "Print sizes and dates in human readable format")
 	c.Flags().BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only show image IDs")
-	c.Flags().StringVar(&format, "format", "", "Format output: 'json' or a Go template")
+	c.Flags().StringVar(&format, "format", "", formatUsage)
 	return c
 }
 
