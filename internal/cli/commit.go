@@ -44,6 +44,6 @@ func newCommitCmd(g *globals) *cobra.Command {
 	c.Flags().StringVarP(&o.Author, "author", "a", "", `Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
 	c.Flags().StringArrayVarP(&o.Changes, "change", "c", nil, "Apply Dockerfile instruction to the created image")
 	c.Flags().StringVarP(&o.Message, "message", "m", "", "Commit message")
-	c.Flags().BoolP("pause", "p", true, "Pause container during commit (accepted; GeeDocker does not pause)")
+	c.Flags().BoolVarP(&o.Pause, "pause", "p", true, "Pause container during commit")
 	return c
 }

@@ -24,6 +24,9 @@ type CommitOptions struct {
 	Changes []string             // Dockerfile instructions (--change)
 	Message string
 	Author  string
+	// Pause freezes a running container's processes while its upper
+	// directory is read, so that it cannot change under the reader.
+	Pause bool
 }
 
 // containerFS is where a container's files are: its overlay upper
@@ -80,6 +83,20 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 		}
 	}
 
+	cs, err := e.Containers()
+	if err != nil {
+		return "", err
+	}
+	if _, running := livePid(cs, fs.c); running && o.Pause {
+		cg, err := e.cgroup(fs.c.ID)
+		if err == nil {
+			err = cg.Freeze()
+		}
+		if err != nil {
+			return "", fmt.Errorf("pausing %s for the commit (or commit with --pause=false): %w", fs.c.ID[:12], err)
+		}
+		defer cg.Thaw()
+	}
 	w, err := e.Store.BeginWrite()
 	if err != nil {
 		return "", err

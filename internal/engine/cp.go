@@ -40,7 +40,7 @@ func (e *Engine) Copy(ctx context.Context, req CopyRequest, globalArgs []string,
 	if err != nil {
 		return err
 	}
-	if rs, ok := cs.ReadRunState(c.ID); ok && rs.Pid > 0 && container.Alive(rs.Pid, rs.PidStart) {
+	if rs, ok := livePid(cs, c); ok {
 		root, err := copyfs.OpenRoot(fmt.Sprintf("/proc/%d/root", rs.Pid))
 		// Checked again once open: the PID was not reused meanwhile.
 		if err == nil && container.Alive(rs.Pid, rs.PidStart) {
@@ -53,6 +53,12 @@ func (e *Engine) Copy(ctx context.Context, req CopyRequest, globalArgs []string,
 	}
 	req.Container = c.ID
 	return e.copyStopped(ctx, req, globalArgs, stdin, stdout)
+}
+
+// livePid returns the run state of a container whose PID 1 is alive.
+func livePid(cs *container.Store, c *container.Container) (container.RunState, bool) {
+	rs, ok := cs.ReadRunState(c.ID)
+	return rs, ok && rs.Pid > 0 && container.Alive(rs.Pid, rs.PidStart)
 }
 
 // copyWith does the copy with the container's root file system at ctr.

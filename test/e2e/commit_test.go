@@ -85,6 +85,20 @@ func TestCommitDiffExportHistory(t *testing.T) {
 	if out := e2.ok("run", "--rm", "committed:v2", "cat", "/new.txt"); out != "new\n" {
 		t.Errorf("run of the loaded commit: %q", out)
 	}
+	// A running container is frozen while its changes are read, and runs on.
+	e.ok("run", "-d", "--name", "live", "base:v1", "sleep", "1000")
+	t.Cleanup(func() { e.gd("rm", "-f", "live") })
+	e.ok("exec", "live", "sh", "-c", "echo live > /live.txt")
+	e.ok("commit", "live", "live:v1")
+	if out := e.ok("exec", "live", "cat", "/live.txt"); out != "live\n" {
+		t.Errorf("the container after the commit: %q", out)
+	}
+	if st := strings.TrimSpace(e.ok("inspect", "-f", "{{.State.Status}}", "live")); st != "running" {
+		t.Errorf("after the commit the container is %s", st)
+	}
+	if out := e.ok("run", "--rm", "live:v1", "cat", "/live.txt"); out != "live\n" {
+		t.Errorf("run of the live commit: %q", out)
+	}
 	e.fails(1, "No such container", "commit", "nothing")
 	e.fails(1, "No such container", "diff", "nothing")
 	e.ok("rm", "c1")
