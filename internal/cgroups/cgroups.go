@@ -73,6 +73,9 @@ type Stats struct {
 // Manager creates, fills, watches and removes one container's cgroup.
 // Its methods are safe to call from different processes of the engine,
 // since all state lives in the cgroup filesystem.
+// ErrNoFreezer says the kernel cannot freeze a cgroup.
+var ErrNoFreezer = errors.New("the kernel has no cgroup freezer")
+
 type Manager interface {
 	// Create makes the container's cgroup and writes the limits. Idempotent.
 	Create(res *specs.LinuxResources) error
@@ -87,6 +90,11 @@ type Manager interface {
 	// Kill sends SIGKILL to every process in the cgroup and waits until it
 	// is empty. It returns nil when the cgroup does not exist.
 	Kill() error
+	// Freeze stops every process of the cgroup and returns once all are
+	// stopped (ErrNoFreezer when the kernel has no freezer); Thaw lets them
+	// run again.
+	Freeze() error
+	Thaw() error
 	// Destroy removes the cgroup's directories. Idempotent: nil when gone.
 	Destroy() error
 	// Path is the cgroup's path from the hierarchy root, "/geedocker/<name>".

@@ -197,20 +197,44 @@ func (m *v1) Procs() ([]int, error) {
 
 func (m *v1) Kill() error {
 	k := killer{dir: m.procsDir(), round: m.sys.killEach}
-	freezer := m.dir("freezer")
-	if exists(filepath.Join(freezer, "freezer.state")) {
-		k.freeze = func() error {
-			if err := writeFile(freezer, "freezer.state", "FROZEN"); err != nil {
-				return err
-			}
-			return await(m.sys.timeout/5, "cgroup "+freezer+" to freeze", func() (bool, error) {
-				s, err := readFile(freezer, "freezer.state")
-				return s == "FROZEN", err
-			})
-		}
-		k.thaw = func() error { return writeFile(freezer, "freezer.state", "THAWED") }
-	}
+	k.freeze, k.thaw = m.freezer()
 	return m.sys.killAll(k)
+}
+
+// freezer returns what freezes and thaws the cgroup, or nils when the
+// kernel has no freezer.
+func (m *v1) freezer() (freeze, thaw func() error) {
+	freezer := m.dir("freezer")
+	if !exists(filepath.Join(freezer, "freezer.state")) {
+		return nil, nil
+	}
+	freeze = func() error {
+		if err := writeFile(freezer, "freezer.state", "FROZEN"); err != nil {
+			return err
+		}
+		return await(m.sys.timeout/5, "cgroup "+freezer+" to freeze", func() (bool, error) {
+			s, err := readFile(freezer, "freezer.state")
+			return s == "FROZEN", err
+		})
+	}
+	thaw = func() error { return writeFile(freezer, "freezer.state", "THAWED") }
+	return freeze, thaw
+}
+
+func (m *v1) Freeze() error {
+	freeze, _ := m.freezer()
+	if freeze == nil {
+		return ErrNoFreezer
+	}
+	return freeze()
+}
+
+func (m *v1) Thaw() error {
+	_, thaw := m.freezer()
+	if thaw == nil {
+		return ErrNoFreezer
+	}
+	return thaw()
 }
 
 func (m *v1) Destroy() error {

@@ -179,19 +179,44 @@ func (m *v2) kill(useKillFile bool) error {
 		}})
 	}
 	k := killer{dir: dir, round: m.sys.killEach}
-	if exists(filepath.Join(dir, "cgroup.freeze")) {
-		k.freeze = func() error {
-			if err := writeFile(dir, "cgroup.freeze", "1"); err != nil {
-				return err
-			}
-			return await(m.sys.timeout/5, "cgroup "+dir+" to freeze", func() (bool, error) {
-				frozen, _, err := readKey(dir, "cgroup.events", "frozen")
-				return frozen == 1, err
-			})
-		}
-		k.thaw = func() error { return writeFile(dir, "cgroup.freeze", "0") }
-	}
+	k.freeze, k.thaw = m.freezer()
 	return m.sys.killAll(k)
+}
+
+// freezer returns what freezes and thaws the cgroup, or nils when the
+// kernel has no freezer.
+func (m *v2) freezer() (freeze, thaw func() error) {
+	dir := m.dir()
+	if !exists(filepath.Join(dir, "cgroup.freeze")) {
+		return nil, nil
+	}
+	freeze = func() error {
+		if err := writeFile(dir, "cgroup.freeze", "1"); err != nil {
+			return err
+		}
+		return await(m.sys.timeout/5, "cgroup "+dir+" to freeze", func() (bool, error) {
+			frozen, _, err := readKey(dir, "cgroup.events", "frozen")
+			return frozen == 1, err
+		})
+	}
+	thaw = func() error { return writeFile(dir, "cgroup.freeze", "0") }
+	return freeze, thaw
+}
+
+func (m *v2) Freeze() error {
+	freeze, _ := m.freezer()
+	if freeze == nil {
+		return ErrNoFreezer
+	}
+	return freeze()
+}
+
+func (m *v2) Thaw() error {
+	_, thaw := m.freezer()
+	if thaw == nil {
+		return ErrNoFreezer
+	}
+	return thaw()
 }
 
 // Destroy removes the container's directory; the parent stays for others.

@@ -96,20 +96,22 @@ func NewRoot() *cobra.Command {
 	image := &cobra.Command{Use: "image", Short: "Manage images"}
 	image.AddCommand(
 		newImagesCmd(g, "ls"), newRmiCmd(g, "rm"), newPullCmd(g), newTagCmd(g),
-		newImageInspectCmd(g, "inspect"), newImagePruneCmd(g), newImportCmd(g), newBuildCmd(g),
+		newImageInspectCmd(g, "inspect"), newImagePruneCmd(g), newImportCmd(g), newBuildCmd(g), newPushCmd(g), newSaveCmd(g), newLoadCmd(g), newHistoryCmd(g),
 	)
 	ctr := &cobra.Command{Use: "container", Short: "Manage containers"}
 	ctr.AddCommand(
 		newPsCmd(g, "ls"), newRmCmd(g, "rm"), newRunCmd(g), newStartCmd(g), newStopCmd(g), newKillCmd(g),
 		newRestartCmd(g), newWaitCmd(g), newLogsCmd(g), newContainerInspectCmd(g), newContainerPruneCmd(g),
-		newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g),
+		newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g), newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g),
 	)
 	root.AddCommand(
 		image, ctr, newMonitorCmd(g), newNetworkCmd(g), newPortCmd(g),
 		newPsCmd(g, "ps"), newRmCmd(g, "rm"), newStartCmd(g), newStopCmd(g), newKillCmd(g), newRestartCmd(g),
 		newWaitCmd(g), newLogsCmd(g), newInspectCmd(g), newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g),
 		newPullCmd(g), newImagesCmd(g, "images"), newRmiCmd(g, "rmi"), newTagCmd(g),
-		newImportCmd(g), newRunCmd(g), newBuildCmd(g), newBuilderCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
+		newImportCmd(g), newPushCmd(g), newSaveCmd(g), newLoadCmd(g), newHistoryCmd(g),
+		newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g), newCopyHelperCmd(g),
+		newRunCmd(g), newBuildCmd(g), newBuilderCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
 	)
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false

@@ -38,7 +38,7 @@ func (e *Engine) Import(ctx context.Context, r io.Reader, o ImportOptions) (stri
 	if err != nil {
 		return "", err
 	}
-	size, diffID, err := unpack(ctx, ing.Dir(), r, nil)
+	size, diffID, err := unpack(ctx, ing, r, nil)
 	if err != nil {
 		ing.Abort()
 		return "", fmt.Errorf("importing: %w", err)

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
 	"sync"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/geedocker/geedocker/internal/archive"
+	"github.com/geedocker/geedocker/internal/layerstream"
 	"github.com/geedocker/geedocker/internal/reference"
 	"github.com/geedocker/geedocker/internal/registry"
 	"github.com/geedocker/geedocker/internal/store"
@@ -113,7 +115,8 @@ func (e *Engine) Pull(ctx context.Context, ref reference.Reference, o PullOption
 
 	layers := make([]store.Layer, len(rim.Layers))
 	for i, l := range rim.Layers {
-		layers[i] = store.Layer{ChainID: chain[i], DiffID: diffIDs[i], Digest: l.Digest, MediaType: l.MediaType}
+		layers[i] = store.Layer{ChainID: chain[i], DiffID: diffIDs[i], Digest: l.Digest, MediaType: l.MediaType,
+			BlobSize: l.Size, Source: ref.Name()}
 		if i > 0 {
 			layers[i].Parent = chain[i-1]
 		}
@@ -231,7 +234,7 @@ func (e *Engine) pullLayer(ctx context.Context, rim *registry.Image, l *store.La
 	counted := &progressReader{r: blob, report: func(n int64) {
 		report(Progress{ID: id, Status: StatusDownloading, Current: n, Total: rl.Size})
 	}}
-	size, diffID, err := unpack(ctx, ing.Dir(), counted, func() {
+	size, diffID, err := unpack(ctx, ing, counted, func() {
 		report(Progress{ID: id, Status: StatusVerifying, Current: rl.Size, Total: rl.Size})
 		report(Progress{ID: id, Status: StatusDownloaded, Current: rl.Size, Total: rl.Size})
 		report(Progress{ID: id, Status: StatusExtracting, Current: rl.Size, Total: rl.Size})
@@ -252,24 +255,43 @@ func (e *Engine) pullLayer(ctx context.Context, rim *registry.Image, l *store.La
 }
 
 // unpack decompresses r, hashes the uncompressed stream and applies it to
-// dir. It returns the content size and the diff ID. downloaded is called once
-// r is fully read (and so its digest verified).
-func unpack(ctx context.Context, dir string, r io.Reader, downloaded func()) (int64, string, error) {
+// the ingest's directory, recording the tar metadata that rebuilds the stream
+// (for push and save). It returns the content size and the diff ID.
+// downloaded is called once r is fully read (and so its digest verified).
+func unpack(ctx context.Context, ing *store.LayerIngest, r io.Reader, downloaded func()) (int64, string, error) {
+	meta, err := os.Create(ing.TarMetaPath())
+	if err != nil {
+		return 0, "", err
+	}
+	defer meta.Close()
 	pr, pw := io.Pipe()
 	h := sha256.New()
 	done := make(chan error, 1)
+	tarLen := &countWriter{w: io.MultiWriter(pw, h)}
 	go func() {
-		err := decompressTo(io.MultiWriter(pw, h), r)
+		err := decompressTo(tarLen, r)
 		if err == nil && downloaded != nil {
 			downloaded()
 		}
 		pw.CloseWithError(err)
 		done <- err
 	}()
-	size, err := archive.Apply(ctx, dir, pr, archive.Options{})
+	rec, err := layerstream.Record(pr, meta)
+	if err != nil {
+		pr.CloseWithError(err)
+		<-done
+		return 0, "", err
+	}
+	size, err := archive.Apply(ctx, ing.Dir(), rec, archive.Options{})
 	if err == nil {
 		// The tar end marker may be followed by padding: hash it all.
-		_, err = io.Copy(io.Discard, pr)
+		_, err = io.Copy(io.Discard, rec)
+	}
+	if err == nil {
+		err = rec.Finish()
+	} else {
+		pr.CloseWithError(fmt.Errorf("unpacking stopped"))
+		rec.Abort()
 	}
 	pr.CloseWithError(fmt.Errorf("unpacking stopped"))
 	if derr := <-done; derr != nil {
@@ -278,6 +300,10 @@ func unpack(ctx context.Context, dir string, r io.Reader, downloaded func()) (in
 	if err != nil {
 		return 0, "", err
 	}
+	if err := meta.Close(); err != nil {
+		return 0, "", err
+	}
+	ing.TarSize = tarLen.n
 	return size, digestOf(h), nil
 }
 

@@ -7,6 +7,7 @@
 //	blobs/sha256/<hex>        manifests and image configs, verified by digest
 //	layers/<chainhex>/diff    one unpacked layer, an overlayfs lower directory
 //	layers/<chainhex>/layer.json
+//	layers/<chainhex>/tar-split.json.gz  tar headers that rebuild the layer's tar
 //	images/<idhex>.json       one record per image (ID = config digest)
 //	repositories.json         "name:tag" and "name@digest" -> image ID
 //	builder/<keyhex>.json     build cache: a step's key -> the image state it made
@@ -126,6 +127,10 @@ func (s *Store) BeginWrite() (*Writer, error) {
 // Close releases the writer's lock.
 func (w *Writer) Close() error { return w.l.Unlock() }
 
+// TempDir makes a new private directory in tmp/ for work in progress; the
+// caller holds a Writer while it uses it and removes it when done.
+func (s *Store) TempDir(prefix string) (string, error) { return s.tmpDir(prefix) }
+
 // tmpDir makes a new private directory in tmp/.
 func (s *Store) tmpDir(prefix string) (string, error) {
 	return os.MkdirTemp(s.path("tmp"), prefix)
@@ -239,6 +244,12 @@ type Layer struct {
 	// Digest and MediaType of the compressed blob it came from, when pulled.
 	Digest    string `json:"digest,omitempty"`
 	MediaType string `json:"mediaType,omitempty"`
+	BlobSize  int64  `json:"blobSize,omitempty"`
+	// TarSize is the length of the layer's tar stream (0: not recorded).
+	TarSize int64 `json:"tarSize,omitempty"`
+	// Source is the repository (domain/path) the blob was pulled from: a
+	// push to the same registry can mount it from there.
+	Source string `json:"source,omitempty"`
 }
 
 // ChainID computes the chain IDs of a stack of diff IDs, bottom first, as
@@ -287,6 +298,30 @@ func (s *Store) Layer(chainID string) (Layer, error) {
 	return l, json.Unmarshal(b, &l)
 }
 
+// SetLayerBlob records, for a layer that has none, the compressed blob a
+// push made of it (digest, size, media type) and the repository it went
+// to, so that the next push finds it in a registry without compressing the
+// layer again. The record is replaced atomically.
+func (s *Store) SetLayerBlob(chainID, digest string, size int64, mediaType, source string) error {
+	l, err := s.Layer(chainID)
+	if err != nil {
+		return err
+	}
+	if l.Digest != "" {
+		return nil
+	}
+	l.Digest, l.BlobSize, l.MediaType, l.Source = digest, size, mediaType, source
+	d, err := s.layerDir(chainID)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	return s.writeFileAtomic(filepath.Join(d, "layer.json"), b)
+}
+
 // HasLayer reports whether a layer is committed.
 func (s *Store) HasLayer(chainID string) bool {
 	_, err := s.Layer(chainID)
@@ -295,9 +330,12 @@ func (s *Store) HasLayer(chainID string) bool {
 
 // LayerIngest is a layer being unpacked. Unpack into Dir(), then Commit or Abort.
 type LayerIngest struct {
-	s    *Store
-	tmp  string
-	lock *Lock // per-layer lock when the chain ID was known up front
+	// TarSize is the length of the tar stream unpacked, set by the unpacker;
+	// Commit records it.
+	TarSize int64
+	s       *Store
+	tmp     string
+	lock    *Lock // per-layer lock when the chain ID was known up front
 }
 
 // BeginLayer starts the ingest of a layer whose chain ID is known. It waits
@@ -342,11 +380,28 @@ func (s *Store) NewLayerIngest() (*LayerIngest, error) {
 // Dir is the directory to unpack the layer's files into.
 func (li *LayerIngest) Dir() string { return filepath.Join(li.tmp, "diff") }
 
+// TarMetaPath is where the layer's tar metadata (internal/layerstream) is
+// written during the ingest.
+func (li *LayerIngest) TarMetaPath() string { return filepath.Join(li.tmp, tarMetaFile) }
+
+// tarMetaFile holds what rebuilds the layer's tar stream from diff/.
+const tarMetaFile = "tar-split.json.gz"
+
+// LayerTarMetaPath is the tar metadata of a committed layer; layers stored
+// by older versions have none.
+func (s *Store) LayerTarMetaPath(chainID string) string {
+	d, _ := s.layerDir(chainID)
+	return filepath.Join(d, tarMetaFile)
+}
+
 // Commit makes the layer l.ChainID visible: sync the file system, write its
 // record, rename the directory into place. When the same layer was committed
 // meanwhile, this copy is discarded.
 func (li *LayerIngest) Commit(l Layer) error {
 	defer li.release()
+	if l.TarSize == 0 {
+		l.TarSize = li.TarSize
+	}
 	dst, err := li.s.layerDir(l.ChainID)
 	if err != nil {
 		os.RemoveAll(li.tmp)

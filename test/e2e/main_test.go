@@ -152,7 +152,7 @@ func newTestNetns(t *testing.T) string {
 
 // hostOnly are the commands that talk to the registry on the host's
 // loopback: they run in the machine's namespace (they change nothing in it).
-var hostOnly = map[string]bool{"pull": true, "login": true, "logout": true}
+var hostOnly = map[string]bool{"pull": true, "push": true, "login": true, "logout": true}
 
 // command builds a geedocker command line as a user types it, run inside
 // the test's network namespace (nsenter, as the issue asks, not

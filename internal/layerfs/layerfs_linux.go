@@ -1,0 +1,330 @@
+package layerfs
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"sort"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// view is a stack of layer directories, top first.
+type view struct {
+	roots []int // O_PATH descriptors of the layer roots
+}
+
+func open(dirs []string) (*view, error) {
+	v := &view{}
+	for _, d := range dirs {
+		fd, err := unix.Open(d, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			v.close()
+			return nil, fmt.Errorf("opening layer %s: %w", d, err)
+		}
+		v.roots = append(v.roots, fd)
+	}
+	return v, nil
+}
+
+func (v *view) close() {
+	for _, fd := range v.roots {
+		unix.Close(fd)
+	}
+}
+
+// openDir opens rel ("" is the root) in layer i, never through a symlink.
+func (v *view) openDir(i int, rel string) (int, error) {
+	if rel == "" {
+		rel = "."
+	}
+	return unix.Openat2(v.roots[i], rel, &unix.OpenHow{
+		Flags:   unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	})
+}
+
+// node is a name as the merged view shows it: the top layer that has it.
+type node struct {
+	name  string
+	layer int
+	st    unix.Stat_t
+	// dirs are the layers whose directory of this name merges into it,
+	// top first (only for directories).
+	dirs []int
+}
+
+func isWhiteout(st *unix.Stat_t) bool {
+	return st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == 0
+}
+
+func isDir(st *unix.Stat_t) bool { return st.Mode&unix.S_IFMT == unix.S_IFDIR }
+
+func isOpaque(dirfd int, name string) bool {
+	buf := make([]byte, 4)
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	n, err := unix.Fgetxattr(fd, "trusted.overlay.opaque", buf)
+	return err == nil && string(buf[:n]) == "y"
+}
+
+// list merges the directory rel of the layers dirs (top first): each name
+// once, from its top layer, whiteouts dropped (when hide is true).
+func (v *view) list(rel string, dirs []int, hide bool) ([]node, error) {
+	type entry struct {
+		st     unix.Stat_t
+		opaque bool
+	}
+	per := make([]map[string]entry, len(dirs))
+	names := map[string]bool{}
+	for k, i := range dirs {
+		fd, err := v.openDir(i, rel)
+		if err != nil {
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ELOOP) {
+				continue
+			}
+			return nil, fmt.Errorf("reading /%s: %w", rel, err)
+		}
+		f := os.NewFile(uintptr(fd), rel)
+		ents, err := f.ReadDir(-1)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("reading /%s: %w", rel, err)
+		}
+		per[k] = map[string]entry{}
+		for _, de := range ents {
+			var st unix.Stat_t
+			if err := unix.Fstatat(fd, de.Name(), &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+				continue
+			}
+			per[k][de.Name()] = entry{st: st, opaque: isDir(&st) && isOpaque(fd, de.Name())}
+			names[de.Name()] = true
+		}
+		f.Close()
+	}
+	var out []node
+	for name := range names {
+		n := node{name: name, layer: -1}
+		for k, i := range dirs {
+			e, ok := per[k][name]
+			if !ok {
+				continue
+			}
+			if n.layer < 0 {
+				n.layer, n.st = i, e.st
+				if !isDir(&e.st) {
+					break
+				}
+				n.dirs = append(n.dirs, i)
+				if e.opaque {
+					break
+				}
+				continue
+			}
+			if !isDir(&e.st) || isWhiteout(&e.st) {
+				break
+			}
+			n.dirs = append(n.dirs, i)
+			if e.opaque {
+				break
+			}
+		}
+		if n.layer < 0 || hide && isWhiteout(&n.st) {
+			continue
+		}
+		out = append(out, n)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].name < out[b].name })
+	return out, nil
+}
+
+// Export writes the merged file system of layers (top first) as a tar.
+func Export(ctx context.Context, w io.Writer, layers []string) error {
+	v, err := open(layers)
+	if err != nil {
+		return err
+	}
+	defer v.close()
+	all := make([]int, len(layers))
+	for i := range all {
+		all[i] = i
+	}
+	ex := &exporter{ctx: ctx, v: v, tw: tar.NewWriter(w), links: map[[3]uint64]string{}, buf: make([]byte, 1<<20)}
+	if err := ex.dir("", all); err != nil {
+		return err
+	}
+	return ex.tw.Close()
+}
+
+type exporter struct {
+	ctx   context.Context
+	v     *view
+	tw    *tar.Writer
+	links map[[3]uint64]string // (layer, dev, ino) → first name
+	buf   []byte
+}
+
+func (ex *exporter) dir(rel string, dirs []int) error {
+	if err := ex.ctx.Err(); err != nil {
+		return err
+	}
+	nodes, err := ex.v.list(rel, dirs, true)
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		p := path.Join(rel, n.name)
+		if err := ex.entry(rel, p, n); err != nil {
+			return err
+		}
+		if isDir(&n.st) {
+			if err := ex.dir(p, n.dirs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (ex *exporter) entry(parent, p string, n node) error {
+	st := &n.st
+	hdr := &tar.Header{
+		Name: p, Mode: int64(st.Mode & 0o7777), Uid: int(st.Uid), Gid: int(st.Gid),
+		ModTime: time.Unix(st.Mtim.Sec, 0), Format: tar.FormatPAX,
+	}
+	dirfd, err := ex.v.openDir(n.layer, parent)
+	if err != nil {
+		return fmt.Errorf("reading /%s: %w", parent, err)
+	}
+	defer unix.Close(dirfd)
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		hdr.Typeflag, hdr.Name = tar.TypeDir, p+"/"
+	case unix.S_IFLNK:
+		buf := make([]byte, unix.PathMax)
+		k, err := unix.Readlinkat(dirfd, n.name, buf)
+		if err != nil {
+			return fmt.Errorf("reading /%s: %w", p, err)
+		}
+		hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, string(buf[:k])
+	case unix.S_IFCHR, unix.S_IFBLK:
+		hdr.Typeflag = tar.TypeChar
+		if st.Mode&unix.S_IFMT == unix.S_IFBLK {
+			hdr.Typeflag = tar.TypeBlock
+		}
+		hdr.Devmajor, hdr.Devminor = int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev))
+	case unix.S_IFIFO:
+		hdr.Typeflag = tar.TypeFifo
+	case unix.S_IFREG:
+		key := [3]uint64{uint64(n.layer), st.Dev, st.Ino}
+		if first, ok := ex.links[key]; ok && st.Nlink > 1 {
+			hdr.Typeflag, hdr.Linkname = tar.TypeLink, first
+			return ex.tw.WriteHeader(hdr)
+		}
+		if st.Nlink > 1 {
+			ex.links[key] = p
+		}
+		fd, err := unix.Openat(dirfd, n.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+		if err != nil {
+			return fmt.Errorf("reading /%s: %w", p, err)
+		}
+		f := os.NewFile(uintptr(fd), p)
+		defer f.Close()
+		var fst unix.Stat_t
+		if err := unix.Fstat(fd, &fst); err != nil || fst.Mode&unix.S_IFMT != unix.S_IFREG {
+			return fmt.Errorf("reading /%s: it changed while being read", p)
+		}
+		hdr.Typeflag, hdr.Size = tar.TypeReg, fst.Size
+		if err := ex.tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		// A file that grows meanwhile is cut at its size; one that shrinks fails.
+		if _, err := io.CopyBuffer(ex.tw, io.LimitReader(f, fst.Size), ex.buf); err != nil {
+			return fmt.Errorf("reading /%s: %w", p, err)
+		}
+		return nil
+	default:
+		return nil // sockets
+	}
+	return ex.tw.WriteHeader(hdr)
+}
+
+// Changes lists what upper changes over lowers (top first), sorted by path.
+func Changes(upper string, lowers []string) ([]Change, error) {
+	v, err := open(append([]string{upper}, lowers...))
+	if err != nil {
+		return nil, err
+	}
+	defer v.close()
+	lowerDirs := make([]int, len(lowers))
+	for i := range lowerDirs {
+		lowerDirs[i] = i + 1
+	}
+	var out []Change
+	var walk func(rel string, lower []int) error
+	walk = func(rel string, lower []int) error {
+		nodes, err := v.list(rel, []int{0}, false)
+		if err != nil {
+			return err
+		}
+		var below map[string]node
+		if len(lower) > 0 {
+			ln, err := v.list(rel, lower, true)
+			if err != nil {
+				return err
+			}
+			below = make(map[string]node, len(ln))
+			for _, n := range ln {
+				below[n.name] = n
+			}
+		}
+		for _, n := range nodes {
+			p := path.Join(rel, n.name)
+			old, existed := below[n.name]
+			switch {
+			case isWhiteout(&n.st):
+				if existed {
+					out = append(out, Change{Deleted, "/" + p})
+				}
+				continue
+			case existed:
+				out = append(out, Change{Changed, "/" + p})
+			default:
+				out = append(out, Change{Added, "/" + p})
+			}
+			if isDir(&n.st) {
+				var next []int
+				if existed && isDir(&old.st) && !isOpaqueAt(v, rel, n.name) {
+					next = old.dirs
+				}
+				if err := walk(p, next); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk("", lowerDirs); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Path < out[b].Path })
+	return out, nil
+}
+
+// isOpaqueAt reports whether the upper directory rel/name is opaque.
+func isOpaqueAt(v *view, rel, name string) bool {
+	fd, err := v.openDir(0, rel)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	return isOpaque(fd, name)
+}

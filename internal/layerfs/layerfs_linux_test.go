@@ -1,0 +1,150 @@
+package layerfs
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// layer builds a layer directory from specs: "d:path" a directory, "f:path=body" a
+// file, "l:path>target" a symlink, "w:path" a whiteout, "o:path" an opaque directory.
+func layer(t *testing.T, specs ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, s := range specs {
+		kind, rest := s[:1], s[2:]
+		switch kind {
+		case "d", "o":
+			p := filepath.Join(dir, rest)
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if kind == "o" {
+				if err := unix.Setxattr(p, "trusted.overlay.opaque", []byte("y"), 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case "f":
+			name, body, _ := strings.Cut(rest, "=")
+			os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		case "l":
+			name, target, _ := strings.Cut(rest, ">")
+			if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+		case "w":
+			os.MkdirAll(filepath.Dir(filepath.Join(dir, rest)), 0o755)
+			if err := unix.Mknod(filepath.Join(dir, rest), unix.S_IFCHR, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+func exported(t *testing.T, layers []string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Export(context.Background(), &buf, layers); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	tr := tar.NewReader(&buf)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(tr)
+		e := h.Name
+		if len(b) > 0 {
+			e += "=" + string(b)
+		}
+		if h.Linkname != "" {
+			e += ">" + h.Linkname
+		}
+		out = append(out, e)
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+func TestExportAndChanges(t *testing.T) {
+	cases := []struct {
+		name          string
+		needRoot      bool
+		upper, lowers [][]string // upper: one layer; lowers: top first
+		export        string
+		changes       string
+	}{
+		{
+			name:    "added and changed",
+			upper:   [][]string{{"d:etc", "f:etc/passwd=new", "f:new=n"}},
+			lowers:  [][]string{{"d:etc", "f:etc/passwd=old", "f:etc/group=g", "d:bin", "f:bin/sh=sh"}},
+			export:  "bin/ bin/sh=sh etc/ etc/group=g etc/passwd=new new=n",
+			changes: "C /etc C /etc/passwd A /new",
+		},
+		{
+			name:    "layers merge, top wins",
+			upper:   [][]string{{}},
+			lowers:  [][]string{{"d:a", "f:a/x=top"}, {"d:a", "f:a/x=bottom", "f:a/y=y", "l:link>/etc"}},
+			export:  "a/ a/x=top a/y=y link>/etc",
+			changes: "",
+		},
+		{
+			name:    "a symlink in a layer is not followed",
+			upper:   [][]string{{"l:a>/"}},
+			lowers:  [][]string{{"d:a", "f:a/x=x"}},
+			export:  "a>/",
+			changes: "C /a",
+		},
+		{
+			name:     "whiteouts and opaque directories",
+			needRoot: true,
+			upper:    [][]string{{"d:etc", "w:etc/group", "o:data", "f:data/b=b"}},
+			lowers:   [][]string{{"w:gone"}, {"d:etc", "f:etc/group=g", "f:etc/passwd=p", "d:data", "f:data/a=a", "f:gone=x"}},
+			export:   "data/ data/b=b etc/ etc/passwd=p",
+			changes:  "C /data A /data/b C /etc D /etc/group",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.needRoot && os.Geteuid() != 0 {
+				t.Skip("whiteouts are device nodes and opaque directories trusted xattrs: needs root")
+			}
+			upper := layer(t, c.upper[0]...)
+			var lowers []string
+			for _, l := range c.lowers {
+				lowers = append(lowers, layer(t, l...))
+			}
+			if got := exported(t, append([]string{upper}, lowers...)); got != c.export {
+				t.Errorf("export = %q, want %q", got, c.export)
+			}
+			ch, err := Changes(upper, lowers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, x := range ch {
+				got = append(got, x.Kind+" "+x.Path)
+			}
+			if strings.Join(got, " ") != c.changes {
+				t.Errorf("changes = %q, want %q", strings.Join(got, " "), c.changes)
+			}
+		})
+	}
+}
