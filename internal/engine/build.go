@@ -736,23 +736,36 @@ func (b *builder) workdir(ctx context.Context, st *stageState, c *instructions.W
 }
 
 // newLayer makes a layer on top of st's image: fill writes its files into an
-// empty directory.
+// empty directory, whose tar stream is then unpacked as a layer, so that the
+// layer, like a pulled one, can be pushed and saved byte for byte.
 func (b *builder) newLayer(ctx context.Context, st *stageState, fill func(dir string) error) (*store.Layer, error) {
-	ing, err := b.e.Store.NewLayerIngest()
+	dir, err := b.e.Store.TempDir("build-layer-")
 	if err != nil {
 		return nil, err
 	}
-	if err := fill(ing.Dir()); err != nil {
-		ing.Abort()
+	defer os.RemoveAll(dir)
+	if err := fill(dir); err != nil {
 		return nil, err
 	}
-	h := sha256.New()
-	if err := archive.Diff(ctx, ing.Dir(), h); err != nil {
-		ing.Abort()
+	return b.ingestDiff(ctx, st, dir)
+}
+
+// ingestDiff unpacks the tar stream of dir (archive.Diff) as a new layer on top of st's image.
+func (b *builder) ingestDiff(ctx context.Context, st *stageState, dir string) (*store.Layer, error) {
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(archive.Diff(ctx, dir, pw)) }()
+	ing, err := b.e.Store.NewLayerIngest()
+	if err != nil {
+		pr.CloseWithError(err)
 		return nil, err
 	}
-	diffID := digestOf(h)
-	l := b.layerRecord(st, diffID, contentSize(ing.Dir()))
+	size, diffID, err := unpack(ctx, ing, pr, nil)
+	pr.CloseWithError(io.ErrClosedPipe)
+	if err != nil {
+		ing.Abort()
+		return nil, fmt.Errorf("making the layer of the step: %w", err)
+	}
+	l := b.layerRecord(st, diffID, size)
 	if err := ing.Commit(*l); err != nil {
 		return nil, err
 	}
@@ -771,20 +784,6 @@ func (b *builder) layerRecord(st *stageState, diffID string, size int64) *store.
 		l.Parent = st.im.Layers[len(st.im.Layers)-1].ChainID
 	}
 	return l
-}
-
-// contentSize is the size of the regular files below dir.
-func contentSize(dir string) int64 {
-	var n int64
-	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			if fi, err := d.Info(); err == nil {
-				n += fi.Size()
-			}
-		}
-		return nil
-	})
-	return n
 }
 
 // run executes a RUN step in a container of the current image.
@@ -870,24 +869,7 @@ func (b *builder) layerFromUpper(ctx context.Context, st *stageState, upper stri
 			os.RemoveAll(p)
 		}
 	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(archive.Diff(ctx, upper, pw)) }()
-	ing, err := b.e.Store.NewLayerIngest()
-	if err != nil {
-		pr.CloseWithError(err)
-		return nil, err
-	}
-	size, diffID, err := unpack(ctx, ing.Dir(), pr, nil)
-	pr.CloseWithError(io.ErrClosedPipe)
-	if err != nil {
-		ing.Abort()
-		return nil, fmt.Errorf("making the layer of the step: %w", err)
-	}
-	l := b.layerRecord(st, diffID, size)
-	if err := ing.Commit(*l); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return b.ingestDiff(ctx, st, upper)
 }
 
 // copySpec is a COPY or ADD.

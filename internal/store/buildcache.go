@@ -14,10 +14,6 @@ import (
 // written atomically once their layers and config are committed, so a
 // killed build leaves none that is half made.
 
-// TempDir makes a new private directory in tmp/ for work in progress. Hold
-// a Writer while it is in use; it is removed by the next cleaning of tmp/.
-func (s *Store) TempDir(prefix string) (string, error) { return s.tmpDir(prefix) }
-
 // CacheEntry returns the build cache record of key.
 func (s *Store) CacheEntry(key string) (*Image, error) {
 	h, err := hexOf(key)

@@ -526,3 +526,33 @@ func TestBuildAddURL(t *testing.T) {
 	}
 	e.fails(1, "404", "build", buildCtx(t, map[string]string{"Dockerfile": "FROM busybox\nADD http://127.0.0.1:8099/missing /x\n"}))
 }
+
+// What a build makes goes out like any image: build, push, pull into another store, run; and
+// save, load into another store, run.
+func TestBuildPushSaveLoad(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	reg := testutil.StartRegistry(t, testutil.RegistryOptions{})
+	dir := buildCtx(t, map[string]string{
+		"Dockerfile": "FROM busybox\nRUN echo ran > /ran\nCOPY data/ /data/\nCMD [\"sh\", \"-c\", \"cat /ran /data/a/b\"]\n",
+		"data/a/b":   "copied\n",
+	})
+	ref := reg.Addr + "/built:1"
+	e.ok("build", "-q", "-t", ref, dir)
+	e.ok("push", ref)
+	pulled := newEnv(t)
+	pulled.ok("pull", ref)
+	if got := pulled.ok("run", "--rm", "--network", "none", ref); got != "ran\ncopied\n" {
+		t.Errorf("run of the pushed build: %q", got)
+	}
+	archive := filepath.Join(t.TempDir(), "built.tar")
+	e.ok("save", "-o", archive, ref)
+	loaded := newEnv(t)
+	loaded.ok("load", "-i", archive)
+	if got := loaded.ok("run", "--rm", "--network", "none", ref); got != "ran\ncopied\n" {
+		t.Errorf("run of the loaded build: %q", got)
+	}
+	if a, b := e.inspectImage(ref).ID, loaded.inspectImage(ref).ID; a != b {
+		t.Errorf("saved %s, loaded %s", a, b)
+	}
+}
