@@ -24,7 +24,12 @@ import (
 const (
 	configFd = 3 // read: the initConfig, as JSON, sent once the init is in its cgroup
 	syncFd   = 4 // write: an initReport when the command cannot be executed; closed by execve
+	gateFd   = 6 // read: the start gate (Config.StartGate), when the plan says Gate
 )
+
+// gatePassed is set in an init once it has closed its sync pipe and waited at its start gate:
+// a failure after that is reported on its stderr, as its exit code (127, 126 or 1).
+var gatePassed bool
 
 // initReport is what the init writes on the sync pipe when it fails.
 type initReport struct {
@@ -90,6 +95,17 @@ func runChild(what string, setup func() error) {
 	var ie *initError
 	if errors.As(err, &ie) {
 		rep.Kind = ie.kind
+	}
+	if gatePassed {
+		// Nobody reads the sync pipe any more: the caller of Start has returned.
+		_, _ = unix.Write(2, []byte(what+": "+err.Error()+"\n"))
+		switch rep.Kind {
+		case "notfound":
+			os.Exit(127)
+		case "cannotinvoke":
+			os.Exit(126)
+		}
+		os.Exit(1)
 	}
 	msg, _ := json.Marshal(rep)
 	_, _ = unix.Write(syncFd, msg)
@@ -221,6 +237,9 @@ func execCommand(cfg *processConfig) error {
 		// The container's --init is this sealed binary: executed from its descriptor, it is
 		// never mounted in the container, and its /proc/1/exe cannot be written.
 		unix.Umask(cfg.Umask)
+		if err := waitAtGate(cfg); err != nil {
+			return err
+		}
 		if err := installLateSeccomp(cfg); err != nil {
 			return err
 		}
@@ -231,11 +250,40 @@ func execCommand(cfg *processConfig) error {
 		return err
 	}
 	unix.Umask(cfg.Umask)
+	if err := waitAtGate(cfg); err != nil {
+		return err
+	}
 	if err := installLateSeccomp(cfg); err != nil {
 		return err
 	}
 	err = unix.Exec(name, cfg.Args, env)
 	return execError(cfg.Args[0], err)
+}
+
+// waitAtGate, for an init with a start gate, tells Start that the container is created (the
+// sync pipe closes) and waits until one byte comes through the gate (ReleaseStartGate). As
+// with runc's exec.fifo, everything but execve and the late seccomp filter is done by then.
+func waitAtGate(cfg *processConfig) error {
+	if !cfg.Gate {
+		return nil
+	}
+	if err := unix.Close(syncFd); err != nil {
+		return fmt.Errorf("closing sync pipe: %w", err)
+	}
+	gatePassed = true
+	var b [1]byte
+	for {
+		n, err := unix.Read(gateFd, b[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("waiting at the start gate: %w", err)
+		}
+		if n == 1 {
+			return nil
+		}
+	}
 }
 
 // installLateSeccomp installs the filter with no_new_privs, as late as possible: only execve

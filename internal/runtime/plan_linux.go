@@ -206,6 +206,8 @@ type processConfig struct {
 	// ExecSelf executes the init's own (sealed) binary as the command, Args[0] being only its
 	// name: the --init of a container, whose spec mounts SelfExe at Args[0].
 	ExecSelf bool `json:"execSelf,omitempty"`
+	// Gate: the init waits at its start gate (fd gateFd) before execve; see Config.StartGate.
+	Gate bool `json:"gate,omitempty"`
 
 	selfFd int // the init's binary, open, when ExecSelf
 }

@@ -71,6 +71,14 @@ type Config struct {
 	// join no namespace made before it. An error stops the start.
 	Created func(pid int) error
 
+	// StartGate, when not nil, makes a container that is created but not started, as runc's
+	// create does: a FIFO open for reading and writing (see OpenStartGate). The init does all
+	// its setup, Start returns, and the init waits, reading the gate, until one byte comes
+	// (ReleaseStartGate, from any process); then it executes the command. A failure after
+	// that point is written on the command's stderr and becomes the init's exit code (127
+	// not found, 126 cannot invoke, 1 otherwise). The caller may close it once Start returned.
+	StartGate *os.File
+
 	// Stdin, Stdout and Stderr of the container's process. An *os.File is handed to the
 	// container as it is; any other reader or writer is copied through a pipe, and Wait
 	// returns once the copy is done. Nil means /dev/null.

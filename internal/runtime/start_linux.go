@@ -31,6 +31,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checking container spec: %w", err)
 	}
+	cfg.Gate = c.StartGate != nil
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -86,6 +87,12 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	}
 	if rootfsSockChild != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, rootfsSockChild) // fd rootfsSockFd
+	}
+	if c.StartGate != nil {
+		for len(cmd.ExtraFiles) < gateFd-3 {
+			cmd.ExtraFiles = append(cmd.ExtraFiles, nil) // closed in the init
+		}
+		cmd.ExtraFiles = append(cmd.ExtraFiles, c.StartGate) // fd gateFd
 	}
 	// The terminal: allocated by the init in the container's devpts and received on a
 	// socket (console_linux.go), or, without a devpts, one of the host's.
