@@ -11,6 +11,7 @@ LDFLAGS := -s -w -X github.com/geedocker/geedocker/internal/cli.Version=$(VERSIO
 # also bind-mounted into containers as their --init, where no dynamic loader exists.
 build:
 	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo -ldflags '$(LDFLAGS) -linkmode external -extldflags "-static"' -o $(BIN) ./cmd/geedocker
+	ln -sf geedocker bin/geedocker-runc
 
 # The main job on a fresh machine, offline: build, make a busybox image from
 # Debian's busybox-static, import it, list it, run a container from it.

@@ -110,6 +110,7 @@ func NewRoot() *cobra.Command {
 		newWaitCmd(g), newLogsCmd(g), newInspectCmd(g), newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g),
 		newPullCmd(g), newImagesCmd(g, "images"), newRmiCmd(g, "rmi"), newTagCmd(g),
 		newImportCmd(g), newRunCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
+		newRuntimeCmd(),
 	)
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false

@@ -494,3 +494,26 @@ func getenv(env []string, key string) (string, bool) {
 func cleanInRoot(p string) string {
 	return path.Clean("/" + p)
 }
+
+// MountOptions lists the mount options the runtime understands, sorted (for runc's features).
+func MountOptions() []string {
+	opts := []string{"bind", "rbind", "defaults"}
+	for o := range mountFlagOptions {
+		opts = append(opts, o)
+	}
+	for o := range propagationOptions {
+		opts = append(opts, o)
+	}
+	slices.Sort(opts)
+	return slices.Compact(opts)
+}
+
+// Capabilities lists the capability names the runtime knows, sorted.
+func Capabilities() []string {
+	var names []string
+	for n := range capabilityNumbers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
