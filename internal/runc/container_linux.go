@@ -65,6 +65,7 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	if spec.Linux == nil {
 		spec.Linux = &specs.Linux{}
 	}
+	addDefaultDevices(spec.Linux)
 	if err := os.MkdirAll(s.Root, 0o711); err != nil {
 		return nil, fmt.Errorf("creating the runtime root: %w", err)
 	}
