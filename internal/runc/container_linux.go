@@ -103,7 +103,14 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 		if err != nil {
 			return nil, fmt.Errorf("cgroup: %w", err)
 		}
-		if err := m.Create(spec.Linux.Resources); err != nil {
+		// The device rules go in once the init has made the devices (below), as runc does.
+		var early *specs.LinuxResources
+		if r := spec.Linux.Resources; r != nil {
+			c := *r
+			c.Devices = nil
+			early = &c
+		}
+		if err := m.Create(early); err != nil {
 			return nil, err
 		}
 		cg, rec.CgroupPath = m, cgPath
@@ -112,14 +119,13 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	if cg != nil {
 		cfg.Cgroup = cg
 	}
-	if !o.NoGate {
-		gate, err := runtime.OpenStartGate(s.gatePath(o.ID))
-		if err != nil {
-			return nil, err
-		}
-		defer gate.Close()
-		cfg.StartGate = gate
+	// Even run stops the init at the gate: the device rules apply before the command runs.
+	gate, err := runtime.OpenStartGate(s.gatePath(o.ID))
+	if err != nil {
+		return nil, err
 	}
+	defer gate.Close()
+	cfg.StartGate = gate
 	cfg.Created = func(pid int) error {
 		rec.Pid = pid
 		if rec.StartTime, err = startTime(pid); err != nil {
@@ -144,6 +150,16 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	}
 	if p, err = runtime.Start(ctx, cfg); err != nil {
 		return nil, err
+	}
+	if cg != nil && spec.Linux.Resources != nil && len(spec.Linux.Resources.Devices) > 0 {
+		if err := cg.Create(spec.Linux.Resources); err != nil {
+			return p, err
+		}
+	}
+	if o.NoGate {
+		if err := runtime.ReleaseStartGate(s.gatePath(o.ID)); err != nil {
+			return p, err
+		}
 	}
 	if p.Console != nil && o.ConsoleSocket != "" {
 		err := sendConsole(o.ConsoleSocket, p.Console)

@@ -285,7 +285,7 @@ func TestRun(t *testing.T) {
 	}{
 		{"exit code", []string{"sh", "-c", "echo hi; exit 3"}, "hi\n", 3},
 		{"success", []string{"true"}, "", 0},
-		// As with runc: the container never started, an error of the runtime.
+		// As with runc: the command is looked up before the container starts; an error.
 		{"not found", []string{"/nonexistent"}, "", 1},
 	}
 	for _, tt := range tests {
