@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"syscall"
 
 	"github.com/creack/pty"
@@ -126,10 +127,13 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	}
 	config, err := json.Marshal(cfg)
-	if err == nil {
-		err = cmd.Start()
-	} else {
+	switch {
+	case err != nil:
 		err = fmt.Errorf("encoding container config: %w", err)
+	case cfg.pidPath != "":
+		err = startInPIDNamespace(cmd, cfg.pidPath)
+	default:
+		err = cmd.Start()
 	}
 	configR.Close()
 	syncW.Close()
@@ -284,3 +288,26 @@ func (p *Process) Signal(sig os.Signal) error {
 
 // initEnv is the environment of the re-executed init.
 var initEnv = []string{"GOGC=off", "GOMAXPROCS=1"}
+
+// startInPIDNamespace starts cmd as a member of the existing PID namespace at path: the
+// parent's thread that forks it enters the namespace (for its children) first. That thread
+// stays locked and is thrown away with its goroutine.
+func startInPIDNamespace(cmd *exec.Cmd, path string) error {
+	done := make(chan error, 1)
+	go func() {
+		goruntime.LockOSThread() // never unlocked: the thread dies with the goroutine
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			done <- fmt.Errorf("opening pid namespace: %w", err)
+			return
+		}
+		err = unix.Setns(fd, unix.CLONE_NEWPID)
+		unix.Close(fd)
+		if err != nil {
+			done <- fmt.Errorf("joining pid namespace %s: %w", path, err)
+			return
+		}
+		done <- cmd.Start()
+	}()
+	return <-done
+}
