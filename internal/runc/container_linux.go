@@ -66,6 +66,7 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 		spec.Linux = &specs.Linux{}
 	}
 	addDefaultDevices(spec.Linux)
+	checkCapabilities(spec.Process, runtime.Capabilities())
 	if err := os.MkdirAll(s.Root, 0o711); err != nil {
 		return nil, fmt.Errorf("creating the runtime root: %w", err)
 	}
@@ -112,6 +113,15 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 		}
 		if err := m.Create(early); err != nil {
 			return nil, err
+		}
+		cg = m
+		if mode != cgroups.Unified {
+			for _, set := range extraV1Settings(spec.Linux.Resources) {
+				p := filepath.Join(cgroups.DefaultRoot, set.Controller, cgPath, set.File)
+				if err := os.WriteFile(p, []byte(set.Value), 0); err != nil {
+					return nil, fmt.Errorf("setting %s of cgroup %s: %w", set.File, cgPath, err)
+				}
+			}
 		}
 		cg, rec.CgroupPath = m, cgPath
 	}
