@@ -145,7 +145,8 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 			return err
 		}
 		if h := spec.Hooks; h != nil {
-			st := rec.State(Creating)
+			// The container exists, its init waits: runtime-tools expects "created" here.
+			st := rec.State(Created)
 			if err := runHooks(ctx, "prestart", h.Prestart, st); err != nil { //nolint:staticcheck // deprecated, still honoured
 				return err
 			}

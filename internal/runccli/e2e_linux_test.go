@@ -329,7 +329,7 @@ func TestHooksGetState(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	want := []struct{ hook, status string }{{"createRuntime", "creating"}, {"poststart", "running"}, {"poststop", "stopped"}}
+	want := []struct{ hook, status string }{{"createRuntime", "created"}, {"poststart", "running"}, {"poststop", "stopped"}}
 	if len(lines) != len(want) {
 		t.Fatalf("hooks wrote:\n%s", b)
 	}

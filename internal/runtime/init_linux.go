@@ -377,6 +377,10 @@ func prepareRootfs(cfg *initConfig, cg *cgroupInfo) error {
 		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SHARED, ""); err != nil {
 			return fmt.Errorf("making / shared: %w", err)
 		}
+	case "unbindable", "runbindable":
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_UNBINDABLE, ""); err != nil {
+			return fmt.Errorf("making / unbindable: %w", err)
+		}
 	}
 	return nil
 }
