@@ -637,3 +637,47 @@ func setFrozen(path string, on bool) error {
 		time.Sleep(delay)
 	}
 }
+
+// Update changes the cgroup limits of a running, created or paused container.
+func (s Store) Update(id string, res *specs.LinuxResources) error {
+	rec, err := s.Load(id)
+	if err != nil {
+		return err
+	}
+	st, err := s.Status(rec)
+	if err != nil {
+		return err
+	}
+	if st == Stopped {
+		return fmt.Errorf("container %s: %w", id, ErrNotRunning)
+	}
+	cg := s.cgroup(rec)
+	if cg == nil {
+		return fmt.Errorf("container %s has no cgroup", id)
+	}
+	if err := cg.Create(res); err != nil {
+		return err
+	}
+	if mode, _ := cgroups.Detect(); mode != cgroups.Unified {
+		for _, set := range extraV1Settings(res) {
+			p := filepath.Join(cgroups.DefaultRoot, set.Controller, rec.CgroupPath, set.File)
+			if err := os.WriteFile(p, []byte(set.Value), 0); err != nil {
+				return fmt.Errorf("setting %s of cgroup %s: %w", set.File, rec.CgroupPath, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Stats reads the usage of the container's cgroup.
+func (s Store) Stats(id string) (cgroups.Stats, error) {
+	rec, err := s.Load(id)
+	if err != nil {
+		return cgroups.Stats{}, err
+	}
+	cg := s.cgroup(rec)
+	if cg == nil {
+		return cgroups.Stats{}, fmt.Errorf("container %s has no cgroup", id)
+	}
+	return cg.Stats()
+}

@@ -223,6 +223,15 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("after resume: %s", st.Status)
 	}
 
+	e.must("update", "--pids-limit", "20", id)
+	if b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup/pids", id, "pids.max")); err == nil && strings.TrimSpace(string(b)) != "20" {
+		t.Errorf("after update --pids-limit 20: pids.max %q", b)
+	}
+	var ev struct{ Type, ID string }
+	if out := e.must("events", "--stats", id); json.Unmarshal([]byte(out), &ev) != nil || ev.Type != "stats" || ev.ID != id {
+		t.Errorf("events --stats: %q", out)
+	}
+
 	e.must("kill", id, "KILL")
 	var ws unix.WaitStatus
 	if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {

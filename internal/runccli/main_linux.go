@@ -107,6 +107,10 @@ func run(g Globals, args []string) error {
 			return s.Pause(args[0])
 		}
 		return s.Resume(args[0])
+	case "update":
+		return update(s, args)
+	case "events":
+		return events(s, args)
 	case "features":
 		return printJSON(runtimeFeatures(), true)
 	case "spec":
@@ -119,7 +123,8 @@ const usage = `geedocker-runc: an OCI runtime with runc's command line
 
 Usage: geedocker-runc [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [OPTIONS] ID
 
-Commands: create, start, run, state, kill, delete, exec, ps, list, pause, resume, features, spec
+Commands: create, start, run, state, kill, delete, exec, ps, list, pause, resume, update,
+          events --stats, features, spec
 `
 
 func printJSON(v any, indent bool) error {
@@ -508,4 +513,78 @@ func filterPs(out []byte, pids []int) ([]byte, error) {
 		}
 	}
 	return []byte(b.String()), nil
+}
+
+func update(s runc.Store, args []string) error {
+	fs := newFlags("update", os.Stderr)
+	var f UpdateFlags
+	var resources string
+	stringFlag(fs, &resources, "", "path to a resources JSON file, - for stdin", "resources", "r")
+	stringFlag(fs, &f.Memory, "", "memory limit in bytes", "memory")
+	stringFlag(fs, &f.MemorySwap, "", "memory plus swap limit in bytes", "memory-swap")
+	stringFlag(fs, &f.MemoryReservation, "", "memory soft limit in bytes", "memory-reservation")
+	stringFlag(fs, &f.CPUQuota, "", "CPU CFS quota", "cpu-quota")
+	stringFlag(fs, &f.CPUShares, "", "CPU shares", "cpu-shares")
+	stringFlag(fs, &f.CPUPeriod, "", "CPU CFS period", "cpu-period")
+	stringFlag(fs, &f.CpusetCpus, "", "CPUs allowed", "cpuset-cpus")
+	stringFlag(fs, &f.CpusetMems, "", "memory nodes allowed", "cpuset-mems")
+	stringFlag(fs, &f.PidsLimit, "", "maximum number of pids", "pids-limit")
+	stringFlag(fs, &f.BlkioWeight, "", "block IO weight", "blkio-weight")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{err.Error()}
+	}
+	if err := needArgs("update", fs.Args(), 1, 1); err != nil {
+		return err
+	}
+	var in io.Reader
+	switch resources {
+	case "":
+	case "-":
+		in = os.Stdin
+	default:
+		file, err := os.Open(resources)
+		if err != nil {
+			return fmt.Errorf("reading the resources: %w", err)
+		}
+		defer file.Close()
+		in = file
+	}
+	res, err := f.Resources(in)
+	if err != nil {
+		return err
+	}
+	return s.Update(fs.Arg(0), res)
+}
+
+// events prints the container's usage as runc's stats event: once with --stats, otherwise
+// every --interval until the container stops.
+func events(s runc.Store, args []string) error {
+	fs := newFlags("events", os.Stderr)
+	var stats bool
+	var interval time.Duration
+	boolFlag(fs, &stats, "display the container's stats once, then exit", "stats")
+	fs.DurationVar(&interval, "interval", 5*time.Second, "the interval between stats")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{err.Error()}
+	}
+	if err := needArgs("events", fs.Args(), 1, 1); err != nil {
+		return err
+	}
+	id := fs.Arg(0)
+	for {
+		st, err := s.Stats(id)
+		if err != nil {
+			return err
+		}
+		if err := printJSON(statsEvent(id, st), false); err != nil {
+			return err
+		}
+		if stats {
+			return nil
+		}
+		time.Sleep(interval)
+		if cur, err := s.State(id); err != nil || cur.Status == runc.Stopped {
+			return nil
+		}
+	}
 }

@@ -103,7 +103,16 @@
 // dropped, so the few system calls between (prctl, capset, setgroups, setresgid, setresuid,
 // chdir, getcwd, stat, umask, execve) must be allowed by the profile, as with runc.
 //
-// Not supported: AppArmor and SELinux labels, hooks; joining an
-// existing namespace works for network, IPC and UTS only. Exec needs a binary built with cgo
+// # Created, not started
+//
+// With Config.StartGate (a FIFO, see OpenStartGate) the init does all of the above up to
+// execve, then closes its sync pipe, so Start returns, and waits reading the gate; any
+// process releases it with ReleaseStartGate (runc's create/start and its exec.fifo). The
+// default path, without a gate, is unchanged.
+//
+// Not supported: AppArmor and SELinux labels, hooks (package runc runs them); joining an
+// existing namespace works for network, IPC, UTS, cgroup and PID (the parent forks the init
+// from a thread that entered it), not for mount or user namespaces, which a multi-threaded
+// Go process cannot enter. Exec needs a binary built with cgo
 // (ErrNoCgo otherwise) and Linux 5.8 (setns with a pidfd).
 package runtime
