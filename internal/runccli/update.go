@@ -12,8 +12,8 @@ import (
 // UpdateFlags are the flags of `update` besides --resources.
 type UpdateFlags struct {
 	Memory, MemorySwap, MemoryReservation, CPUQuota, PidsLimit string
-	CPUShares, CPUPeriod, BlkioWeight                         string
-	CpusetCpus, CpusetMems                                    string
+	CPUShares, CPUPeriod, BlkioWeight                          string
+	CpusetCpus, CpusetMems                                     string
 }
 
 // Resources turns the resources JSON (when not empty) and the flags into the resources to set,
