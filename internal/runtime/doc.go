@@ -110,7 +110,9 @@
 // process releases it with ReleaseStartGate (runc's create/start and its exec.fifo). The
 // default path, without a gate, is unchanged.
 //
-// Not supported: AppArmor and SELinux labels, hooks (package runc runs them); joining an
+// A process's AppArmor profile is applied (at execve) when the host has AppArmor, and
+// ignored otherwise, as runc does. Not supported: SELinux labels, hooks (package runc runs
+// them); joining an
 // existing namespace works for network, IPC, UTS, cgroup and PID (the parent forks the init
 // from a thread that entered it), not for mount or user namespaces, which a multi-threaded
 // Go process cannot enter. Exec needs a binary built with cgo

@@ -223,6 +223,12 @@ func execCommand(cfg *processConfig) error {
 			return err
 		}
 	}
+	if cfg.AppArmor != "" {
+		// Takes effect at execve.
+		if err := os.WriteFile("/proc/thread-self/attr/exec", []byte("exec "+cfg.AppArmor), 0); err != nil {
+			return fmt.Errorf("applying AppArmor profile %q: %w", cfg.AppArmor, err)
+		}
+	}
 	if err := setIdentity(user, cfg.Caps); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -216,6 +217,9 @@ type processConfig struct {
 	ExecSelf bool `json:"execSelf,omitempty"`
 	// Gate: the init waits at its start gate (fd gateFd) before execve; see Config.StartGate.
 	Gate bool `json:"gate,omitempty"`
+	// AppArmor is the profile the command is executed under, when the host has AppArmor
+	// (without it the spec's profile is ignored, as runc does).
+	AppArmor string `json:"apparmor,omitempty"`
 
 	selfFd int // the init's binary, open, when ExecSelf
 }
@@ -352,6 +356,7 @@ func newProcessConfig(p *specs.Process) (processConfig, error) {
 		Caps:            caps,
 		Rlimits:         limits,
 		NoNewPrivileges: p.NoNewPrivileges,
+		AppArmor:        appArmorProfile(p.ApparmorProfile),
 	}, nil
 }
 
@@ -361,6 +366,18 @@ func hasDevpts(mounts []specs.Mount) bool {
 	return slices.ContainsFunc(mounts, func(m specs.Mount) bool {
 		return m.Type == "devpts" && cleanInRoot(m.Destination) == "/dev/pts"
 	})
+}
+
+// appArmorProfile is the profile to apply: none when the host has no AppArmor.
+func appArmorProfile(profile string) string {
+	if profile == "" {
+		return ""
+	}
+	b, err := os.ReadFile("/sys/module/apparmor/parameters/enabled")
+	if err != nil || !strings.HasPrefix(string(b), "Y") {
+		return ""
+	}
+	return profile
 }
 
 // checkSysctl allows only the sysctls that belong to a namespace the container has of its
