@@ -104,7 +104,7 @@ c container delete bg
 
 check "nothing left in the runtime root" "" "$(ls /run/containerd/runc/"$NS" 2>/dev/null)"
 # containerd puts each container at /<namespace>/<id>; the runtime removes the leaf, as runc.
-check "no cgroup left" "" "$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -path "*/$NS/*" 2>/dev/null)"
+check "no cgroup left" "" "$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -type d -path "*/$NS/*" 2>/dev/null)"
 check "no mount left" "" "$(grep -F "$T/rootfs" /proc/self/mountinfo || true)"
 if ((fails > 0)); then echo "test-containerd: $fails failed"; exit 1; fi
 echo "test-containerd: ok"
