@@ -232,8 +232,22 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("events --stats: %q", out)
 	}
 
-	e.must("kill", id, "KILL")
+	// A detached exec, its pid file, and kill --all reaching it too.
+	execPid := filepath.Join(t.TempDir(), "exec.pid")
+	e.must("exec", "-d", "--pid-file", execPid, id, "sleep", "1001")
+	b, err = os.ReadFile(execPid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := strconv.Atoi(string(b))
+	if err := json.Unmarshal([]byte(e.must("ps", "--format", "json", id)), &pids); err != nil || len(pids) != 2 {
+		t.Errorf("ps after exec -d: %v, %v", pids, err)
+	}
+	e.must("kill", "--all", id, "KILL")
 	var ws unix.WaitStatus
+	if _, err := unix.Wait4(other, &ws, 0, nil); err != nil || !ws.Signaled() {
+		t.Errorf("the exec'd process after kill --all: %v, %v", ws, err)
+	}
 	if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {
 		t.Fatalf("reaping the init: %v", err)
 	}
