@@ -99,6 +99,8 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	if cgPath == "" {
 		cgPath = "/" + o.ID
 	}
+	cfg := runtime.Config{Spec: spec, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}
+	var apply cgroups.Manager // the container's cgroup, for the device rules
 	if mode, _ := cgroups.Detect(); mode != cgroups.Unavailable {
 		m, err := cgroups.NewPath(mode, cgPath, cgroups.Opts{})
 		if err != nil {
@@ -111,10 +113,15 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 			c.Devices = nil
 			early = &c
 		}
+		// A cgroup that exists already (a parent shared with others) is joined, and on failure
+		// left as it was: only one made here is emptied and removed.
+		existed := cgroupExists(mode, cgPath)
 		if err := m.Create(early); err != nil {
 			return nil, err
 		}
-		cg = m
+		if !existed {
+			cg = m
+		}
 		if mode != cgroups.Unified {
 			for _, set := range extraV1Settings(spec.Linux.Resources) {
 				p := filepath.Join(cgroups.DefaultRoot, set.Controller, cgPath, set.File)
@@ -123,11 +130,8 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 				}
 			}
 		}
-		cg, rec.CgroupPath = m, cgPath
-	}
-	cfg := runtime.Config{Spec: spec, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}
-	if cg != nil {
-		cfg.Cgroup = cg
+		rec.CgroupPath = cgPath
+		cfg.Cgroup, apply = m, m
 	}
 	// Even run stops the init at the gate: the device rules apply before the command runs.
 	gate, err := runtime.OpenStartGate(s.gatePath(o.ID))
@@ -137,10 +141,11 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	defer gate.Close()
 	cfg.StartGate = gate
 	cfg.Created = func(pid int) error {
-		rec.Pid = pid
-		if rec.StartTime, err = startTime(pid); err != nil {
+		start, err := startTime(pid)
+		if err != nil {
 			return err
 		}
+		rec.Pid, rec.StartTime = pid, start
 		if err := s.Save(rec); err != nil {
 			return err
 		}
@@ -162,8 +167,8 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	if p, err = runtime.Start(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if cg != nil && spec.Linux.Resources != nil && len(spec.Linux.Resources.Devices) > 0 {
-		if err := cg.Create(spec.Linux.Resources); err != nil {
+	if apply != nil && spec.Linux.Resources != nil && len(spec.Linux.Resources.Devices) > 0 {
+		if err := apply.Create(spec.Linux.Resources); err != nil {
 			return p, err
 		}
 	}
@@ -680,4 +685,19 @@ func (s Store) Stats(id string) (cgroups.Stats, error) {
 		return cgroups.Stats{}, fmt.Errorf("container %s has no cgroup", id)
 	}
 	return cg.Stats()
+}
+
+// cgroupExists says whether the cgroup at path exists already (in the pids or memory
+// hierarchy on v1, in the tree on v2).
+func cgroupExists(mode cgroups.Mode, path string) bool {
+	dirs := []string{filepath.Join(cgroups.DefaultRoot, path)}
+	if mode != cgroups.Unified {
+		dirs = []string{filepath.Join(cgroups.DefaultRoot, "pids", path), filepath.Join(cgroups.DefaultRoot, "memory", path)}
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(d); err == nil {
+			return true
+		}
+	}
+	return false
 }
