@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -422,5 +423,56 @@ func TestConsoleSocket(t *testing.T) {
 	// Without a console socket, a detached terminal is refused, as with runc.
 	if r := e.run("create", e.newID()); r.code != 1 || !strings.Contains(r.stderr, "console-socket") {
 		t.Errorf("create with a terminal and no socket: %+v", r)
+	}
+}
+
+// TestFeaturesSpecVersion needs no root: the commands that touch no container.
+func TestFeaturesSpecVersion(t *testing.T) {
+	gee := testutil.BuildGeedocker(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "geedocker-runc")
+	if err := os.Symlink(gee, bin); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, bin: bin, root: filepath.Join(dir, "state"), bundle: dir}
+
+	var f struct {
+		OCIVersionMin string   `json:"ociVersionMin"`
+		Hooks         []string `json:"hooks"`
+		MountOptions  []string `json:"mountOptions"`
+		Linux         struct {
+			Namespaces []string `json:"namespaces"`
+			Cgroup     struct{ V1, V2, Systemd bool }
+		} `json:"linux"`
+	}
+	if err := json.Unmarshal([]byte(e.must("features")), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.OCIVersionMin != "1.0.0" || len(f.Hooks) != 6 || !slices.Contains(f.MountOptions, "rbind") ||
+		!slices.Contains(f.Linux.Namespaces, "pid") || !f.Linux.Cgroup.V1 || f.Linux.Cgroup.Systemd {
+		t.Errorf("features: %+v", f)
+	}
+
+	e.must("spec", "--bundle", dir)
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	var s specs.Spec
+	if err != nil || json.Unmarshal(b, &s) != nil || s.Root.Path != "rootfs" || s.Process.Args[0] != "sh" {
+		t.Errorf("spec wrote %s (%v)", b, err)
+	}
+	if r := e.run("spec", "--bundle", dir); r.code != 1 || !strings.Contains(r.stderr, "exists") {
+		t.Errorf("spec over an existing config.json: %+v", r)
+	}
+	if out := e.must("--version"); !strings.HasPrefix(out, "geedocker-runc version ") || !strings.Contains(out, "spec: "+specs.Version) {
+		t.Errorf("--version: %q", out)
+	}
+	if r := e.run("frobnicate"); r.code != 1 || !strings.Contains(r.stderr, "no such command") {
+		t.Errorf("an unknown command: %+v", r)
+	}
+	// geedocker runtime is the same command line.
+	if r := testutil.Run(t, gee, "runtime", "--root", e.root, "list", "-q"); r.Code != 0 || r.Stdout != "" {
+		t.Errorf("geedocker runtime list: %+v", r)
+	}
+	if r := testutil.Run(t, gee, "runtime", "state", "nope"); r.Code != 1 {
+		t.Errorf("geedocker runtime state of nothing: %+v", r)
 	}
 }
