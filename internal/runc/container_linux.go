@@ -3,6 +3,7 @@ package runc
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -140,6 +141,10 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	}
 	defer gate.Close()
 	cfg.StartGate = gate
+	if h := spec.Hooks; h != nil && len(h.CreateContainer)+len(h.StartContainer) > 0 {
+		cfg.ContainerHooks = &runtime.ContainerHooks{Create: h.CreateContainer, Start: h.StartContainer,
+			State: func(pid int) ([]byte, error) { return json.Marshal(rec.State(Created)) }}
+	}
 	cfg.Created = func(pid int) error {
 		start, err := startTime(pid)
 		if err != nil {
@@ -156,9 +161,6 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 				return err
 			}
 			if err := runHooks(ctx, "createRuntime", h.CreateRuntime, st); err != nil {
-				return err
-			}
-			if err := runHooks(ctx, "createContainer", h.CreateContainer, st); err != nil {
 				return err
 			}
 		}

@@ -7,16 +7,18 @@
 //
 //	create:  read <bundle>/config.json; make <root>/<id>; make the cgroup of linux.cgroupsPath
 //	         (default /<id>); runtime.Start with a start gate <root>/<id>/exec.fifo; once the
-//	         init exists: state.json, prestart, createRuntime and createContainer hooks; the init
-//	         does all its setup and waits at the gate; create returns, the init stays behind
-//	         (the caller, a shim that is a subreaper, becomes its parent)
-//	start:   release the gate (the init executes the command); poststart hooks
+//	         init exists: state.json, prestart and createRuntime hooks; the init does all its
+//	         setup (running the createContainer hooks before pivot_root) and waits at the gate;
+//	         create returns, the init stays behind (the caller, a shim that is a subreaper,
+//	         becomes its parent)
+//	start:   release the gate (the init runs the startContainer hooks and executes the
+//	         command); poststart hooks
 //	delete:  SIGKILL what is left, wait for the init to exit, remove the cgroup, poststop
 //	         hooks, remove <root>/<id>
 //
 // The status is never stored: it is read from the init (alive, with the start time recorded
 // at create), the gate (still there: created) and the freezer (paused).
 //
-// Not done: startContainer and createContainer hooks run in the runtime's namespaces rather
-// than the container's; --preserve-fds; systemd cgroups; events; update.
+// Not done: --preserve-fds; systemd cgroups; events without --stats (OOM notifications);
+// joining a mount or user namespace by path.
 package runc

@@ -337,9 +337,13 @@ func TestHooksGetState(t *testing.T) {
 	e.writeSpec(func(s *specs.Spec) {
 		s.Process.Args = []string{"true"}
 		s.Hooks = &specs.Hooks{
-			CreateRuntime: []specs.Hook{hook("createRuntime")},
-			Poststart:     []specs.Hook{hook("poststart")},
-			Poststop:      []specs.Hook{hook("poststop")},
+			CreateRuntime:   []specs.Hook{hook("createRuntime")},
+			CreateContainer: []specs.Hook{hook("createContainer")},
+			// In the container: its root, its PID namespace, its hostname.
+			StartContainer: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c",
+				"cat > /startContainer.json; echo $$ $(hostname) > /startContainer.where"}}},
+			Poststart: []specs.Hook{hook("poststart")},
+			Poststop:  []specs.Hook{hook("poststop")},
 		}
 	})
 	id := e.newID()
@@ -348,12 +352,21 @@ func TestHooksGetState(t *testing.T) {
 	e.must("start", id)
 	_, _ = unix.Wait4(pid, nil, 0, nil)
 	e.must("delete", id)
+	where, err := os.ReadFile(filepath.Join(e.bundle, "rootfs/startContainer.where"))
+	if err != nil || !strings.HasSuffix(string(where), " geedocker\n") || strings.HasPrefix(string(where), strconv.Itoa(pid)) {
+		t.Errorf("the startContainer hook ran outside the container: %q, %v", where, err)
+	}
+	var st runc.State
+	if b, err := os.ReadFile(filepath.Join(e.bundle, "rootfs/startContainer.json")); err != nil || json.Unmarshal(b, &st) != nil || st.Pid != pid || st.ID != id {
+		t.Errorf("the startContainer hook read %q (%v)", b, err)
+	}
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	want := []struct{ hook, status string }{{"createRuntime", "created"}, {"poststart", "running"}, {"poststop", "stopped"}}
+	want := []struct{ hook, status string }{{"createRuntime", "created"}, {"createContainer", "created"},
+		{"poststart", "running"}, {"poststop", "stopped"}}
 	if len(lines) != len(want) {
 		t.Fatalf("hooks wrote:\n%s", b)
 	}

@@ -1,17 +1,20 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	goruntime "runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -83,6 +86,7 @@ func runChild(what string, setup func() error) {
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	unix.CloseOnExec(configFd)
 	unix.CloseOnExec(syncFd)
+	unix.CloseOnExec(gateFd) // not even a hook of the init gets it
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -271,7 +275,7 @@ func execCommand(cfg *processConfig) error {
 // with runc's exec.fifo, everything but execve and the late seccomp filter is done by then.
 func waitAtGate(cfg *processConfig) error {
 	if !cfg.Gate {
-		return nil
+		return runHooks("startContainer", cfg.StartHooks, cfg.HookState)
 	}
 	if err := unix.Close(syncFd); err != nil {
 		return fmt.Errorf("closing sync pipe: %w", err)
@@ -287,9 +291,39 @@ func waitAtGate(cfg *processConfig) error {
 			return fmt.Errorf("waiting at the start gate: %w", err)
 		}
 		if n == 1 {
-			return nil
+			return runHooks("startContainer", cfg.StartHooks, cfg.HookState)
 		}
 	}
+}
+
+// runHooks runs OCI hooks from the init, in its namespaces, each with state on its stdin,
+// and stops at the first that fails or outlives its timeout. The hook is forked from this
+// (locked) thread, so it is in every namespace the init joined.
+func runHooks(kind string, hooks []specs.Hook, state []byte) error {
+	for i, h := range hooks {
+		args := h.Args
+		if len(args) == 0 {
+			args = []string{h.Path}
+		}
+		cmd := &exec.Cmd{Path: h.Path, Args: args, Env: h.Env, Stdin: bytes.NewReader(state)}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err)
+		}
+		var timer *time.Timer
+		if h.Timeout != nil && *h.Timeout > 0 {
+			timer = time.AfterFunc(time.Duration(*h.Timeout)*time.Second, func() { _ = cmd.Process.Kill() })
+		}
+		err := cmd.Wait()
+		if timer != nil {
+			timer.Stop()
+		}
+		if err != nil {
+			return fmt.Errorf("%s hook #%d (%s): %w: %s", kind, i, h.Path, err, bytes.TrimSpace(stderr.Bytes()))
+		}
+	}
+	return nil
 }
 
 // installLateSeccomp installs the filter with no_new_privs, as late as possible: only execve
@@ -373,6 +407,9 @@ func prepareRootfs(cfg *initConfig, cg *cgroupInfo) error {
 	err = r.populate(cfg, cg)
 	unix.Close(fd)
 	if err != nil {
+		return err
+	}
+	if err := runHooks("createContainer", cfg.CreateHooks, cfg.HookState); err != nil {
 		return err
 	}
 	if err := pivotRoot(rootfs); err != nil {

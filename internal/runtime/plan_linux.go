@@ -193,6 +193,9 @@ type initConfig struct {
 	ConsoleSize   *specs.Box `json:"consoleSize,omitempty"`
 	processConfig
 
+	// CreateHooks run in the init after the mounts, before pivot_root (Config.ContainerHooks).
+	CreateHooks []specs.Hook `json:"createHooks,omitempty"`
+
 	pidPath string // planNamespaces' pidPath, for Start; not sent
 }
 
@@ -217,6 +220,10 @@ type processConfig struct {
 	ExecSelf bool `json:"execSelf,omitempty"`
 	// Gate: the init waits at its start gate (fd gateFd) before execve; see Config.StartGate.
 	Gate bool `json:"gate,omitempty"`
+	// StartHooks run right before execve, after the start gate (Config.ContainerHooks), each
+	// with HookState on stdin (also CreateHooks' stdin).
+	StartHooks []specs.Hook `json:"startHooks,omitempty"`
+	HookState  []byte       `json:"hookState,omitempty"`
 	// AppArmor is the profile the command is executed under, when the host has AppArmor
 	// (without it the spec's profile is ignored, as runc does).
 	AppArmor string `json:"apparmor,omitempty"`

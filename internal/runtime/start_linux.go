@@ -33,6 +33,9 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		return nil, fmt.Errorf("checking container spec: %w", err)
 	}
 	cfg.Gate = c.StartGate != nil
+	if h := c.ContainerHooks; h != nil {
+		cfg.CreateHooks, cfg.StartHooks = h.Create, h.Start
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -176,6 +179,15 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		unix.Close(mnt)
 		if err != nil {
 			return fail(fmt.Errorf("sending the container's root: %w", err))
+		}
+	}
+	if h := c.ContainerHooks; h != nil && h.State != nil && len(h.Create)+len(h.Start) > 0 {
+		// The state names the init's pid, known only now: the config is encoded again.
+		if cfg.HookState, err = h.State(p.Pid); err != nil {
+			return fail(err)
+		}
+		if config, err = json.Marshal(cfg); err != nil {
+			return fail(fmt.Errorf("encoding container config: %w", err))
 		}
 	}
 	if _, err := configW.Write(config); err != nil {
