@@ -27,7 +27,6 @@ import (
 const (
 	configFd = 3 // read: the initConfig, as JSON, sent once the init is in its cgroup
 	syncFd   = 4 // write: an initReport when the command cannot be executed; closed by execve
-	gateFd   = 6 // read: the start gate (Config.StartGate), when the plan says Gate
 )
 
 // gatePassed is set in an init once it has closed its sync pipe and waited at its start gate:
@@ -86,7 +85,6 @@ func runChild(what string, setup func() error) {
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	unix.CloseOnExec(configFd)
 	unix.CloseOnExec(syncFd)
-	unix.CloseOnExec(gateFd) // not even a hook of the init gets it
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -125,6 +123,9 @@ func initContainer() error {
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("reading container config: %w", err)
+	}
+	if cfg.GateFd != 0 {
+		unix.CloseOnExec(cfg.GateFd) // not even a hook of the init gets it
 	}
 	// Files the init creates get exactly the modes of the spec.
 	unix.Umask(0)
@@ -274,7 +275,7 @@ func execCommand(cfg *processConfig) error {
 // sync pipe closes) and waits until one byte comes through the gate (ReleaseStartGate). As
 // with runc's exec.fifo, everything but execve and the late seccomp filter is done by then.
 func waitAtGate(cfg *processConfig) error {
-	if !cfg.Gate {
+	if cfg.GateFd == 0 {
 		return runHooks("startContainer", cfg.StartHooks, cfg.HookState)
 	}
 	if err := unix.Close(syncFd); err != nil {
@@ -283,7 +284,7 @@ func waitAtGate(cfg *processConfig) error {
 	gatePassed = true
 	var b [1]byte
 	for {
-		n, err := unix.Read(gateFd, b[:])
+		n, err := unix.Read(cfg.GateFd, b[:])
 		if err == unix.EINTR {
 			continue
 		}

@@ -218,8 +218,9 @@ type processConfig struct {
 	// ExecSelf executes the init's own (sealed) binary as the command, Args[0] being only its
 	// name: the --init of a container, whose spec mounts SelfExe at Args[0].
 	ExecSelf bool `json:"execSelf,omitempty"`
-	// Gate: the init waits at its start gate (fd gateFd) before execve; see Config.StartGate.
-	Gate bool `json:"gate,omitempty"`
+	// GateFd, when not 0, is the init's descriptor of its start gate, where it waits before
+	// execve; see Config.StartGate.
+	GateFd int `json:"gateFd,omitempty"`
 	// StartHooks run right before execve, after the start gate (Config.ContainerHooks), each
 	// with HookState on stdin (also CreateHooks' stdin).
 	StartHooks []specs.Hook `json:"startHooks,omitempty"`

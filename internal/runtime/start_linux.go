@@ -32,7 +32,6 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checking container spec: %w", err)
 	}
-	cfg.Gate = c.StartGate != nil
 	if h := c.ContainerHooks; h != nil {
 		cfg.CreateHooks, cfg.StartHooks = h.Create, h.Start
 	}
@@ -93,10 +92,8 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, rootfsSockChild) // fd rootfsSockFd
 	}
 	if c.StartGate != nil {
-		for len(cmd.ExtraFiles) < gateFd-3 {
-			cmd.ExtraFiles = append(cmd.ExtraFiles, nil) // closed in the init
-		}
-		cmd.ExtraFiles = append(cmd.ExtraFiles, c.StartGate) // fd gateFd
+		cfg.GateFd = 3 + len(cmd.ExtraFiles)
+		cmd.ExtraFiles = append(cmd.ExtraFiles, c.StartGate)
 	}
 	// The terminal: allocated by the init in the container's devpts and received on a
 	// socket (console_linux.go), or, without a devpts, one of the host's.
