@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"fmt"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -376,18 +375,6 @@ func hasDevpts(mounts []specs.Mount) bool {
 	})
 }
 
-// appArmorProfile is the profile to apply: none when the host has no AppArmor.
-func appArmorProfile(profile string) string {
-	if profile == "" {
-		return ""
-	}
-	b, err := os.ReadFile("/sys/module/apparmor/parameters/enabled")
-	if err != nil || !strings.HasPrefix(string(b), "Y") {
-		return ""
-	}
-	return profile
-}
-
 // checkSysctl allows only the sysctls that belong to a namespace the container has of its
 // own, as runc does: writing any other would change the host.
 func checkSysctl(key string, hasNS func(specs.LinuxNamespaceType) bool) error {
@@ -527,27 +514,4 @@ func getenv(env []string, key string) (string, bool) {
 // cleanInRoot makes p an absolute, lexically clean path: the name of a place inside a root.
 func cleanInRoot(p string) string {
 	return path.Clean("/" + p)
-}
-
-// MountOptions lists the mount options the runtime understands, sorted (for runc's features).
-func MountOptions() []string {
-	opts := []string{"bind", "rbind", "defaults"}
-	for o := range mountFlagOptions {
-		opts = append(opts, o)
-	}
-	for o := range propagationOptions {
-		opts = append(opts, o)
-	}
-	slices.Sort(opts)
-	return slices.Compact(opts)
-}
-
-// Capabilities lists the capability names the runtime knows, sorted.
-func Capabilities() []string {
-	var names []string
-	for n := range capabilityNumbers {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
 }
