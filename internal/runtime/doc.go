@@ -110,11 +110,14 @@
 // process releases it with ReleaseStartGate (runc's create/start and its exec.fifo). The
 // default path, without a gate, is unchanged.
 //
+// Config.ContainerHooks are run by the init itself, in the container's namespaces: the
+// createContainer hooks once the mounts are made, before pivot_root; the startContainer hooks
+// after the gate (or right before execve without one).
+//
 // A process's AppArmor profile is applied (at execve) when the host has AppArmor, and
-// ignored otherwise, as runc does. Not supported: SELinux labels, hooks (package runc runs
-// them); joining an
-// existing namespace works for network, IPC, UTS, cgroup and PID (the parent forks the init
-// from a thread that entered it), not for mount or user namespaces, which a multi-threaded
-// Go process cannot enter. Exec needs a binary built with cgo
-// (ErrNoCgo otherwise) and Linux 5.8 (setns with a pidfd).
+// ignored otherwise, as runc does. Not supported: SELinux labels. Joining an existing
+// namespace works for network, IPC, UTS, cgroup and PID (the parent forks the init from a
+// thread that entered it), not for mount or user namespaces, which a multi-threaded Go process
+// cannot enter. Exec needs a binary built with cgo (ErrNoCgo otherwise) and Linux 5.8 (setns
+// with a pidfd).
 package runtime
