@@ -66,6 +66,10 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	if spec.Linux == nil {
 		spec.Linux = &specs.Linux{}
 	}
+	if (spec.Process.SelinuxLabel != "" || spec.Linux.MountLabel != "") && selinuxEnabled() {
+		// Ignoring them is right only where SELinux would not confine the container anyway.
+		return nil, fmt.Errorf("SELinux labels are not supported, and this host has SELinux")
+	}
 	addDefaultDevices(spec.Linux)
 	checkCapabilities(spec.Process, runtime.Capabilities())
 	if err := os.MkdirAll(s.Root, 0o711); err != nil {
@@ -702,4 +706,10 @@ func cgroupExists(mode cgroups.Mode, path string) bool {
 		}
 	}
 	return false
+}
+
+// selinuxEnabled says whether the host has SELinux (its filesystem is mounted).
+func selinuxEnabled() bool {
+	_, err := os.Stat("/sys/fs/selinux/enforce")
+	return err == nil
 }
