@@ -4,13 +4,14 @@ BIN     := bin/geedocker
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/geedocker/geedocker/internal/cli.Version=$(VERSION)
 
-.PHONY: build demo test test-unit test-e2e test-cgroupv2 fuzz bench lint clean
+.PHONY: build demo test test-unit test-e2e test-cgroupv2 fuzz test-oci test-containerd bench lint clean
 
 # cgo for the C constructor of internal/runtime/nsenter (exec) and for libseccomp
 # (internal/seccomp, libseccomp-dev's libseccomp.a); linked statically because the binary is
 # also bind-mounted into containers as their --init, where no dynamic loader exists.
 build:
 	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo -ldflags '$(LDFLAGS) -linkmode external -extldflags "-static"' -o $(BIN) ./cmd/geedocker
+	ln -sf geedocker bin/geedocker-runc
 
 # The main job on a fresh machine, offline: build, make a busybox image from
 # Debian's busybox-static, import it, list it, run a container from it.
@@ -33,6 +34,14 @@ test-cgroupv2: build
 # `make test` runs the same script with FUZZTIME=3s.
 fuzz:
 	./scripts/fuzz.sh
+
+# OCI runtime-tools against geedocker-runc and runc side by side (root; see the script).
+test-oci: build
+	./scripts/test-oci.sh
+
+# A private containerd 1.6 driving geedocker-runc through ctr (root; see the script).
+test-containerd: build
+	./scripts/test-containerd.sh
 
 bench: build
 	./scripts/bench.sh

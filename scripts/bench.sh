@@ -29,6 +29,10 @@
 #           nftables, ip_forward) is never touched, and checked unchanged.
 #           podman's bridge is not run (it would change the machine's
 #           network); the issue's figure for it is printed for reference.
+# ocirun    The OCI runtimes alone: `geedocker-runc run` of a busybox bundle
+#           (`true`, from `runc spec` with no terminal and a writable root),
+#           side by side with `runc run` of the same bundle, and `crun run`
+#           when crun is installed and runs here, in one hyperfine run.
 # seccomp   geedocker only: `run --rm --network none busybox true` with
 #           Docker's default seccomp profile against the same with
 #           `--security-opt seccomp=unconfined`, side by side in one hyperfine
@@ -87,15 +91,15 @@ die() {
 parts=()
 for a in "$@"; do
 	case $a in
-	pull | run | exec | lifecycle | bridge | monitor | seccomp | build) parts+=("$a") ;;
+	pull | run | exec | lifecycle | bridge | monitor | seccomp | build | ocirun) parts+=("$a") ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
-	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, seccomp, build, or nothing for all)" ;;
+	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, seccomp, build, ocirun, or nothing for all)" ;;
 	esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor seccomp build)
+[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor seccomp build ocirun)
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 [ "$(id -u)" = 0 ] || die "needs root (containers, mounts, cgroups)"
@@ -225,6 +229,16 @@ cleanup() {
 	if [ -n "$NETNS" ]; then
 		ip netns del "$NETNS" 2>/dev/null
 	fi
+	for rs in "$T/ocirun-state/runc" "$T/ocirun-state/crun" "$T/ocirun-state/geedocker"; do
+		[ -d "$rs" ] || continue
+		case $rs in
+		*/geedocker) rt="$T/bin/geedocker-runc" ;;
+		*) rt=$(basename "$rs") ;;
+		esac
+		for id in $("$rt" --root "$rs" list -q 2>/dev/null); do
+			"$rt" --root "$rs" delete -f "$id"
+		done
+	done
 	if [ -d "$T/runc-state" ]; then
 		for id in $(runc --root "$T/runc-state" list -q 2>/dev/null); do
 			runc --root "$T/runc-state" delete -f "$id"
@@ -255,6 +269,7 @@ trap 'exit 130' INT TERM
 # measure a copy: bin/geedocker may be rebuilt while this runs
 mkdir "$T/bin"
 cp "$GD_BUILT" "$T/bin/geedocker"
+ln -s geedocker "$T/bin/geedocker-runc"
 GD=$T/bin/geedocker
 
 log "working in $T"
@@ -535,6 +550,54 @@ bench_run() {
 	hf_table "$stats" geedocker=geedocker podman=podman runc=runc
 	md ""
 	md "Target: geedocker median under 40 ms ($(verdict "$stats" geedocker 40))."
+	md ""
+}
+
+# --- part B2: the OCI runtimes alone ------------------------------------
+
+bench_ocirun() {
+	log "preparing a busybox bundle for geedocker-runc, runc and crun"
+	busybox_tar
+	mkdir -p "$T/ocirun/rootfs" "$T/ocirun-state"
+	tar -x -C "$T/ocirun/rootfs" -f "$T/busybox.tar"
+	(cd "$T/ocirun" && runc spec)
+	jq '.process.terminal = false | .process.args = ["true"] | .root.readonly = false' \
+		"$T/ocirun/config.json" >"$T/ocirun/config.json.new"
+	mv "$T/ocirun/config.json.new" "$T/ocirun/config.json"
+	local rt name cmds=()
+	for rt in geedocker runc crun; do
+		case $rt in
+		geedocker) name=$T/bin/geedocker-runc ;;
+		*) name=$(command -v "$rt" || true) ;;
+		esac
+		[ -n "$name" ] || { log "$rt not installed: not measured"; continue; }
+		# a unique container id per run: the wrapper's PID
+		printf '#!/bin/sh\nexec %s --root %s run --bundle %s gdbench-$$\n' "$name" "$T/ocirun-state/$rt" "$T/ocirun" >"$T/ocirun-$rt"
+		chmod +x "$T/ocirun-$rt"
+		# crun refuses some hosts (a hybrid cgroup layout): measured only where it runs
+		if ! out=$("$T/ocirun-$rt" 2>&1); then
+			log "$rt cannot run the bundle here, not measured: $out"
+			continue
+		fi
+		cmds+=(-n "$rt" "$T/ocirun-$rt")
+	done
+	local json=$W/results/ocirun.json
+	log "OCI runtimes: ${cmds[*]} (3 warmups, $RUN_RUNS runs each)"
+	hyperfine -N "${HF_OUT[@]}" --warmup 3 --runs "$RUN_RUNS" --export-json "$json" "${cmds[@]}" >&2
+	for rt in geedocker runc crun; do
+		[ -d "$T/ocirun-state/$rt" ] || continue
+		[ -z "$(ls -A "$T/ocirun-state/$rt")" ] || log "warning: $rt left containers behind"
+	done
+	local stats=$T/ocirun.tsv
+	medians "$json" >"$stats"
+	md "### OCI runtime run latency"
+	md ""
+	md "\`<runtime> run\` of one busybox bundle running \`true\` (from \`runc spec\`, no terminal, writable root),"
+	md "$RUN_RUNS runs after 3 warmups (hyperfine -N), each through a \`sh\` wrapper that gives it its own id."
+	md ""
+	hf_table "$stats" geedocker=geedocker-runc runc=runc crun=crun
+	md ""
+	md "Target: geedocker-runc median at most runc's ($(awk -F'\t' '$1 == "geedocker" { g = $2 } $1 == "runc" { r = $2 } END { print (g <= r ? "met" : "missed") }' "$stats"))."
 	md ""
 }
 
@@ -897,6 +960,7 @@ if want bridge; then bench_bridge; fi
 if want monitor; then bench_monitor; fi
 if want seccomp; then bench_seccomp; fi
 if want build; then bench_build; fi
+if want ocirun; then bench_ocirun; fi
 
 {
 	echo "## Latest run"

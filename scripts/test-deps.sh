@@ -11,11 +11,13 @@
 #   nftables, iproute2, util-linux   nft, ip and nsenter: the network tests' namespaces and checks
 #   gcc, libc6-dev   the static cgo build (exec's namespace-joining constructor)
 #   libseccomp-dev   libseccomp.a, linked statically: seccomp profiles are compiled with it
+#   containerd       containerd 1.6, ctr and its runc shim: scripts/test-containerd.sh drives
+#                    geedocker-runc with them
 #
 # Usage: scripts/test-deps.sh   (as root, or with sudo available)
 set -euo pipefail
 
-packages=(docker-registry busybox-static apache2-utils debootstrap nftables iproute2 util-linux gcc libc6-dev libseccomp-dev)
+packages=(docker-registry busybox-static apache2-utils debootstrap nftables iproute2 util-linux gcc libc6-dev libseccomp-dev containerd)
 
 fail() {
 	echo "test-deps: $*" >&2

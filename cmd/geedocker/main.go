@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/geedocker/geedocker/internal/cli"
 	"github.com/geedocker/geedocker/internal/dns"
+	"github.com/geedocker/geedocker/internal/runccli"
 	"github.com/geedocker/geedocker/internal/runtime"
 	"github.com/geedocker/geedocker/internal/tinyinit"
 )
@@ -28,6 +30,11 @@ func main() {
 	}
 	if dns.IsResolver() {
 		os.Exit(dns.Main(os.Args[1:]))
+	}
+	// The same binary is the OCI runtime, with runc's command line, under that name.
+	if filepath.Base(os.Args[0]) == "geedocker-runc" {
+		runccli.Version = cli.Version
+		os.Exit(runccli.Main(os.Args[1:]))
 	}
 	// SIGINT, SIGTERM and SIGHUP cancel the command's context: a long-running
 	// command (stats, logs -f, wait, attach) then ends, quietly, with 128+signal.

@@ -61,7 +61,7 @@ func (m *v1) Create(res *specs.LinuxResources) (err error) {
 	}()
 	for _, c := range ctrls {
 		parent := filepath.Join(m.root, c, m.parent)
-		if _, err := mkdir(parent); err != nil {
+		if err := mkdirParents(filepath.Join(m.root, c), m.parent, c == "cpuset"); err != nil {
 			return fmt.Errorf("creating cgroup %s: %w", m.Path(), err)
 		}
 		isNew, err := mkdir(m.dir(c))

@@ -51,11 +51,17 @@ func (m *v2) Create(res *specs.LinuxResources) (err error) {
 
 	// A controller reaches a cgroup only when every ancestor enables it in
 	// cgroup.subtree_control: the root for the parent, the parent for us.
-	parent := filepath.Join(m.root, m.parent)
-	if _, err := mkdir(parent); err != nil {
+	if err := mkdirParents(m.root, m.parent, false); err != nil {
 		return fmt.Errorf("creating cgroup %s: %w", m.Path(), err)
 	}
-	for _, d := range []string{m.root, parent} {
+	levels := []string{m.root}
+	for dir, rest := m.root, m.parent; rest != "" && rest != "."; {
+		var elem string
+		elem, rest, _ = strings.Cut(rest, "/")
+		dir = filepath.Join(dir, elem)
+		levels = append(levels, dir)
+	}
+	for _, d := range levels {
 		if err := enableControllers(d, enable); err != nil {
 			return fmt.Errorf("creating cgroup %s: %w", m.Path(), err)
 		}

@@ -112,6 +112,7 @@ func NewRoot() *cobra.Command {
 		newImportCmd(g), newPushCmd(g), newSaveCmd(g), newLoadCmd(g), newHistoryCmd(g),
 		newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g), newCopyHelperCmd(g),
 		newRunCmd(g), newBuildCmd(g), newBuilderCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
+		newRuntimeCmd(),
 	)
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false

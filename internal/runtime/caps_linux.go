@@ -47,8 +47,12 @@ func applyCapabilities(s capSets) error {
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
 		return fmt.Errorf("clearing ambient capabilities: %w", err)
 	}
+	// The kernel raises an ambient capability only when it is permitted and inheritable;
+	// runc only warns about the others (its default spec asks for ambient capabilities that
+	// are not inheritable), so they are left out here.
+	ambient := s.Ambient & s.Permitted & s.Inheritable & known
 	for c := 0; c < 64; c++ {
-		if s.Ambient&known&(1<<c) == 0 {
+		if ambient&(1<<c) == 0 {
 			continue
 		}
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(c), 0, 0); err != nil {

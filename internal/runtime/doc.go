@@ -103,7 +103,21 @@
 // dropped, so the few system calls between (prctl, capset, setgroups, setresgid, setresuid,
 // chdir, getcwd, stat, umask, execve) must be allowed by the profile, as with runc.
 //
-// Not supported: AppArmor and SELinux labels, hooks; joining an
-// existing namespace works for network, IPC and UTS only. Exec needs a binary built with cgo
-// (ErrNoCgo otherwise) and Linux 5.8 (setns with a pidfd).
+// # Created, not started
+//
+// With Config.StartGate (a FIFO, see OpenStartGate) the init does all of the above up to
+// execve, then closes its sync pipe, so Start returns, and waits reading the gate; any
+// process releases it with ReleaseStartGate (runc's create/start and its exec.fifo). The
+// default path, without a gate, is unchanged.
+//
+// Config.ContainerHooks are run by the init itself, in the container's namespaces: the
+// createContainer hooks once the mounts are made, before pivot_root; the startContainer hooks
+// after the gate (or right before execve without one).
+//
+// A process's AppArmor profile is applied (at execve) when the host has AppArmor, and
+// ignored otherwise, as runc does. Not supported: SELinux labels. Joining an existing
+// namespace works for network, IPC, UTS, cgroup and PID (the parent forks the init from a
+// thread that entered it), not for mount or user namespaces, which a multi-threaded Go process
+// cannot enter. Exec needs a binary built with cgo (ErrNoCgo otherwise) and Linux 5.8 (setns
+// with a pidfd).
 package runtime

@@ -1,17 +1,20 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	goruntime "runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -25,6 +28,10 @@ const (
 	configFd = 3 // read: the initConfig, as JSON, sent once the init is in its cgroup
 	syncFd   = 4 // write: an initReport when the command cannot be executed; closed by execve
 )
+
+// gatePassed is set in an init once it has closed its sync pipe and waited at its start gate:
+// a failure after that is reported on its stderr, as its exit code (127, 126 or 1).
+var gatePassed bool
 
 // initReport is what the init writes on the sync pipe when it fails.
 type initReport struct {
@@ -91,6 +98,17 @@ func runChild(what string, setup func() error) {
 	if errors.As(err, &ie) {
 		rep.Kind = ie.kind
 	}
+	if gatePassed {
+		// Nobody reads the sync pipe any more: the caller of Start has returned.
+		_, _ = unix.Write(2, []byte(what+": "+err.Error()+"\n"))
+		switch rep.Kind {
+		case "notfound":
+			os.Exit(127)
+		case "cannotinvoke":
+			os.Exit(126)
+		}
+		os.Exit(1)
+	}
 	msg, _ := json.Marshal(rep)
 	_, _ = unix.Write(syncFd, msg)
 	os.Exit(1)
@@ -105,6 +123,9 @@ func initContainer() error {
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("reading container config: %w", err)
+	}
+	if cfg.GateFd != 0 {
+		unix.CloseOnExec(cfg.GateFd) // not even a hook of the init gets it
 	}
 	// Files the init creates get exactly the modes of the spec.
 	unix.Umask(0)
@@ -207,6 +228,12 @@ func execCommand(cfg *processConfig) error {
 			return err
 		}
 	}
+	if cfg.AppArmor != "" {
+		// Takes effect at execve.
+		if err := os.WriteFile("/proc/thread-self/attr/exec", []byte("exec "+cfg.AppArmor), 0); err != nil {
+			return fmt.Errorf("applying AppArmor profile %q: %w", cfg.AppArmor, err)
+		}
+	}
 	if err := setIdentity(user, cfg.Caps); err != nil {
 		return err
 	}
@@ -221,6 +248,9 @@ func execCommand(cfg *processConfig) error {
 		// The container's --init is this sealed binary: executed from its descriptor, it is
 		// never mounted in the container, and its /proc/1/exe cannot be written.
 		unix.Umask(cfg.Umask)
+		if err := waitAtGate(cfg); err != nil {
+			return err
+		}
 		if err := installLateSeccomp(cfg); err != nil {
 			return err
 		}
@@ -231,11 +261,70 @@ func execCommand(cfg *processConfig) error {
 		return err
 	}
 	unix.Umask(cfg.Umask)
+	if err := waitAtGate(cfg); err != nil {
+		return err
+	}
 	if err := installLateSeccomp(cfg); err != nil {
 		return err
 	}
 	err = unix.Exec(name, cfg.Args, env)
 	return execError(cfg.Args[0], err)
+}
+
+// waitAtGate, for an init with a start gate, tells Start that the container is created (the
+// sync pipe closes) and waits until one byte comes through the gate (ReleaseStartGate). As
+// with runc's exec.fifo, everything but execve and the late seccomp filter is done by then.
+func waitAtGate(cfg *processConfig) error {
+	if cfg.GateFd == 0 {
+		return runHooks("startContainer", cfg.StartHooks, cfg.HookState)
+	}
+	if err := unix.Close(syncFd); err != nil {
+		return fmt.Errorf("closing sync pipe: %w", err)
+	}
+	gatePassed = true
+	var b [1]byte
+	for {
+		n, err := unix.Read(cfg.GateFd, b[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("waiting at the start gate: %w", err)
+		}
+		if n == 1 {
+			return runHooks("startContainer", cfg.StartHooks, cfg.HookState)
+		}
+	}
+}
+
+// runHooks runs OCI hooks from the init, in its namespaces, each with state on its stdin,
+// and stops at the first that fails or outlives its timeout. The hook is forked from this
+// (locked) thread, so it is in every namespace the init joined.
+func runHooks(kind string, hooks []specs.Hook, state []byte) error {
+	for i, h := range hooks {
+		args := h.Args
+		if len(args) == 0 {
+			args = []string{h.Path}
+		}
+		cmd := &exec.Cmd{Path: h.Path, Args: args, Env: h.Env, Stdin: bytes.NewReader(state)}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err)
+		}
+		var timer *time.Timer
+		if h.Timeout != nil && *h.Timeout > 0 {
+			timer = time.AfterFunc(time.Duration(*h.Timeout)*time.Second, func() { _ = cmd.Process.Kill() })
+		}
+		err := cmd.Wait()
+		if timer != nil {
+			timer.Stop()
+		}
+		if err != nil {
+			return fmt.Errorf("%s hook #%d (%s): %w: %s", kind, i, h.Path, err, bytes.TrimSpace(stderr.Bytes()))
+		}
+	}
+	return nil
 }
 
 // installLateSeccomp installs the filter with no_new_privs, as late as possible: only execve
@@ -321,6 +410,9 @@ func prepareRootfs(cfg *initConfig, cg *cgroupInfo) error {
 	if err != nil {
 		return err
 	}
+	if err := runHooks("createContainer", cfg.CreateHooks, cfg.HookState); err != nil {
+		return err
+	}
 	if err := pivotRoot(rootfs); err != nil {
 		return err
 	}
@@ -328,6 +420,10 @@ func prepareRootfs(cfg *initConfig, cg *cgroupInfo) error {
 	case "shared", "rshared":
 		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SHARED, ""); err != nil {
 			return fmt.Errorf("making / shared: %w", err)
+		}
+	case "unbindable", "runbindable":
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_UNBINDABLE, ""); err != nil {
+			return fmt.Errorf("making / unbindable: %w", err)
 		}
 	}
 	return nil

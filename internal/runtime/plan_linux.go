@@ -111,12 +111,14 @@ type namespacePlan struct {
 	cloneFlags uintptr                             // new namespaces made by clone(2)
 	newCgroup  bool                                // unshare(CLONE_NEWCGROUP) once inside the cgroup
 	join       map[specs.LinuxNamespaceType]string // existing namespaces entered with setns(2)
+	pidPath    string                              // an existing PID namespace the init is forked into
 }
 
 // planNamespaces checks the namespaces of the spec and says how to make or join them. A new
 // mount namespace is required: everything the runtime mounts lives in it. Joining is
 // supported for the namespaces that can be entered by one thread of a running process:
-// network, IPC and UTS.
+// network, IPC, UTS and cgroup; and for the PID namespace, which the parent enters on a
+// thread of its own before forking the init.
 func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 	p := namespacePlan{join: map[specs.LinuxNamespaceType]string{}}
 	newMount := false
@@ -133,8 +135,12 @@ func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 			}
 			if ns.Path != "" {
 				switch ns.Type {
-				case specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace:
+				case specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace:
 					p.join[ns.Type] = ns.Path
+				case specs.PIDNamespace:
+					// A process cannot change its own PID namespace: the parent enters it
+					// before the init is forked.
+					p.pidPath = ns.Path
 				default:
 					return p, fmt.Errorf("joining an existing %s namespace (%s) is not supported", ns.Type, ns.Path)
 				}
@@ -185,6 +191,11 @@ type initConfig struct {
 	ConsoleSocket int        `json:"consoleSocket,omitempty"`
 	ConsoleSize   *specs.Box `json:"consoleSize,omitempty"`
 	processConfig
+
+	// CreateHooks run in the init after the mounts, before pivot_root (Config.ContainerHooks).
+	CreateHooks []specs.Hook `json:"createHooks,omitempty"`
+
+	pidPath string // planNamespaces' pidPath, for Start; not sent
 }
 
 // processConfig is the part of the plan about the process itself, the same for a container's
@@ -206,6 +217,16 @@ type processConfig struct {
 	// ExecSelf executes the init's own (sealed) binary as the command, Args[0] being only its
 	// name: the --init of a container, whose spec mounts SelfExe at Args[0].
 	ExecSelf bool `json:"execSelf,omitempty"`
+	// GateFd, when not 0, is the init's descriptor of its start gate, where it waits before
+	// execve; see Config.StartGate.
+	GateFd int `json:"gateFd,omitempty"`
+	// StartHooks run right before execve, after the start gate (Config.ContainerHooks), each
+	// with HookState on stdin (also CreateHooks' stdin).
+	StartHooks []specs.Hook `json:"startHooks,omitempty"`
+	HookState  []byte       `json:"hookState,omitempty"`
+	// AppArmor is the profile the command is executed under, when the host has AppArmor
+	// (without it the spec's profile is ignored, as runc does).
+	AppArmor string `json:"apparmor,omitempty"`
 
 	selfFd int // the init's binary, open, when ExecSelf
 }
@@ -295,6 +316,7 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (in
 		OOMScoreAdj:      s.Process.OOMScoreAdj,
 		OwnConsole:       proc.Terminal && hasDevpts(mounts),
 		processConfig:    proc,
+		pidPath:          nsPlan.pidPath,
 	}
 	if cfg.OwnConsole {
 		cfg.ConsoleSize = s.Process.ConsoleSize
@@ -341,6 +363,7 @@ func newProcessConfig(p *specs.Process) (processConfig, error) {
 		Caps:            caps,
 		Rlimits:         limits,
 		NoNewPrivileges: p.NoNewPrivileges,
+		AppArmor:        appArmorProfile(p.ApparmorProfile),
 	}, nil
 }
 

@@ -65,6 +65,7 @@ func TestPlanNamespaces(t *testing.T) {
 		wantFlags uintptr
 		wantCg    bool
 		wantJoin  map[specs.LinuxNamespaceType]string
+		wantPID   string
 		wantErr   string
 	}{
 		{name: "docker default", linux: ns(specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.MountNamespace),
@@ -77,7 +78,11 @@ func TestPlanNamespaces(t *testing.T) {
 		{name: "nil linux", linux: nil, wantErr: "new mount namespace"},
 		{name: "user ns", linux: ns(specs.MountNamespace, specs.UserNamespace), wantFlags: unix.CLONE_NEWNS | unix.CLONE_NEWUSER},
 		{name: "join user", linux: withPath(ns(specs.MountNamespace), specs.UserNamespace, "/proc/1/ns/user"), wantErr: "not supported"},
-		{name: "join pid", linux: withPath(ns(specs.MountNamespace), specs.PIDNamespace, "/proc/1/ns/pid"), wantErr: "not supported"},
+		{name: "join pid: by the parent", linux: withPath(ns(specs.MountNamespace), specs.PIDNamespace, "/proc/1/ns/pid"),
+			wantFlags: unix.CLONE_NEWNS, wantPID: "/proc/1/ns/pid"},
+		{name: "join cgroup", linux: withPath(ns(specs.MountNamespace), specs.CgroupNamespace, "/proc/1/ns/cgroup"),
+			wantFlags: unix.CLONE_NEWNS, wantJoin: map[specs.LinuxNamespaceType]string{specs.CgroupNamespace: "/proc/1/ns/cgroup"}},
+		{name: "join mount", linux: withPath(ns(), specs.MountNamespace, "/proc/1/ns/mnt"), wantErr: "not supported"},
 		{name: "twice", linux: ns(specs.MountNamespace, specs.MountNamespace), wantErr: "twice"},
 	}
 	for _, tt := range tests {
@@ -94,6 +99,9 @@ func TestPlanNamespaces(t *testing.T) {
 			}
 			if p.cloneFlags != tt.wantFlags || p.newCgroup != tt.wantCg {
 				t.Errorf("got flags %#x cgroup %v, want %#x %v", p.cloneFlags, p.newCgroup, tt.wantFlags, tt.wantCg)
+			}
+			if p.pidPath != tt.wantPID {
+				t.Errorf("pidPath = %q, want %q", p.pidPath, tt.wantPID)
 			}
 			if len(p.join) != len(tt.wantJoin) || (len(tt.wantJoin) > 0 && !reflect.DeepEqual(p.join, tt.wantJoin)) {
 				t.Errorf("join = %v, want %v", p.join, tt.wantJoin)

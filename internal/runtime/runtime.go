@@ -71,6 +71,21 @@ type Config struct {
 	// join no namespace made before it. An error stops the start.
 	Created func(pid int) error
 
+	// ContainerHooks run inside the container's namespaces, from the init: the spec's
+	// createContainer hooks once the mounts are made, before pivot_root (their paths resolve
+	// in the runtime's root), and its startContainer hooks right before the command is
+	// executed, after the start gate (paths in the container's root, as the container's
+	// user). Each gets HookState(pid of the init) on its stdin. Only for Start.
+	ContainerHooks *ContainerHooks
+
+	// StartGate, when not nil, makes a container that is created but not started, as runc's
+	// create does: a FIFO open for reading and writing (see OpenStartGate). The init does all
+	// its setup, Start returns, and the init waits, reading the gate, until one byte comes
+	// (ReleaseStartGate, from any process); then it executes the command. A failure after
+	// that point is written on the command's stderr and becomes the init's exit code (127
+	// not found, 126 cannot invoke, 1 otherwise). The caller may close it once Start returned.
+	StartGate *os.File
+
 	// Stdin, Stdout and Stderr of the container's process. An *os.File is handed to the
 	// container as it is; any other reader or writer is copied through a pipe, and Wait
 	// returns once the copy is done. Nil means /dev/null.
@@ -82,6 +97,13 @@ type Config struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+}
+
+// ContainerHooks are the hooks the init runs itself; see Config.ContainerHooks.
+type ContainerHooks struct {
+	Create, Start []specs.Hook
+	// State returns what the hooks read on stdin (the OCI state), given the init's pid.
+	State func(pid int) ([]byte, error)
 }
 
 // ExecConfig says what to run in a running container, and where its stdio goes.

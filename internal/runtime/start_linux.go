@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"syscall"
 
 	"github.com/creack/pty"
@@ -30,6 +31,9 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	cfg, cloneFlags, err := newInitConfig(c.Spec, rootfs, c.RootfsMounts)
 	if err != nil {
 		return nil, fmt.Errorf("checking container spec: %w", err)
+	}
+	if h := c.ContainerHooks; h != nil {
+		cfg.CreateHooks, cfg.StartHooks = h.Create, h.Start
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -87,6 +91,10 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if rootfsSockChild != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, rootfsSockChild) // fd rootfsSockFd
 	}
+	if c.StartGate != nil {
+		cfg.GateFd = 3 + len(cmd.ExtraFiles)
+		cmd.ExtraFiles = append(cmd.ExtraFiles, c.StartGate)
+	}
 	// The terminal: allocated by the init in the container's devpts and received on a
 	// socket (console_linux.go), or, without a devpts, one of the host's.
 	var console, slave, consoleSock, consoleSockChild *os.File
@@ -119,10 +127,13 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	}
 	config, err := json.Marshal(cfg)
-	if err == nil {
-		err = cmd.Start()
-	} else {
+	switch {
+	case err != nil:
 		err = fmt.Errorf("encoding container config: %w", err)
+	case cfg.pidPath != "":
+		err = startInPIDNamespace(cmd, cfg.pidPath)
+	default:
+		err = cmd.Start()
 	}
 	configR.Close()
 	syncW.Close()
@@ -165,6 +176,15 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		unix.Close(mnt)
 		if err != nil {
 			return fail(fmt.Errorf("sending the container's root: %w", err))
+		}
+	}
+	if h := c.ContainerHooks; h != nil && h.State != nil && len(h.Create)+len(h.Start) > 0 {
+		// The state names the init's pid, known only now: the config is encoded again.
+		if cfg.HookState, err = h.State(p.Pid); err != nil {
+			return fail(err)
+		}
+		if config, err = json.Marshal(cfg); err != nil {
+			return fail(fmt.Errorf("encoding container config: %w", err))
 		}
 	}
 	if _, err := configW.Write(config); err != nil {
@@ -277,3 +297,26 @@ func (p *Process) Signal(sig os.Signal) error {
 
 // initEnv is the environment of the re-executed init.
 var initEnv = []string{"GOGC=off", "GOMAXPROCS=1"}
+
+// startInPIDNamespace starts cmd as a member of the existing PID namespace at path: the
+// parent's thread that forks it enters the namespace (for its children) first. That thread
+// stays locked and is thrown away with its goroutine.
+func startInPIDNamespace(cmd *exec.Cmd, path string) error {
+	done := make(chan error, 1)
+	go func() {
+		goruntime.LockOSThread() // never unlocked: the thread dies with the goroutine
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			done <- fmt.Errorf("opening pid namespace: %w", err)
+			return
+		}
+		err = unix.Setns(fd, unix.CLONE_NEWPID)
+		unix.Close(fd)
+		if err != nil {
+			done <- fmt.Errorf("joining pid namespace %s: %w", path, err)
+			return
+		}
+		done <- cmd.Start()
+	}()
+	return <-done
+}
