@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/geedocker/geedocker/internal/caps"
 	"io"
 	"os"
 	"path/filepath"
@@ -779,8 +780,8 @@ func canRaiseRlimits() bool {
 // process does not hold itself (a sandboxed host may lack some); asking for
 // them would make the start fail.
 func boundCapabilities(s *specs.Spec) {
-	caps := s.Process.Capabilities
-	if caps == nil {
+	pc := s.Process.Capabilities
+	if pc == nil {
 		return
 	}
 	var bnd uint64
@@ -790,14 +791,14 @@ func boundCapabilities(s *specs.Spec) {
 	keep := func(list []string) []string {
 		var out []string
 		for _, name := range list {
-			if n, ok := capNumber(name); !ok || bnd&(1<<n) != 0 {
+			if n, ok := caps.Number(name); !ok || bnd&(1<<n) != 0 {
 				out = append(out, name)
 			}
 		}
 		return out
 	}
-	caps.Bounding, caps.Effective, caps.Permitted = keep(caps.Bounding), keep(caps.Effective), keep(caps.Permitted)
-	caps.Inheritable, caps.Ambient = keep(caps.Inheritable), keep(caps.Ambient)
+	pc.Bounding, pc.Effective, pc.Permitted = keep(pc.Bounding), keep(pc.Effective), keep(pc.Permitted)
+	pc.Inheritable, pc.Ambient = keep(pc.Inheritable), keep(pc.Ambient)
 }
 
 // addsAllCaps tells whether --cap-add asks for ALL.
@@ -808,15 +809,6 @@ func addsAllCaps(add []string) bool {
 		}
 	}
 	return false
-}
-
-func capNumber(name string) (uint, bool) {
-	for i, c := range spec.AllCapabilities {
-		if c == name {
-			return uint(i), true
-		}
-	}
-	return 0, false
 }
 
 // readCapSet reads one capability set ("CapEff:", "CapBnd:") of this process.

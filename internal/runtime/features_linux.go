@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"github.com/geedocker/geedocker/internal/caps"
 	"os"
 	"slices"
 	"strings"
@@ -33,10 +34,7 @@ func MountOptions() []string {
 
 // Capabilities lists the capability names the runtime knows, sorted.
 func Capabilities() []string {
-	var names []string
-	for n := range capabilityNumbers {
-		names = append(names, n)
-	}
+	names := slices.Clone(caps.All)
 	slices.Sort(names)
 	return names
 }
