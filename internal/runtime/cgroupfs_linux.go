@@ -3,6 +3,7 @@ package runtime
 import (
 	"bufio"
 	"fmt"
+	"github.com/moby/sys/mountinfo"
 	"io"
 	"os"
 	"path"
@@ -40,52 +41,18 @@ type mountInfoLine struct {
 
 // parseMountInfo reads /proc/<pid>/mountinfo.
 func parseMountInfo(r io.Reader) ([]mountInfoLine, error) {
-	var out []mountInfoLine
-	s := bufio.NewScanner(r)
-	s.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for s.Scan() {
-		// 36 35 98:0 /root /mnt opts [optional...] - fstype source superopts
-		before, after, ok := strings.Cut(s.Text(), " - ")
-		f, g := strings.Fields(before), strings.Fields(after)
-		if !ok || len(f) < 5 || len(g) < 3 {
-			return nil, fmt.Errorf("malformed mountinfo line %q", s.Text())
-		}
+	mounts, err := mountinfo.GetMountsFromReader(r, nil)
+	if err != nil {
+		return nil, fmt.Errorf("parsing mountinfo: %w", err)
+	}
+	out := make([]mountInfoLine, 0, len(mounts))
+	for _, m := range mounts {
 		out = append(out, mountInfoLine{
-			root:         unescapeMountPath(f[3]),
-			mountPoint:   unescapeMountPath(f[4]),
-			fsType:       g[0],
-			superOptions: strings.Split(g[2], ","),
+			root: m.Root, mountPoint: m.Mountpoint, fsType: m.FSType,
+			superOptions: strings.Split(m.VFSOptions, ","),
 		})
 	}
-	return out, s.Err()
-}
-
-// unescapeMountPath undoes the octal escapes (\040 for a space ...) of mountinfo.
-func unescapeMountPath(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			var v byte
-			okDigits := true
-			for _, c := range []byte(s[i+1 : i+4]) {
-				if c < '0' || c > '7' {
-					okDigits = false
-					break
-				}
-				v = v*8 + c - '0'
-			}
-			if okDigits {
-				b.WriteByte(v)
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return out, nil
 }
 
 type procCgroupLine struct {
