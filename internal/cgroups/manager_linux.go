@@ -32,3 +32,23 @@ func New(mode Mode, name string, opts Opts) (Manager, error) {
 		return nil, fmt.Errorf("cgroup manager for %q: %w", name, ErrUnavailable)
 	}
 }
+
+// Placement describes where a manager's cgroup is, for a process that moves a PID into it
+// and watches it without this package (the container's monitor): the directories whose
+// cgroup.procs take the PID (one on v2, one per mounted controller on v1), the directory of
+// the memory controller ("" when none), and whether it is v2.
+func Placement(m Manager) (procs []string, memory string, unified bool) {
+	switch m := m.(type) {
+	case *v1:
+		for _, c := range m.mounted() {
+			procs = append(procs, m.dir(c))
+			if c == "memory" {
+				memory = m.dir(c)
+			}
+		}
+		return procs, memory, false
+	case *v2:
+		return []string{m.dir()}, m.dir(), true
+	}
+	return nil, "", false
+}

@@ -14,3 +14,6 @@ func New(mode Mode, name string, opts Opts) (Manager, error) {
 	}
 	return nil, fmt.Errorf("cgroup manager for %q: %w (not Linux)", name, ErrUnavailable)
 }
+
+// Placement describes nothing: cgroups exist only on Linux.
+func Placement(m Manager) (procs []string, memory string, v2 bool) { return nil, "", false }

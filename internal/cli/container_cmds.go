@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -29,27 +28,6 @@ func forEach(g *globals, args []string, fn func(string) error) error {
 		fmt.Fprintln(g.stdout, a)
 	}
 	return errors.Join(errs...)
-}
-
-func newMonitorCmd(g *globals) *cobra.Command {
-	var waitAttach bool
-	c := &cobra.Command{
-		Use:    engine.MonitorCommand + " ID",
-		Hidden: true,
-		Args:   exactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			ready := os.NewFile(3, "ready")
-			e, err := g.engine()
-			if err != nil {
-				ready.WriteString("error 125 " + err.Error())
-				ready.Close()
-				return err
-			}
-			return e.Monitor(args[0], ready, waitAttach)
-		},
-	}
-	c.Flags().BoolVar(&waitAttach, "wait-attach", false, "Start the container once a client has attached")
-	return c
 }
 
 func newStopCmd(g *globals) *cobra.Command {

@@ -236,33 +236,12 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
 
-	r, err := e.Run(context.WithoutCancel(c.Context()), ro)
+	res, err := e.Run(context.WithoutCancel(c.Context()), ro, sigs)
 	if err != nil {
 		if se := startErr(err); se != err {
 			return se
 		}
 		return &StatusError{Code: 125, Err: err}
-	}
-	var restore func()
-	var copyDone chan struct{}
-	if r.Process.Console != nil {
-		restore, copyDone = attachTerminal(r.Process.Console, o.interactive, r.Output())
-	}
-	go func() {
-		for sig := range sigs {
-			r.Process.Signal(sig)
-		}
-	}()
-	st, werr := r.Process.Wait()
-	if copyDone != nil {
-		<-copyDone
-	}
-	if restore != nil {
-		restore()
-	}
-	res := r.Finish(st)
-	if werr != nil {
-		return &StatusError{Code: 125, Err: werr}
 	}
 	if res.Code != 0 {
 		return &StatusError{Code: res.Code}

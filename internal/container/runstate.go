@@ -34,6 +34,9 @@ func (s *Store) RunDir() string {
 	return filepath.Join(RunRoot, hex.EncodeToString(sum[:8]))
 }
 
+// AttachSocket is the path of the attach socket that a container's monitor serves.
+func (s *Store) AttachSocket(id string) string { return filepath.Join(s.RunDir(), id[:12]+".sock") }
+
 func (s *Store) runStatePath(id string) string { return filepath.Join(s.RunDir(), id+".json") }
 
 // WriteRunState records the processes of a running container. No fsync: the

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/container"
 )
 
@@ -224,15 +225,25 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 	if !ok {
 		return nil
 	}
-	if !c.State.Running { // between restarts: the monitor sees ManualStop and ends
-		waitGone(rs.MonitorPid, rs.MonitorStart, 2*time.Minute)
-		return nil
-	}
 	sig := unix.SIGTERM
 	if c.Config.StopSignal != "" {
 		if s, err := ParseSignal(c.Config.StopSignal); err == nil {
 			sig = s
 		}
+	}
+	// The monitor sends the signal and SIGKILL at the deadline, or ends a restart back-off
+	// at once; then it records the exit.
+	if err := e.control(c.ID, attach.Request{Op: "stop", Signal: sig, Timeout: timeout}); err == nil {
+		if !waitGone(rs.MonitorPid, rs.MonitorStart, timeout+30*time.Second) {
+			return fmt.Errorf("container %s: its monitor did not finish", ref)
+		}
+		e.reconcile(cs, c)
+		return nil
+	}
+	// No answer on the socket: signal PID 1 directly.
+	if !c.State.Running { // between restarts: the monitor sees ManualStop and ends
+		waitGone(rs.MonitorPid, rs.MonitorStart, 2*time.Minute)
+		return nil
 	}
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err == nil && !waitGone(rs.Pid, rs.PidStart, timeout) {
 		signalProcess(rs.Pid, rs.PidStart, unix.SIGKILL)

@@ -2,86 +2,126 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"runtime/debug"
-	"strconv"
-	"strings"
+	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/geedocker/geedocker/internal/container"
-	"github.com/geedocker/geedocker/internal/runtime"
+	"github.com/geedocker/geedocker/internal/monitor"
 )
 
-type runtimeExit = runtime.ExitStatus
+// Detached containers are held by a monitor: geedocker-monitor, a small program of its own
+// installed next to geedocker (as podman has conmon), which runs the loop of package monitor.
+// The command that starts the container prepares the first start itself (cgroup, network),
+// starts the monitor in a session of its own with that start on its stdin, and waits on a
+// pipe (the monitor's fd 3) for the outcome. The monitor reaches the engine for the rest
+// through short-lived hidden commands (monitor.ExecHooks): container-prepare before a
+// restart, container-cleanup when the container exits.
 
-// Detached containers are held by a monitor: a small process of their own
-// (as podman has conmon) that GeeDocker starts with `container-monitor ID`.
-// It starts the container as its child, writes its output to the log,
-// reaps it, records the exit code and OOM kill, applies the restart policy
-// and cleans up — and goes on doing so after the command that started it has
-// exited. It reports the start on a pipe (fd 3) to that command: "ok", or
-// "error CODE MESSAGE".
+// MonitorBinary is the name of the monitor program, found next to geedocker.
+const MonitorBinary = "geedocker-monitor"
 
-// MonitorCommand is the hidden subcommand that runs a monitor.
-const MonitorCommand = "container-monitor"
+// monitorPath is the monitor next to this binary, and this binary.
+func monitorPath() (mon, self string, err error) {
+	self, err = os.Executable()
+	if err != nil {
+		return "", "", fmt.Errorf("finding the geedocker binary: %w", err)
+	}
+	mon = filepath.Join(filepath.Dir(self), MonitorBinary)
+	if _, err := os.Stat(mon); err != nil {
+		return "", "", fmt.Errorf("the container monitor %s is missing (it is installed next to geedocker): %w", mon, err)
+	}
+	return mon, self, nil
+}
 
 // StartDetached starts a created or exited container under a new monitor
 // and returns once the container's command runs (or failed to start).
 // globalArgs are the flags the monitor needs to find the same store.
 func (e *Engine) StartDetached(ctx context.Context, id string, globalArgs []string) error {
-	_, err := e.startMonitor(id, globalArgs, false)
+	_, err := e.startMonitor(ctx, id, globalArgs, false)
 	return err
 }
 
 // StartAttached starts a container under a new monitor that waits for this
 // process to attach before the container runs, so no output is missed.
 func (e *Engine) StartAttached(ctx context.Context, id string, globalArgs []string) (*AttachClient, error) {
-	return e.startMonitor(id, globalArgs, true)
+	return e.startMonitor(ctx, id, globalArgs, true)
 }
 
-func (e *Engine) startMonitor(id string, globalArgs []string, attach bool) (*AttachClient, error) {
-	exe, err := os.Executable()
+func (e *Engine) startMonitor(ctx context.Context, id string, globalArgs []string, attach bool) (*AttachClient, error) {
+	mon, self, err := monitorPath()
 	if err != nil {
-		return nil, fmt.Errorf("finding the geedocker binary: %w", err)
+		return nil, err
 	}
+	cs, err := e.Containers()
+	if err != nil {
+		return nil, err
+	}
+	c, err := cs.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	st, err := e.prepare(cs, c)
+	if err != nil {
+		e.cleanup(cs, id, monitor.Exit{StartFailed: true}, false)
+		return nil, err
+	}
+	startJSON, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	os.MkdirAll(cs.RunDir(), 0o700)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
 	defer pr.Close()
-	args := append(append([]string{}, globalArgs...), MonitorCommand, id)
+	args := append([]string{"--engine", self}, globalArgs...)
+	args = append(args, "--prepared")
 	if attach {
 		args = append(args, "--wait-attach")
 	}
-	cmd := exec.Command(exe, args...)
+	if c.Config.OpenStdin {
+		args = append(args, "--open-stdin")
+	}
+	args = append(args, "container-monitor", id)
+	cmd := exec.Command(mon, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.ExtraFiles = []*os.File{pw}
 	cmd.Env = append(os.Environ(), "GOGC=50", "GOMAXPROCS=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		pw.Close()
+		return nil, err
+	}
 	if err := cmd.Start(); err != nil {
 		pw.Close()
+		e.cleanup(cs, id, monitor.Exit{StartFailed: true}, false)
 		return nil, fmt.Errorf("starting the container's monitor: %w", err)
 	}
 	pw.Close()
 	defer cmd.Process.Release()
+	stdin.Write(startJSON)
+	stdin.Close()
 	var client *AttachClient
 	if attach {
 		// The monitor says "listening" once its socket is up.
 		buf := make([]byte, len("listening"))
 		if _, err := io.ReadFull(pr, buf); err != nil || string(buf) != "listening" {
 			msg, _ := io.ReadAll(pr)
-			return nil, parseReady(string(buf) + string(msg))
+			return nil, monitor.ParseReady(string(buf) + string(msg))
 		}
 		if client, err = e.Attach(id); err != nil {
 			return nil, err
 		}
 	}
 	msg, _ := io.ReadAll(pr)
-	if err := parseReady(string(msg)); err != nil {
+	if err := monitor.ParseReady(string(msg)); err != nil {
 		if client != nil {
 			client.Close()
 		}
@@ -90,167 +130,65 @@ func (e *Engine) startMonitor(id string, globalArgs []string, attach bool) (*Att
 	return client, nil
 }
 
-func parseReady(msg string) error {
-	switch {
-	case msg == "ok":
-		return nil
-	case strings.HasPrefix(msg, "error "):
-		codeStr, text, _ := strings.Cut(strings.TrimPrefix(msg, "error "), " ")
-		code, err := strconv.Atoi(codeStr)
-		if err != nil {
-			code = 125
-		}
-		return &StartError{Code: code, Err: errors.New(text)}
-	}
-	return &StartError{Code: 125, Err: errors.New("the container's monitor exited before the container started")}
-}
+// StartError is a failure to start the container's command; Code is the exit code Docker
+// gives it (125, 126 or 127).
+type StartError = monitor.StartError
 
-// Monitor runs the monitor of container id; ready is the pipe to report
-// the start on. It returns when the container has ended for good.
-func (e *Engine) Monitor(id string, ready *os.File, waitAttach bool) error {
-	// The monitor lives as long as the container: keep it small.
-	debug.SetGCPercent(50)
-	debug.SetMemoryLimit(4 << 20)
-	signal := make(chan os.Signal, 1)
-	ignoreHangup(signal)
+// Prepare readies the next start of a container, for its monitor (container-prepare): with
+// networkPid 0 it makes the cgroup and wires the network and returns the start; otherwise it
+// wires the network of the container with a user namespace whose init is networkPid.
+func (e *Engine) Prepare(id string, networkPid int) (*monitor.Start, error) {
 	cs, err := e.Containers()
 	if err != nil {
-		reportReady(ready, err)
-		return err
+		return nil, err
 	}
 	c, err := cs.Get(id)
 	if err != nil {
-		reportReady(ready, err)
-		return err
+		return nil, err
 	}
-	os.MkdirAll(cs.RunDir(), 0o700)
-	sock, err := e.AttachSocket(id)
+	if networkPid > 0 {
+		return nil, e.wireNetwork(cs, c, nil, networkPid)
+	}
+	return e.prepare(cs, c)
+}
+
+// Cleanup is what happens when a container's command ends (container-cleanup): the cgroup
+// and the network are released; unless the start failed, the exit is recorded (or the --rm
+// container removed) and the restart policy applied.
+func (e *Engine) Cleanup(id string, ex monitor.Exit) (monitor.Next, error) {
+	cs, err := e.Containers()
 	if err != nil {
-		reportReady(ready, err)
-		return err
+		return monitor.Next{}, err
 	}
-	srv, err := listenAttach(sock)
+	return e.cleanup(cs, id, ex, true)
+}
+
+// engineHooks are the hooks of the monitor loop run in this process (the foreground run).
+type engineHooks struct {
+	e  *Engine
+	cs *container.Store
+	id string
+}
+
+func (h engineHooks) Prepare(ctx context.Context) (*monitor.Start, error) {
+	c, err := h.cs.Get(h.id)
 	if err != nil {
-		reportReady(ready, err)
+		return nil, err
+	}
+	return h.e.prepare(h.cs, c)
+}
+
+func (h engineHooks) Created(pid int) error {
+	c, err := h.cs.Get(h.id)
+	if err != nil {
 		return err
 	}
-	defer srv.close()
-	if waitAttach {
-		ready.WriteString("listening")
-		<-srv.first
-	}
-	for {
-		// -i: stdin stays open (and empty) while the monitor lives; -t: the
-		// terminal's output goes to the log.
-		var stdin io.Reader
-		var stdinW *os.File
-		if c.Config.OpenStdin && !c.Config.Tty {
-			pr, pw, err := os.Pipe()
-			if err != nil {
-				reportReady(ready, err)
-				return err
-			}
-			stdin, stdinW = pr, pw
-		}
-		r, err := e.start(context.Background(), c, stdin, srv.writer(frameStdout), srv.writer(frameStderr))
-		if stdin != nil {
-			stdin.(*os.File).Close()
-		}
-		var consoleDone chan struct{}
-		if err == nil && r.Process.Console != nil {
-			srv.setIO(r.Process.Console, r.Process.Console, nil)
-			consoleDone = make(chan struct{})
-			go func() {
-				io.Copy(io.MultiWriter(r.Output(), srv.writer(frameStdout)), r.Process.Console)
-				close(consoleDone)
-			}()
-		} else if stdinW != nil {
-			w := stdinW
-			srv.setIO(w, nil, func() { w.Close() })
-		}
-		if ready != nil {
-			reportReady(ready, err)
-			ready = nil
-		}
-		if err == nil {
-			trimMemory()
-		}
-		if err != nil {
-			if r != nil && r.Process != nil {
-				r.Finish(mustWait(r))
-			}
-			return err
-		}
-		st := mustWait(r)
-		if consoleDone != nil {
-			<-consoleDone
-			r.Process.Console.Close()
-		}
-		if stdinW != nil {
-			stdinW.Close()
-		}
-		srv.setIO(nil, nil, nil)
-		res := r.Finish(st)
-		c, err = cs.Get(id)
-		if err != nil {
-			srv.finish(res.Code)
-			return nil // removed (--rm)
-		}
-		if !shouldRestart(c.HostConfig.RestartPolicy, res.Code, c.RestartCount, c.ManualStop) {
-			srv.finish(res.Code)
-			return nil
-		}
-		// Docker's back-off: 100 ms, doubling, at most a minute. Meanwhile
-		// the record says restarting and the run state names this monitor, so
-		// that wait, stop and rm see it.
-		cs.Update(id, func(c *container.Container) error {
-			c.State.Status, c.State.Restarting = container.Restarting, true
-			return nil
-		})
-		rs := container.RunState{MonitorPid: os.Getpid()}
-		rs.MonitorStart, _ = container.ProcessStart(rs.MonitorPid)
-		cs.WriteRunState(id, rs)
-		delay := 100 * time.Millisecond << min(c.RestartCount, 10)
-		time.Sleep(min(delay, time.Minute))
-		c, err = cs.Update(id, func(c *container.Container) error {
-			c.State.Restarting = false
-			if c.ManualStop {
-				c.State.Status = container.Exited
-				return nil
-			}
-			c.RestartCount++
-			return nil
-		})
-		if err != nil || c.ManualStop {
-			cs.RemoveRunState(id)
-			return nil
-		}
-	}
+	return h.e.wireNetwork(h.cs, c, nil, pid)
+}
+
+// Exited never restarts: a foreground run ends with its container's first exit.
+func (h engineHooks) Exited(ex monitor.Exit) (monitor.Next, error) {
+	return h.e.cleanup(h.cs, h.id, ex, false)
 }
 
 var errStopped = errors.New("stopped")
-
-func mustWait(r *Running) (st runtimeExit) {
-	st, err := r.Process.Wait()
-	if err != nil {
-		st.Code = 255
-	}
-	return st
-}
-
-func reportReady(ready *os.File, err error) {
-	if ready == nil {
-		return
-	}
-	msg := "ok"
-	if err != nil {
-		code := 125
-		var se *StartError
-		if errors.As(err, &se) {
-			code = se.Code
-		}
-		msg = fmt.Sprintf("error %d %s", code, err.Error())
-	}
-	ready.WriteString(msg)
-	ready.Close()
-}

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -21,9 +20,6 @@ import (
 // netSetup is what a container's start did to the network; release undoes it.
 type netSetup struct {
 	nsPath string
-	// stopWatch ends the watch this process (the container's monitor) keeps
-	// on the DNS resolver.
-	stopWatch context.CancelFunc
 }
 
 func (e *Engine) netnsPath(cs *container.Store, id string) string {
@@ -38,9 +34,9 @@ func dnsDir(cs *container.Store) string { return filepath.Join(cs.RunDir(), "dns
 // pinned network namespace with a veth on the bridge, an address, the NAT
 // and published ports, /etc/hosts and /etc/resolv.conf, and on user
 // networks its names published to the DNS resolver, which then answers at
-// 127.0.0.11 inside the namespace. This process (the container's monitor)
-// watches the resolver while the container runs. The spec is changed to
-// join that namespace.
+// 127.0.0.11 inside the namespace. The container's monitor watches the
+// resolver while the container runs (monitor.Start.DNSDir). The spec is
+// changed to join that namespace.
 //
 // With pid > 0 the namespace is not made but that of process pid, the init of a container
 // with a user namespace of its own, which made it (so that it belongs to that user
@@ -140,11 +136,6 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 			return ns, err
 		}
 	}
-	// Every monitor of a bridge container watches: a container of the
-	// default network may be connected to a user network later.
-	var ctx context.Context
-	ctx, ns.stopWatch = context.WithCancel(context.Background())
-	go dns.Watch(ctx, dnsDir(cs))
 	if pid == 0 {
 		setNetnsPath(s, ns.nsPath)
 	}
@@ -174,9 +165,6 @@ func setNetnsPath(s *specs.Spec, path string) {
 // releaseNetwork undoes setupNetwork; idempotent, and safe for a container
 // whose monitor died halfway.
 func (e *Engine) releaseNetwork(cs *container.Store, c *container.Container, ns *netSetup) {
-	if ns != nil && ns.stopWatch != nil {
-		ns.stopWatch()
-	}
 	if !isBridgeMode(c.HostConfig.NetworkMode) {
 		return
 	}

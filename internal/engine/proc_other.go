@@ -4,7 +4,6 @@ package engine
 
 import (
 	"errors"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -22,7 +21,3 @@ func signalProcess(pid int, start uint64, sig unix.Signal) error {
 func (e *Engine) UserNames(c *container.Container) (map[uint32]string, error) {
 	return nil, errors.New("containers need Linux")
 }
-
-func ignoreHangup(chan os.Signal) {}
-
-func trimMemory() {}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -20,6 +19,7 @@ import (
 	"github.com/geedocker/geedocker/internal/cgroups"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/logs"
+	"github.com/geedocker/geedocker/internal/monitor"
 	"github.com/geedocker/geedocker/internal/network"
 	"github.com/geedocker/geedocker/internal/reference"
 	"github.com/geedocker/geedocker/internal/runtime"
@@ -67,18 +67,6 @@ type RunOptions struct {
 	// BaseImage, when set, is the image to run, already resolved (a build
 	// step's state, which has no image record); Image is then its ID.
 	BaseImage *store.Image
-}
-
-// Running is a started container, held by its monitor (the foreground
-// `run` process, or the monitor process of a detached container).
-type Running struct {
-	Container *container.Container
-	Process   *runtime.Process
-	cgroup    cgroups.Manager
-	logs      *logs.Writer
-	net       *netSetup
-	netDone   bool
-	e         *Engine
 }
 
 // ExitStatus is how a container ended.
@@ -174,36 +162,41 @@ func formatPlatform(p v1.Platform) string {
 	return s
 }
 
-// Run creates a container and starts it in this process, which becomes its
-// monitor: the caller waits for r.Process and then calls r.Finish.
-func (e *Engine) Run(ctx context.Context, o RunOptions) (*Running, error) {
+// Run creates a container and runs it in this process, which becomes its monitor (the loop
+// of package monitor, as in a detached monitor): its output goes to the log and to
+// o.Stdout and o.Stderr, signals to PID 1, until it exits. A failure to start is a
+// *StartError.
+func (e *Engine) Run(ctx context.Context, o RunOptions, signals <-chan os.Signal) (ExitStatus, error) {
 	c, err := e.Create(ctx, o)
 	if err != nil {
-		return nil, err
+		return ExitStatus{}, err
 	}
-	// Pipes, never the caller's own files (see stdio.go); stdout and stderr are copied to
-	// the log as well, through pipes already.
-	stdin := o.Stdin
-	if stdin != nil && !o.Spec.Terminal {
-		pr, started, err := stdinPipe(stdin)
-		if err != nil {
-			cs, cerr := e.Containers()
-			if cerr == nil {
-				cs.Delete(c)
-			}
-			return nil, fmt.Errorf("creating the stdin pipe: %w", err)
-		}
-		defer started()
-		stdin = pr
+	cs, err := e.Containers()
+	if err != nil {
+		return ExitStatus{}, err
 	}
-	r, err := e.start(ctx, c, stdin, o.Stdout, o.Stderr)
+	st, err := e.prepare(cs, c)
+	if err != nil {
+		e.cleanup(cs, c.ID, monitor.Exit{StartFailed: true}, false)
+		cs.Delete(c)
+		return ExitStatus{}, err
+	}
+	cfg := monitor.Config{
+		Store: cs, ID: c.ID, Hooks: engineHooks{e: e, cs: cs, id: c.ID}, First: st,
+		Stdout: o.Stdout, Stderr: o.Stderr, Socket: cs.AttachSocket(c.ID), Signals: signals,
+	}
+	if o.Stdin != nil && !o.Spec.Terminal {
+		cfg.Stdin = o.Stdin
+	}
+	ex, err := monitor.Run(ctx, cfg)
 	var se *StartError
 	if err != nil && (c.HostConfig.AutoRemove || !errors.As(err, &se) || se.Code == 125) {
-		if cs, cerr := e.Containers(); cerr == nil {
-			cs.Delete(c)
-		}
+		cs.Delete(c)
 	}
-	return r, err
+	if err != nil {
+		return ExitStatus{}, err
+	}
+	return ExitStatus{Code: ex.Code, OOMKilled: ex.OOMKilled}, nil
 }
 
 // Create makes a container from the options: its record, directories and
@@ -456,133 +449,113 @@ func logConfigMap(opts []string) map[string]string {
 	return m
 }
 
-// start creates the container's cgroup and starts its command, with stdout
-// and stderr copied to the container's log (and to the given writers). The
-// calling process becomes the container's monitor.
-func (e *Engine) start(ctx context.Context, c *container.Container, stdin io.Reader, stdout, stderr io.Writer) (*Running, error) {
-	cs, err := e.Containers()
-	if err != nil {
-		return nil, err
-	}
+// prepare makes the cgroup of the container's next start and (unless the container has a
+// user namespace of its own: then Created does) wires its network; it returns the start
+// for the monitor. After an error, cleanup (StartFailed) releases what was made.
+func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.Start, error) {
 	var s specs.Spec
 	if err := json.Unmarshal(c.Spec, &s); err != nil {
 		return nil, fmt.Errorf("container %s: reading its spec: %w", c.ID[:12], err)
 	}
-	r := &Running{Container: c, e: e}
-	started := false
-	defer func() {
-		if !started {
-			r.release()
-		}
-	}()
-	if r.cgroup, err = e.cgroup(c.ID); err != nil {
+	cg, err := e.cgroup(c.ID)
+	if err != nil {
 		return nil, err
 	}
-	if err := r.cgroup.Create(s.Linux.Resources); err != nil {
+	if err := cg.Create(s.Linux.Resources); err != nil {
 		return nil, fmt.Errorf("creating the container's cgroup: %w", err)
 	}
-	s.Linux.CgroupsPath = r.cgroup.Path()
+	s.Linux.CgroupsPath = cg.Path()
+	st := &monitor.Start{Spec: &s, SeccompCacheDir: seccompCacheDir(cs), LogPath: c.LogPath}
+	st.Cgroup.Dirs, st.Cgroup.Memory, st.Cgroup.V2 = cgroups.Placement(cg)
 	// A container with a user namespace of its own can join no network namespace made
-	// before it: its own is wired once it exists (runtime.Config.Created).
-	userns := hasUserNamespace(&s)
-	wireNetwork := func(pid int) error {
-		var err error
-		if r.net, err = e.setupNetwork(cs, c, &s, pid); err != nil {
-			r.netDone = true
-			e.releaseNetwork(cs, c, r.net)
-		}
-		return err
+	// before it: its own is wired once it exists (monitor.Hooks.Created).
+	if isBridgeMode(c.HostConfig.NetworkMode) {
+		// Every monitor of a bridge container watches the resolver: a container of the
+		// default network may be connected to a user network later.
+		st.DNSDir = dnsDir(cs)
 	}
-	if !userns {
-		if err := wireNetwork(0); err != nil {
-			return nil, err
-		}
+	if hasUserNamespace(&s) {
+		st.WireAfterCreate = true
+	} else if err := e.wireNetwork(cs, c, &s, 0); err != nil {
+		return nil, err
 	}
-	logOpts, _ := logs.ParseOptions(optsList(c.HostConfig.LogConfig.Config))
-	if r.logs, err = logs.NewWriter(c.LogPath, logOpts); err != nil {
-		return nil, fmt.Errorf("opening the container's log: %w", err)
-	}
-	outW, errW := r.logs.Stream("stdout"), r.logs.Stream("stderr")
-	if stdout != nil {
-		outW = io.MultiWriter(stdout, outW)
-	}
-	if stderr != nil {
-		errW = io.MultiWriter(stderr, errW)
+	if st.LogOptions, err = logs.ParseOptions(optsList(c.HostConfig.LogConfig.Config)); err != nil {
+		return nil, err
 	}
 	dir := cs.Dir(c.ID)
-	overlay := specs.Mount{Type: "overlay", Source: "overlay", Options: []string{
+	st.RootfsMounts = []specs.Mount{{Type: "overlay", Source: "overlay", Options: []string{
 		"lowerdir=" + s.Annotations[annotationLowerDirs], "upperdir=" + filepath.Join(dir, "upper"), "workdir=" + filepath.Join(dir, "work"),
-	}}
-	// The record says running before the container's first process exists, so that no
-	// reader ever sees it created (or exited) while a process of it runs, whenever the
-	// command that asked for the start is killed; the run state names this monitor first, so
-	// that a repair does not take the start for the work of a dead monitor.
-	rs := container.RunState{MonitorPid: os.Getpid()}
-	rs.MonitorStart, _ = container.ProcessStart(rs.MonitorPid)
-	if err := cs.WriteRunState(c.ID, rs); err != nil {
-		return nil, fmt.Errorf("recording the container's state: %w", err)
+	}}}
+	return st, nil
+}
+
+// wireNetwork sets up the container's network (see setupNetwork) and records its settings;
+// on failure what was made is released.
+func (e *Engine) wireNetwork(cs *container.Store, c *container.Container, s *specs.Spec, pid int) error {
+	if s == nil {
+		s = &specs.Spec{Linux: &specs.Linux{}}
 	}
-	before := c.State
-	netSettings := c.NetworkSettings
-	if _, err := cs.Update(c.ID, func(c *container.Container) error {
-		before = c.State
-		c.State = container.State{Status: container.Running, Running: true, StartedAt: time.Now().UTC()}
-		c.ManualStop = false
-		c.NetworkSettings = netSettings
-		return nil
-	}); err != nil {
-		cs.RemoveRunState(c.ID)
-		return nil, err // removed meanwhile
-	}
-	runtime.SeccompCacheDir = seccompCacheDir(cs)
-	rc := runtime.Config{
-		Spec: &s, RootfsMounts: []specs.Mount{overlay}, Cgroup: r.cgroup,
-		Stdin: stdin, Stdout: outW, Stderr: errW,
-	}
-	if userns {
-		rc.Created = wireNetwork
-	}
-	proc, err := runtime.Start(ctx, rc)
+	ns, err := e.setupNetwork(cs, c, s, pid)
 	if err != nil {
-		code := 125
-		switch {
-		case errors.Is(err, runtime.ErrNotFound):
-			code = 127
-		case errors.Is(err, runtime.ErrCannotInvoke):
-			code = 126
-		}
-		cs.Update(c.ID, func(c *container.Container) error {
-			c.State = before
-			c.State.Error, c.State.ExitCode = err.Error(), code
-			c.NetworkSettings = container.NetworkSettings{}
-			return nil
-		})
-		cs.RemoveRunState(c.ID)
-		return nil, &StartError{Code: code, Err: err}
+		e.releaseNetwork(cs, c, ns)
+		return err
 	}
-	started = true
-	r.Process = proc
-	rs.Pid = proc.Pid
-	rs.PidStart, _ = container.ProcessStart(proc.Pid)
-	if err := cs.WriteRunState(c.ID, rs); err != nil {
-		proc.Signal(syscall.SIGKILL)
-		return r, fmt.Errorf("recording the container's state: %w", err)
-	}
-	updated, err := cs.Update(c.ID, func(c *container.Container) error {
-		if c.ManualStop {
-			// Stopped or killed while it started: they saw no process to signal.
-			return fmt.Errorf("container %s was stopped while it started", c.ID[:12])
-		}
-		c.State.Pid = proc.Pid
+	settings := c.NetworkSettings
+	_, err = cs.Update(c.ID, func(c *container.Container) error {
+		c.NetworkSettings = settings
 		return nil
 	})
-	if err != nil {
-		// Removed (rm -f), stopped or killed while it started.
-		proc.Signal(syscall.SIGKILL)
-		return r, err
+	return err
+}
+
+// cleanup runs when the container's command has ended (or could not start): what is left
+// in the cgroup is killed and the cgroup removed, the network released; then, unless the
+// start failed, the exit is recorded, a --rm container removed, and with mayRestart the
+// restart policy applied (Docker's back-off: 100 ms, doubling, at most a minute).
+func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRestart bool) (monitor.Next, error) {
+	if cg, err := e.cgroup(id); err == nil {
+		if oom, _ := cg.OOMKilled(); oom && !ex.StartFailed {
+			ex.OOMKilled = true
+		}
+		cg.Kill()
+		cg.Destroy()
 	}
-	r.Container = updated
-	return r, nil
+	c, err := cs.Get(id)
+	if err != nil {
+		return monitor.Next{}, nil // removed meanwhile
+	}
+	e.releaseNetwork(cs, c, nil)
+	if ex.StartFailed {
+		return monitor.Next{}, nil
+	}
+	now := time.Now().UTC()
+	if mayRestart && shouldRestart(c.HostConfig.RestartPolicy, ex.Code, c.RestartCount, c.ManualStop) {
+		// Meanwhile the record says restarting and the run state names the monitor, so
+		// that wait, stop and rm see it.
+		if _, err := cs.Update(id, func(c *container.Container) error {
+			c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Restarting, false, true, 0
+			c.State.ExitCode, c.State.OOMKilled, c.State.FinishedAt = ex.Code, ex.OOMKilled, now
+			c.NetworkSettings = container.NetworkSettings{}
+			return nil
+		}); err != nil {
+			return monitor.Next{}, nil
+		}
+		delay := 100 * time.Millisecond << min(c.RestartCount, 10)
+		return monitor.Next{Restart: true, Delay: min(delay, time.Minute)}, nil
+	}
+	// The record first, then the run state: a reader never sees a running record without
+	// its processes while the monitor is healthy.
+	defer cs.RemoveRunState(id)
+	if c.HostConfig.AutoRemove {
+		return monitor.Next{}, cs.Delete(c)
+	}
+	_, err = cs.Update(id, func(c *container.Container) error {
+		c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0
+		c.State.ExitCode, c.State.OOMKilled, c.State.FinishedAt = ex.Code, ex.OOMKilled, now
+		c.NetworkSettings = container.NetworkSettings{}
+		return nil
+	})
+	return monitor.Next{}, err
 }
 
 func optsList(m map[string]string) []string {
@@ -592,16 +565,6 @@ func optsList(m map[string]string) []string {
 	}
 	return out
 }
-
-// StartError is a failure to start the container's command; Code is the
-// exit code Docker gives it (125, 126 or 127).
-type StartError struct {
-	Code int
-	Err  error
-}
-
-func (e *StartError) Error() string { return e.Err.Error() }
-func (e *StartError) Unwrap() error { return e.Err }
 
 // prepareDir makes the container's directories and its /etc files.
 // joinableContainer is the container of --network container:REF: it must run.
@@ -698,53 +661,6 @@ func resolvConf() string {
 	return strings.Join(out, "\n")
 }
 
-// Finish records how the container ended, releases its cgroup and, with
-// --rm, removes it.
-func (r *Running) Finish(st runtime.ExitStatus) ExitStatus {
-	res := ExitStatus{Code: st.Code}
-	if r.cgroup != nil {
-		res.OOMKilled, _ = r.cgroup.OOMKilled()
-	}
-	r.release()
-	cs, err := r.e.Containers()
-	if err != nil {
-		return res
-	}
-	// The record first, then the run state: a reader never sees a running
-	// record without its processes while the monitor is healthy.
-	defer cs.RemoveRunState(r.Container.ID)
-	if r.Container.HostConfig.AutoRemove {
-		cs.Delete(r.Container)
-		return res
-	}
-	now := time.Now().UTC()
-	cs.Update(r.Container.ID, func(c *container.Container) error {
-		c.State.Status, c.State.Running, c.State.Pid = container.Exited, false, 0
-		c.State.ExitCode, c.State.OOMKilled, c.State.FinishedAt = res.Code, res.OOMKilled, now
-		c.NetworkSettings = container.NetworkSettings{}
-		return nil
-	})
-	return res
-}
-
-// release kills what is left in the cgroup, removes it, undoes the
-// network, and closes the log.
-func (r *Running) release() {
-	if r.cgroup != nil {
-		r.cgroup.Kill()
-		r.cgroup.Destroy()
-	}
-	if !r.netDone {
-		r.netDone = true
-		if cs, err := r.e.Containers(); err == nil {
-			r.e.releaseNetwork(cs, r.Container, r.net)
-		}
-	}
-	if r.logs != nil {
-		r.logs.Close()
-	}
-}
-
 // clampRlimits lowers the spec's rlimits to what this process may set: a
 // host (or sandbox) without CAP_SYS_RESOURCE cannot raise a hard limit, and
 // Docker's default RLIMIT_NOFILE of 1048576 would make every start fail.
@@ -826,11 +742,3 @@ func readCapSet(field string, into *uint64) bool {
 	return false
 }
 
-// Output is where a terminal's output goes besides the user's screen: the
-// container's log.
-func (r *Running) Output() io.Writer {
-	if r.logs == nil {
-		return io.Discard
-	}
-	return r.logs.Stream("stdout")
-}

@@ -78,15 +78,18 @@ func buildGeedocker() (string, error) {
 	defer cancel()
 	// No VCS stamping: a test build needs none, and git may refuse to
 	// describe a checkout owned by another user.
-	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-tags", "osusergo,netgo",
-		"-ldflags", "-linkmode external -extldflags -static", "-o", bin, "./cmd/geedocker")
-	cmd.Dir = root
-	// Static, as `make build` makes it: the binary also serves as the
-	// container's --init, where no dynamic loader may exist. With cgo, for
-	// the C constructor that exec needs (internal/runtime/nsenter).
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/geedocker in %s: %w\n%s", root, err, out)
+	// geedocker-monitor next to it, where geedocker looks for it.
+	for _, pkg := range []string{"geedocker", "geedocker-monitor"} {
+		cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-tags", "osusergo,netgo",
+			"-ldflags", "-linkmode external -extldflags -static", "-o", filepath.Join(dir, pkg), "./cmd/"+pkg)
+		cmd.Dir = root
+		// Static, as `make build` makes it: the binary also serves as the
+		// container's --init, where no dynamic loader may exist. With cgo, for
+		// the C constructor that exec needs (internal/runtime/nsenter).
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go build ./cmd/%s in %s: %w\n%s", pkg, root, err, out)
+		}
 	}
 	return bin, nil
 }

@@ -1,4 +1,4 @@
-package engine
+package monitor
 
 import (
 	"bufio"
