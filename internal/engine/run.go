@@ -741,4 +741,3 @@ func readCapSet(field string, into *uint64) bool {
 	}
 	return false
 }
-

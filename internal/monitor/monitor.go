@@ -137,7 +137,7 @@ type monitor struct {
 	cfg Config
 	srv *attach.Server
 
-	before  container.State // the record's state before the current start
+	before container.State // the record's state before the current start
 
 	mu      sync.Mutex
 	proc    *runtime.Process // the running PID 1; nil between runs
