@@ -69,7 +69,7 @@ func (e *Engine) startMonitor(ctx context.Context, id string, globalArgs []strin
 	st, err := e.prepare(cs, c)
 	if err != nil {
 		e.cleanup(cs, id, monitor.Exit{StartFailed: true}, false)
-		return nil, err
+		return nil, &StartError{Code: 125, Err: err}
 	}
 	startJSON, err := json.Marshal(st)
 	if err != nil {

@@ -187,6 +187,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		}()
 	}
 	st := cfg.First
+	restarts := 0
 	for {
 		if st == nil {
 			if st, err = cfg.Hooks.Prepare(ctx); err != nil {
@@ -197,8 +198,13 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 				return Exit{Code: 125}, err
 			}
 		}
-		exit, err := m.runOnce(ctx, st, tell)
+		exit, err := m.runOnce(ctx, st, tell, restarts > 0)
 		st = nil
+		restarts++
+		if errors.Is(err, errStoppedBeforeRestart) {
+			srv.Finish(exit.Code)
+			return exit, nil
+		}
 		if err != nil {
 			srv.Finish(exit.Code)
 			return exit, err
@@ -215,8 +221,11 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	}
 }
 
+// errStoppedBeforeRestart ends the loop: a stop came while a restart was being prepared.
+var errStoppedBeforeRestart = errors.New("stopped before the restart")
+
 // runOnce starts the container and waits for its PID 1.
-func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error)) (Exit, error) {
+func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), restart bool) (Exit, error) {
 	cs, id := m.cfg.Store, m.cfg.ID
 	c, err := cs.Get(id)
 	if err != nil {
@@ -284,11 +293,35 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error)) (Exi
 		return fail(fmt.Errorf("recording the container's state: %w", err), 125, false)
 	}
 	if _, err := cs.Update(id, func(c *container.Container) error {
+		if restart {
+			m.mu.Lock()
+			stopped := m.stopped
+			m.mu.Unlock()
+			if stopped || c.ManualStop {
+				return errStoppedBeforeRestart
+			}
+		}
 		m.before = c.State
 		c.State = container.State{Status: container.Running, Running: true, StartedAt: time.Now().UTC()}
 		c.ManualStop = false
 		return nil
 	}); err != nil {
+		if errors.Is(err, errStoppedBeforeRestart) {
+			lw.Close()
+			if stdin != nil {
+				stdin.Close()
+			}
+			if stdinW != nil {
+				stdinW.Close()
+			}
+			m.cfg.Hooks.Exited(Exit{StartFailed: true})
+			cs.Update(id, func(c *container.Container) error {
+				c.State.Status, c.State.Restarting = container.Exited, false
+				return nil
+			})
+			cs.RemoveRunState(id)
+			return Exit{Code: c.State.ExitCode}, err
+		}
 		return fail(err, 125, false) // removed meanwhile
 	}
 	runtime.SeccompCacheDir = st.SeccompCacheDir
@@ -336,6 +369,19 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error)) (Exi
 	if startErr != nil {
 		proc.Signal(syscall.SIGKILL) // removed (rm -f), stopped or killed while it started
 	}
+	// Client input goes to the container before anyone hears that it started.
+	var consoleDone chan struct{}
+	if proc.Console != nil {
+		m.srv.SetIO(proc.Console, proc.Console, nil)
+		consoleDone = make(chan struct{})
+		go func() {
+			io.Copy(outW, proc.Console) // ends with EIO when the container's side closes
+			close(consoleDone)
+		}()
+	} else if stdinW != nil {
+		w := stdinW
+		m.srv.SetIO(w, nil, func() { w.Close() })
+	}
 	tell(startErr)
 	trimMemory()
 	if st.DNSDir != "" {
@@ -350,18 +396,6 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error)) (Exi
 	stopWatch := watchOOM(st.Cgroup, func() {
 		cs.Update(id, func(c *container.Container) error { c.State.OOMKilled = true; return nil })
 	})
-	var consoleDone chan struct{}
-	if proc.Console != nil {
-		m.srv.SetIO(proc.Console, proc.Console, nil)
-		consoleDone = make(chan struct{})
-		go func() {
-			io.Copy(outW, proc.Console) // ends with EIO when the container's side closes
-			close(consoleDone)
-		}()
-	} else if stdinW != nil {
-		w := stdinW
-		m.srv.SetIO(w, nil, func() { w.Close() })
-	}
 	ps, err := proc.Wait()
 	if err != nil {
 		ps.Code = 255
@@ -426,11 +460,11 @@ func (m *monitor) waitBackoff(ctx context.Context, d time.Duration) bool {
 	stopped := m.stopped || ctx.Err() != nil
 	m.mu.Unlock()
 	c, err := cs.Update(id, func(c *container.Container) error {
-		c.State.Restarting = false
 		if c.ManualStop || stopped {
-			c.State.Status = container.Exited
+			c.State.Status, c.State.Restarting = container.Exited, false
 			return nil
 		}
+		// Still restarting until the start records running.
 		c.RestartCount++
 		return nil
 	})

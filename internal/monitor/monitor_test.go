@@ -75,8 +75,8 @@ func TestBackoffEnds(t *testing.T) {
 			if tc.restart {
 				want = container.Restarting // until the start records running
 			}
-			if c.State.Status != want || c.State.Restarting {
-				t.Errorf("record: %s, restarting %v; want %s, false", c.State.Status, c.State.Restarting, want)
+			if c.State.Status != want || c.State.Restarting != tc.restart {
+				t.Errorf("record: %s, restarting %v; want %s, %v", c.State.Status, c.State.Restarting, want, tc.restart)
 			}
 			if _, ok := cs.ReadRunState(id); ok == !tc.restart {
 				t.Errorf("run state present: %v, want %v", ok, tc.restart)

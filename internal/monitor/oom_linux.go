@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,10 +21,12 @@ func watchOOM(cg Cgroup, onOOM func()) (stop func()) {
 		return func() {}
 	}
 	var once sync.Once
-	check := func() {
+	check := func() bool {
 		if n, _ := oomKilled(cg); n {
 			once.Do(onOOM)
+			return true
 		}
+		return false
 	}
 	var ev *os.File
 	var keep *os.File
@@ -62,7 +65,11 @@ func watchOOM(cg Cgroup, onOOM func()) (stop func()) {
 			if _, err := ev.Read(buf); err != nil {
 				return
 			}
-			check()
+			// On v1 the event comes when the cgroup runs out of memory, before the OOM
+			// killer has chosen and counted its victim: look again for a while.
+			for i := 0; !check() && !cg.V2 && i < int(oomSettle/oomPoll); i++ {
+				time.Sleep(oomPoll)
+			}
 		}
 	}()
 	check() // an OOM before the watch began
@@ -74,6 +81,12 @@ func watchOOM(cg Cgroup, onOOM func()) (stop func()) {
 		}
 	}
 }
+
+// How long, and how often, the oom_kill counter is read again after a v1 OOM event.
+const (
+	oomSettle = 2 * time.Second
+	oomPoll   = 10 * time.Millisecond
+)
 
 // oomKilled reads the cgroup's oom_kill counter: memory.events on v2, memory.oom_control on v1.
 func oomKilled(cg Cgroup) (bool, error) {

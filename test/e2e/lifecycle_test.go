@@ -342,3 +342,66 @@ func TestParallelRunAndRemove(t *testing.T) {
 	}
 
 }
+
+// An OOM kill is recorded when it happens: a child of PID 1 killed by the OOM killer shows
+// as OOMKilled while the container still runs (the monitor watches the cgroup).
+func TestOOMRecordedLive(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	id := e.detached("--memory", "32m", "--memory-swap", "32m", "busybox", "sh", "-c", "tail /dev/zero; echo survived; sleep 300")
+	e.awaitLog(id, "survived")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := e.inspectField(id, "{{.State.Status}} {{.State.OOMKilled}}")
+		if got == "running true" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after an OOM kill inside the running container, inspect says %q, want \"running true\"", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.ok("rm", "-f", id)
+	e.assertNoCgroups()
+}
+
+// stop during a restart back-off returns at once: before the back-off would have ended,
+// with the container exited and not restarted again.
+func TestMonitorStopDuringBackoff(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	id := e.detached("--restart", "always", "busybox", "false")
+	// Back-offs double from 100 ms: after 4 restarts the next one lasts 1.6 s.
+	const restarts = 4
+	deadline := time.Now().Add(60 * time.Second)
+	var finished time.Time
+	for {
+		got := strings.Fields(e.inspectField(id, "{{.State.Status}} {{.RestartCount}} {{.State.FinishedAt}}"))
+		if len(got) == 3 && got[0] == "restarting" {
+			if n, _ := strconv.Atoi(got[1]); n >= restarts {
+				var err error
+				if finished, err = time.Parse(time.RFC3339Nano, got[2]); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never saw %d restarts: %v", restarts, got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	count := e.inspectField(id, "{{.RestartCount}}")
+	n, _ := strconv.Atoi(count)
+	backoffEnd := finished.Add(100 * time.Millisecond << n)
+	e.ok("stop", "-t", "1", id)
+	if now := time.Now(); !now.Before(backoffEnd) {
+		t.Errorf("stop returned at %v, after the back-off ended (%v): it was not cut short", now, backoffEnd)
+	}
+	if got := e.inspectField(id, "{{.State.Status}} {{.RestartCount}}"); got != "exited "+count {
+		t.Errorf("after stop during the back-off: %q, want \"exited %s\"", got, count)
+	}
+	if got := e.ok("wait", id); got != "1\n" {
+		t.Errorf("wait: %q", got)
+	}
+}
