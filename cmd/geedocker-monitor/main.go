@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	goruntime "runtime"
 	"runtime/debug"
 	"syscall"
 
@@ -24,6 +25,9 @@ import (
 	"github.com/geedocker/geedocker/internal/runtime"
 	"github.com/geedocker/geedocker/internal/tinyinit"
 )
+
+// No memory profiling: its bucket table alone would be larger than the monitor.
+func init() { goruntime.MemProfileRate = 0 }
 
 func main() {
 	// A re-executed container init never returns from runtime.Init.
@@ -37,10 +41,13 @@ func main() {
 	}
 }
 
+// memoryLimit is the soft limit of the Go heap once the container runs.
+const memoryLimit = 2 << 20
+
 func run(args []string) error {
-	// The monitor lives as long as the container: keep it small.
+	// The monitor lives as long as the container: keep it small (but not while it starts
+	// the container: a tight limit then makes the collector run all the time).
 	debug.SetGCPercent(50)
-	debug.SetMemoryLimit(2 << 20)
 	fs := flag.NewFlagSet("geedocker-monitor", flag.ContinueOnError)
 	engine := fs.String("engine", "", "the geedocker binary, for the hooks")
 	root := fs.String("root", "", "the store root")
@@ -82,7 +89,9 @@ func run(args []string) error {
 	var first *monitor.Start
 	if *prepared {
 		first = new(monitor.Start)
-		if err := json.NewDecoder(os.Stdin).Decode(first); err != nil {
+		done := make(chan error)
+		go func() { done <- json.NewDecoder(os.Stdin).Decode(first) }() // its stack goes with it
+		if err := <-done; err != nil {
 			return fail(fmt.Errorf("reading the prepared start: %w", err))
 		}
 	}
@@ -102,6 +111,7 @@ func run(args []string) error {
 			report(monitor.ReadyMessage(err))
 			ready.Close()
 			ready = nil
+			debug.SetMemoryLimit(memoryLimit)
 		},
 	}
 	if *waitAttach {

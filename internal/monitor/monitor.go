@@ -187,6 +187,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		}()
 	}
 	st := cfg.First
+	m.cfg.First = nil // the spec is large: hold it no longer than the start
 	restarts := 0
 	for {
 		if st == nil {
@@ -335,7 +336,9 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	if st.WireAfterCreate {
 		rc.Created = m.cfg.Hooks.Created
 	}
-	proc, err := runtime.Start(ctx, rc)
+	var proc *runtime.Process
+	onFreshStack(func() { proc, err = runtime.Start(ctx, rc) })
+	rc, st.Spec, st.RootfsMounts = runtime.Config{}, nil, nil // no longer needed: let them go
 	if stdin != nil {
 		stdin.Close()
 		stdin = nil
@@ -383,7 +386,6 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 		m.srv.SetIO(w, nil, func() { w.Close() })
 	}
 	tell(startErr)
-	trimMemory()
 	if st.DNSDir != "" {
 		watchCtx, stopDNS := context.WithCancel(context.Background())
 		dnsDone := make(chan struct{})
@@ -396,10 +398,20 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	stopWatch := watchOOM(st.Cgroup, func() {
 		cs.Update(id, func(c *container.Container) error { c.State.OOMKilled = true; return nil })
 	})
-	ps, err := proc.Wait()
-	if err != nil {
-		ps.Code = 255
-	}
+	// Waited for on a goroutine of its own: a goroutine blocked in a system call keeps its
+	// stack, and this one's grew while it started the container; parked on a channel, the
+	// collector can shrink it.
+	var ps runtime.ExitStatus
+	waited := make(chan struct{})
+	go func() {
+		var err error
+		if ps, err = proc.Wait(); err != nil {
+			ps.Code = 255
+		}
+		close(waited)
+	}()
+	go trimMemory() // once this goroutine is parked, with one P: its stack shrinks too
+	<-waited
 	m.mu.Lock()
 	m.proc = nil
 	m.mu.Unlock()
@@ -515,4 +527,16 @@ func (m *monitor) control(r attach.Request) error {
 		return m.proc.Signal(r.Signal)
 	}
 	return fmt.Errorf("unknown control request %q", r.Op)
+}
+
+// onFreshStack runs f on a goroutine of its own and waits for it: the stack f grows (the
+// start encodes and decodes JSON, execs, seals the binary) goes away with that goroutine,
+// instead of staying with the one that then waits for the container for days.
+func onFreshStack(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
 }
