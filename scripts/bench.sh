@@ -943,7 +943,7 @@ bench_monitor() {
 	conmon=$(mean_mib "$pm_mem" 1)
 	md "### Monitor memory"
 	md ""
-	md "The process that holds a detached container, the parent of its PID 1: geedocker's \`container-monitor\`,"
+	md "The process that holds a detached container, the parent of its PID 1: geedocker's \`geedocker-monitor\`,"
 	md "podman's \`conmon\`; $n \`run -d --network none busybox sleep 1000\` containers of each, read once all were"
 	md "up. MiB (2^20 bytes), mean over the $n monitors. VmRSS, RssAnon and RssFile (/proc/PID/status) count every"
 	md "resident page the process maps, pages of its executable that the other monitors share included; Pss"
@@ -952,7 +952,7 @@ bench_monitor() {
 	md ""
 	md "| monitor | monitors | VmRSS | RssAnon | RssFile | Pss | private |"
 	md "|---|---:|---:|---:|---:|---:|---:|"
-	monitor_row "geedocker container-monitor" "$gd_mem"
+	monitor_row "geedocker-monitor" "$gd_mem"
 	monitor_row "podman conmon" "$pm_mem"
 	md ""
 	md "Targets: geedocker monitor at most 3 MiB RSS ($(awk -v r="$rss" 'BEGIN { print (r <= 3 ? "met" : "missed") }'): $rss MiB) and"
