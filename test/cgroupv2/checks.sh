@@ -115,6 +115,25 @@ else
 fi
 cleaned "--memory run"
 
+# ---- 1b. an OOM kill recorded while the container runs: its monitor watches memory.events
+gd oomlive run -d --network none --memory 32m --memory-swap 32m busybox sh -c 'tail /dev/zero; sleep 300'
+id=$(cat /tmp/oomlive.out)
+got=
+for i in $(seq 300); do
+	gd oomstate inspect -f '{{.State.Status}} {{.State.OOMKilled}}' "$id"
+	got=$(cat /tmp/oomstate.out)
+	[ "$got" = "running true" ] && break
+	sleep 0.1
+done
+if [ "$got" = "running true" ]; then
+	pass "memory: an OOM kill of a child shows as OOMKilled while the container runs"
+else
+	fail "memory: want 'running true' from inspect after an OOM kill of a child, got '$got'"
+	show oomlive
+fi
+gd oomrm rm -f "$id"
+cleaned "the OOM-watched run"
+
 # ---- 2. a fork bomb under --pids-limit 10
 gd pids run --rm --network none --pids-limit 10 busybox sh -c 'for i in $(seq 30); do sleep 30 & done; echo all-started'
 if grep -q "can't fork" /tmp/pids.err && ! grep -q all-started /tmp/pids.out; then
