@@ -438,6 +438,9 @@ func (m *monitor) restoreRecord(err error, code int) {
 		if c.State.Running {
 			c.State = m.before
 		}
+		if c.State.Restarting || c.State.Status == container.Restarting {
+			c.State.Status, c.State.Restarting = container.Exited, false // no restart after this
+		}
 		c.State.Error, c.State.ExitCode = err.Error(), code
 		c.NetworkSettings = container.NetworkSettings{}
 		return nil

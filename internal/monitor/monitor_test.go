@@ -121,3 +121,33 @@ func TestReady(t *testing.T) {
 		t.Error("an empty report passed for a start")
 	}
 }
+
+// A start that fails puts back the state of before it (with the error), and a container that
+// was restarting is exited: nothing restarts it any more.
+func TestRestoreRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		before     container.State // what the record said before the start
+		now        container.State // what it says when the start fails
+		wantStatus string
+	}{
+		{"first start", container.State{Status: container.Created}, container.State{Status: container.Running, Running: true}, container.Created},
+		{"restart", container.State{Status: container.Restarting, Restarting: true}, container.State{Status: container.Running, Running: true}, container.Exited},
+		{"restart not begun", container.State{}, container.State{Status: container.Restarting, Restarting: true}, container.Exited},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs, id := newRestarting(t)
+			cs.Update(id, func(c *container.Container) error { c.State = tc.now; return nil })
+			m := &monitor{cfg: Config{Store: cs, ID: id}, before: tc.before}
+			m.restoreRecord(context.DeadlineExceeded, 127)
+			c, err := cs.Get(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := c.State
+			if st.Status != tc.wantStatus || st.Running || st.Restarting || st.ExitCode != 127 || st.Error != context.DeadlineExceeded.Error() {
+				t.Errorf("state after a failed start: %+v, want status %s, exit 127 and the error", st, tc.wantStatus)
+			}
+		})
+	}
+}
