@@ -6,7 +6,9 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -403,5 +405,32 @@ func TestMonitorStopDuringBackoff(t *testing.T) {
 	}
 	if got := e.ok("wait", id); got != "1\n" {
 		t.Errorf("wait: %q", got)
+	}
+}
+
+// An attach client that stops reading while the container writes 100 MB: the container
+// finishes and its log holds everything (the monitor drops the client, it never waits).
+func TestAttachStalledClient(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	id := e.detached("-i", "busybox", "sh", "-c", "read x; head -c 100000000 /dev/zero | tr '\\0' a; echo; echo done")
+	conn, err := net.Dial("unix", filepath.Join(runDir(e.root), id[:12]+".sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// One input frame (type 'i', big-endian length, payload) lets the container go on; then
+	// this client never reads.
+	line := []byte("go\n")
+	frame := append([]byte{'i', 0, 0, 0, byte(len(line))}, line...)
+	if _, err := conn.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.ok("wait", id); got != "0\n" {
+		t.Fatalf("wait: %q", got)
+	}
+	out := e.ok("logs", id)
+	if want := 100000000 + len("\ndone\n"); len(out) != want || !strings.HasSuffix(out, "a\ndone\n") {
+		t.Errorf("logs: %d bytes ending %q, want %d ending \"a\\ndone\\n\"", len(out), out[max(0, len(out)-10):], want)
 	}
 }
