@@ -815,7 +815,29 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 		Spec:   spec.Options{Cmd: args, Entrypoint: &empty, Env: all, Network: b.o.Network},
 		Stdout: b.o.Out, Stderr: b.o.Out,
 	}
-	r, err := b.e.Run(context.WithoutCancel(ctx), ro)
+	var id string
+	var layer *store.Layer
+	var layerErr error
+	ro.Created = func(cid string) {
+		id = cid
+		b.printf(" ---> Running in %s\n", id[:12])
+	}
+	ro.Exited = func(cid string, code int) { // before the container is removed
+		if code != 0 || ctx.Err() != nil {
+			return
+		}
+		cs, err := b.e.Containers()
+		if err != nil {
+			layerErr = err
+			return
+		}
+		layer, layerErr = b.layerFromUpper(ctx, st, filepath.Join(cs.Dir(cid), "upper"))
+	}
+	// Cancelling the build kills the command (the signal goes to its PID 1).
+	sigs := make(chan os.Signal, 1)
+	stop := context.AfterFunc(ctx, func() { sigs <- os.Kill })
+	res, err := b.e.Run(context.WithoutCancel(ctx), ro, sigs)
+	stop()
 	if err != nil {
 		var se *StartError
 		if errors.As(err, &se) && se.Code != 125 {
@@ -823,31 +845,14 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 		}
 		return err
 	}
-	b.printf(" ---> Running in %s\n", r.Container.ID[:12])
-	stop := context.AfterFunc(ctx, func() { r.Process.Signal(os.Kill) })
-	ps, werr := r.Process.Wait()
-	stop()
-	cs, err := b.e.Containers()
-	if err != nil {
-		r.Finish(ps)
-		return err
-	}
-	upper := filepath.Join(cs.Dir(r.Container.ID), "upper")
-	var layer *store.Layer
-	if werr == nil && ps.Code == 0 && ctx.Err() == nil {
-		layer, err = b.layerFromUpper(ctx, st, upper)
-	}
-	res := r.Finish(ps) // removes the container
-	b.printf("Removing intermediate container %s\n", r.Container.ID[:12])
+	b.printf("Removing intermediate container %s\n", id[:12])
 	switch {
-	case werr != nil:
-		return werr
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case res.Code != 0:
 		return &BuildRunError{Command: strings.Join(args, " "), Code: res.Code}
-	case err != nil:
-		return err
+	case layerErr != nil:
+		return layerErr
 	}
 	return b.commit(st, key, text, layer)
 }

@@ -165,9 +165,10 @@ func (e *Engine) Cleanup(id string, ex monitor.Exit) (monitor.Next, error) {
 
 // engineHooks are the hooks of the monitor loop run in this process (the foreground run).
 type engineHooks struct {
-	e  *Engine
-	cs *container.Store
-	id string
+	e      *Engine
+	cs     *container.Store
+	id     string
+	exited func(id string, code int) // RunOptions.Exited
 }
 
 func (h engineHooks) Prepare(ctx context.Context) (*monitor.Start, error) {
@@ -188,6 +189,9 @@ func (h engineHooks) Created(pid int) error {
 
 // Exited never restarts: a foreground run ends with its container's first exit.
 func (h engineHooks) Exited(ex monitor.Exit) (monitor.Next, error) {
+	if h.exited != nil && !ex.StartFailed {
+		h.exited(h.id, ex.Code)
+	}
 	return h.e.cleanup(h.cs, h.id, ex, false)
 }
 

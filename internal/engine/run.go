@@ -67,6 +67,11 @@ type RunOptions struct {
 	// BaseImage, when set, is the image to run, already resolved (a build
 	// step's state, which has no image record); Image is then its ID.
 	BaseImage *store.Image
+	// Created, when not nil, is told the container's ID once it exists, before it starts;
+	// Exited, when not nil, is called once its command has ended, before it is cleaned up
+	// (and, with Remove, removed): a build reads its upper directory there.
+	Created func(id string)
+	Exited  func(id string, code int)
 }
 
 // ExitStatus is how a container ended.
@@ -175,6 +180,9 @@ func (e *Engine) Run(ctx context.Context, o RunOptions, signals <-chan os.Signal
 	if err != nil {
 		return ExitStatus{}, err
 	}
+	if o.Created != nil {
+		o.Created(c.ID)
+	}
 	st, err := e.prepare(cs, c)
 	if err != nil {
 		e.cleanup(cs, c.ID, monitor.Exit{StartFailed: true}, false)
@@ -182,7 +190,7 @@ func (e *Engine) Run(ctx context.Context, o RunOptions, signals <-chan os.Signal
 		return ExitStatus{}, err
 	}
 	cfg := monitor.Config{
-		Store: cs, ID: c.ID, Hooks: engineHooks{e: e, cs: cs, id: c.ID}, First: st,
+		Store: cs, ID: c.ID, Hooks: engineHooks{e: e, cs: cs, id: c.ID, exited: o.Exited}, First: st,
 		Stdout: o.Stdout, Stderr: o.Stderr, Socket: cs.AttachSocket(c.ID), Signals: signals,
 	}
 	if o.Stdin != nil && !o.Spec.Terminal {
