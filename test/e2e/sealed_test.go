@@ -45,34 +45,53 @@ func buildExeattack(t *testing.T) string {
 	return exeattackBin
 }
 
-// attackEnv is an env whose engine binary is a private copy, which the test may "upgrade",
-// plus a results directory the attacker writes to.
+// attackEnv is an env whose engine binaries (geedocker and, next to it, geedocker-monitor, which
+// is also the containers' init) are private copies, which the test may "upgrade", plus a
+// results directory the attacker writes to.
 type attackEnv struct {
 	*env
-	res     string
-	binHash string
-	oldBin  *os.File // the binary's original inode, kept open to check it after an upgrade
+	res  string
+	bins []engineBinary
+}
+
+// engineBinary is one of the engine's binaries: its path, its content's hash, and its
+// original inode, kept open to check it after an upgrade.
+type engineBinary struct {
+	path, hash string
+	old        *os.File
 }
 
 func newAttackEnv(t *testing.T) *attackEnv {
 	e := newEnv(t)
 	e.withBusybox()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "geedocker")
-	copyFile(t, e.bin, bin, 0o755)
-	e.bin = bin
 	a := &attackEnv{env: e, res: filepath.Join(dir, "res")}
+	for _, name := range []string{"geedocker", "geedocker-monitor"} {
+		p := filepath.Join(dir, name)
+		copyFile(t, filepath.Join(filepath.Dir(e.bin), name), p, 0o755)
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		a.bins = append(a.bins, engineBinary{path: p, hash: fileHash(t, p), old: f})
+	}
+	e.bin = a.bins[0].path
 	if err := os.Mkdir(a.res, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	a.binHash = fileHash(t, bin)
-	f, err := os.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	a.oldBin = f
 	return a
+}
+
+// upgrade replaces every engine binary as a package manager does: a copy, then a rename.
+func (a *attackEnv) upgrade() {
+	a.t.Helper()
+	for _, b := range a.bins {
+		copyFile(a.t, b.path, b.path+".new", 0o755)
+		if err := os.Rename(b.path+".new", b.path); err != nil {
+			a.t.Fatal(err)
+		}
+	}
 }
 
 func copyFile(t *testing.T, from, to string, mode os.FileMode) {
@@ -153,11 +172,13 @@ func (a *attackEnv) assertUnharmed(result string) {
 			a.t.Errorf("the container reopened the engine's binary for writing: %q", line)
 		}
 	}
-	if got := fileHash(a.t, a.bin); got != a.binHash {
-		a.t.Errorf("the engine's binary on disk changed")
-	}
-	if got := readerHash(a.t, a.oldBin); got != a.binHash {
-		a.t.Errorf("the engine's original binary inode changed")
+	for _, b := range a.bins {
+		if got := fileHash(a.t, b.path); got != b.hash {
+			a.t.Errorf("%s on disk changed", b.path)
+		}
+		if got := readerHash(a.t, b.old); got != b.hash {
+			a.t.Errorf("the original inode of %s changed", b.path)
+		}
 	}
 }
 
@@ -168,11 +189,7 @@ func TestSealedBinaryExecAndUpgrade(t *testing.T) {
 	a := newAttackEnv(t)
 	id := a.attacker(nil)
 	a.grabEngine(id)
-	newBin := a.bin + ".new"
-	copyFile(t, a.bin, newBin, 0o755)
-	if err := os.Rename(newBin, a.bin); err != nil {
-		t.Fatal(err)
-	}
+	a.upgrade()
 	res := a.awaitFile("result", nil)
 	if !strings.Contains(res, "read-only file system") && !strings.Contains(res, "operation not permitted") {
 		t.Errorf("write through the held descriptor: %q, want it refused", res)
