@@ -66,6 +66,10 @@ type Engine struct {
 	ImageUsers func(imageID string) ([]string, error)
 	// LayersInUse returns chain IDs that containers use, kept by GC.
 	LayersInUse func() ([]string, error)
+	// ReapMonitors makes the engine wait for the monitors it starts, for a
+	// caller that outlives them (serve); a short-lived command leaves them
+	// to init.
+	ReapMonitors bool
 }
 
 // New opens the store at root.

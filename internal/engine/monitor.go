@@ -105,9 +105,15 @@ func (e *Engine) startMonitor(ctx context.Context, id string, globalArgs []strin
 		return nil, fmt.Errorf("starting the container's monitor: %w", err)
 	}
 	pw.Close()
-	defer cmd.Process.Release()
 	stdin.Write(startJSON)
 	stdin.Close()
+	if e.ReapMonitors {
+		// A long-lived caller (serve) reaps its monitors, or each would stay a
+		// zombie that looks alive to wait and stop.
+		go cmd.Wait()
+	} else {
+		defer cmd.Process.Release()
+	}
 	var client *AttachClient
 	if attach {
 		// The monitor says "listening" once its socket is up.

@@ -1,0 +1,292 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/geedocker/geedocker/internal/container"
+)
+
+// run is one start of a container by this server. The server holds a
+// connection to the container's monitor for it (the attach socket), which
+// gives the API's attach sessions their streams and waiters the exit code,
+// even when the container removes itself (AutoRemove).
+type run struct {
+	started chan struct{} // closed when this server started the container
+	done    chan struct{} // closed when that run ended for good
+	code    int
+
+	mu       sync.Mutex
+	sessions []*attachSession
+	stdin    io.Writer // the monitor connection's input, nil until started
+}
+
+func newRun() *run { return &run{started: make(chan struct{}), done: make(chan struct{})} }
+
+// ours says whether this server started the run.
+func (rn *run) ours() bool {
+	select {
+	case <-rn.started:
+		return true
+	default:
+		return false
+	}
+}
+
+// attachSession is one API attach stream.
+type attachSession struct {
+	conn           net.Conn
+	in             *bufio.Reader // nil: the client sends no input
+	stdout, stderr io.Writer
+	ended          chan struct{}
+	once           sync.Once
+}
+
+func (a *attachSession) end() {
+	a.once.Do(func() {
+		closeWrite(a.conn)
+		a.conn.Close()
+		close(a.ended)
+	})
+}
+
+// watch returns the current or next run of container id.
+func (s *Server) watch(id string) *run {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.runs == nil {
+		s.runs = map[string]*run{}
+	}
+	rn := s.runs[id]
+	if rn == nil {
+		rn = newRun()
+		s.runs[id] = rn
+	}
+	return rn
+}
+
+// removed tells the waiters for a removal.
+func (s *Server) removed(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch, ok := s.removals[id]; ok {
+		close(ch)
+		delete(s.removals, id)
+	}
+	delete(s.runs, id)
+}
+
+// awaitRemoved returns once container id is removed (by itself, AutoRemove,
+// or through this server).
+func (s *Server) awaitRemoved(ctx context.Context, id string) error {
+	s.mu.Lock()
+	if s.removals == nil {
+		s.removals = map[string]chan struct{}{}
+	}
+	ch, ok := s.removals[id]
+	if !ok {
+		ch = make(chan struct{})
+		s.removals[id] = ch
+	}
+	s.mu.Unlock()
+	if _, err := s.Engine.Container(id); errors.Is(err, container.ErrNotFound) {
+		return nil
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// start starts a container under its monitor, attached: the output goes to
+// the attach sessions waiting for it, the exit code to the waiters.
+func (s *Server) start(c *container.Container) error {
+	rn := s.watch(c.ID)
+	client, err := s.Engine.StartAttached(context.Background(), c.ID, s.GlobalArgs)
+	if err != nil {
+		rn.mu.Lock()
+		pending := rn.sessions
+		rn.sessions = nil
+		rn.mu.Unlock()
+		for _, a := range pending {
+			a.end()
+		}
+		return err
+	}
+	rn.mu.Lock()
+	rn.stdin = client
+	sessions := rn.sessions
+	rn.mu.Unlock()
+	close(rn.started)
+	for _, a := range sessions {
+		go feedInput(a, client)
+	}
+	stdout := fanout{rn: rn, stderr: false}
+	stderr := fanout{rn: rn, stderr: true}
+	go func() {
+		code, exited, _ := client.Copy(stdout, stderr)
+		client.Close()
+		if !exited {
+			// The monitor went away without a code (killed): the record has it.
+			if ct, err := s.Engine.Container(c.ID); err == nil {
+				code = ct.State.ExitCode
+			}
+		}
+		rn.mu.Lock()
+		rn.code = code
+		sessions := rn.sessions
+		rn.sessions = nil
+		rn.mu.Unlock()
+		for _, a := range sessions {
+			a.end()
+		}
+		s.mu.Lock()
+		if s.runs[c.ID] == rn {
+			delete(s.runs, c.ID)
+		}
+		s.mu.Unlock()
+		close(rn.done)
+	}()
+	return nil
+}
+
+// feedInput sends a session's input to the container; the end of it closes
+// the container's stdin.
+func feedInput(a *attachSession, client interface {
+	io.Writer
+	CloseInput() error
+}) {
+	if a.in == nil {
+		return
+	}
+	if _, err := io.Copy(client, a.in); err == nil {
+		client.CloseInput()
+	}
+}
+
+// fanout writes one output stream of a run to its sessions. A session that
+// cannot take it is ended; the container is never held up by a client.
+type fanout struct {
+	rn     *run
+	stderr bool
+}
+
+func (f fanout) Write(p []byte) (int, error) {
+	f.rn.mu.Lock()
+	defer f.rn.mu.Unlock()
+	kept := f.rn.sessions[:0]
+	for _, a := range f.rn.sessions {
+		w := a.stdout
+		if f.stderr {
+			w = a.stderr
+		}
+		if w != nil {
+			if _, err := w.Write(p); err != nil {
+				go a.end()
+				continue
+			}
+		}
+		kept = append(kept, a)
+	}
+	f.rn.sessions = kept
+	return len(p), nil
+}
+
+// attachContainer is POST /containers/{id}/attach: a hijacked stream of the
+// container's output (and input with stdin=1). On a created container it
+// waits for the start; on one started by this server it joins its run; on
+// one started elsewhere it connects to the container's monitor.
+func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	if !boolParam(r, "stream") {
+		writeError(w, badRequest(errors.New("only stream=1 is supported")))
+		return
+	}
+	if !c.State.Running && c.State.Status != container.Created && !boolParam(r, "logs") {
+		writeError(w, conflict(errors.New("you cannot attach to a stopped container, start it first")))
+		return
+	}
+	conn, br, err := hijack(w, r, c.Config.Tty)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	a := &attachSession{conn: conn, ended: make(chan struct{})}
+	a.stdout, a.stderr = outputs(conn, c.Config.Tty, boolParam(r, "stdout"), boolParam(r, "stderr"))
+	if boolParam(r, "stdin") && c.Config.OpenStdin {
+		a.in = br
+	}
+	rn := s.watch(c.ID)
+	rn.mu.Lock()
+	if !c.State.Running || rn.ours() {
+		rn.sessions = append(rn.sessions, a)
+		started := rn.stdin
+		rn.mu.Unlock()
+		if started != nil {
+			go feedInput(a, started.(interface {
+				io.Writer
+				CloseInput() error
+			}))
+		}
+		<-a.ended
+		return
+	}
+	rn.mu.Unlock()
+	// Started elsewhere (the CLI, or an earlier server): its monitor serves us.
+	client, err := s.Engine.Attach(c.ID)
+	if err != nil {
+		conn.Close()
+		return
+	}
+	go feedInput(a, client)
+	client.Copy(orDiscard(a.stdout), orDiscard(a.stderr))
+	client.Close()
+	a.end()
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// resizeContainer is POST /containers/{id}/resize?h=…&w=….
+func (s *Server) resizeContainer(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	h, err1 := strconv.ParseUint(r.URL.Query().Get("h"), 10, 16)
+	wd, err2 := strconv.ParseUint(r.URL.Query().Get("w"), 10, 16)
+	if err1 != nil || err2 != nil {
+		writeError(w, badRequest(errors.New("invalid h or w")))
+		return
+	}
+	if !c.State.Running {
+		writeError(w, conflict(errors.New("container "+c.ID+" is not running")))
+		return
+	}
+	client, err := s.Engine.Attach(c.ID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer client.Close()
+	if err := client.Resize(uint16(h), uint16(wd)); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}

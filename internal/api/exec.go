@@ -1,0 +1,279 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"syscall"
+
+	ctypes "github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/geedocker/geedocker/internal/engine"
+	"github.com/geedocker/geedocker/internal/runtime"
+)
+
+type runtimeExit = runtime.ExitStatus
+
+// execSession is an exec made by POST /containers/{id}/exec and run by
+// POST /exec/{id}/start. Sessions live in this server's memory only: a
+// restarted server knows none (Docker's daemon forgets them at restart too).
+type execSession struct {
+	ID          string
+	ContainerID string
+	Config      ctypes.ExecCreateRequest
+
+	mu       sync.Mutex
+	started  bool
+	running  bool
+	exitCode *int
+	pid      int
+}
+
+func (s *Server) execRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /containers/{id}/exec", s.createExec)
+	mux.HandleFunc("POST /exec/{id}/start", s.startExec)
+	mux.HandleFunc("GET /exec/{id}/json", s.inspectExec)
+	mux.HandleFunc("POST /exec/{id}/resize", s.resizeExec)
+}
+
+func newID() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (s *Server) createExec(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	var req ctypes.ExecCreateRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if len(req.Cmd) == 0 {
+		writeError(w, badRequest(errors.New("no exec command specified")))
+		return
+	}
+	if !c.State.Running {
+		writeError(w, conflict(fmt.Errorf("container %s is not running", c.ID)))
+		return
+	}
+	ex := &execSession{ID: newID(), ContainerID: c.ID, Config: req}
+	s.mu.Lock()
+	s.execs[ex.ID] = ex
+	s.mu.Unlock()
+	writeJSON(w, http.StatusCreated, ctypes.ExecCreateResponse{ID: ex.ID})
+}
+
+func (s *Server) execByID(w http.ResponseWriter, r *http.Request) (*execSession, bool) {
+	s.mu.Lock()
+	ex := s.execs[r.PathValue("id")]
+	s.mu.Unlock()
+	if ex == nil {
+		writeError(w, notFound(fmt.Errorf("No such exec instance: %s", r.PathValue("id"))))
+		return nil, false
+	}
+	return ex, true
+}
+
+func (s *Server) inspectExec(w http.ResponseWriter, r *http.Request) {
+	ex, ok := s.execByID(w, r)
+	if !ok {
+		return
+	}
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	cfg := ex.Config
+	out := ctypes.ExecInspectResponse{
+		ID: ex.ID, ContainerID: ex.ContainerID, Running: ex.running, ExitCode: ex.exitCode, Pid: ex.pid,
+		OpenStdin: cfg.AttachStdin, OpenStdout: cfg.AttachStdout, OpenStderr: cfg.AttachStderr,
+		ProcessConfig: &ctypes.ExecProcessConfig{Tty: cfg.Tty, Entrypoint: cfg.Cmd[0], Arguments: cfg.Cmd[1:],
+			Privileged: &cfg.Privileged, User: cfg.User},
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// startExec is POST /exec/{id}/start: hijacked unless Detach.
+func (s *Server) startExec(w http.ResponseWriter, r *http.Request) {
+	ex, ok := s.execByID(w, r)
+	if !ok {
+		return
+	}
+	var req ctypes.ExecStartRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	ex.mu.Lock()
+	if ex.started {
+		ex.mu.Unlock()
+		writeError(w, conflict(fmt.Errorf("exec %s has already been started", ex.ID)))
+		return
+	}
+	ex.started = true
+	ex.mu.Unlock()
+	cfg := ex.Config
+	o := engine.ExecOptions{Cmd: cfg.Cmd, Env: cfg.Env, WorkingDir: cfg.WorkingDir, User: cfg.User,
+		Tty: cfg.Tty, Privileged: cfg.Privileged}
+	if cfg.Tty && cfg.ConsoleSize != nil {
+		o.ConsoleSize = consoleBox(*cfg.ConsoleSize)
+	}
+	if cfg.Tty && req.ConsoleSize != nil {
+		o.ConsoleSize = consoleBox(*req.ConsoleSize)
+	}
+	if req.Detach {
+		proc, err := s.Engine.Exec(context.Background(), ex.ContainerID, o)
+		if err != nil {
+			writeError(w, execError(err))
+			return
+		}
+		if proc.Console != nil {
+			go io.Copy(io.Discard, proc.Console)
+		}
+		s.track(ex, proc.Pid, proc.Wait)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	// Errors of the start go out before the stream: run first, then hijack.
+	pr, pw := io.Pipe()
+	var stdoutBuf, stderrBuf lateWriter
+	if !cfg.Tty {
+		o.Stdout, o.Stderr = &stdoutBuf, &stderrBuf
+		if cfg.AttachStdin {
+			o.Stdin = pr
+		}
+	}
+	proc, err := s.Engine.Exec(context.Background(), ex.ContainerID, o)
+	if err != nil {
+		pw.Close()
+		writeError(w, execError(err))
+		return
+	}
+	conn, br, err := hijack(w, r, cfg.Tty)
+	if err != nil {
+		proc.Signal(syscall.SIGKILL)
+		proc.Wait()
+		return
+	}
+	defer conn.Close()
+	stdout, stderr := outputs(conn, cfg.Tty, cfg.AttachStdout, cfg.AttachStderr)
+	var copied sync.WaitGroup
+	if proc.Console != nil {
+		if cfg.AttachStdin {
+			go io.Copy(proc.Console, br)
+		}
+		copied.Add(1)
+		go func() {
+			defer copied.Done()
+			io.Copy(orDiscard(stdout), proc.Console) // ends with EIO when the process is gone
+		}()
+	} else {
+		stdoutBuf.set(orDiscard(stdout))
+		stderrBuf.set(orDiscard(stderr))
+		if cfg.AttachStdin {
+			go func() { io.Copy(pw, br); pw.Close() }()
+		}
+	}
+	s.track(ex, proc.Pid, func() (st runtimeExit, err error) {
+		st, err = proc.Wait()
+		copied.Wait()
+		return st, err
+	})
+	s.awaitExec(ex)
+	if proc.Console != nil {
+		proc.Console.Close()
+	}
+	closeWrite(conn)
+}
+
+// lateWriter holds what is written before its destination is known.
+type lateWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+func (l *lateWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.w == nil {
+		l.buf = append(l.buf, p...)
+		return len(p), nil
+	}
+	return l.w.Write(p)
+}
+
+func (l *lateWriter) set(w io.Writer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.w = w
+	if len(l.buf) > 0 {
+		w.Write(l.buf)
+		l.buf = nil
+	}
+}
+
+// track records an exec's run: running until wait returns, then its code.
+func (s *Server) track(ex *execSession, pid int, wait func() (runtimeExit, error)) {
+	ex.mu.Lock()
+	ex.running, ex.pid = true, pid
+	ex.mu.Unlock()
+	done := make(chan struct{})
+	s.mu.Lock()
+	s.execDone[ex.ID] = done
+	s.mu.Unlock()
+	go func() {
+		st, err := wait()
+		code := st.Code
+		if err != nil {
+			code = 126
+		}
+		ex.mu.Lock()
+		ex.running, ex.exitCode = false, &code
+		ex.mu.Unlock()
+		close(done)
+	}()
+}
+
+func (s *Server) awaitExec(ex *execSession) {
+	s.mu.Lock()
+	done := s.execDone[ex.ID]
+	s.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// execError: a command that cannot be run is the request's fault.
+func execError(err error) error {
+	var se *engine.StartError
+	if errors.As(err, &se) && se.Code != 125 {
+		return badRequest(err)
+	}
+	return err
+}
+
+func (s *Server) resizeExec(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.execByID(w, r); !ok {
+		return
+	}
+	// The exec's terminal size is set at start (ConsoleSize); later resizes
+	// are not passed on yet.
+	w.WriteHeader(http.StatusOK)
+}
+
+// consoleBox is a [height, width] as a terminal size.
+func consoleBox(hw [2]uint) *specs.Box {
+	if hw[0] == 0 || hw[1] == 0 {
+		return nil
+	}
+	return &specs.Box{Height: hw[0], Width: hw[1]}
+}

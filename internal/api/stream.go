@@ -1,0 +1,116 @@
+package api
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/moby/moby/api/types"
+)
+
+// Stream ids of Docker's multiplexed stream: each frame is one byte of
+// stream, three zero bytes, a 4-byte big-endian length and the payload.
+const (
+	streamStdout = 1
+	streamStderr = 2
+)
+
+// muxWriter writes frames of one stream to a shared connection.
+type muxWriter struct {
+	mu     *sync.Mutex
+	w      io.Writer
+	stream byte
+}
+
+func (m muxWriter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	hdr := [8]byte{m.stream}
+	binary.BigEndian.PutUint32(hdr[4:], uint32(len(p)))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.w.Write(hdr[:]); err != nil {
+		return 0, err
+	}
+	return m.w.Write(p)
+}
+
+// rawWriter writes to a shared connection as it is (a terminal's stream).
+type rawWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (r rawWriter) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.w.Write(p)
+}
+
+// outputs are the stdout and stderr writers of a connection: multiplexed
+// frames, or the raw stream for a terminal. A nil writer is a stream the
+// client did not ask for.
+func outputs(conn io.Writer, tty, stdout, stderr bool) (io.Writer, io.Writer) {
+	mu := &sync.Mutex{}
+	var o, e io.Writer
+	if tty {
+		if stdout || stderr {
+			o = rawWriter{mu, conn}
+		}
+		return o, nil
+	}
+	if stdout {
+		o = muxWriter{mu, conn, streamStdout}
+	}
+	if stderr {
+		e = muxWriter{mu, conn, streamStderr}
+	}
+	return o, e
+}
+
+// hijack takes the connection of an attach or exec start and answers with
+// the stream's header: 101 when the client asked to upgrade, 200 otherwise.
+// What the client sent after its request is read from the returned reader.
+func hijack(w http.ResponseWriter, r *http.Request, tty bool) (net.Conn, *bufio.Reader, error) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("the connection cannot be hijacked")
+	}
+	conn, rw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	ctype := types.MediaTypeMultiplexedStream
+	if tty {
+		ctype = types.MediaTypeRawStream
+	}
+	if r.Header.Get("Upgrade") != "" {
+		fmt.Fprintf(conn, "HTTP/1.1 101 UPGRADED\r\nContent-Type: %s\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: %s\r\n\r\n", ctype, APIVersion)
+	} else {
+		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nApi-Version: %s\r\n\r\n", ctype, APIVersion)
+	}
+	return conn, rw.Reader, nil
+}
+
+// closeWrite ends the server's side of a hijacked stream, so the client
+// sees the end of output while it may still be sending.
+func closeWrite(conn net.Conn) {
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+}
+
+// writeJSONBody sends v after the headers are out.
+func writeJSONBody(w http.ResponseWriter, v any) {
+	json.NewEncoder(w).Encode(v)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
