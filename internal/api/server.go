@@ -66,6 +66,9 @@ func (s *Server) Handler() http.Handler {
 	s.containerRoutes(mux)
 	s.execRoutes(mux)
 	s.networkRoutes(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, notFound(errors.New("page not found")))
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if m := versionPrefix.FindString(r.URL.Path); m != "" {
 			v := strings.Trim(m, "/v")
@@ -79,12 +82,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Api-Version", APIVersion)
 		w.Header().Set("Server", "GeeDocker/"+s.Version+" (linux)")
 		w.Header().Set("OSType", "linux")
-		h, pattern := mux.Handler(r)
-		if pattern == "" {
-			writeError(w, &httpError{http.StatusNotFound, errors.New("page not found")})
-			return
-		}
-		h.ServeHTTP(w, r)
+		mux.ServeHTTP(w, r)
 	})
 }
 
