@@ -70,6 +70,9 @@ func (s *Server) Handler() http.Handler {
 		writeError(w, notFound(errors.New("page not found")))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", APIVersion)
+		w.Header().Set("Server", "GeeDocker/"+s.Version+" (linux)")
+		w.Header().Set("OSType", "linux")
 		if m := versionPrefix.FindString(r.URL.Path); m != "" {
 			v := strings.Trim(m, "/v")
 			if versionLess(v, MinAPIVersion) {
@@ -79,9 +82,6 @@ func (s *Server) Handler() http.Handler {
 			r.URL.Path = "/" + strings.TrimPrefix(r.URL.Path, m)
 			r.URL.RawPath = ""
 		}
-		w.Header().Set("Api-Version", APIVersion)
-		w.Header().Set("Server", "GeeDocker/"+s.Version+" (linux)")
-		w.Header().Set("OSType", "linux")
 		mux.ServeHTTP(w, r)
 	})
 }

@@ -219,7 +219,7 @@ func TestAPIContainers(t *testing.T) {
 	if out := s.ok("inspect", "-f", "{{.State.Status}} {{.Name}} {{.Config.Image}}", "web"); out != "running /web busybox\n" {
 		t.Errorf("docker inspect: %q", out)
 	}
-	s.fails(1, "Error response from daemon: Conflict", "run", "-d", "--name", "web", "busybox", "true")
+	s.fails(125, "Error response from daemon: Conflict. The container name \"/web\" is already in use", "run", "-d", "--name", "web", "busybox", "true")
 	s.fails(1, "container is running", "rm", "web")
 
 	// The server SIGKILLed: the containers run on, a new server sees them.
