@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/engine"
 )
 
 // run is one start of a container by this server. The server holds a
@@ -112,13 +113,7 @@ func (s *Server) start(c *container.Container) error {
 	rn := s.watch(c.ID)
 	client, err := s.Engine.StartAttached(context.Background(), c.ID, s.GlobalArgs)
 	if err != nil {
-		rn.mu.Lock()
-		pending := rn.sessions
-		rn.sessions = nil
-		rn.mu.Unlock()
-		for _, a := range pending {
-			a.end()
-		}
+		s.startFailed(c, rn, err)
 		return err
 	}
 	rn.mu.Lock()
@@ -156,6 +151,38 @@ func (s *Server) start(c *container.Container) error {
 		close(rn.done)
 	}()
 	return nil
+}
+
+// startFailed ends what waits for a run that did not start: its attach
+// sessions, and its waiters with the code of the failure. As `run` does, a
+// container that asked for AutoRemove, or that GeeDocker itself failed to
+// start, is removed.
+func (s *Server) startFailed(c *container.Container, rn *run, err error) {
+	code := 125
+	var se *engine.StartError
+	if errors.As(err, &se) {
+		code = se.Code
+	}
+	if c.HostConfig.AutoRemove || code == 125 {
+		if s.Engine.Remove(c.ID, true) == nil {
+			s.removed(c.ID)
+		}
+	}
+	rn.mu.Lock()
+	pending := rn.sessions
+	rn.sessions = nil
+	rn.code = code
+	rn.mu.Unlock()
+	for _, a := range pending {
+		a.end()
+	}
+	s.mu.Lock()
+	if s.runs[c.ID] == rn {
+		delete(s.runs, c.ID)
+	}
+	s.mu.Unlock()
+	close(rn.started)
+	close(rn.done)
 }
 
 // feedInput sends a session's input to the container; the end of it closes
@@ -211,10 +238,6 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 	}
 	if !boolParam(r, "stream") {
 		writeError(w, badRequest(errors.New("only stream=1 is supported")))
-		return
-	}
-	if !c.State.Running && c.State.Status != container.Created && !boolParam(r, "logs") {
-		writeError(w, conflict(errors.New("you cannot attach to a stopped container, start it first")))
 		return
 	}
 	conn, br, err := hijack(w, r, c.Config.Tty)

@@ -263,3 +263,69 @@ func TestAPINetworks(t *testing.T) {
 	s.ok("network", "rm", "appnet")
 	s.fails(1, "Error response from daemon: network not found: appnet", "network", "rm", "appnet")
 }
+
+func TestAPISocketAndHosts(t *testing.T) {
+	needDocker(t)
+	e := newEnv(t)
+	s := e.serve(false)
+	st, err := os.Stat(s.sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := st.Sys().(*syscall.Stat_t)
+	if st.Mode().Perm() != 0o660 || st.Mode()&os.ModeSocket == 0 || sys.Uid != 0 || sys.Gid != 0 {
+		t.Errorf("socket %s: mode %v, owner %d:%d; want a socket, 0660, root:root", s.sock, st.Mode(), sys.Uid, sys.Gid)
+	}
+	// A user who is not in the group cannot connect.
+	os.Chmod(filepath.Dir(s.sock), 0o755)
+	cmd := exec.Command("docker", "version")
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+s.sock, "DOCKER_CONFIG="+t.TempDir(), "HOME=/nonexistent")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "permission denied") {
+		t.Errorf("docker version as nobody: %v\n%s", err, out)
+	}
+
+	// TCP only on loopback; anything else is refused with one line.
+	r := e.gd("serve", "-H", "tcp://0.0.0.0:2375")
+	if r.Code != 125 || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 || !strings.Contains(r.Stderr, "only on a loopback address") {
+		t.Errorf("serve -H tcp://0.0.0.0:2375: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+	// A second server on a live socket is refused, and the first one goes on.
+	r = e.gd("serve", "-H", "unix://"+s.sock)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "another server is listening") {
+		t.Errorf("second serve on the same socket: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+	s.ok("version")
+}
+
+func TestAPIRunExitCodes(t *testing.T) {
+	needDocker(t)
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.serve(false)
+	// Without --rm the CLI waits for the next exit.
+	if r := s.docker("run", "--name", "two", "busybox", "sh", "-c", "echo out; exit 2"); r.Code != 2 || r.Stdout != "out\n" {
+		t.Errorf("docker run exit 2: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+	if out := s.ok("ps", "-a", "--format", "{{.Names}} {{.Status}}"); !strings.HasPrefix(out, "two Exited (2)") {
+		t.Errorf("ps -a: %q", out)
+	}
+	if out := s.ok("wait", "two"); out != "2\n" {
+		t.Errorf("docker wait on an exited container: %q", out)
+	}
+	// start again, attached.
+	if r := s.docker("start", "-a", "two"); r.Code != 2 || r.Stdout != "out\n" {
+		t.Errorf("docker start -a: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+	if out := s.ok("logs", "--tail", "1", "two"); out != "out\n" {
+		t.Errorf("docker logs --tail 1: %q", out)
+	}
+	if r := s.docker("run", "--rm", "busybox", "nonexistent-command"); r.Code != 127 {
+		t.Errorf("docker run of a missing command: exit %d, %q", r.Code, r.Stderr)
+	}
+	s.ok("rm", "two")
+	if out := e.ok("ps", "-aq"); out != "" {
+		t.Errorf("containers left: %q", out)
+	}
+}
