@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -333,5 +334,59 @@ func TestStatusOf(t *testing.T) {
 	}
 	if got := statusOf(userError(container.ErrNameInUse)); got != 409 {
 		t.Errorf("userError keeps a class: %d", got)
+	}
+}
+
+// A client that stops reading its attach stream holds up neither the
+// container's output nor the other clients: it is dropped once maxQueued
+// bytes wait for it.
+func TestSlowAttachClientDropped(t *testing.T) {
+	stuckSrv, stuckCli := net.Pipe() // never read
+	defer stuckCli.Close()
+	goodSrv, goodCli := net.Pipe()
+	defer goodCli.Close()
+	mk := func(conn net.Conn) *attachSession {
+		a := &attachSession{conn: conn, q: newQueue(conn), ended: make(chan struct{})}
+		a.stdout, a.stderr = outputs(a.q, true, true, false)
+		return a
+	}
+	stuck, good := mk(stuckSrv), mk(goodSrv)
+	rn := newRun()
+	rn.sessions = []*attachSession{stuck, good}
+	out := fanout{rn: rn}
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	write := func(n int) {
+		for range n / len(chunk) {
+			out.Write(chunk) // returns although a client reads nothing
+		}
+	}
+	sessions := func() int {
+		rn.mu.Lock()
+		defer rn.mu.Unlock()
+		return len(rn.sessions)
+	}
+	// Less than the bound waits for both.
+	half := maxQueued / 2
+	write(half)
+	if n := sessions(); n != 2 {
+		t.Fatalf("%d sessions after %d bytes, want 2", n, half)
+	}
+	// The reading client takes that; more output then drops only the other.
+	if _, err := io.ReadFull(goodCli, make([]byte, half)); err != nil {
+		t.Fatal(err)
+	}
+	write(half + len(chunk))
+	<-stuck.ended
+	if n := sessions(); n != 1 {
+		t.Errorf("%d sessions left, want the reading one", n)
+	}
+	received := make(chan int)
+	go func() {
+		n, _ := io.Copy(io.Discard, goodCli)
+		received <- int(n)
+	}()
+	good.end()
+	if n, want := <-received, half+len(chunk); n != want {
+		t.Errorf("the reading client got %d more bytes, want %d", n, want)
 	}
 }

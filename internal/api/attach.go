@@ -43,6 +43,7 @@ func (rn *run) ours() bool {
 // attachSession is one API attach stream.
 type attachSession struct {
 	conn           net.Conn
+	q              *queue        // the output, written to conn
 	in             *bufio.Reader // nil: the client sends no input
 	stdout, stderr io.Writer
 	ended          chan struct{}
@@ -51,6 +52,7 @@ type attachSession struct {
 
 func (a *attachSession) end() {
 	a.once.Do(func() {
+		a.q.close()
 		closeWrite(a.conn)
 		a.conn.Close()
 		close(a.ended)
@@ -141,7 +143,7 @@ func (s *Server) start(c *container.Container) error {
 		rn.sessions = nil
 		rn.mu.Unlock()
 		for _, a := range sessions {
-			a.end()
+			go a.end() // a slow client holds up neither the waiters nor the others
 		}
 		s.mu.Lock()
 		if s.runs[c.ID] == rn {
@@ -174,7 +176,7 @@ func (s *Server) startFailed(c *container.Container, rn *run, err error) {
 	rn.code = code
 	rn.mu.Unlock()
 	for _, a := range pending {
-		a.end()
+		go a.end()
 	}
 	s.mu.Lock()
 	if s.runs[c.ID] == rn {
@@ -245,8 +247,8 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	a := &attachSession{conn: conn, ended: make(chan struct{})}
-	a.stdout, a.stderr = outputs(conn, c.Config.Tty, boolParam(r, "stdout"), boolParam(r, "stderr"))
+	a := &attachSession{conn: conn, q: newQueue(conn), ended: make(chan struct{})}
+	a.stdout, a.stderr = outputs(a.q, c.Config.Tty, boolParam(r, "stdout"), boolParam(r, "stderr"))
 	if boolParam(r, "stdin") && c.Config.OpenStdin {
 		a.in = br
 	}

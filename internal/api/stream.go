@@ -114,3 +114,82 @@ func writeJSONBody(w http.ResponseWriter, v any) {
 		f.Flush()
 	}
 }
+
+// maxQueued bounds the bytes waiting for a slow client of an attach stream.
+const maxQueued = 4 << 20
+
+var errDropped = errors.New("attach client dropped: it did not read its stream")
+
+// queue writes to a connection from a goroutine of its own, so that a
+// client that stops reading holds up neither the container nor the other
+// clients: when maxQueued bytes wait for it, the client is dropped.
+type queue struct {
+	conn    net.Conn
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending [][]byte
+	size    int
+	closed  bool          // no more writes
+	done    chan struct{} // the writer goroutine ended
+}
+
+func newQueue(conn net.Conn) *queue {
+	q := &queue{conn: conn, done: make(chan struct{})}
+	q.cond = sync.NewCond(&q.mu)
+	go q.run()
+	return q
+}
+
+func (q *queue) run() {
+	defer close(q.done)
+	for {
+		q.mu.Lock()
+		for len(q.pending) == 0 && !q.closed {
+			q.cond.Wait()
+		}
+		if len(q.pending) == 0 {
+			q.mu.Unlock()
+			return
+		}
+		b := q.pending[0]
+		q.pending = q.pending[1:]
+		q.mu.Unlock()
+		_, err := q.conn.Write(b)
+		q.mu.Lock()
+		q.size -= len(b)
+		if err != nil {
+			q.closed, q.pending = true, nil
+		}
+		q.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (q *queue) Write(p []byte) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return 0, errDropped
+	}
+	if q.size+len(p) > maxQueued {
+		q.closed, q.pending = true, nil
+		q.cond.Signal()
+		q.conn.Close() // unblocks the writer
+		return 0, errDropped
+	}
+	q.pending = append(q.pending, append([]byte(nil), p...))
+	q.size += len(p)
+	q.cond.Signal()
+	return len(p), nil
+}
+
+// close sends what is queued and returns.
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.cond.Signal()
+	q.mu.Unlock()
+	<-q.done
+}
