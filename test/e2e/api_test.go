@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -328,4 +329,80 @@ func TestAPIRunExitCodes(t *testing.T) {
 	if out := e.ok("ps", "-aq"); out != "" {
 		t.Errorf("containers left: %q", out)
 	}
+}
+
+func TestAPIStreams(t *testing.T) {
+	needDocker(t)
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script (util-linux) is needed for a terminal")
+	}
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.serve(false)
+	// -t: the raw stream of a terminal; script gives the CLI one.
+	cmd := exec.Command("script", "-qec", "docker run --rm -t busybox tty", "/dev/null")
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+s.sock, "DOCKER_CONFIG="+s.config)
+	out, err := cmd.Output()
+	if err != nil || !strings.HasPrefix(string(out), "/dev/pts/") {
+		t.Errorf("docker run -t busybox tty: %q, %v", out, err)
+	}
+	s.ok("run", "-d", "--name", "app", "busybox", "sh", "-c", "echo one; exec sleep 1000")
+	// exec -i with stdin piped.
+	cmd = exec.Command("docker", "exec", "-i", "app", "sh", "-c", "cat; echo done")
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+s.sock, "DOCKER_CONFIG="+s.config)
+	cmd.Stdin = strings.NewReader("to exec\n")
+	if out, err := cmd.Output(); err != nil || string(out) != "to exec\ndone\n" {
+		t.Errorf("docker exec -i: %q, %v", out, err)
+	}
+	// Two clients at once: logs -f follows while the CLI's ps lists.
+	follow := exec.Command("docker", "logs", "-f", "app")
+	follow.Env = cmd.Env
+	stdout, err := follow.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer follow.Process.Kill()
+	if out := e.ok("ps", "--format", "{{.Names}}"); out != "app\n" {
+		t.Errorf("geedocker ps while docker logs -f runs: %q", out)
+	}
+	buf := make([]byte, len("one\n"))
+	if _, err := io.ReadFull(stdout, buf); err != nil || string(buf) != "one\n" {
+		t.Errorf("docker logs -f: %q, %v", buf, err)
+	}
+	s.ok("rm", "-f", "app")
+	// logs -f ends when its container is gone.
+	rest, _ := io.ReadAll(stdout)
+	if err := follow.Wait(); err != nil || len(rest) != 0 {
+		t.Errorf("docker logs -f after rm -f: %v, more output %q", err, rest)
+	}
+}
+
+func TestAPINetworkConnect(t *testing.T) {
+	needDocker(t)
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.serve(false)
+	s.ok("network", "create", "--subnet", "10.78.0.0/24", "n1")
+	s.ok("run", "-d", "--name", "c1", "--network", "n1", "--network-alias", "db", "busybox", "sleep", "1000")
+	if out := s.ok("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}} {{end}}", "c1"); !strings.HasPrefix(out, "n1 10.78.0.") {
+		t.Errorf("inspect networks: %q", out)
+	}
+	if out := s.ok("exec", "c1", "nslookup", "db", "127.0.0.11"); !strings.Contains(out, "10.78.0.") {
+		t.Errorf("the alias from NetworkingConfig does not resolve:\n%s", out)
+	}
+	s.ok("run", "-d", "--name", "c2", "busybox", "sleep", "1000")
+	s.ok("network", "connect", "n1", "c2")
+	if out := s.ok("network", "inspect", "-f", "{{len .Containers}}", "n1"); out != "2\n" {
+		t.Errorf("containers on n1 after connect: %q", out)
+	}
+	s.ok("network", "disconnect", "n1", "c2")
+	if out := s.ok("network", "inspect", "-f", "{{len .Containers}}", "n1"); out != "1\n" {
+		t.Errorf("containers on n1 after disconnect: %q", out)
+	}
+	s.fails(1, "Error response from daemon:", "network", "rm", "n1")
+	s.ok("rm", "-f", "c1", "c2")
+	s.ok("network", "rm", "n1")
 }
