@@ -53,6 +53,9 @@ func (e *env) serve(hostNet bool) *apiServer {
 		e.t.Fatal(err)
 	}
 	go func() { s.cmd.Wait(); close(s.exited) }()
+	// Whatever a failed test left running is removed, with the CLI, before
+	// the network namespace goes.
+	e.t.Cleanup(e.removeAll)
 	e.t.Cleanup(s.kill)
 	s.awaitSocket()
 	return s
@@ -75,6 +78,13 @@ func (s *apiServer) awaitSocket() {
 			s.e.t.Fatal("geedocker serve did not listen")
 		case <-time.After(10 * time.Millisecond):
 		}
+	}
+}
+
+// removeAll removes every container of the env.
+func (e *env) removeAll() {
+	if ids := strings.Fields(e.gd("ps", "-aq", "--no-trunc").Stdout); len(ids) > 0 {
+		e.gd(append([]string{"rm", "-f"}, ids...)...)
 	}
 }
 
