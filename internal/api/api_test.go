@@ -142,6 +142,10 @@ func TestErrors(t *testing.T) {
 		{"POST", "/images/busybox/tag", "", 400, "repo parameter"},
 		{"POST", "/images/create", "", 400, "fromImage"},
 		{"GET", "/containers/nope/logs?stdout=1", "", 404, "No such container"},
+		{"POST", "/containers/prune?filters=%7B%22until%22%3A%7B%2210m%22%3Atrue%7D%7D", "", 400, "invalid filter 'until'"},
+		{"POST", "/images/prune?filters=%7B%22dangling%22%3A%7B%22false%22%3Atrue%7D%7D", "", 400, "invalid filter 'dangling'"},
+		{"POST", "/containers/nope/restart", "", 404, "No such container: nope"},
+		{"POST", "/containers/nope/stop?t=x", "", 404, "No such container: nope"},
 	}
 	for _, c := range cases {
 		w := do(h, c.method, c.path, c.body)
@@ -165,12 +169,19 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func TestEmptyLists(t *testing.T) {
+func TestEmptyStore(t *testing.T) {
 	_, h := newTestServer(t)
-	for _, path := range []string{"/containers/json?all=1", "/images/json"} {
-		w := do(h, "GET", path, "")
-		if w.Code != 200 || strings.TrimSpace(w.Body.String()) != "[]" {
-			t.Errorf("GET %s: %d %q, want []", path, w.Code, w.Body)
+	cases := []struct{ method, path, want string }{
+		{"GET", "/containers/json?all=1", `[]`},
+		{"GET", "/images/json", `[]`},
+		{"POST", "/containers/prune", `{"ContainersDeleted":[],"SpaceReclaimed":0}`},
+		{"POST", "/images/prune?filters=%7B%22dangling%22%3A%7B%22true%22%3Atrue%7D%7D", `{"ImagesDeleted":[],"SpaceReclaimed":0}`},
+		{"POST", "/networks/prune", `{"NetworksDeleted":[]}`},
+	}
+	for _, c := range cases {
+		w := do(h, c.method, c.path, "")
+		if w.Code != 200 || strings.TrimSpace(w.Body.String()) != c.want {
+			t.Errorf("%s %s: %d %q, want %s", c.method, c.path, w.Code, w.Body, c.want)
 		}
 	}
 }

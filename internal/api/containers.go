@@ -27,6 +27,7 @@ func (s *Server) containerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /containers/{id}/start", s.startContainer)
 	mux.HandleFunc("POST /containers/{id}/stop", s.stopContainer)
 	mux.HandleFunc("POST /containers/{id}/kill", s.killContainer)
+	mux.HandleFunc("POST /containers/{id}/restart", s.restartContainer)
 	mux.HandleFunc("POST /containers/{id}/wait", s.waitContainer)
 	mux.HandleFunc("GET /containers/{id}/logs", s.containerLogs)
 	mux.HandleFunc("POST /containers/{id}/attach", s.attachContainer)
@@ -236,14 +237,10 @@ func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	timeout := 10 * time.Second
-	if t := r.URL.Query().Get("t"); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil {
-			writeError(w, badRequest(fmt.Errorf("invalid value for t: %q", t)))
-			return
-		}
-		timeout = time.Duration(n) * time.Second
+	timeout, err := stopTimeout(r)
+	if err != nil {
+		writeError(w, err)
+		return
 	}
 	if sig := r.URL.Query().Get("signal"); sig != "" {
 		if _, err := engine.ParseSignal(sig); err != nil {
@@ -252,6 +249,51 @@ func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := s.Engine.Stop(c.ID, timeout); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// stopTimeout reads ?t=SECONDS (default 10).
+func stopTimeout(r *http.Request) (time.Duration, error) {
+	t := r.URL.Query().Get("t")
+	if t == "" {
+		return 10 * time.Second, nil
+	}
+	n, err := strconv.Atoi(t)
+	if err != nil {
+		return 0, badRequest(fmt.Errorf("invalid value for t: %q", t))
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+// restartContainer is POST /containers/{id}/restart: stop when running,
+// then start.
+func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	timeout, err := stopTimeout(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if c.State.Running || c.State.Restarting {
+		if err := s.Engine.Stop(c.ID, timeout); err != nil {
+			writeError(w, err)
+			return
+		}
+		// The run this server held ends with the stop; the start makes a new one.
+		s.mu.Lock()
+		rn := s.runs[c.ID]
+		s.mu.Unlock()
+		if rn != nil && rn.ours() {
+			<-rn.done
+		}
+	}
+	if err := s.start(c); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -109,6 +109,12 @@ func (s *Server) removeImage(w http.ResponseWriter, r *http.Request, name string
 		writeError(w, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, deleteResponses(res))
+}
+
+// deleteResponses turns rmi's lines ("Untagged: …", "Deleted: …") into
+// Docker's list.
+func deleteResponses(res engine.RemoveResult) []image.DeleteResponse {
 	out := []image.DeleteResponse{}
 	for _, line := range res {
 		switch k, v, _ := strings.Cut(line, ": "); k {
@@ -118,7 +124,7 @@ func (s *Server) removeImage(w http.ResponseWriter, r *http.Request, name string
 			out = append(out, image.DeleteResponse{Deleted: v})
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out
 }
 
 // pullImage is POST /images/create?fromImage=…&tag=…: a pull whose progress

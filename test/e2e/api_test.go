@@ -416,3 +416,35 @@ func TestAPINetworkConnect(t *testing.T) {
 	s.ok("rm", "-f", "c1", "c2")
 	s.ok("network", "rm", "n1")
 }
+
+func TestAPIRestartAndPrune(t *testing.T) {
+	needDocker(t)
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.serve(false)
+	s.ok("run", "-d", "--name", "rr", "busybox", "sh", "-c", "echo start; exec sleep 1000")
+	first := s.ok("inspect", "-f", "{{.State.Pid}}", "rr")
+	s.ok("restart", "-t", "1", "rr")
+	if out := s.ok("inspect", "-f", "{{.State.Status}}", "rr"); out != "running\n" {
+		t.Errorf("after restart: %q", out)
+	}
+	if again := s.ok("inspect", "-f", "{{.State.Pid}}", "rr"); again == first {
+		t.Errorf("restart kept PID %s", first)
+	}
+	if out := s.ok("logs", "rr"); out != "start\nstart\n" {
+		t.Errorf("logs after restart: %q", out)
+	}
+	s.ok("run", "--name", "done", "busybox", "true")
+	out := s.ok("container", "prune", "-f")
+	if !strings.Contains(out, "Deleted Containers:") || strings.Count(out, "\n") < 2 {
+		t.Errorf("container prune:\n%s", out)
+	}
+	if out := s.ok("ps", "-a", "--format", "{{.Names}}"); out != "rr\n" {
+		t.Errorf("ps -a after prune: %q", out)
+	}
+	s.ok("network", "create", "unused")
+	if out := s.ok("network", "prune", "-f"); !strings.Contains(out, "unused") {
+		t.Errorf("network prune:\n%s", out)
+	}
+	s.ok("rm", "-f", "rr")
+}
