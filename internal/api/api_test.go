@@ -401,3 +401,36 @@ func TestSlowAttachClientDropped(t *testing.T) {
 		t.Errorf("the reading client got %d more bytes, want %d", n, want)
 	}
 }
+
+func TestStatsResponse(t *testing.T) {
+	c := &container.Container{ID: "abc", Name: "web"}
+	pre := statsSample{ok: true, system: 1000}
+	pre.st.CPUUsage = 10
+	cur := statsSample{ok: true, system: 3000}
+	cur.st.CPUUsage = 510
+	cur.st.MemoryUsage, cur.st.MemoryInactiveFile, cur.st.MemoryLimit = 100, 30, 1000
+	cur.st.Pids, cur.st.BlockRead, cur.st.BlockWrite, cur.st.NetRx = 3, 7, 9, 11
+	got := statsResponse(c, cur, pre)
+	if got.CPUStats.CPUUsage.TotalUsage != 510 || got.PreCPUStats.CPUUsage.TotalUsage != 10 ||
+		got.CPUStats.SystemUsage != 3000 || got.PreCPUStats.SystemUsage != 1000 {
+		t.Errorf("cpu: %+v, pre %+v", got.CPUStats, got.PreCPUStats)
+	}
+	if m := got.MemoryStats; m.Usage != 100 || m.Limit != 1000 || m.Stats["inactive_file"] != 30 {
+		t.Errorf("memory: %+v", m)
+	}
+	if got.PidsStats.Current != 3 || got.Networks["eth0"].RxBytes != 11 {
+		t.Errorf("pids %+v, networks %+v", got.PidsStats, got.Networks)
+	}
+	if b := got.BlkioStats.IoServiceBytesRecursive; len(b) != 2 || b[0].Value != 7 || b[1].Value != 9 {
+		t.Errorf("blkio: %+v", b)
+	}
+	// No limit: the host's memory, as Docker shows it.
+	cur.st.MemoryLimit = 0
+	if got := statsResponse(c, cur, pre); got.MemoryStats.Limit != uint64(memTotal()) {
+		t.Errorf("limit without a cgroup limit: %d", got.MemoryStats.Limit)
+	}
+	// A stopped container: zeros.
+	if got := statsResponse(c, statsSample{}, statsSample{}); got.MemoryStats.Usage != 0 || got.CPUStats.CPUUsage.TotalUsage != 0 || !got.Read.IsZero() {
+		t.Errorf("stopped: %+v", got)
+	}
+}

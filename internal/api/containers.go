@@ -33,6 +33,7 @@ func (s *Server) containerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /containers/{id}/attach", s.attachContainer)
 	mux.HandleFunc("POST /containers/{id}/resize", s.resizeContainer)
 	mux.HandleFunc("GET /containers/{id}/top", s.topContainer)
+	mux.HandleFunc("GET /containers/{id}/stats", s.containerStats)
 	mux.HandleFunc("DELETE /containers/{id}", s.removeContainer)
 }
 

@@ -224,6 +224,9 @@ func TestAPIContainers(t *testing.T) {
 	if r := s.docker("exec", "web", "sh", "-c", "exit 7"); r.Code != 7 {
 		t.Errorf("docker exec exit 7: %d %q", r.Code, r.Stderr)
 	}
+	if out := s.ok("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "web"); out != "web 1\n" {
+		t.Errorf("docker stats --no-stream: %q", out)
+	}
 	if out := s.ok("top", "web"); !strings.Contains(out, "sleep 1000") {
 		t.Errorf("docker top:\n%s", out)
 	}
