@@ -53,6 +53,8 @@ func (s *Server) imageByName(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && strings.HasSuffix(rest, "/json"):
 		s.inspectImage(w, r, strings.TrimSuffix(rest, "/json"))
+	case r.Method == http.MethodGet && strings.HasSuffix(rest, "/history"):
+		s.imageHistory(w, r, strings.TrimSuffix(rest, "/history"))
 	case r.Method == http.MethodPost && strings.HasSuffix(rest, "/tag"):
 		s.tagImage(w, r, strings.TrimSuffix(rest, "/tag"))
 	case r.Method == http.MethodDelete && rest != "":
@@ -78,6 +80,20 @@ func (s *Server) inspectImage(w http.ResponseWriter, r *http.Request, name strin
 	cfg := &dockerspec.DockerOCIImageConfig{}
 	if b, err := json.Marshal(ii.Config); err == nil && json.Unmarshal(b, cfg) == nil {
 		out.Config = cfg
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) imageHistory(w http.ResponseWriter, r *http.Request, name string) {
+	entries, err := s.Engine.History(name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := []image.HistoryResponseItem{}
+	for _, h := range entries {
+		out = append(out, image.HistoryResponseItem{ID: h.ID, Created: h.Created.Unix(), CreatedBy: h.CreatedBy,
+			Size: h.Size, Comment: h.Comment, Tags: []string{}})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -164,6 +164,9 @@ func TestAPISystemAndImages(t *testing.T) {
 	if !strings.HasPrefix(id, "sha256:") {
 		t.Errorf("image inspect -f {{.Id}}: %q", id)
 	}
+	if out := s.ok("history", "--format", "{{.ID}}", "busybox:1"); !strings.HasPrefix(out, strings.TrimPrefix(id, "sha256:")[:12]) {
+		t.Errorf("docker history: %q, want the image ID %s first", out, id)
+	}
 	s.ok("rmi", "busybox:1")
 	if out := s.ok("images", "-q"); strings.Count(out, "\n") != 1 {
 		t.Errorf("images -q after rmi of one tag:\n%s", out)
