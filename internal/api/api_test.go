@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/engine"
+	"github.com/geedocker/geedocker/internal/errdefs"
 )
 
 func newTestServer(t *testing.T) (*Server, http.Handler) {
@@ -327,12 +330,22 @@ func TestStatusOf(t *testing.T) {
 		want int
 	}{
 		{container.ErrNotFound, 404},
+		{fmt.Errorf("%w: web", container.ErrNotFound), 404},
 		{engine.ErrNoSuchImage, 404},
 		{engine.ErrNoSuchNetwork, 404},
 		{container.ErrNameInUse, 409},
 		{engine.ErrNotRunning, 409},
 		{engine.ErrConflict, 409},
 		{container.ErrAmbiguous, 400},
+		{errdefs.NotFound(errors.New("no such exec")), 404},
+		{errdefs.Conflict(errors.New("network with name n already exists")), 409},
+		{errdefs.InvalidArgument(errors.New("invalid network name")), 400},
+		{errdefs.Unavailable(errors.New("containers need Linux")), 503},
+		{badRequest(io.ErrUnexpectedEOF), 400},
+		{notFound(io.ErrUnexpectedEOF), 404},
+		{conflict(io.ErrUnexpectedEOF), 409},
+		// Text alone no longer decides: only a class does.
+		{errors.New("container is running"), 500},
 		{io.ErrUnexpectedEOF, 500},
 	}
 	for _, c := range cases {

@@ -1,47 +1,29 @@
 package api
 
 import (
-	"errors"
 	"net/http"
-	"strings"
 
-	"github.com/geedocker/geedocker/internal/container"
-	"github.com/geedocker/geedocker/internal/engine"
+	"github.com/geedocker/geedocker/internal/errdefs"
 )
 
-// httpError is an error with the status it is answered with.
-type httpError struct {
-	status int
-	err    error
-}
+// badRequest, notFound and conflict class an error the API itself finds
+// (a bad body, an unknown exec ID); the engine classes its own.
+func badRequest(err error) error { return errdefs.InvalidArgument(err) }
+func notFound(err error) error   { return errdefs.NotFound(err) }
+func conflict(err error) error   { return errdefs.Conflict(err) }
 
-func (e *httpError) Error() string { return e.err.Error() }
-func (e *httpError) Unwrap() error { return e.err }
-
-func badRequest(err error) error { return &httpError{http.StatusBadRequest, err} }
-func notFound(err error) error   { return &httpError{http.StatusNotFound, err} }
-func conflict(err error) error   { return &httpError{http.StatusConflict, err} }
-
-// statusOf maps an engine error to Docker's status: the engine's error
-// classes first; 500 for everything else (an engine fault).
+// statusOf maps an error's class to Docker's status; 500 for an error
+// without a class (an engine fault).
 func statusOf(err error) int {
-	var he *httpError
 	switch {
-	case errors.As(err, &he):
-		return he.status
-	case errors.Is(err, container.ErrNotFound), errors.Is(err, engine.ErrNoSuchImage),
-		errors.Is(err, engine.ErrNoSuchNetwork):
+	case errdefs.IsNotFound(err):
 		return http.StatusNotFound
-	case errors.Is(err, container.ErrNameInUse), errors.Is(err, engine.ErrConflict),
-		errors.Is(err, engine.ErrNotRunning):
+	case errdefs.IsConflict(err):
 		return http.StatusConflict
-	case errors.Is(err, container.ErrAmbiguous):
+	case errdefs.IsInvalidArgument(err):
 		return http.StatusBadRequest
-	}
-	// The engine words some conflicts without a class yet.
-	if msg := err.Error(); strings.Contains(msg, "container is running") || strings.Contains(msg, "is in use") ||
-		strings.Contains(msg, "already exists") {
-		return http.StatusConflict
+	case errdefs.IsUnavailable(err):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

@@ -27,13 +27,15 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/errdefs"
 )
 
 // Errors callers tell apart.
 var (
-	ErrNotFound  = errors.New("No such container")
-	ErrNameInUse = errors.New("name already in use")
-	ErrAmbiguous = errors.New("ambiguous container ID prefix")
+	ErrNotFound  = errdefs.NotFound(errors.New("No such container"))
+	ErrNameInUse = errdefs.Conflict(errors.New("name already in use"))
+	ErrAmbiguous = errdefs.InvalidArgument(errors.New("ambiguous container ID prefix"))
 )
 
 // Status values, as Docker names them.

@@ -12,15 +12,16 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/geedocker/geedocker/internal/errdefs"
 	"github.com/geedocker/geedocker/internal/reference"
 	"github.com/geedocker/geedocker/internal/store"
 )
 
 // ErrNoSuchImage is returned when a name matches no image.
-var ErrNoSuchImage = errors.New("No such image")
+var ErrNoSuchImage = errdefs.NotFound(errors.New("No such image"))
 
 // ErrConflict is returned when an operation is refused to protect something.
-var ErrConflict = errors.New("conflict")
+var ErrConflict = errdefs.ErrConflict
 
 // Compiled on first use: every geedocker process, a container init among
 // them, would pay for it at start otherwise.
@@ -135,7 +136,7 @@ func (e *Engine) Tag(source, target string) error {
 	}
 	ref, err := reference.ParseName(target)
 	if err != nil {
-		return err
+		return errdefs.InvalidArgument(err)
 	}
 	return e.Store.Tag(im.ID, ref.Name()+":"+ref.Tag)
 }

@@ -15,10 +15,11 @@ import (
 
 	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/errdefs"
 )
 
 // ErrNotRunning is returned by operations that need a running container.
-var ErrNotRunning = errors.New("is not running")
+var ErrNotRunning = errdefs.Conflict(errors.New("is not running"))
 
 // containerUsersHooks lets rmi and GC see the containers.
 func (e *Engine) containerHooks() {
@@ -291,7 +292,7 @@ func (e *Engine) Remove(ref string, force bool) error {
 	cs, _ := e.Containers()
 	if c.State.Running || c.State.Restarting {
 		if !force {
-			return fmt.Errorf("cannot remove container \"/%s\": container is running: stop the container before removing or force remove", c.Name)
+			return errdefs.Conflict(fmt.Errorf("cannot remove container \"/%s\": container is running: stop the container before removing or force remove", c.Name))
 		}
 		if _, ok := cs.ReadRunState(c.ID); ok {
 			cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })

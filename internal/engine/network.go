@@ -15,6 +15,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/dns"
+	"github.com/geedocker/geedocker/internal/errdefs"
 	"github.com/geedocker/geedocker/internal/network"
 	"github.com/geedocker/geedocker/internal/spec"
 )
@@ -23,7 +24,7 @@ import (
 // <root>/networks/ipam. The default "bridge" network is made on first use.
 
 // ErrNoSuchNetwork is returned for an unknown network.
-var ErrNoSuchNetwork = errors.New("network not found")
+var ErrNoSuchNetwork = errdefs.NotFound(errors.New("network not found"))
 
 func (e *Engine) networksDir() string { return filepath.Join(e.Store.Root(), "networks") }
 
@@ -99,10 +100,10 @@ func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (net
 		return network.Network{}, err
 	}
 	if name == "" || strings.ContainsAny(name, "/\\. ") && name != network.DefaultName {
-		return network.Network{}, fmt.Errorf("invalid network name %q", name)
+		return network.Network{}, errdefs.InvalidArgument(fmt.Errorf("invalid network name %q", name))
 	}
 	if _, err := e.readNetwork(name); err == nil {
-		return network.Network{}, fmt.Errorf("network with name %s already exists", name)
+		return network.Network{}, errdefs.Conflict(fmt.Errorf("network with name %s already exists", name))
 	}
 	var used []netip.Prefix
 	if des, err := os.ReadDir(e.networksDir()); err == nil {
@@ -116,12 +117,12 @@ func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (net
 	if subnet != "" {
 		p, err := netip.ParsePrefix(subnet)
 		if err != nil {
-			return network.Network{}, fmt.Errorf("invalid subnet %s: %w", subnet, err)
+			return network.Network{}, errdefs.InvalidArgument(fmt.Errorf("invalid subnet %s: %w", subnet, err))
 		}
 		prefix = p.Masked()
 		for _, u := range used {
 			if u.Overlaps(prefix) {
-				return network.Network{}, fmt.Errorf("invalid pool request: Pool overlaps with other one on this address space")
+				return network.Network{}, errdefs.InvalidArgument(errors.New("invalid pool request: Pool overlaps with other one on this address space"))
 			}
 		}
 	} else {
@@ -147,7 +148,7 @@ func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (net
 	if gateway != "" {
 		gw, err := netip.ParseAddr(gateway)
 		if err != nil || !prefix.Contains(gw) {
-			return n, fmt.Errorf("invalid gateway %s for subnet %s", gateway, prefix)
+			return n, errdefs.InvalidArgument(fmt.Errorf("invalid gateway %s for subnet %s", gateway, prefix))
 		}
 		n.Gateway = gw
 	}
@@ -176,7 +177,7 @@ func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (net
 			if name == network.DefaultName {
 				return e.readNetwork(name) // made meanwhile by another command
 			}
-			return n, fmt.Errorf("network with name %s already exists", name)
+			return n, errdefs.Conflict(fmt.Errorf("network with name %s already exists", name))
 		}
 		return n, err
 	}
@@ -209,7 +210,7 @@ func (e *Engine) RemoveNetwork(ref string) error {
 		return err
 	}
 	if len(users) > 0 {
-		return fmt.Errorf("error while removing network: network %s id %s has active endpoints", n.Name, n.ID)
+		return errdefs.Conflict(fmt.Errorf("error while removing network: network %s id %s has active endpoints", n.Name, n.ID))
 	}
 	if n.Name == network.DefaultName {
 		return fmt.Errorf("bridge is a pre-defined network and cannot be removed")
@@ -328,10 +329,10 @@ func (e *Engine) ConnectNetwork(netRef, ref string) error {
 		return err
 	}
 	if !isBridgeMode(c.HostConfig.NetworkMode) {
-		return fmt.Errorf("container %s uses --network %s: it cannot be connected to another network", ref, c.HostConfig.NetworkMode)
+		return errdefs.InvalidArgument(fmt.Errorf("container %s uses --network %s: it cannot be connected to another network", ref, c.HostConfig.NetworkMode))
 	}
 	if c.HostConfig.NetworkMode == n.Name || slices.Contains(c.HostConfig.ExtraNetworks, n.Name) {
-		return fmt.Errorf("endpoint with name %s already exists in network %s", c.Name, n.Name)
+		return errdefs.Conflict(fmt.Errorf("endpoint with name %s already exists in network %s", c.Name, n.Name))
 	}
 	cs, err := e.Containers()
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/cgroups"
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/errdefs"
 	"github.com/geedocker/geedocker/internal/logs"
 	"github.com/geedocker/geedocker/internal/monitor"
 	"github.com/geedocker/geedocker/internal/network"
@@ -579,7 +580,7 @@ func optsList(m map[string]string) []string {
 // A hostname of its own is refused, as Docker refuses it.
 func (e *Engine) joinableContainer(ref, hostname string) (*container.Container, error) {
 	if hostname != "" {
-		return nil, errors.New("conflicting options: hostname and the network mode")
+		return nil, errdefs.InvalidArgument(errors.New("conflicting options: hostname and the network mode"))
 	}
 	oc, err := e.Container(ref)
 	if err != nil {
