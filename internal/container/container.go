@@ -224,10 +224,10 @@ func checkName(name string) error {
 		return nil
 	}
 	if !validName().MatchString(name) {
-		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+		return errdefs.InvalidArgument(fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name))
 	}
 	if len(name) > MaxNameLength {
-		return fmt.Errorf("invalid container name %q: longer than %d characters", name, MaxNameLength)
+		return errdefs.InvalidArgument(fmt.Errorf("invalid container name %q: longer than %d characters", name, MaxNameLength))
 	}
 	return nil
 }
@@ -531,8 +531,9 @@ func (s *Store) removeNamesOf(id string) {
 	}
 }
 
-// nameInUse carries Docker's message and matches ErrNameInUse.
+// nameInUse carries Docker's message and wraps ErrNameInUse (and so its
+// class).
 type nameInUse struct{ msg string }
 
-func (e *nameInUse) Error() string        { return e.msg }
-func (e *nameInUse) Is(target error) bool { return target == ErrNameInUse }
+func (e *nameInUse) Error() string { return e.msg }
+func (e *nameInUse) Unwrap() error { return ErrNameInUse }

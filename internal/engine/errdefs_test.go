@@ -2,8 +2,10 @@ package engine
 
 import (
 	"errors"
+	"os"
 	"testing"
 
+	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
 )
 
@@ -17,6 +19,27 @@ func TestErrorClasses(t *testing.T) {
 	if _, err := e.CreateNetwork("taken", "10.213.7.0/24", "", false); err != nil {
 		t.Fatal(err)
 	}
+	cs, err := e.Containers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A record only, its monitor this test: the engine reads it as running.
+	old := container.RunRoot
+	container.RunRoot = t.TempDir()
+	t.Cleanup(func() { container.RunRoot = old })
+	web := &container.Container{ID: container.NewID(), Name: "web"}
+	web.HostConfig.NetworkMode = "taken"
+	web.State.Running, web.State.Status, web.State.Pid = true, "running", os.Getpid()
+	if err := cs.Create(web); err != nil {
+		t.Fatal(err)
+	}
+	start, err := container.ProcessStart(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.WriteRunState(web.ID, container.RunState{MonitorPid: os.Getpid(), MonitorStart: start}); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name  string
 		run   func() error
@@ -28,6 +51,10 @@ func TestErrorClasses(t *testing.T) {
 		{"rmi of no such image", func() error { _, err := e.RemoveImage("nosuch:1", false); return err }, errdefs.ErrNotFound},
 		{"no such network", func() error { _, err := e.Network("nosuch"); return err }, errdefs.ErrNotFound},
 		{"network rm of no such network", func() error { return e.RemoveNetwork("nosuch") }, errdefs.ErrNotFound},
+		{"container name taken", func() error { return cs.Create(&container.Container{ID: container.NewID(), Name: "web"}) }, errdefs.ErrConflict},
+		{"bad container name", func() error { return cs.Create(&container.Container{ID: container.NewID(), Name: "a b"}) }, errdefs.ErrInvalidArgument},
+		{"rm of a running container", func() error { return e.Remove("web", false) }, errdefs.ErrConflict},
+		{"network rm of a network in use", func() error { return e.RemoveNetwork("taken") }, errdefs.ErrConflict},
 		{"network name taken", func() error { _, err := e.CreateNetwork("taken", "10.213.8.0/24", "", false); return err }, errdefs.ErrConflict},
 		{"bad network name", func() error { _, err := e.CreateNetwork("a/b", "", "", false); return err }, errdefs.ErrInvalidArgument},
 		{"bad subnet", func() error { _, err := e.CreateNetwork("n1", "10.1.2", "", false); return err }, errdefs.ErrInvalidArgument},
