@@ -65,7 +65,9 @@ func Acquire(path string, m Mode) (*Lock, error) { return acquire(openFile, path
 
 // TryAcquire takes the lock of the file at path, made when missing, only
 // when it is free: ok is false when another holds it.
-func TryAcquire(path string, m Mode) (l *Lock, ok bool, err error) { return tryAcquire(openFile, path, m) }
+func TryAcquire(path string, m Mode) (l *Lock, ok bool, err error) {
+	return tryAcquire(openFile, path, m)
+}
 
 // AcquireDir blocks until it holds the lock of the directory at path, which
 // must exist.

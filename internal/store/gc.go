@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/geedocker/geedocker/internal/lockfile"
 )
 
 // DeleteImage removes an image record and every reference to it. Its layers
@@ -35,7 +37,7 @@ func (s *Store) DeleteImage(id string) error {
 // writers left in tmp/. keepLayers names extra chain IDs in use (by
 // containers). It waits for running writers to finish.
 func (s *Store) GC(keepLayers []string) error {
-	l, err := lock(s.path("locks", "gc"), true)
+	l, err := lockfile.Acquire(s.path("locks", "gc"), lockfile.Exclusive)
 	if err != nil {
 		return err
 	}
@@ -47,7 +49,7 @@ func (s *Store) GC(keepLayers []string) error {
 	// is held now. Temp files of atomic writes killed halfway (blobs/ is
 	// swept below): index and record writes take the meta lock, not the gc
 	// one, so hold it too.
-	if meta, err := lock(s.path("locks", "meta"), true); err == nil {
+	if meta, err := lockfile.Acquire(s.path("locks", "meta"), lockfile.Exclusive); err == nil {
 		for _, pattern := range []string{"images/.tmp-*", "builder/.tmp-*", ".tmp-*", "locks/layer-*"} {
 			leftovers, _ := filepath.Glob(s.path(pattern))
 			for _, p := range leftovers {

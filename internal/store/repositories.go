@@ -7,6 +7,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/geedocker/geedocker/internal/lockfile"
 )
 
 // Repositories is the index of names: fully qualified "name:tag" and
@@ -73,7 +75,7 @@ func (s *Store) Repositories() (*Repositories, error) {
 // UpdateRepositories runs fn on the index under the meta lock and writes the
 // result atomically when fn returns nil.
 func (s *Store) UpdateRepositories(fn func(*Repositories) error) error {
-	l, err := lock(s.path("locks", "meta"), true)
+	l, err := lockfile.Acquire(s.path("locks", "meta"), lockfile.Exclusive)
 	if err != nil {
 		return err
 	}

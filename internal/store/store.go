@@ -43,6 +43,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/geedocker/geedocker/internal/lockfile"
 )
 
 // ErrNotFound is the class of "no such image / layer / blob" errors.
@@ -89,7 +91,7 @@ func (s *Store) cleanTmpIfIdle() error {
 	if err != nil || len(entries) == 0 {
 		return err
 	}
-	l, ok, err := tryLock(s.path("locks", "gc"), true)
+	l, ok, err := lockfile.TryAcquire(s.path("locks", "gc"), lockfile.Exclusive)
 	if err != nil || !ok {
 		return err
 	}
@@ -112,12 +114,12 @@ func (s *Store) cleanTmp() error {
 
 // Writer is held by anything that adds content to the store; while at least
 // one Writer is open, garbage collection waits.
-type Writer struct{ l *Lock }
+type Writer struct{ l *lockfile.Lock }
 
 // BeginWrite takes the shared gc lock. Close it when the new content is
 // referenced (or abandoned).
 func (s *Store) BeginWrite() (*Writer, error) {
-	l, err := lock(s.path("locks", "gc"), false)
+	l, err := lockfile.Acquire(s.path("locks", "gc"), lockfile.Shared)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +337,7 @@ type LayerIngest struct {
 	TarSize int64
 	s       *Store
 	tmp     string
-	lock    *Lock // per-layer lock when the chain ID was known up front
+	lock    *lockfile.Lock // per-layer lock when the chain ID was known up front
 }
 
 // BeginLayer starts the ingest of a layer whose chain ID is known. It waits
@@ -347,7 +349,7 @@ func (s *Store) BeginLayer(chainID string) (ing *LayerIngest, exists bool, err e
 	if err != nil {
 		return nil, false, err
 	}
-	l, err := lock(s.path("locks", "layer-"+h), true)
+	l, err := lockfile.Acquire(s.path("locks", "layer-"+h), lockfile.Exclusive)
 	if err != nil {
 		return nil, false, err
 	}
@@ -499,7 +501,7 @@ func (s *Store) PutImage(im *Image) error {
 			return fmt.Errorf("image %s: layer %s: %w", im.ID, l.ChainID, ErrNotFound)
 		}
 	}
-	l, err := lock(s.path("locks", "meta"), true)
+	l, err := lockfile.Acquire(s.path("locks", "meta"), lockfile.Exclusive)
 	if err != nil {
 		return err
 	}
