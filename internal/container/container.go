@@ -26,9 +26,8 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/lockfile"
 )
 
 // Errors callers tell apart.
@@ -242,7 +241,7 @@ func (s *Store) Create(c *Container) error {
 	// The directory is locked until the record is written: one without a record whose lock
 	// is free was left by a create that was killed (see SweepIncomplete). The create lock,
 	// shared here, keeps a sweep from looking between the mkdir and the lock.
-	unlock, err := s.createLock(unix.LOCK_SH)
+	unlock, err := s.createLock(lockfile.Shared)
 	if err != nil {
 		return err
 	}
@@ -250,19 +249,13 @@ func (s *Store) Create(c *Container) error {
 		unlock()
 		return fmt.Errorf("creating container directory: %w", err)
 	}
-	lock, err := os.Open(s.Dir(c.ID))
-	if err != nil {
-		unlock()
-		os.RemoveAll(s.Dir(c.ID))
-		return fmt.Errorf("opening container directory: %w", err)
-	}
-	defer lock.Close()
-	err = unix.Flock(int(lock.Fd()), unix.LOCK_EX)
+	lock, err := lockfile.AcquireDir(s.Dir(c.ID), lockfile.Exclusive)
 	unlock()
 	if err != nil {
 		os.RemoveAll(s.Dir(c.ID))
 		return fmt.Errorf("locking container directory: %w", err)
 	}
+	defer lock.Unlock()
 	if err := s.reserveName(c); err != nil {
 		os.RemoveAll(s.Dir(c.ID))
 		return err
@@ -422,14 +415,14 @@ func (s *Store) List() ([]*Container, error) {
 
 // Update changes a record under its lock: fn sees the current record.
 func (s *Store) Update(id string, fn func(*Container) error) (*Container, error) {
-	d, err := os.Open(s.Dir(id))
-	if err != nil {
+	l, err := lockfile.AcquireDir(s.Dir(id), lockfile.Exclusive)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
-	defer d.Close()
-	if err := unix.Flock(int(d.Fd()), unix.LOCK_EX); err != nil {
+	if err != nil {
 		return nil, err
 	}
+	defer l.Unlock()
 	c, err := s.Get(id)
 	if err != nil {
 		return nil, err
@@ -475,18 +468,18 @@ func (s *Store) sweep(id string) bool {
 	if s.hasRecord(id) {
 		return false
 	}
-	unlock, err := s.createLock(unix.LOCK_EX)
+	unlock, err := s.createLock(lockfile.Exclusive)
 	if err != nil {
 		return false
 	}
 	defer unlock()
-	d, err := os.Open(s.Dir(id))
-	if err != nil {
-		return false
+	l, ok, err := lockfile.TryAcquireDir(s.Dir(id), lockfile.Exclusive)
+	if err != nil || !ok {
+		return false // gone, or being created
 	}
-	defer d.Close()
-	if unix.Flock(int(d.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil || s.hasRecord(id) {
-		return false // being created
+	defer l.Unlock()
+	if s.hasRecord(id) {
+		return false // created meanwhile
 	}
 	s.removeNamesOf(id)
 	return os.RemoveAll(s.Dir(id)) == nil
@@ -501,18 +494,14 @@ func isID(s string) bool {
 	return err == nil
 }
 
-// createLock takes the lock that creates share and a sweep holds alone (how: LOCK_SH or
-// LOCK_EX), and returns its release.
-func (s *Store) createLock(how int) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(s.root, "containers.lock"), os.O_CREATE|os.O_RDONLY, 0o600)
+// createLock takes the lock that creates share and a sweep holds alone, and returns its
+// release.
+func (s *Store) createLock(m lockfile.Mode) (func(), error) {
+	l, err := lockfile.Acquire(filepath.Join(s.root, "containers.lock"), m)
 	if err != nil {
-		return nil, fmt.Errorf("opening the create lock: %w", err)
-	}
-	if err := unix.Flock(int(f.Fd()), how); err != nil {
-		f.Close()
 		return nil, fmt.Errorf("taking the create lock: %w", err)
 	}
-	return func() { f.Close() }, nil
+	return func() { l.Unlock() }, nil
 }
 
 func (s *Store) hasRecord(id string) bool {

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"golang.org/x/sys/unix"
+	"github.com/geedocker/geedocker/internal/lockfile"
 )
 
 // ErrAddressInUse is returned by Allocate for a wanted address that another
@@ -225,22 +225,11 @@ func (a *IPAM) lock() (unlock func(), err error) {
 	if err := os.MkdirAll(a.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating address state directory: %w", err)
 	}
-	path := filepath.Join(a.Dir, "ipam.lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	l, err := lockfile.Acquire(filepath.Join(a.Dir, "ipam.lock"), lockfile.Exclusive)
 	if err != nil {
-		return nil, fmt.Errorf("opening lock %s: %w", path, err)
+		return nil, err
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", path, err)
-	}
-	return func() { f.Close() }, nil // closing drops the lock
+	return func() { l.Unlock() }, nil
 }
 
 // isHostAddr reports whether ip may be given to a container: not the
