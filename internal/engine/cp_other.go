@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"io"
+
+	"github.com/geedocker/geedocker/internal/errdefs"
 )
 
-var errCopyUnsupported = errors.New("cp is only supported on Linux")
+var errCopyUnsupported = errdefs.Unavailable(errors.New("cp is only supported on Linux"))
 
 func (e *Engine) copyStopped(ctx context.Context, req CopyRequest, globalArgs []string, stdin io.Reader, stdout io.Writer) error {
 	return errCopyUnsupported

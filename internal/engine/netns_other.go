@@ -2,10 +2,16 @@
 
 package engine
 
-import "errors"
+import (
+	"errors"
 
-func newNetns(string) error { return errors.New("network namespaces need Linux") }
+	"github.com/geedocker/geedocker/internal/errdefs"
+)
 
-func pinNetns(string, int) error { return errors.New("network namespaces need Linux") }
+func newNetns(string) error { return errdefs.Unavailable(errors.New("network namespaces need Linux")) }
+
+func pinNetns(string, int) error {
+	return errdefs.Unavailable(errors.New("network namespaces need Linux"))
+}
 
 func removeNetns(string) {}

@@ -5,10 +5,12 @@ package network
 import (
 	"errors"
 	"net/netip"
+
+	"github.com/geedocker/geedocker/internal/errdefs"
 )
 
 // errUnsupported is returned by everything that needs Linux networking.
-var errUnsupported = errors.New("bridge networking needs Linux")
+var errUnsupported = errdefs.Unavailable(errors.New("bridge networking needs Linux"))
 
 // HostRoutes needs Linux.
 func HostRoutes() ([]netip.Prefix, error) { return nil, errUnsupported }
