@@ -13,11 +13,12 @@
 #   libseccomp-dev   libseccomp.a, linked statically: seccomp profiles are compiled with it
 #   containerd       containerd 1.6, ctr and its runc shim: scripts/test-containerd.sh drives
 #                    geedocker-runc with them
+#   runc             the e2e run tests run again with --runtime runc
 #
 # Usage: scripts/test-deps.sh   (as root, or with sudo available)
 set -euo pipefail
 
-packages=(docker-registry busybox-static apache2-utils debootstrap nftables iproute2 util-linux gcc libc6-dev libseccomp-dev containerd)
+packages=(docker-registry busybox-static apache2-utils debootstrap nftables iproute2 util-linux gcc libc6-dev libseccomp-dev containerd runc)
 
 fail() {
 	echo "test-deps: $*" >&2

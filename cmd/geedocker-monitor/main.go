@@ -32,6 +32,8 @@ func init() { goruntime.MemProfileRate = 0 }
 func main() {
 	// A re-executed container init never returns from runtime.Init.
 	runtime.Init()
+	// So is the helper that mounts the root filesystem of an external OCI runtime.
+	monitor.RootfsHelper()
 	if tinyinit.IsInit() {
 		tinyinit.Main(os.Args[1:])
 	}

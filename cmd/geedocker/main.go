@@ -12,6 +12,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/cli"
 	"github.com/geedocker/geedocker/internal/dns"
+	"github.com/geedocker/geedocker/internal/monitor"
 	"github.com/geedocker/geedocker/internal/runccli"
 	"github.com/geedocker/geedocker/internal/runtime"
 	"github.com/geedocker/geedocker/internal/tinyinit"
@@ -25,6 +26,8 @@ func (i interrupted) Error() string { return "interrupted by " + i.sig.String() 
 func main() {
 	// A re-executed container init never returns from runtime.Init.
 	runtime.Init()
+	// So is the helper that mounts the root filesystem of an external OCI runtime.
+	monitor.RootfsHelper()
 	if tinyinit.IsInit() {
 		tinyinit.Main(os.Args[1:])
 	}

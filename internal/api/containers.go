@@ -118,7 +118,7 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 	}
 	o := engine.RunOptions{
 		Image: cfg.Image, Name: strings.TrimPrefix(name, "/"), Pull: engine.PullNever, Remove: hc.AutoRemove,
-		Spec: so, Userns: string(hc.UsernsMode), PublishAll: hc.PublishAllPorts,
+		Spec: so, Userns: string(hc.UsernsMode), Runtime: hc.Runtime, PublishAll: hc.PublishAllPorts,
 		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts,
 	}
 	if cfg.OpenStdin {
@@ -522,7 +522,7 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 		},
 		HostConfig: &ctypes.HostConfig{
 			Binds: hc.Binds, NetworkMode: ctypes.NetworkMode(hc.NetworkMode), AutoRemove: hc.AutoRemove,
-			ReadonlyRootfs: hc.ReadonlyRootfs, Privileged: hc.Privileged, UsernsMode: ctypes.UsernsMode(hc.UsernsMode),
+			ReadonlyRootfs: hc.ReadonlyRootfs, Privileged: hc.Privileged, UsernsMode: ctypes.UsernsMode(hc.UsernsMode), Runtime: hc.Runtime,
 			CapAdd: hc.CapAdd, CapDrop: hc.CapDrop, SecurityOpt: hc.SecurityOpt, Tmpfs: hc.Tmpfs,
 			PublishAllPorts: hc.PublishAllPorts, DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts,
 			RestartPolicy: ctypes.RestartPolicy{Name: ctypes.RestartPolicyMode(hc.RestartPolicy.Name), MaximumRetryCount: hc.RestartPolicy.MaximumRetryCount},

@@ -44,6 +44,7 @@ type runFlags struct {
 	network                       string
 	capAdd, capDrop, securityOpts []string
 	userns                        string
+	runtime                       string
 	memory, memorySwap            bytesValue
 	cpus                          cpusValue
 	pidsLimit, cpuShares          int64
@@ -126,6 +127,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.network, "network", "bridge", "Connect a container to a network (bridge, none, host, container:NAME, or a network's name)")
 	f.StringVar(&o.network, "net", "bridge", "Alias of --network")
 	f.StringVar(&o.userns, "userns", "", "User namespace to use (host: none of its own, with userns-remap)")
+	f.StringVar(&o.runtime, "runtime", "", "Runtime to use for this container")
 	f.StringArrayVarP(&o.publish, "publish", "p", nil, "Publish a container's port(s) to the host ([HOST_IP:]HOST_PORT:CONTAINER_PORT[/PROTO])")
 	f.BoolVarP(&o.publishAll, "publish-all", "P", false, "Publish all exposed ports to random ports")
 	f.StringVar(&o.ip, "ip", "", "IPv4 address (on a user-defined network)")
@@ -178,7 +180,7 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 		return &StatusError{Code: 125, Err: err}
 	}
 	ro := engine.RunOptions{
-		Image: args[0], Name: o.name, Pull: o.pull, Remove: o.rm, Spec: so, Userns: o.userns,
+		Image: args[0], Name: o.name, Pull: o.pull, Remove: o.rm, Spec: so, Userns: o.userns, Runtime: o.runtime,
 		Restart: o.restart, LogOpts: o.logOpts,
 		Publish: o.publish, PublishAll: o.publishAll, IP: o.ip, Aliases: o.aliases,
 		DNS: o.dns, DNSSearch: o.dnsSearch, ExtraHosts: o.addHosts,

@@ -111,6 +111,8 @@ type HostConfig struct {
 	// --device-cgroup-rule ones.
 	Devices           []DeviceMapping `json:"Devices"`
 	DeviceCgroupRules []string        `json:"DeviceCgroupRules"`
+	// Runtime is the OCI runtime that runs the container (--runtime).
+	Runtime string `json:"Runtime"`
 }
 
 // DeviceMapping is one --device: a host device (or directory of devices),

@@ -39,6 +39,10 @@ type Config struct {
 	// daemon option of that name: "builtin" (Docker's default profile, also when empty),
 	// "unconfined", or the path of a profile in Docker's JSON format, read at each create.
 	SeccompProfile string `json:"seccomp-profile,omitempty"`
+	// Runtimes are the OCI runtimes `run --runtime NAME` may name, and DefaultRuntime the
+	// one containers use unless they name one, as dockerd's options of those names.
+	Runtimes       map[string]RuntimeConfig `json:"runtimes,omitempty"`
+	DefaultRuntime string                   `json:"default-runtime,omitempty"`
 }
 
 // LoadConfig reads the config file; a missing file is an empty config.

@@ -49,6 +49,7 @@ type RunOptions struct {
 	Spec spec.Options
 	// Userns is --userns: "host" opts out of the user namespace of userns-remap.
 	Userns  string
+	Runtime string   // --runtime; "" is the config's default-runtime
 	Restart string   // --restart
 	LogOpts []string // --log-opt
 	// Networking: -p, -P, --ip, --network-alias, --dns, --dns-search, --add-host.
@@ -227,6 +228,10 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 			}
 		}
 	}
+	runtimeName, err := e.runtimeName(o.Runtime)
+	if err != nil {
+		return nil, err
+	}
 	policy, err := ParseRestartPolicy(o.Restart)
 	if err != nil {
 		return nil, err
@@ -348,7 +353,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 			RestartPolicy: policy,
 			LogConfig:     container.LogConfig{Type: "json-file", Config: logConfigMap(o.LogOpts)},
 			Devices:       deviceMappings(so.Devices), DeviceCgroupRules: so.DeviceCgroupRules,
-			UsernsMode: o.Userns,
+			UsernsMode: o.Userns, Runtime: runtimeName,
 		},
 		State:   container.State{Status: container.Created},
 		LogPath: filepath.Join(dir, so.ID+"-json.log"),
@@ -495,6 +500,18 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 	st.RootfsMounts = []specs.Mount{{Type: "overlay", Source: "overlay", Options: []string{
 		"lowerdir=" + s.Annotations[annotationLowerDirs], "upperdir=" + filepath.Join(dir, "upper"), "workdir=" + filepath.Join(dir, "work"),
 	}}}
+	if st.Runtime, err = e.ociRuntime(c.HostConfig.Runtime); err != nil {
+		return nil, err
+	}
+	if st.Runtime != nil {
+		if st.WireAfterCreate {
+			return nil, fmt.Errorf("runtime %s: a user namespace needs the built-in runtime (%s)", st.Runtime.Name, BuiltinRuntime)
+		}
+		st.Bundle = dir
+		if err := writeBundle(dir, &s); err != nil {
+			return nil, err
+		}
+	}
 	return st, nil
 }
 

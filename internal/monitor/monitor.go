@@ -49,6 +49,10 @@ type Start struct {
 	Spec         *specs.Spec
 	RootfsMounts []specs.Mount
 	Cgroup       Cgroup
+	// Runtime, when not nil, is the external OCI runtime that runs the container from the
+	// bundle directory Bundle (see OCIRuntime); nil: package runtime, built in.
+	Runtime *OCIRuntime `json:",omitempty"`
+	Bundle  string      `json:",omitempty"`
 	// SeccompCacheDir is where the engine keeps the compiled seccomp filters.
 	SeccompCacheDir string
 	LogPath         string
@@ -140,9 +144,9 @@ type monitor struct {
 	before container.State // the record's state before the current start
 
 	mu      sync.Mutex
-	proc    *runtime.Process // the running PID 1; nil between runs
-	stopped bool             // a stop was asked for: the back-off ends, no restart
-	backoff chan struct{}    // during a back-off: closed to end it
+	proc    process       // the running PID 1; nil between runs
+	stopped bool          // a stop was asked for: the back-off ends, no restart
+	backoff chan struct{} // during a back-off: closed to end it
 }
 
 // Run holds the container until it has ended for good and returns its last exit. A failure
@@ -336,8 +340,22 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	if st.WireAfterCreate {
 		rc.Created = m.cfg.Hooks.Created
 	}
-	var proc *runtime.Process
-	onFreshStack(func() { proc, err = runtime.Start(ctx, rc) })
+	var proc process
+	var pid int
+	var console *os.File
+	if st.Runtime != nil {
+		var op *ociProcess
+		op, err = startOCI(ctx, st, m.cfg.ID, rc)
+		if err == nil {
+			proc, pid, console = op, op.pid, op.console
+		}
+	} else {
+		var rp *runtime.Process
+		onFreshStack(func() { rp, err = runtime.Start(ctx, rc) })
+		if err == nil {
+			proc, pid, console = rp, rp.Pid, rp.Console
+		}
+	}
 	rc, st.Spec, st.RootfsMounts = runtime.Config{}, nil, nil // no longer needed: let them go
 	if stdin != nil {
 		stdin.Close()
@@ -356,8 +374,8 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	m.mu.Lock()
 	m.proc = proc
 	m.mu.Unlock()
-	rs.Pid = proc.Pid
-	rs.PidStart, _ = container.ProcessStart(proc.Pid)
+	rs.Pid = pid
+	rs.PidStart, _ = container.ProcessStart(pid)
 	startErr := cs.WriteRunState(id, rs)
 	if startErr == nil {
 		_, startErr = cs.Update(id, func(c *container.Container) error {
@@ -365,7 +383,7 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 				// Stopped or killed while it started: they saw no process to signal.
 				return fmt.Errorf("container %s was stopped while it started", c.ID[:12])
 			}
-			c.State.Pid = proc.Pid
+			c.State.Pid = pid
 			return nil
 		})
 	}
@@ -374,11 +392,11 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	}
 	// Client input goes to the container before anyone hears that it started.
 	var consoleDone chan struct{}
-	if proc.Console != nil {
-		m.srv.SetIO(proc.Console, proc.Console, nil)
+	if console != nil {
+		m.srv.SetIO(console, console, nil)
 		consoleDone = make(chan struct{})
 		go func() {
-			io.Copy(outW, proc.Console) // ends with EIO when the container's side closes
+			io.Copy(outW, console) // ends with EIO when the container's side closes
 			close(consoleDone)
 		}()
 	} else if stdinW != nil {
@@ -417,7 +435,7 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	m.mu.Unlock()
 	if consoleDone != nil {
 		<-consoleDone
-		proc.Console.Close()
+		console.Close()
 	}
 	if stdinW != nil {
 		stdinW.Close()

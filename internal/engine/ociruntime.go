@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/geedocker/geedocker/internal/monitor"
+)
+
+// BuiltinRuntime is the name of GeeDocker's own runtime (package runtime), the default
+// unless the config file names another (default-runtime).
+const BuiltinRuntime = "geedocker"
+
+// RuntimeConfig is one entry of the config file's runtimes map, in dockerd's format:
+//
+//	{"runtimes": {"crun": {"path": "/usr/bin/crun", "runtimeArgs": []}}}
+type RuntimeConfig struct {
+	Path        string   `json:"path"`
+	RuntimeArgs []string `json:"runtimeArgs,omitempty"`
+}
+
+// runtimeName is the runtime a container created with --runtime name uses: the config's
+// default-runtime (else the built-in one) when name is empty. Names are those of the
+// config's runtimes map, "runc" (the runc on PATH, unless the map says otherwise) and the
+// built-in "geedocker".
+func (e *Engine) runtimeName(name string) (string, error) {
+	if name == "" {
+		name = e.Config.DefaultRuntime
+	}
+	if name == "" {
+		return BuiltinRuntime, nil
+	}
+	if _, err := e.ociRuntime(name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// ociRuntime is the external runtime of that name; nil for the built-in one.
+func (e *Engine) ociRuntime(name string) (*monitor.OCIRuntime, error) {
+	if r, ok := e.Config.Runtimes[name]; ok && r.Path != "" {
+		p, err := exec.LookPath(r.Path)
+		if err != nil {
+			return nil, fmt.Errorf("runtime %s: %w", name, err)
+		}
+		return &monitor.OCIRuntime{Name: name, Path: p, Args: r.RuntimeArgs}, nil
+	}
+	switch name {
+	case "", BuiltinRuntime:
+		return nil, nil
+	case "runc":
+		p, err := exec.LookPath("runc")
+		if err != nil {
+			return nil, fmt.Errorf("runtime runc: %w", err)
+		}
+		return &monitor.OCIRuntime{Name: name, Path: p}, nil
+	}
+	return nil, fmt.Errorf("unknown or invalid runtime name: %s", name)
+}
+
+// writeBundle makes the container's directory the bundle of an external runtime: its
+// config.json is s, the final spec (cgroup and network namespace filled in), with the
+// root at DIR/rootfs, where the runtime's create mounts it (see monitor.OCIRuntime).
+func writeBundle(dir string, s *specs.Spec) error {
+	if err := os.MkdirAll(s.Root.Path, 0o755); err != nil {
+		return fmt.Errorf("making the bundle's rootfs: %w", err)
+	}
+	b, err := json.MarshalIndent(s, "", "\t")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, "config.json.tmp")
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("writing the bundle: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "config.json")); err != nil {
+		return fmt.Errorf("writing the bundle: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,42 @@
+package monitor
+
+import (
+	"os"
+
+	"github.com/geedocker/geedocker/internal/runtime"
+)
+
+// OCIRuntime is an external OCI runtime with runc's command line (runc, crun,
+// geedocker-runc), as Docker's --runtime names one.
+//
+// With one, the monitor does not start PID 1 through package runtime: the engine has
+// written the bundle (Start.Bundle, whose config.json is the final spec) and the monitor
+// drives the runtime as containerd's shim does:
+//
+//	RUNTIME create --bundle DIR --pid-file DIR/init.pid [--console-socket S] ID
+//	(Hooks.Created with the init's pid, for a user namespace's network)
+//	RUNTIME start ID
+//	PID 1 reaped by the monitor, a child subreaper (prctl PR_SET_CHILD_SUBREAPER)
+//	RUNTIME delete --force ID
+//
+// Signals go through RUNTIME kill ID SIG.
+//
+// The root filesystem: an external runtime cannot mount the overlay of RootfsMounts, and
+// the rootfs must be a mounted directory when it runs `create`. Nothing of a container is
+// ever mounted in the host's mount namespace, so `create` runs in a mount namespace of its
+// own (unshared, made private, before the runtime is executed): a small re-executed helper
+// of this binary (RootfsHelper) mounts the overlay on the spec's root.path there and
+// executes the runtime. The container's mount namespace is made from that one; when the
+// container's last process is gone, so is the overlay. Nothing needs unmounting.
+type OCIRuntime struct {
+	// Name is the name the user gave (--runtime), Path the executable.
+	Name string   `json:"name"`
+	Path string   `json:"path"`
+	Args []string `json:"args,omitempty"` // runtimeArgs: global options, before the command
+}
+
+// process is a running PID 1, started by package runtime or by an OCI runtime.
+type process interface {
+	Signal(os.Signal) error
+	Wait() (runtime.ExitStatus, error)
+}
