@@ -6,10 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/geedocker/geedocker/internal/monitor"
+	"github.com/geedocker/geedocker/internal/runtime"
 )
 
 // BuiltinRuntime is the name of GeeDocker's own runtime (package runtime), the default
@@ -61,6 +63,49 @@ func (e *Engine) ociRuntime(name string) (*monitor.OCIRuntime, error) {
 		return &monitor.OCIRuntime{Name: name, Path: p}, nil
 	}
 	return nil, fmt.Errorf("unknown or invalid runtime name: %s", name)
+}
+
+// standardSpec turns what only the built-in runtime understands into standard spec: the
+// user's name (resolved against the image's /etc/passwd and /etc/group, read from the
+// container's layers: dir's upper, then the lower dirs) and the --init binary (our own,
+// /proc/self/exe for the built-in runtime: the monitor next to geedocker, whose argv[0]
+// docker-init makes it the init).
+func standardSpec(s *specs.Spec, dir string) error {
+	layers := append([]string{filepath.Join(dir, "upper")}, strings.Split(s.Annotations[annotationLowerDirs], ":")...)
+	passwd, group := layerFile(layers, "etc/passwd"), layerFile(layers, "etc/group")
+	if err := runtime.ResolveProcessUser(s.Process, passwd, group); err != nil {
+		return err
+	}
+	for i, m := range s.Mounts {
+		if m.Source == runtime.SelfExe {
+			mon, _, err := monitorPath()
+			if err != nil {
+				return err
+			}
+			s.Mounts[i].Source = mon
+		}
+	}
+	return nil
+}
+
+// layerFile is the content of the regular file p in the topmost layer that has it; nil when
+// none has (or it is not a regular file, or larger than 4 MiB).
+func layerFile(layers []string, p string) []byte {
+	for _, l := range layers {
+		fi, err := os.Lstat(filepath.Join(l, p))
+		if err != nil {
+			continue
+		}
+		if !fi.Mode().IsRegular() || fi.Size() > 4<<20 {
+			return nil
+		}
+		b, err := os.ReadFile(filepath.Join(l, p))
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+	return nil
 }
 
 // writeBundle makes the container's directory the bundle of an external runtime: its

@@ -508,6 +508,9 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 			return nil, fmt.Errorf("runtime %s: a user namespace needs the built-in runtime (%s)", st.Runtime.Name, BuiltinRuntime)
 		}
 		st.Bundle = dir
+		if err := standardSpec(&s, dir); err != nil {
+			return nil, err
+		}
 		if err := writeBundle(dir, &s); err != nil {
 			return nil, err
 		}

@@ -2,12 +2,15 @@ package runtime
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // execUser is the identity the container's process runs as.
@@ -184,4 +187,44 @@ func eachLine(r io.Reader, fn func(fields []string)) error {
 		fn(strings.Split(line, ":"))
 	}
 	return s.Err()
+}
+
+// ResolveProcessUser does for an external OCI runtime what the init does for our own: it
+// resolves p.User.Username (our extension, see Config.Spec) against the container's
+// /etc/passwd and /etc/group (either nil: a missing file) into UID, GID and AdditionalGids,
+// clears it, and sets HOME from passwd when env has none. The result is a standard spec.
+func ResolveProcessUser(p *specs.Process, passwd, group []byte) error {
+	u := execUser{UID: p.User.UID, GID: p.User.GID, Home: "/"}
+	if p.User.Username != "" {
+		var err error
+		if u, err = resolveUser(p.User.Username, readerOf(passwd), readerOf(group)); err != nil {
+			return err
+		}
+	} else {
+		u.Home = homeOf(u.UID, readerOf(passwd))
+	}
+	for _, g := range p.User.AdditionalGids {
+		if !slices.Contains(u.Groups, g) {
+			u.Groups = append(u.Groups, g)
+		}
+	}
+	p.User = specs.User{UID: u.UID, GID: u.GID, AdditionalGids: u.Groups, Umask: p.User.Umask}
+	hasHome := false
+	for _, kv := range p.Env {
+		if strings.HasPrefix(kv, "HOME=") {
+			hasHome = true
+		}
+	}
+	if !hasHome {
+		p.Env = append(p.Env, "HOME="+u.Home)
+	}
+	return nil
+}
+
+// readerOf is b as a reader, nil for nil (a missing file).
+func readerOf(b []byte) io.Reader {
+	if b == nil {
+		return nil
+	}
+	return bytes.NewReader(b)
 }

@@ -81,7 +81,13 @@ func newEnv(t *testing.T) *env {
 	// A cgroup parent of its own, so that what a test leaves behind is
 	// told apart from other users of the machine.
 	e.cgroup = fmt.Sprintf("geedocker-e2e-%d-%d", os.Getpid(), netnsSeq.Add(1))
-	if err := os.WriteFile(e.cfg, []byte(`{"cgroup-parent": "`+e.cgroup+`"}`), 0o644); err != nil {
+	// GEEDOCKER_E2E_RUNTIME runs every test's containers with that OCI runtime
+	// (default-runtime), e.g. runc: the specs GeeDocker writes are standard.
+	cfg := `{"cgroup-parent": "` + e.cgroup + `"}`
+	if rt := os.Getenv("GEEDOCKER_E2E_RUNTIME"); rt != "" {
+		cfg = `{"cgroup-parent": "` + e.cgroup + `", "default-runtime": "` + rt + `"}`
+	}
+	if err := os.WriteFile(e.cfg, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
