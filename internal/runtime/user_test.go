@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 const testPasswd = `root:x:0:0:root:/root:/bin/sh
@@ -82,5 +84,36 @@ func TestHomeOf(t *testing.T) {
 	}
 	if got := homeOf(0, nil); got != "/" {
 		t.Errorf("homeOf without passwd = %q, want /", got)
+	}
+}
+
+func TestResolveProcessUser(t *testing.T) {
+	passwd := []byte("root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n")
+	group := []byte("root:x:0:\napp:x:1000:\nextra:x:2000:app\n")
+	cases := []struct {
+		user    specs.User
+		env     []string
+		want    specs.User
+		wantEnv []string
+		wantErr bool
+	}{
+		{user: specs.User{Username: "app"}, want: specs.User{UID: 1000, GID: 1000, AdditionalGids: []uint32{2000}}, wantEnv: []string{"HOME=/home/app"}},
+		{user: specs.User{Username: "1234:5678"}, want: specs.User{UID: 1234, GID: 5678}, wantEnv: []string{"HOME=/"}},
+		{user: specs.User{Username: "app"}, env: []string{"HOME=/x"}, want: specs.User{UID: 1000, GID: 1000, AdditionalGids: []uint32{2000}}, wantEnv: []string{"HOME=/x"}},
+		{user: specs.User{UID: 0, AdditionalGids: []uint32{7}}, want: specs.User{AdditionalGids: []uint32{7}}, wantEnv: []string{"HOME=/root"}},
+		{user: specs.User{Username: "nobody-here"}, wantErr: true},
+	}
+	for _, c := range cases {
+		p := &specs.Process{User: c.user, Env: c.env}
+		err := ResolveProcessUser(p, passwd, group)
+		if c.wantErr {
+			if err == nil {
+				t.Errorf("%+v: no error", c.user)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(p.User, c.want) || !reflect.DeepEqual(p.Env, c.wantEnv) {
+			t.Errorf("%+v: %+v %q, %v; want %+v %q", c.user, p.User, p.Env, err, c.want, c.wantEnv)
+		}
 	}
 }
