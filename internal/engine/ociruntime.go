@@ -10,6 +10,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/geedocker/geedocker/internal/errdefs"
 	"github.com/geedocker/geedocker/internal/monitor"
 	"github.com/geedocker/geedocker/internal/runtime"
 )
@@ -62,7 +63,7 @@ func (e *Engine) ociRuntime(name string) (*monitor.OCIRuntime, error) {
 		}
 		return &monitor.OCIRuntime{Name: name, Path: p}, nil
 	}
-	return nil, fmt.Errorf("unknown or invalid runtime name: %s", name)
+	return nil, errdefs.InvalidArgument(fmt.Errorf("unknown or invalid runtime name: %s", name))
 }
 
 // standardSpec turns what only the built-in runtime understands into standard spec: the

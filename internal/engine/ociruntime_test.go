@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/geedocker/geedocker/internal/errdefs"
 )
 
 func TestRuntimeName(t *testing.T) {
@@ -43,7 +45,7 @@ func TestRuntimeName(t *testing.T) {
 		}}}
 		got, err := e.runtimeName(c.name)
 		if c.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) || (strings.HasPrefix(c.wantErr, "unknown") && !errdefs.IsInvalidArgument(err)) {
 				t.Errorf("runtimeName(%q) with default %q: %q, %v; want error %q", c.name, c.def, got, err, c.wantErr)
 			}
 			continue
