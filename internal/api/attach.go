@@ -166,7 +166,7 @@ func (s *Server) startFailed(c *container.Container, rn *run, err error) {
 		code = se.Code
 	}
 	if c.HostConfig.AutoRemove || code == 125 {
-		if s.Engine.Remove(c.ID, true) == nil {
+		if s.Engine.RemoveWithVolumes(c.ID, true, true) == nil {
 			s.removed(c.ID)
 		}
 	}

@@ -334,7 +334,7 @@ func (s *Server) removeContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, conflict(fmt.Errorf("cannot remove container \"/%s\": container is running: stop the container before removing or force remove", c.Name)))
 		return
 	}
-	if err := s.Engine.Remove(c.ID, boolParam(r, "force")); err != nil {
+	if err := s.Engine.RemoveWithVolumes(c.ID, boolParam(r, "force"), boolParam(r, "v")); err != nil {
 		writeError(w, err)
 		return
 	}

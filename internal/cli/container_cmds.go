@@ -84,7 +84,7 @@ func newRmCmd(g *globals, use string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return forEach(g, args, func(ref string) error { return e.Remove(ref, force) })
+			return forEach(g, args, func(ref string) error { return e.RemoveWithVolumes(ref, force, volumes) })
 		},
 	}
 	c.Flags().BoolVarP(&force, "force", "f", false, "Force the removal of a running container (uses SIGKILL)")

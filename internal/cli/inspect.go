@@ -48,8 +48,10 @@ type containerState struct {
 
 type mountPoint struct {
 	Type        string `json:"Type"`
+	Name        string `json:"Name,omitempty"`
 	Source      string `json:"Source"`
 	Destination string `json:"Destination"`
+	Driver      string `json:"Driver,omitempty"`
 	Mode        string `json:"Mode"`
 	RW          bool   `json:"RW"`
 	Propagation string `json:"Propagation"`
@@ -80,6 +82,16 @@ func makeContainerInspect(dir string, c *container.Container) containerInspect {
 		},
 		NetworkSettings: networkSettings(c),
 	}
+	for _, m := range c.Mounts {
+		d.Mounts = append(d.Mounts, mountPoint{
+			Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: m.Driver,
+			Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,
+		})
+	}
+	if c.Mounts != nil {
+		return d
+	}
+	// A record written before Mounts were kept: its binds.
 	for _, b := range c.HostConfig.Binds {
 		parts := strings.Split(b, ":")
 		m := mountPoint{Type: "bind", Source: parts[0], RW: true, Propagation: "rprivate"}

@@ -105,7 +105,7 @@ func NewRoot() *cobra.Command {
 		newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g), newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g),
 	)
 	root.AddCommand(
-		image, ctr, newPrepareCmd(g), newCleanupCmd(g), newNetworkCmd(g), newPortCmd(g),
+		image, ctr, newPrepareCmd(g), newCleanupCmd(g), newNetworkCmd(g), newVolumeCmd(g), newPortCmd(g),
 		newPsCmd(g, "ps"), newRmCmd(g, "rm"), newStartCmd(g), newStopCmd(g), newKillCmd(g), newRestartCmd(g),
 		newWaitCmd(g), newLogsCmd(g), newInspectCmd(g), newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g),
 		newPullCmd(g), newImagesCmd(g, "images"), newRmiCmd(g, "rmi"), newTagCmd(g),
@@ -161,6 +161,15 @@ func minArgs(n int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) < n {
 			return flagError{fmt.Errorf("%q requires at least %d argument(s).\nSee '%s --help'.\n\nUsage:  %s", c.CommandPath(), n, c.CommandPath(), c.UseLine())}
+		}
+		return nil
+	}
+}
+
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) > n {
+			return flagError{fmt.Errorf("%q requires at most %d argument(s).\nSee '%s --help'.\n\nUsage:  %s", c.CommandPath(), n, c.CommandPath(), c.UseLine())}
 		}
 		return nil
 	}

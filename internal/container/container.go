@@ -184,6 +184,23 @@ type Container struct {
 	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 	// Spec is the OCI runtime configuration the container runs with.
 	Spec json.RawMessage `json:"Spec,omitempty"`
+	// Mounts are the container's binds and volumes, as inspect shows them; which
+	// containers use a volume is read from here.
+	Mounts []MountPoint `json:"Mounts,omitempty"`
+}
+
+// MountPoint is one entry of Docker's .Mounts.
+type MountPoint struct {
+	Type        string `json:"Type"`
+	Name        string `json:"Name,omitempty"`
+	Source      string `json:"Source"`
+	Destination string `json:"Destination"`
+	Driver      string `json:"Driver,omitempty"`
+	Mode        string `json:"Mode"`
+	RW          bool   `json:"RW"`
+	Propagation string `json:"Propagation"`
+	// Anonymous marks a volume made for this container alone: rm -v and --rm remove it.
+	Anonymous bool `json:"Anonymous,omitempty"`
 }
 
 // Store holds the records under a store root.

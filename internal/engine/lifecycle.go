@@ -89,7 +89,7 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 		return c
 	}
 	if updated.HostConfig.AutoRemove {
-		cs.Delete(updated)
+		e.deleteContainer(cs, updated, true)
 	}
 	return updated
 }
@@ -284,7 +284,11 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 }
 
 // Remove deletes a container; a running one only with force (it is killed).
-func (e *Engine) Remove(ref string, force bool) error {
+func (e *Engine) Remove(ref string, force bool) error { return e.RemoveWithVolumes(ref, force, false) }
+
+// RemoveWithVolumes is Remove that, with volumes (rm -v), also removes the container's
+// anonymous volumes no other container uses.
+func (e *Engine) RemoveWithVolumes(ref string, force, volumes bool) error {
 	c, err := e.Container(ref)
 	if err != nil {
 		return err
@@ -307,10 +311,7 @@ func (e *Engine) Remove(ref string, force bool) error {
 	e.releaseCgroup(c.ID)
 	e.releaseNetwork(cs, c, nil)
 	e.removeRunFiles(cs, c.ID)
-	if err := cs.Delete(c); err != nil {
-		return err
-	}
-	return nil
+	return e.deleteContainer(cs, c, volumes)
 }
 
 // StartExisting starts a created or exited container again, under a new

@@ -201,7 +201,7 @@ func (e *Engine) Run(ctx context.Context, o RunOptions, signals <-chan os.Signal
 	ex, err := monitor.Run(ctx, cfg)
 	var se *StartError
 	if err != nil && (c.HostConfig.AutoRemove || !errors.As(err, &se) || se.Code == 125) {
-		cs.Delete(c)
+		e.deleteContainer(cs, c, true)
 	}
 	if err != nil {
 		return ExitStatus{}, err
@@ -211,7 +211,7 @@ func (e *Engine) Run(ctx context.Context, o RunOptions, signals <-chan os.Signal
 
 // Create makes a container from the options: its record, directories and
 // runtime spec. It does not start it.
-func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container, error) {
+func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Container, retErr error) {
 	switch o.Pull {
 	case "", PullMissing, PullAlways, PullNever:
 	default:
@@ -222,7 +222,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	}
 	for _, b := range o.Spec.Binds {
 		src, _, _ := strings.Cut(b, ":")
-		if filepath.IsAbs(src) {
+		if filepath.IsAbs(src) && strings.Contains(b, ":") {
 			if _, err := os.Stat(src); err != nil {
 				return nil, fmt.Errorf("invalid mount config for type \"bind\": bind source path does not exist: %s", src)
 			}
@@ -275,6 +275,20 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 	so := o.Spec
 	so.ID = container.NewID()
 	so.Image = cfg.Config
+	plan, err := planVolumes(so.Binds, so.Tmpfs, cfg.Config.Volumes)
+	if err != nil {
+		return nil, err
+	}
+	binds, mounts, undoVolumes, err := e.mountVolumes(ctx, plan, im)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if retErr != nil {
+			undoVolumes()
+		}
+	}()
+	so.Binds = binds
 	netMode := so.Network
 	if netMode == "" || netMode == "default" {
 		netMode = network.DefaultName
@@ -344,7 +358,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 			ExposedPorts: cfg.Config.ExposedPorts,
 		},
 		HostConfig: container.HostConfig{
-			Binds: so.Binds, NetworkMode: netMode, AutoRemove: o.Remove, ReadonlyRootfs: so.ReadOnly,
+			Binds: o.Spec.Binds, NetworkMode: netMode, AutoRemove: o.Remove, ReadonlyRootfs: so.ReadOnly,
 			PortBindings: o.Publish, PublishAllPorts: o.PublishAll, DNS: o.DNS, DNSSearch: o.DNSSearch,
 			ExtraHosts: o.ExtraHosts, IPv4Address: o.IP, Aliases: o.Aliases,
 			Privileged: so.Privileged, CapAdd: so.CapAdd, CapDrop: so.CapDrop, Init: so.Init,
@@ -357,6 +371,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (*container.Container
 		},
 		State:   container.State{Status: container.Created},
 		LogPath: filepath.Join(dir, so.ID+"-json.log"),
+		Mounts:  mounts,
 	}
 	_ = logOpts
 	c.HostConfig.SecurityOpt = securityOpt
@@ -576,7 +591,7 @@ func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRes
 	// its processes while the monitor is healthy.
 	defer cs.RemoveRunState(id)
 	if c.HostConfig.AutoRemove {
-		return monitor.Next{}, cs.Delete(c)
+		return monitor.Next{}, e.deleteContainer(cs, c, true)
 	}
 	_, err = cs.Update(id, func(c *container.Container) error {
 		c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0

@@ -1,0 +1,265 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/store"
+	"github.com/geedocker/geedocker/internal/volume"
+)
+
+// Volumes opens the volume store of the engine's root.
+func (e *Engine) Volumes() (*volume.Store, error) { return volume.Open(e.Store.Root()) }
+
+// VolumeUsers maps each volume to the full IDs of the containers whose records mount it.
+func (e *Engine) VolumeUsers() (volume.Users, error) {
+	all, err := e.ListContainers()
+	if err != nil {
+		return nil, err
+	}
+	users := volume.Users{}
+	for _, c := range all {
+		for _, m := range c.Mounts {
+			if m.Type == "volume" && !slices.Contains(users[m.Name], c.ID) {
+				users[m.Name] = append(users[m.Name], c.ID)
+			}
+		}
+	}
+	return users, nil
+}
+
+// CreateVolume is `volume create`: an empty name makes an anonymous-named (64-hex) one.
+func (e *Engine) CreateVolume(name string, labels map[string]string) (*volume.Volume, error) {
+	vs, err := e.Volumes()
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = volume.NewAnonymousName()
+	}
+	v, _, err := vs.Create(name, labels, false)
+	return v, err
+}
+
+// RemoveVolume is `volume rm`: a volume a container uses is refused.
+func (e *Engine) RemoveVolume(name string, force bool) error {
+	vs, err := e.Volumes()
+	if err != nil {
+		return err
+	}
+	users, err := e.VolumeUsers()
+	if err != nil {
+		return err
+	}
+	return vs.Remove(name, users, force)
+}
+
+// PruneVolumes removes the volumes no container uses: the anonymous ones, or all with all.
+// keep, when set, says which volumes the filters let be pruned.
+func (e *Engine) PruneVolumes(all bool, keep func(*volume.Volume) bool) ([]string, int64, error) {
+	vs, err := e.Volumes()
+	if err != nil {
+		return nil, 0, err
+	}
+	users, err := e.VolumeUsers()
+	if err != nil {
+		return nil, 0, err
+	}
+	return vs.Prune(users, all, keep)
+}
+
+// volumeUse is one -v value or image VOLUME, planned: a bind (Name empty, Anonymous
+// false) or a named or anonymous volume.
+type volumeUse struct {
+	Spec      string // the -v value, "" for an image VOLUME
+	Source    string // a bind's host path
+	Name      string // a named volume's name
+	Anonymous bool
+	Dest      string
+	Mode      string // the mode part as given, without nocopy
+	NoCopy    bool
+}
+
+// planVolumes reads the -v values and the image's VOLUME entries (which get an anonymous
+// volume unless a -v or --tmpfs covers their path). It is pure: nothing is created.
+func planVolumes(binds []string, tmpfs []string, imageVolumes map[string]struct{}) ([]volumeUse, error) {
+	var out []volumeUse
+	taken := map[string]bool{}
+	for _, b := range binds {
+		parts := strings.Split(b, ":")
+		u := volumeUse{Spec: b}
+		switch len(parts) {
+		case 1:
+			if !path.IsAbs(b) {
+				return nil, fmt.Errorf("invalid volume specification: '%s': invalid mount config for type \"volume\": invalid mount path: '%s' mount path must be absolute", b, b)
+			}
+			u.Anonymous, u.Dest = true, path.Clean(b)
+		case 2, 3:
+			src, dst := parts[0], parts[1]
+			if src == "" || dst == "" {
+				return nil, fmt.Errorf("invalid volume specification: '%s'", b)
+			}
+			if path.IsAbs(src) {
+				u.Source = src
+			} else {
+				if err := volume.CheckName(src); err != nil {
+					return nil, err
+				}
+				u.Name = src
+			}
+			if !path.IsAbs(dst) {
+				return nil, fmt.Errorf("invalid volume specification: '%s': invalid mount config for type \"%s\": invalid mount path: '%s' mount path must be absolute", b, u.mountType(), dst)
+			}
+			u.Dest = path.Clean(dst)
+			if len(parts) == 3 {
+				var modes []string
+				for _, m := range strings.Split(parts[2], ",") {
+					if m == "nocopy" && u.Source == "" {
+						u.NoCopy = true
+						continue
+					}
+					modes = append(modes, m)
+				}
+				u.Mode = strings.Join(modes, ",")
+			}
+		default:
+			return nil, fmt.Errorf("invalid volume specification: '%s'", b)
+		}
+		taken[u.Dest] = true
+		out = append(out, u)
+	}
+	for _, t := range tmpfs {
+		dst, _, _ := strings.Cut(t, ":")
+		taken[path.Clean(dst)] = true
+	}
+	var image []string
+	for v := range imageVolumes {
+		image = append(image, v)
+	}
+	sort.Strings(image)
+	for _, v := range image {
+		if !path.IsAbs(v) || taken[path.Clean(v)] {
+			continue
+		}
+		taken[path.Clean(v)] = true
+		out = append(out, volumeUse{Anonymous: true, Dest: path.Clean(v)})
+	}
+	return out, nil
+}
+
+func (u volumeUse) mountType() string {
+	if u.Source != "" {
+		return "bind"
+	}
+	return "volume"
+}
+
+// readOnly reports whether the mode asks for a read-only mount.
+func (u volumeUse) readOnly() bool { return slices.Contains(strings.Split(u.Mode, ","), "ro") }
+
+// mountVolumes creates the volumes the plan names (filling each empty one from the image's
+// content at its path), and returns the binds the spec mounts, the container's Mounts and
+// a function that removes what was created, for a create that fails later.
+func (e *Engine) mountVolumes(ctx context.Context, plan []volumeUse, im *store.Image) (binds []string, mounts []container.MountPoint, undo func(), err error) {
+	vs, err := e.Volumes()
+	if err != nil {
+		return nil, nil, func() {}, err
+	}
+	var created []string
+	undo = func() {
+		for _, n := range created {
+			vs.Remove(n, nil, true)
+		}
+	}
+	defer func() {
+		if err != nil {
+			undo()
+		}
+	}()
+	for _, u := range plan {
+		if u.Source != "" {
+			binds = append(binds, u.Spec)
+			m := container.MountPoint{Type: "bind", Source: u.Source, Destination: u.Dest, Mode: u.Mode, RW: !u.readOnly(), Propagation: "rprivate"}
+			for _, opt := range strings.Split(u.Mode, ",") {
+				if slices.Contains([]string{"private", "rprivate", "shared", "rshared", "slave", "rslave"}, opt) {
+					m.Propagation = opt
+				}
+			}
+			mounts = append(mounts, m)
+			continue
+		}
+		name := u.Name
+		if u.Anonymous {
+			name = volume.NewAnonymousName()
+		}
+		v, isNew, err := vs.Create(name, nil, u.Anonymous)
+		if err != nil {
+			return nil, nil, undo, err
+		}
+		if isNew {
+			created = append(created, name)
+		}
+		if !u.NoCopy && vs.Empty(name) {
+			if err := copyUp(ctx, e.Store.LowerDirs(im), u.Dest, v.Mountpoint); err != nil {
+				return nil, nil, undo, fmt.Errorf("copying the image's %s into volume %s: %w", u.Dest, name, err)
+			}
+		}
+		b := v.Mountpoint + ":" + u.Dest
+		if u.Mode != "" {
+			b += ":" + u.Mode
+		}
+		binds = append(binds, b)
+		mode := u.Mode
+		if mode == "" && !u.Anonymous {
+			mode = "z"
+		}
+		mounts = append(mounts, container.MountPoint{
+			Type: "volume", Name: name, Source: v.Mountpoint, Destination: u.Dest, Driver: volume.Driver,
+			Mode: mode, RW: !u.readOnly(), Anonymous: u.Anonymous,
+		})
+	}
+	return binds, mounts, undo, nil
+}
+
+// removeAnonymousVolumes removes the anonymous volumes of a removed container that no
+// other container uses (rm -v, --rm).
+func (e *Engine) removeAnonymousVolumes(c *container.Container) error {
+	vs, err := e.Volumes()
+	if err != nil {
+		return err
+	}
+	users, err := e.VolumeUsers()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range c.Mounts {
+		if m.Type != "volume" || !m.Anonymous {
+			continue
+		}
+		err := vs.Remove(m.Name, users, true)
+		var inUse *volume.InUseError
+		if err != nil && !errors.As(err, &inUse) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// deleteContainer deletes a container's record and directories, then, with volumes, its
+// anonymous volumes.
+func (e *Engine) deleteContainer(cs *container.Store, c *container.Container, volumes bool) error {
+	if err := cs.Delete(c); err != nil {
+		return err
+	}
+	if volumes {
+		return e.removeAnonymousVolumes(c)
+	}
+	return nil
+}

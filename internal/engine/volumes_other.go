@@ -1,0 +1,12 @@
+//go:build !linux
+
+package engine
+
+import (
+	"context"
+	"errors"
+)
+
+func copyUp(ctx context.Context, lowerDirs []string, p, dst string) error {
+	return errors.New("volumes are only supported on Linux")
+}
