@@ -182,11 +182,12 @@ type Container struct {
 	LogPath    string `json:"LogPath"`
 	// NetworkSettings are set while the container runs on a bridge network.
 	NetworkSettings NetworkSettings `json:"NetworkSettings"`
-	// Spec is the OCI runtime configuration the container runs with.
-	Spec json.RawMessage `json:"Spec,omitempty"`
 	// Mounts are the container's binds and volumes, as inspect shows them; which
 	// containers use a volume is read from here.
 	Mounts []MountPoint `json:"Mounts,omitempty"`
+	// Spec is the OCI runtime configuration the container runs with. It stays the last
+	// field: listing reads records only up to it.
+	Spec json.RawMessage `json:"Spec,omitempty"`
 }
 
 // MountPoint is one entry of Docker's .Mounts.

@@ -85,10 +85,18 @@ func ValidName(name string) bool { return validName.MatchString(name) }
 // CheckName returns Docker's error for an invalid name.
 func CheckName(name string) error {
 	if !ValidName(name) {
-		return fmt.Errorf("create %s: %w: %q includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path", name, ErrInvalid, name)
+		return invalidNameError(name)
 	}
 	return nil
 }
+
+type invalidNameError string
+
+func (e invalidNameError) Error() string {
+	return fmt.Sprintf("create %s: %q includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path", string(e), string(e))
+}
+
+func (e invalidNameError) Unwrap() error { return ErrInvalid }
 
 // Store is the volumes of one store root.
 type Store struct{ dir string }

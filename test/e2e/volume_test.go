@@ -1,0 +1,144 @@
+//go:build linux
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestVolumeCommands: create, ls (filters, -q, --format), inspect, rm (refused while a
+// container uses the volume), prune, as a user sees them.
+func TestVolumeCommands(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+
+	if out := e.ok("volume", "create", "--label", "team=a", "data"); out != "data\n" {
+		t.Fatalf("volume create printed %q", out)
+	}
+	e.ok("volume", "create", "other")
+	anon := strings.TrimSpace(e.ok("volume", "create"))
+	if len(anon) != 64 {
+		t.Fatalf("volume create without a name printed %q", anon)
+	}
+	// Creating an existing volume is no error, as Docker.
+	e.ok("volume", "create", "data")
+	e.fails(1, `create a/b: "a/b" includes invalid characters for a local volume name`, "volume", "create", "a/b")
+	if got := e.entries("volumes"); len(got) != 3 {
+		t.Errorf("volumes on disk: %v", got)
+	}
+
+	ls := e.ok("volume", "ls")
+	if !strings.HasPrefix(ls, "DRIVER    VOLUME NAME\n") || !strings.Contains(ls, "local     data\n") {
+		t.Errorf("volume ls:\n%s", ls)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"volume", "ls", "-q", "--filter", "label=team=a"}, "data\n"},
+		{[]string{"volume", "ls", "-q", "--filter", "name=oth"}, "other\n"},
+		{[]string{"volume", "ls", "--format", "{{.Name}} {{.Driver}} {{.Labels}}", "--filter", "label=team"}, "data local team=a\n"},
+	} {
+		if got := e.ok(tc.args...); got != tc.want {
+			t.Errorf("%s: %q, want %q", strings.Join(tc.args, " "), got, tc.want)
+		}
+	}
+	if got := e.ok("volume", "inspect", "-f", "{{.Name}} {{.Driver}} {{.Mountpoint}} {{.Labels.team}}", "data"); got != "data local "+filepath.Join(e.root, "volumes", "data", "_data")+" a\n" {
+		t.Errorf("volume inspect: %q", got)
+	}
+	e.fails(1, "no such volume", "volume", "inspect", "nope")
+
+	// In use (even by a stopped container), the volume stays.
+	id := strings.TrimSpace(e.ok("run", "-d", "-v", "data:/data", "busybox", "true"))
+	e.ok("wait", id)
+	if got := e.ok("volume", "ls", "-q", "--filter", "dangling=false"); got != "data\n" {
+		t.Errorf("dangling=false: %q", got)
+	}
+	e.fails(1, "remove data: volume is in use - ["+id+"]", "volume", "rm", "data")
+	e.ok("rm", id)
+	if out := e.ok("volume", "rm", "data"); out != "data\n" {
+		t.Errorf("volume rm printed %q", out)
+	}
+	e.fails(1, "no such volume", "volume", "rm", "data")
+	e.ok("volume", "rm", "-f", "data")
+
+	// prune: the anonymous ones; with --all the named ones too.
+	os.WriteFile(filepath.Join(e.root, "volumes", "other", "_data", "f"), []byte("12345"), 0o644)
+	if out := e.ok("volume", "prune", "-f"); out != "Total reclaimed space: 0B\n" {
+		t.Errorf("volume prune: %q", out)
+	}
+	if out := e.ok("volume", "prune", "-f", "--all"); out != "Deleted Volumes:\n"+anon+"\nother\n\nTotal reclaimed space: 5B\n" {
+		t.Errorf("volume prune --all: %q", out)
+	}
+	if got := e.entries("volumes"); len(got) != 0 {
+		t.Errorf("volumes left: %v", got)
+	}
+}
+
+// TestVolumeRun: data in a named volume outlives its containers; an empty volume is filled
+// from the image (owners, modes, links; no file an upper layer deleted); -v /path and the
+// image's VOLUME give anonymous volumes that rm -v and --rm remove.
+func TestVolumeRun(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(`FROM busybox
+RUN mkdir -p /seed/sub && echo hello > /seed/f && chown 7:8 /seed/f && chmod 640 /seed/f && ln -s f /seed/link && echo gone > /seed/gone
+RUN rm /seed/gone
+VOLUME /image-vol
+`), 0o644)
+	e.ok("build", "--network", "none", "-t", "seeded", dir)
+
+	e.ok("run", "--rm", "-v", "data:/data", "busybox", "sh", "-c", "echo kept > /data/file")
+	if got := e.ok("run", "--rm", "-v", "data:/data:ro", "busybox", "cat", "/data/file"); got != "kept\n" {
+		t.Errorf("data across containers: %q", got)
+	}
+	e.fails(1, "", "run", "--rm", "-v", "data:/data:ro", "busybox", "touch", "/data/x")
+
+	got := e.ok("run", "--rm", "-v", "seed:/seed", "seeded", "sh", "-c", "stat -c '%n %u:%g %a' /seed/f; readlink /seed/link; ls /seed")
+	if got != "/seed/f 7:8 640\nf\nf\nlink\nsub\n" {
+		t.Errorf("copy-up:\n%s", got)
+	}
+	// A volume that has content is not filled again.
+	e.ok("run", "--rm", "-v", "seed:/seed", "busybox", "rm", "/seed/f")
+	if got := e.ok("run", "--rm", "-v", "seed:/seed", "seeded", "ls", "/seed"); got != "link\nsub\n" {
+		t.Errorf("second use: %q", got)
+	}
+
+	// Anonymous volumes: -v /path and the image's VOLUME, both in .Mounts.
+	id := strings.TrimSpace(e.ok("run", "-d", "-v", "/anon", "-v", "named:/named", "seeded", "true"))
+	e.ok("wait", id)
+	mounts := e.ok("inspect", "-f", `{{range .Mounts}}{{.Type}} {{.Destination}} {{.Driver}} {{.Mode}} {{.RW}} {{len .Name}}{{"\n"}}{{end}}`, id)
+	want := "volume /anon local  true 64\nvolume /named local z true 5\nvolume /image-vol local  true 64\n\n"
+	if mounts != want {
+		t.Errorf(".Mounts:\n%s\nwant:\n%s", mounts, want)
+	}
+	if n := len(e.entries("volumes")); n != 5 { // data, seed, named and two anonymous
+		t.Errorf("%d volumes, want 5: %v", n, e.entries("volumes"))
+	}
+	e.ok("rm", "-v", id)
+	if got := strings.Join(e.entries("volumes"), " "); got != "data named seed" {
+		t.Errorf("after rm -v: %s", got)
+	}
+	e.ok("run", "--rm", "-v", "/anon", "seeded", "true")
+	if got := strings.Join(e.entries("volumes"), " "); got != "data named seed" {
+		t.Errorf("after run --rm: %s", got)
+	}
+	// Without -v, rm keeps the anonymous volumes.
+	id = strings.TrimSpace(e.ok("run", "-d", "seeded", "true"))
+	e.ok("wait", id)
+	e.ok("rm", id)
+	if n := len(e.entries("volumes")); n != 4 {
+		t.Errorf("after rm: %v", e.entries("volumes"))
+	}
+
+	// Bad input leaves nothing.
+	e.fails(125, `includes invalid characters for a local volume name`, "run", "--rm", "-v", "./rel:/x", "busybox", "true")
+	e.fails(125, `mount path must be absolute`, "run", "--rm", "-v", "rel", "busybox", "true")
+	if n := len(e.entries("volumes")); n != 4 {
+		t.Errorf("after bad input: %v", e.entries("volumes"))
+	}
+}
