@@ -41,6 +41,7 @@ type runFlags struct {
 	workdir, user, hostname       string
 	readOnly, init, privileged    bool
 	tmpfs, volumes                []string
+	mounts, volumesFrom           []string
 	network                       string
 	capAdd, capDrop, securityOpts []string
 	userns                        string
@@ -122,7 +123,9 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.StringVarP(&o.hostname, "hostname", "h", "", "Container host name")
 	f.BoolVar(&o.readOnly, "read-only", false, "Mount the container's root filesystem as read only")
 	f.StringArrayVar(&o.tmpfs, "tmpfs", nil, "Mount a tmpfs directory")
-	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume (HOST:CONTAINER[:ro])")
+	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume")
+	f.StringArrayVar(&o.mounts, "mount", nil, "Attach a filesystem mount to the container")
+	f.StringArrayVar(&o.volumesFrom, "volumes-from", nil, "Mount volumes from the specified container(s)")
 	f.BoolVar(&o.init, "init", false, "Run an init inside the container that forwards signals and reaps processes")
 	f.StringVar(&o.network, "network", "bridge", "Connect a container to a network (bridge, none, host, container:NAME, or a network's name)")
 	f.StringVar(&o.network, "net", "bridge", "Alias of --network")
@@ -181,7 +184,7 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 	}
 	ro := engine.RunOptions{
 		Image: args[0], Name: o.name, Pull: o.pull, Remove: o.rm, Spec: so, Userns: o.userns, Runtime: o.runtime,
-		Restart: o.restart, LogOpts: o.logOpts,
+		Restart: o.restart, LogOpts: o.logOpts, Mounts: o.mounts, VolumesFrom: o.volumesFrom,
 		Publish: o.publish, PublishAll: o.publishAll, IP: o.ip, Aliases: o.aliases,
 		DNS: o.dns, DNSSearch: o.dnsSearch, ExtraHosts: o.addHosts,
 		Stdout: os.Stdout, Stderr: os.Stderr,

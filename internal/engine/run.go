@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +53,9 @@ type RunOptions struct {
 	Runtime string   // --runtime; "" is the config's default-runtime
 	Restart string   // --restart
 	LogOpts []string // --log-opt
+	// Mounts are the --mount values; VolumesFrom the --volumes-from ones.
+	Mounts      []string
+	VolumesFrom []string
 	// Networking: -p, -P, --ip, --network-alias, --dns, --dns-search, --add-host.
 	Publish    []string
 	PublishAll bool
@@ -220,14 +224,6 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if err := checkNames(&o); err != nil {
 		return nil, err
 	}
-	for _, b := range o.Spec.Binds {
-		src, _, _ := strings.Cut(b, ":")
-		if filepath.IsAbs(src) && strings.Contains(b, ":") {
-			if _, err := os.Stat(src); err != nil {
-				return nil, fmt.Errorf("invalid mount config for type \"bind\": bind source path does not exist: %s", src)
-			}
-		}
-	}
 	runtimeName, err := e.runtimeName(o.Runtime)
 	if err != nil {
 		return nil, err
@@ -275,10 +271,15 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	so := o.Spec
 	so.ID = container.NewID()
 	so.Image = cfg.Config
-	plan, err := planVolumes(so.Binds, so.Tmpfs, cfg.Config.Volumes)
+	inherited, err := e.volumesFrom(o.VolumesFrom)
 	if err != nil {
 		return nil, err
 	}
+	plan, mountTmpfs, err := planVolumes(so.Binds, o.Mounts, so.Tmpfs, inherited, cfg.Config.Volumes)
+	if err != nil {
+		return nil, err
+	}
+	so.Tmpfs = slices.Concat(so.Tmpfs, mountTmpfs)
 	binds, mounts, undoVolumes, err := e.mountVolumes(ctx, plan, im)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"sort"
@@ -84,37 +86,55 @@ type volumeUse struct {
 	Dest      string
 	Mode      string // the mode part as given, without nocopy
 	NoCopy    bool
+	// MustExist is set for a --mount bind: its source is not created, as Docker's.
+	MustExist bool
 }
 
 // planVolumes reads the -v values and the image's VOLUME entries (which get an anonymous
 // volume unless a -v or --tmpfs covers their path). It is pure: nothing is created.
-func planVolumes(binds []string, tmpfs []string, imageVolumes map[string]struct{}) ([]volumeUse, error) {
+// inherited (--volumes-from) come after -v and --mount, which win for the same path.
+func planVolumes(binds, mounts, tmpfs []string, inherited []volumeUse, imageVolumes map[string]struct{}) (plan []volumeUse, moreTmpfs []string, err error) {
 	var out []volumeUse
 	taken := map[string]bool{}
+	for _, m := range mounts {
+		u, t, err := parseMount(m)
+		if err != nil {
+			return nil, nil, err
+		}
+		if t != "" {
+			moreTmpfs = append(moreTmpfs, t)
+			continue
+		}
+		if taken[u.Dest] {
+			return nil, nil, fmt.Errorf("Duplicate mount point: %s", u.Dest)
+		}
+		taken[u.Dest] = true
+		out = append(out, u)
+	}
 	for _, b := range binds {
 		parts := strings.Split(b, ":")
 		u := volumeUse{Spec: b}
 		switch len(parts) {
 		case 1:
 			if !path.IsAbs(b) {
-				return nil, fmt.Errorf("invalid volume specification: '%s': invalid mount config for type \"volume\": invalid mount path: '%s' mount path must be absolute", b, b)
+				return nil, nil, fmt.Errorf("invalid volume specification: '%s': invalid mount config for type \"volume\": invalid mount path: '%s' mount path must be absolute", b, b)
 			}
 			u.Anonymous, u.Dest = true, path.Clean(b)
 		case 2, 3:
 			src, dst := parts[0], parts[1]
 			if src == "" || dst == "" {
-				return nil, fmt.Errorf("invalid volume specification: '%s'", b)
+				return nil, nil, fmt.Errorf("invalid volume specification: '%s'", b)
 			}
 			if path.IsAbs(src) {
 				u.Source = src
 			} else {
 				if err := volume.CheckName(src); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				u.Name = src
 			}
 			if !path.IsAbs(dst) {
-				return nil, fmt.Errorf("invalid volume specification: '%s': invalid mount config for type \"%s\": invalid mount path: '%s' mount path must be absolute", b, u.mountType(), dst)
+				return nil, nil, fmt.Errorf("invalid volume specification: '%s': invalid mount config for type \"%s\": invalid mount path: '%s' mount path must be absolute", b, u.mountType(), dst)
 			}
 			u.Dest = path.Clean(dst)
 			if len(parts) == 3 {
@@ -129,12 +149,21 @@ func planVolumes(binds []string, tmpfs []string, imageVolumes map[string]struct{
 				u.Mode = strings.Join(modes, ",")
 			}
 		default:
-			return nil, fmt.Errorf("invalid volume specification: '%s'", b)
+			return nil, nil, fmt.Errorf("invalid volume specification: '%s'", b)
+		}
+		if taken[u.Dest] {
+			return nil, nil, fmt.Errorf("Duplicate mount point: %s", u.Dest)
 		}
 		taken[u.Dest] = true
 		out = append(out, u)
 	}
-	for _, t := range tmpfs {
+	for _, u := range inherited {
+		if !taken[u.Dest] {
+			taken[u.Dest] = true
+			out = append(out, u)
+		}
+	}
+	for _, t := range slices.Concat(tmpfs, moreTmpfs) {
 		dst, _, _ := strings.Cut(t, ":")
 		taken[path.Clean(dst)] = true
 	}
@@ -150,7 +179,7 @@ func planVolumes(binds []string, tmpfs []string, imageVolumes map[string]struct{
 		taken[path.Clean(v)] = true
 		out = append(out, volumeUse{Anonymous: true, Dest: path.Clean(v)})
 	}
-	return out, nil
+	return out, moreTmpfs, nil
 }
 
 func (u volumeUse) mountType() string {
@@ -184,6 +213,15 @@ func (e *Engine) mountVolumes(ctx context.Context, plan []volumeUse, im *store.I
 	}()
 	for _, u := range plan {
 		if u.Source != "" {
+			if _, serr := os.Stat(u.Source); serr != nil {
+				if u.MustExist || !errors.Is(serr, fs.ErrNotExist) {
+					return nil, nil, undo, fmt.Errorf("invalid mount config for type \"bind\": bind source path does not exist: %s", u.Source)
+				}
+				// -v creates a missing host directory, as Docker does (and leaves it).
+				if err := os.MkdirAll(u.Source, 0o755); err != nil {
+					return nil, nil, undo, fmt.Errorf("invalid mount config for type \"bind\": creating bind source %s: %w", u.Source, err)
+				}
+			}
 			binds = append(binds, u.Spec)
 			m := container.MountPoint{Type: "bind", Source: u.Source, Destination: u.Dest, Mode: u.Mode, RW: !u.readOnly(), Propagation: "rprivate"}
 			for _, opt := range strings.Split(u.Mode, ",") {
@@ -262,4 +300,164 @@ func (e *Engine) deleteContainer(cs *container.Store, c *container.Container, vo
 		return e.removeAnonymousVolumes(c)
 	}
 	return nil
+}
+
+// parseMount reads one --mount value (type=bind|volume|tmpfs,source=…,target=…,readonly,
+// bind-propagation=…, volume-nocopy, tmpfs-size=…, tmpfs-mode=…) as Docker does. A tmpfs
+// comes back as a --tmpfs value, the others as a planned use.
+func parseMount(s string) (u volumeUse, tmpfs string, err error) {
+	typ, ro, nocopy := "volume", false, false
+	var src, dst, propagation, size, mode string
+	for _, field := range strings.Split(s, ",") {
+		k, v, hasValue := strings.Cut(field, "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		boolValue := func() (bool, error) {
+			if !hasValue {
+				return true, nil
+			}
+			switch strings.ToLower(v) {
+			case "1", "true":
+				return true, nil
+			case "0", "false":
+				return false, nil
+			}
+			return false, fmt.Errorf("invalid value for %s: %s", k, v)
+		}
+		switch k {
+		case "type":
+			typ = v
+		case "source", "src":
+			src = v
+		case "target", "destination", "dst":
+			dst = v
+		case "readonly", "ro":
+			if ro, err = boolValue(); err != nil {
+				return u, "", err
+			}
+		case "bind-propagation":
+			propagation = v
+		case "volume-nocopy":
+			if nocopy, err = boolValue(); err != nil {
+				return u, "", err
+			}
+		case "tmpfs-size":
+			size = v
+		case "tmpfs-mode":
+			mode = v
+		case "consistency", "bind-nonrecursive":
+		default:
+			if !hasValue && k != "" {
+				return u, "", fmt.Errorf("invalid field '%s' must be a key=value pair", field)
+			}
+			return u, "", fmt.Errorf("unexpected key '%s' in '%s'", k, field)
+		}
+	}
+	invalid := func(msg string) error {
+		return fmt.Errorf("invalid mount config for type %q: %s", typ, msg)
+	}
+	if dst == "" {
+		return u, "", invalid("field Target must not be empty")
+	}
+	if !path.IsAbs(dst) {
+		return u, "", invalid(fmt.Sprintf("invalid mount path: '%s' mount path must be absolute", dst))
+	}
+	dst = path.Clean(dst)
+	if dst == "/" {
+		return u, "", invalid("invalid specification: destination can't be '/'")
+	}
+	var modes []string
+	if ro {
+		modes = append(modes, "ro")
+	}
+	switch typ {
+	case "bind":
+		if src == "" {
+			return u, "", invalid("field Source must not be empty")
+		}
+		if !path.IsAbs(src) {
+			return u, "", invalid(fmt.Sprintf("invalid mount path: '%s' mount path must be absolute", src))
+		}
+		if propagation != "" {
+			modes = append(modes, propagation)
+		}
+		u = volumeUse{Source: path.Clean(src), Dest: dst, Mode: strings.Join(modes, ","), MustExist: true}
+		u.Spec = u.Source + ":" + dst
+		if u.Mode != "" {
+			u.Spec += ":" + u.Mode
+		}
+		return u, "", nil
+	case "volume":
+		if propagation != "" {
+			return u, "", invalid("field BindOptions must not be specified")
+		}
+		u = volumeUse{Dest: dst, Mode: strings.Join(modes, ","), NoCopy: nocopy}
+		if src == "" {
+			u.Anonymous = true
+		} else {
+			if err := volume.CheckName(src); err != nil {
+				return u, "", err
+			}
+			u.Name = src
+		}
+		return u, "", nil
+	case "tmpfs":
+		if src != "" {
+			return u, "", invalid("field Source must not be specified")
+		}
+		opts := modes
+		if size != "" {
+			opts = append(opts, "size="+size)
+		}
+		if mode != "" {
+			opts = append(opts, "mode="+mode)
+		}
+		if len(opts) == 0 {
+			return u, dst, nil
+		}
+		return u, dst + ":" + strings.Join(opts, ","), nil
+	}
+	return u, "", invalid("mount type unknown")
+}
+
+// volumesFrom reads --volumes-from values, CONTAINER[:ro|:rw]: the other container's
+// volumes and binds at the same paths, read-only with ro, else as that container has them.
+func (e *Engine) volumesFrom(refs []string) ([]volumeUse, error) {
+	var out []volumeUse
+	for _, ref := range refs {
+		name, mode, hasMode := strings.Cut(ref, ":")
+		if hasMode && mode != "ro" && mode != "rw" {
+			return nil, fmt.Errorf("invalid mode: %s", mode)
+		}
+		c, err := e.Container(name)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range c.Mounts {
+			u := volumeUse{Dest: m.Destination, NoCopy: true}
+			switch m.Type {
+			case "volume":
+				u.Name = m.Name
+			case "bind":
+				u.Source = m.Source
+			default:
+				continue
+			}
+			var modes []string
+			if (hasMode && mode == "ro") || (!hasMode && !m.RW) {
+				modes = append(modes, "ro")
+			}
+			if m.Type == "bind" && m.Propagation != "" && m.Propagation != "rprivate" {
+				modes = append(modes, m.Propagation)
+			}
+			u.Mode = strings.Join(modes, ",")
+			if u.Source != "" {
+				u.Spec = u.Source + ":" + u.Dest
+				if u.Mode != "" {
+					u.Spec += ":" + u.Mode
+				}
+			}
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
