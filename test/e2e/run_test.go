@@ -183,7 +183,7 @@ func TestRunExitCodes(t *testing.T) {
 		{[]string{"run", "--rm", "--bogus", "busybox"}, 125, "unknown flag: --bogus"},
 		{[]string{"run", "--rm", "--memory", "10XB", "busybox"}, 125, "10XB"},
 		{[]string{"run", "--rm", "--cpus", "-1", "busybox"}, 125, "cpus"},
-		{[]string{"run", "--rm", "-v", "/does/not/exist:/x", "busybox"}, 125, "bind source path does not exist: /does/not/exist"},
+		{[]string{"run", "--rm", "--mount", "type=bind,source=/does/not/exist,target=/x", "busybox"}, 125, `invalid mount config for type "bind": bind source path does not exist: /does/not/exist`},
 		{[]string{"run", "--rm", "nocmd"}, 125, "no command specified"},
 		{[]string{"run", "--rm", "--pull", "never", "missing-image"}, 125, "No such image: missing-image:latest"},
 		{[]string{"run", "--rm", "--pull", "sometimes", "busybox"}, 125, "invalid pull option"},

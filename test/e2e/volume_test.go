@@ -142,3 +142,62 @@ VOLUME /image-vol
 		t.Errorf("after bad input: %v", e.entries("volumes"))
 	}
 }
+
+// TestVolumeMountFlag: --mount of each type, its errors, -v creating a missing host
+// directory, and --volumes-from.
+func TestVolumeMountFlag(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	host := t.TempDir()
+	os.WriteFile(filepath.Join(host, "f"), []byte("from host\n"), 0o644)
+
+	for _, tc := range []struct {
+		flags  []string
+		script string
+		want   string
+	}{
+		{[]string{"--mount", "type=bind,source=" + host + ",target=/h,readonly"}, "cat /h/f; touch /h/x 2>/dev/null || echo ro", "from host\nro\n"},
+		{[]string{"--mount", "type=volume,source=mvol,target=/v"}, "echo in > /v/f; cat /v/f", "in\n"},
+		{[]string{"--mount", "src=mvol,dst=/v,ro"}, "cat /v/f; touch /v/x 2>/dev/null || echo ro", "in\nro\n"},
+		{[]string{"--mount", "type=tmpfs,target=/t,tmpfs-size=1m"}, "grep ' /t ' /proc/mounts | grep -o 'size=1024k'", "size=1024k\n"},
+	} {
+		if got := e.sh(tc.flags, tc.script); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.flags, got, tc.want)
+		}
+	}
+
+	for _, tc := range []struct {
+		mount, err string
+	}{
+		{"type=bind,source=" + host + "/missing,target=/x", `invalid mount config for type "bind": bind source path does not exist: ` + host + "/missing"},
+		{"type=bind,source=rel,target=/x", `invalid mount config for type "bind": invalid mount path: 'rel' mount path must be absolute`},
+		{"type=tmpfs,source=/x,target=/x", `invalid mount config for type "tmpfs": field Source must not be specified`},
+		{"type=volume,source=vx", `invalid mount config for type "volume": field Target must not be empty`},
+	} {
+		e.fails(125, tc.err, "run", "--rm", "--mount", tc.mount, "busybox", "true")
+	}
+	if _, err := os.Stat(filepath.Join(host, "missing")); err == nil {
+		t.Error("--mount created the missing bind source")
+	}
+	if got := strings.Join(e.entries("volumes"), " "); got != "mvol" {
+		t.Errorf("volumes after the refused mounts: %s", got)
+	}
+
+	// -v creates a missing host directory, as Docker does.
+	e.sh([]string{"-v", host + "/made/here:/m"}, "echo x > /m/f")
+	if b, err := os.ReadFile(filepath.Join(host, "made", "here", "f")); err != nil || string(b) != "x\n" {
+		t.Errorf("-v with a missing source: %q %v", b, err)
+	}
+
+	// --volumes-from: the other container's volumes and binds at the same paths.
+	src := strings.TrimSpace(e.ok("run", "-d", "--name", "src", "-v", "shared:/shared", "-v", host+":/h", "busybox", "sh", "-c", "echo hi > /shared/f"))
+	e.ok("wait", src)
+	if got := e.sh([]string{"--volumes-from", "src"}, "cat /shared/f /h/f"); got != "hi\nfrom host\n" {
+		t.Errorf("--volumes-from: %q", got)
+	}
+	if got := e.sh([]string{"--volumes-from", "src:ro"}, "touch /shared/x 2>/dev/null || echo ro"); got != "ro\n" {
+		t.Errorf("--volumes-from :ro: %q", got)
+	}
+	e.fails(125, "No such container: nope", "run", "--rm", "--volumes-from", "nope", "busybox", "true")
+	e.fails(125, "invalid mode: rx", "run", "--rm", "--volumes-from", "src:rx", "busybox", "true")
+}
