@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/errdefs"
 	"github.com/geedocker/geedocker/internal/store"
 	"github.com/geedocker/geedocker/internal/volume"
 )
@@ -99,7 +100,7 @@ func planVolumes(binds, mounts, tmpfs []string, inherited []volumeUse, imageVolu
 	for _, m := range mounts {
 		u, t, err := parseMount(m)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, errdefs.InvalidArgument(err)
 		}
 		if t != "" {
 			moreTmpfs = append(moreTmpfs, t)

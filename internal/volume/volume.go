@@ -25,17 +25,19 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/geedocker/geedocker/internal/errdefs"
 )
 
 // Driver is the only driver there is.
 const Driver = "local"
 
-// Errors callers tell apart; the user wording of every volume error lives in this file.
+// Errors callers tell apart, each in its errdefs class; the user wording of every volume
+// error lives in this file.
 var (
-	ErrNotFound = errors.New("no such volume")
-	ErrInUse    = errors.New("volume is in use")
-	ErrExists   = errors.New("volume already exists")
-	ErrInvalid  = errors.New("invalid volume name")
+	ErrNotFound = errdefs.NotFound(errors.New("no such volume"))
+	ErrInUse    = errdefs.Conflict(errors.New("volume is in use"))
+	ErrInvalid  = errdefs.InvalidArgument(errors.New("invalid volume name"))
 )
 
 // InUseError names the containers that hold a volume.

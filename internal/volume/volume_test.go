@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/geedocker/geedocker/internal/errdefs"
 )
 
 func TestValidName(t *testing.T) {
@@ -89,5 +91,23 @@ func TestCreateInvalidLeavesNothing(t *testing.T) {
 	ents, _ := os.ReadDir(filepath.Join(root, "volumes"))
 	if len(ents) != 0 {
 		t.Fatalf("left behind: %v", ents)
+	}
+}
+
+func TestErrorClasses(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	s.Create("used", nil, false)
+	_, _, invalid := s.Create("a b", nil, false)
+	for _, tc := range []struct {
+		err   error
+		class error
+	}{
+		{s.Remove("nope", nil, false), errdefs.ErrNotFound},
+		{s.Remove("used", Users{"used": {"x"}}, false), errdefs.ErrConflict},
+		{invalid, errdefs.ErrInvalidArgument},
+	} {
+		if !errors.Is(tc.err, tc.class) {
+			t.Errorf("%v is not %v", tc.err, tc.class)
+		}
 	}
 }
