@@ -86,7 +86,7 @@ func newVolumeCmd(g *globals) *cobra.Command {
 			}
 			var rows []volumeRow
 			for _, v := range all {
-				if !f.match(v, len(users[v.Name])) {
+				if !f.Match(v, len(users[v.Name])) {
 					continue
 				}
 				rows = append(rows, makeVolumeRow(v, len(users[v.Name])))
@@ -164,7 +164,7 @@ func newVolumeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			names, reclaimed, err := e.PruneVolumes(pruneAll, func(v *volume.Volume) bool { return f.match(v, 0) })
+			names, reclaimed, err := e.PruneVolumes(pruneAll, func(v *volume.Volume) bool { return f.Match(v, 0) })
 			if len(names) > 0 {
 				fmt.Fprintln(g.stdout, "Deleted Volumes:")
 				fmt.Fprintln(g.stdout, strings.Join(names, "\n"))
@@ -182,82 +182,21 @@ func newVolumeCmd(g *globals) *cobra.Command {
 	return c
 }
 
-// volumeFilters are the --filter values of `volume ls` and `volume prune`, by key.
-type volumeFilters map[string][]string
-
-// parseVolumeFilters reads KEY=VALUE filters: dangling, name, label, driver (and label!
-// for prune). ls says whether the list's keys are allowed, else prune's.
-func parseVolumeFilters(args []string, ls bool) (volumeFilters, error) {
-	f := volumeFilters{}
+// parseVolumeFilters reads KEY=VALUE --filter values.
+func parseVolumeFilters(args []string, ls bool) (volume.Filters, error) {
+	m := map[string][]string{}
 	for _, a := range args {
 		k, v, ok := strings.Cut(a, "=")
 		if !ok {
 			return nil, flagError{fmt.Errorf("bad format of filter (expected name=value): %s", a)}
 		}
-		k = strings.ToLower(strings.TrimSpace(k))
-		switch {
-		case k == "dangling" && ls:
-			if _, err := strconv.ParseBool(v); err != nil {
-				return nil, flagError{fmt.Errorf("invalid filter 'dangling=%s'", v)}
-			}
-		case (k == "name" || k == "driver") && ls, k == "label", k == "label!" && !ls:
-		default:
-			return nil, flagError{fmt.Errorf("invalid filter '%s'", k)}
-		}
-		f[k] = append(f[k], v)
+		m[k] = append(m[k], v)
+	}
+	f, err := volume.ParseFilters(m, !ls)
+	if err != nil {
+		return nil, flagError{err}
 	}
 	return f, nil
-}
-
-// match reports whether a volume with that many users passes every filter: values of one
-// key are alternatives (any), keys all apply; label values all apply, as Docker's.
-func (f volumeFilters) match(v *volume.Volume, users int) bool {
-	for k, vals := range f {
-		switch k {
-		case "dangling":
-			want, _ := strconv.ParseBool(vals[len(vals)-1])
-			if want != (users == 0) {
-				return false
-			}
-		case "name":
-			if !anyOf(vals, func(s string) bool { return strings.Contains(v.Name, s) }) {
-				return false
-			}
-		case "driver":
-			if !anyOf(vals, func(s string) bool { return s == v.Driver }) {
-				return false
-			}
-		case "label":
-			for _, l := range vals {
-				if !hasLabel(v.Labels, l) {
-					return false
-				}
-			}
-		case "label!":
-			for _, l := range vals {
-				if hasLabel(v.Labels, l) {
-					return false
-				}
-			}
-		}
-	}
-	return true
-}
-
-func anyOf(vals []string, fn func(string) bool) bool {
-	for _, s := range vals {
-		if fn(s) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasLabel matches "key" (present) or "key=value".
-func hasLabel(labels map[string]string, l string) bool {
-	k, want, withValue := strings.Cut(l, "=")
-	got, ok := labels[k]
-	return ok && (!withValue || got == want)
 }
 
 // volumeRow is one line of `volume ls`, and the object of --format.
