@@ -66,6 +66,7 @@ func (s *Server) Handler() http.Handler {
 	s.containerRoutes(mux)
 	s.execRoutes(mux)
 	s.networkRoutes(mux)
+	s.volumeRoutes(mux)
 	s.pruneRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound(errors.New("page not found")))
