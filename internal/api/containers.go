@@ -7,12 +7,14 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	ctypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/geedocker/geedocker/internal/container"
@@ -119,7 +121,10 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 	o := engine.RunOptions{
 		Image: cfg.Image, Name: strings.TrimPrefix(name, "/"), Pull: engine.PullNever, Remove: hc.AutoRemove,
 		Spec: so, Userns: string(hc.UsernsMode), Runtime: hc.Runtime, PublishAll: hc.PublishAllPorts,
-		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts,
+		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom,
+	}
+	for _, m := range hc.Mounts {
+		o.Mounts = append(o.Mounts, mountFlag(m))
 	}
 	if cfg.OpenStdin {
 		o.Stdin = strings.NewReader("") // marks OpenStdin; the monitor holds stdin open
@@ -621,4 +626,34 @@ func (s *Server) awaitExit(ctx context.Context, c *container.Container, rn *run,
 		}
 	}
 	return s.Engine.Wait(ctx, c.ID)
+}
+
+// mountFlag writes a HostConfig.Mounts entry as the --mount value the engine reads.
+func mountFlag(m mount.Mount) string {
+	f := []string{"type=" + string(m.Type), "target=" + m.Target}
+	if m.Source != "" {
+		f = append(f, "source="+m.Source)
+	}
+	if m.ReadOnly {
+		f = append(f, "readonly")
+	}
+	if m.BindOptions != nil && m.BindOptions.Propagation != "" {
+		f = append(f, "bind-propagation="+string(m.BindOptions.Propagation))
+	}
+	if m.VolumeOptions != nil && m.VolumeOptions.NoCopy {
+		f = append(f, "volume-nocopy")
+	}
+	if m.TmpfsOptions != nil {
+		if m.TmpfsOptions.SizeBytes > 0 {
+			f = append(f, "tmpfs-size="+strconv.FormatInt(m.TmpfsOptions.SizeBytes, 10))
+		}
+		if mode := m.TmpfsOptions.Mode; mode != 0 {
+			bits := uint64(mode.Perm())
+			if mode&os.ModeSticky != 0 {
+				bits |= 0o1000
+			}
+			f = append(f, "tmpfs-mode="+strconv.FormatUint(bits, 8))
+		}
+	}
+	return strings.Join(f, ",")
 }

@@ -30,6 +30,10 @@ func TestVolumeAPI(t *testing.T) {
 	if out := s.ok("run", "--rm", "-v", "apivol:/data", "busybox", "sh", "-c", "echo api > /data/f; cat /data/f"); out != "api\n" {
 		t.Errorf("docker run -v: %q", out)
 	}
+	if out := s.ok("run", "--rm", "--mount", "src=apivol,dst=/m,readonly", "--mount", "type=tmpfs,dst=/t,tmpfs-size=1m",
+		"busybox", "sh", "-c", "cat /m/f; touch /m/x 2>/dev/null || echo ro; grep -o ' /t tmpfs .*size=1024k' /proc/mounts"); out != "api\nro\n /t tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k\n" {
+		t.Errorf("docker run --mount: %q", out)
+	}
 	id := strings.TrimSpace(s.ok("run", "-d", "-v", "apivol:/data", "busybox", "true"))
 	s.ok("wait", id)
 	s.fails(1, "Error response from daemon: remove apivol: volume is in use - ["+id+"]", "volume", "rm", "apivol")
