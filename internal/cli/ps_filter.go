@@ -125,6 +125,12 @@ func (f psFilters) matcher(list []*container.Container, netIDs map[string]string
 		return false
 	})
 	oneOf("volume", func(c *container.Container, v string) bool {
+		// A volume by name or mount point, a bind by source or mount point.
+		for _, m := range c.Mounts {
+			if m.Name == v || m.Source == v || m.Destination == v {
+				return true
+			}
+		}
 		for _, b := range c.HostConfig.Binds {
 			parts := strings.Split(b, ":")
 			if parts[0] == v || len(parts) > 1 && parts[1] == v {

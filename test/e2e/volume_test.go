@@ -201,3 +201,17 @@ func TestVolumeMountFlag(t *testing.T) {
 	e.fails(125, "No such container: nope", "run", "--rm", "--volumes-from", "nope", "busybox", "true")
 	e.fails(125, "invalid mode: rx", "run", "--rm", "--volumes-from", "src:rx", "busybox", "true")
 }
+
+// TestVolumePsFilter: ps --filter volume= finds containers by volume name and mount point.
+func TestVolumePsFilter(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	id := strings.TrimSpace(e.ok("run", "-d", "--name", "user", "-v", "psvol:/data", "busybox", "true"))
+	e.ok("wait", id)
+	e.ok("run", "-d", "--name", "other", "busybox", "true")
+	for _, v := range []string{"psvol", "/data"} {
+		if got := e.ok("ps", "-a", "--filter", "volume="+v, "--format", "{{.Names}}"); got != "user\n" {
+			t.Errorf("ps --filter volume=%s: %q", v, got)
+		}
+	}
+}
