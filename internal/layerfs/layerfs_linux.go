@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -164,12 +166,48 @@ func Export(ctx context.Context, w io.Writer, layers []string) error {
 	return ex.tw.Close()
 }
 
+// ExportDir writes what the directory p holds in the merged file system of layers (top
+// first) as a tar, names relative to p. It writes nothing when p is missing or not a
+// directory (no component of p is followed through a symlink).
+func ExportDir(ctx context.Context, w io.Writer, layers []string, p string) error {
+	v, err := open(layers)
+	if err != nil {
+		return err
+	}
+	defer v.close()
+	dirs := make([]int, len(layers))
+	for i := range dirs {
+		dirs[i] = i
+	}
+	rel := ""
+	for _, name := range strings.Split(strings.Trim(path.Clean("/"+p), "/"), "/") {
+		if name == "" {
+			continue
+		}
+		nodes, err := v.list(rel, dirs, true)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(nodes, func(n node) bool { return n.name == name })
+		if i < 0 || !isDir(&nodes[i].st) {
+			return tar.NewWriter(w).Close()
+		}
+		rel, dirs = path.Join(rel, name), nodes[i].dirs
+	}
+	ex := &exporter{ctx: ctx, v: v, tw: tar.NewWriter(w), links: map[[3]uint64]string{}, buf: make([]byte, 1<<20), strip: rel}
+	if err := ex.dir(rel, dirs); err != nil {
+		return err
+	}
+	return ex.tw.Close()
+}
+
 type exporter struct {
 	ctx   context.Context
 	v     *view
 	tw    *tar.Writer
 	links map[[3]uint64]string // (layer, dev, ino) → first name
 	buf   []byte
+	strip string // the directory the names are relative to ("" for the root)
 }
 
 func (ex *exporter) dir(rel string, dirs []int) error {
@@ -196,8 +234,12 @@ func (ex *exporter) dir(rel string, dirs []int) error {
 
 func (ex *exporter) entry(parent, p string, n node) error {
 	st := &n.st
+	name := p
+	if ex.strip != "" {
+		name = strings.TrimPrefix(p, ex.strip+"/")
+	}
 	hdr := &tar.Header{
-		Name: p, Mode: int64(st.Mode & 0o7777), Uid: int(st.Uid), Gid: int(st.Gid),
+		Name: name, Mode: int64(st.Mode & 0o7777), Uid: int(st.Uid), Gid: int(st.Gid),
 		ModTime: time.Unix(st.Mtim.Sec, 0), Format: tar.FormatPAX,
 	}
 	dirfd, err := ex.v.openDir(n.layer, parent)
@@ -207,7 +249,7 @@ func (ex *exporter) entry(parent, p string, n node) error {
 	defer unix.Close(dirfd)
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
-		hdr.Typeflag, hdr.Name = tar.TypeDir, p+"/"
+		hdr.Typeflag, hdr.Name = tar.TypeDir, name+"/"
 	case unix.S_IFLNK:
 		buf := make([]byte, unix.PathMax)
 		k, err := unix.Readlinkat(dirfd, n.name, buf)
@@ -230,7 +272,7 @@ func (ex *exporter) entry(parent, p string, n node) error {
 			return ex.tw.WriteHeader(hdr)
 		}
 		if st.Nlink > 1 {
-			ex.links[key] = p
+			ex.links[key] = name
 		}
 		fd, err := unix.Openat(dirfd, n.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 		if err != nil {

@@ -59,8 +59,13 @@ func exported(t *testing.T, layers []string) string {
 	if err := Export(context.Background(), &buf, layers); err != nil {
 		t.Fatal(err)
 	}
+	return tarEntries(t, &buf)
+}
+
+func tarEntries(t *testing.T, buf *bytes.Buffer) string {
+	t.Helper()
 	var out []string
-	tr := tar.NewReader(&buf)
+	tr := tar.NewReader(buf)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -146,5 +151,33 @@ func TestExportAndChanges(t *testing.T) {
 				t.Errorf("changes = %q, want %q", strings.Join(got, " "), c.changes)
 			}
 		})
+	}
+}
+
+// TestExportDir: the merged view below one directory, names relative to it; a path the
+// image lacks, that is a file, or that leads through a symlink gives an empty archive.
+func TestExportDir(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("whiteouts and opaque directories need root")
+	}
+	lower := layer(t, "d:data/sub", "f:data/sub/old=o", "f:data/a=a", "f:data/gone=g", "l:link>data", "f:file=f")
+	upper := layer(t, "d:data", "w:data/gone", "o:data/sub", "f:data/sub/new=n", "f:data/b=b")
+	layers := []string{upper, lower}
+	for _, tc := range []struct{ p, want string }{
+		{"/data", "a=a b=b sub/ sub/new=n"},
+		{"data/sub/", "new=n"},
+		{"/", "data/ data/a=a data/b=b data/sub/ data/sub/new=n file=f link>data"},
+		{"/missing", ""},
+		{"/file", ""},
+		{"/link", ""},
+		{"/link/sub", ""},
+	} {
+		var buf bytes.Buffer
+		if err := ExportDir(context.Background(), &buf, layers, tc.p); err != nil {
+			t.Fatalf("%s: %v", tc.p, err)
+		}
+		if got := tarEntries(t, &buf); got != tc.want {
+			t.Errorf("ExportDir(%s) = %q, want %q", tc.p, got, tc.want)
+		}
 	}
 }

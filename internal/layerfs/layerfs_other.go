@@ -13,5 +13,10 @@ var errUnsupported = errors.New("reading container file systems is only supporte
 // Export writes the merged file system of layers (top first) as a tar.
 func Export(ctx context.Context, w io.Writer, layers []string) error { return errUnsupported }
 
+// ExportDir is only supported on Linux.
+func ExportDir(ctx context.Context, w io.Writer, layers []string, p string) error {
+	return errUnsupported
+}
+
 // Changes lists what upper changes over lowers (top first).
 func Changes(upper string, lowers []string) ([]Change, error) { return nil, errUnsupported }

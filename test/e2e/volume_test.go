@@ -87,7 +87,8 @@ func TestVolumeRun(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(`FROM busybox
 RUN mkdir -p /seed/sub && echo hello > /seed/f && chown 7:8 /seed/f && chmod 640 /seed/f && ln -s f /seed/link && echo gone > /seed/gone
-RUN rm /seed/gone
+RUN rm /seed/gone && mkdir /seed/again && touch /seed/again/old
+RUN rm -r /seed/again && mkdir /seed/again && touch /seed/again/new
 VOLUME /image-vol
 `), 0o644)
 	e.ok("build", "--network", "none", "-t", "seeded", dir)
@@ -98,13 +99,13 @@ VOLUME /image-vol
 	}
 	e.fails(1, "", "run", "--rm", "-v", "data:/data:ro", "busybox", "touch", "/data/x")
 
-	got := e.ok("run", "--rm", "-v", "seed:/seed", "seeded", "sh", "-c", "stat -c '%n %u:%g %a' /seed/f; readlink /seed/link; ls /seed")
-	if got != "/seed/f 7:8 640\nf\nf\nlink\nsub\n" {
+	got := e.ok("run", "--rm", "-v", "seed:/seed", "seeded", "sh", "-c", "stat -c '%n %u:%g %a' /seed/f; readlink /seed/link; ls /seed /seed/again")
+	if got != "/seed/f 7:8 640\nf\n/seed:\nagain\nf\nlink\nsub\n\n/seed/again:\nnew\n" {
 		t.Errorf("copy-up:\n%s", got)
 	}
 	// A volume that has content is not filled again.
 	e.ok("run", "--rm", "-v", "seed:/seed", "busybox", "rm", "/seed/f")
-	if got := e.ok("run", "--rm", "-v", "seed:/seed", "seeded", "ls", "/seed"); got != "link\nsub\n" {
+	if got := e.ok("run", "--rm", "-v", "seed:/seed", "seeded", "ls", "/seed"); got != "again\nlink\nsub\n" {
 		t.Errorf("second use: %q", got)
 	}
 
