@@ -194,7 +194,7 @@ func ExportDir(ctx context.Context, w io.Writer, layers []string, p string) erro
 		}
 		rel, dirs = path.Join(rel, name), nodes[i].dirs
 	}
-	ex := &exporter{ctx: ctx, v: v, tw: tar.NewWriter(w), links: map[[3]uint64]string{}, buf: make([]byte, 1<<20), strip: rel}
+	ex := &exporter{ctx: ctx, v: v, tw: tar.NewWriter(w), links: map[[3]uint64]string{}, buf: make([]byte, 1<<20), strip: rel, xattrs: true}
 	if err := ex.dir(rel, dirs); err != nil {
 		return err
 	}
@@ -208,6 +208,43 @@ type exporter struct {
 	links map[[3]uint64]string // (layer, dev, ino) → first name
 	buf   []byte
 	strip string // the directory the names are relative to ("" for the root)
+	// xattrs: files and directories carry their extended attributes (overlay's own left
+	// out), as SCHILY.xattr PAX records.
+	xattrs bool
+}
+
+// addXattrs records the extended attributes of name in dirfd (not followed) on hdr.
+func addXattrs(hdr *tar.Header, dirfd int, name string) error {
+	p := fmt.Sprintf("/proc/self/fd/%d/%s", dirfd, name)
+	size, err := unix.Llistxattr(p, nil)
+	if err != nil || size == 0 {
+		if errors.Is(err, unix.ENOTSUP) {
+			return nil
+		}
+		return err
+	}
+	list := make([]byte, size)
+	if size, err = unix.Llistxattr(p, list); err != nil {
+		return err
+	}
+	for _, k := range strings.Split(strings.TrimRight(string(list[:size]), "\x00"), "\x00") {
+		if k == "" || strings.HasPrefix(k, "trusted.overlay.") {
+			continue
+		}
+		n, err := unix.Lgetxattr(p, k, nil)
+		if err != nil {
+			continue // removed meanwhile
+		}
+		v := make([]byte, n)
+		if n, err = unix.Lgetxattr(p, k, v); err != nil {
+			continue
+		}
+		if hdr.PAXRecords == nil {
+			hdr.PAXRecords = map[string]string{}
+		}
+		hdr.PAXRecords["SCHILY.xattr."+k] = string(v[:n])
+	}
+	return nil
 }
 
 func (ex *exporter) dir(rel string, dirs []int) error {
@@ -247,6 +284,11 @@ func (ex *exporter) entry(parent, p string, n node) error {
 		return fmt.Errorf("reading /%s: %w", parent, err)
 	}
 	defer unix.Close(dirfd)
+	if ex.xattrs && (isDir(st) || st.Mode&unix.S_IFMT == unix.S_IFREG) {
+		if err := addXattrs(hdr, dirfd, n.name); err != nil {
+			return fmt.Errorf("reading the xattrs of /%s: %w", p, err)
+		}
+	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
 		hdr.Typeflag, hdr.Name = tar.TypeDir, name+"/"

@@ -180,4 +180,31 @@ func TestExportDir(t *testing.T) {
 			t.Errorf("ExportDir(%s) = %q, want %q", tc.p, got, tc.want)
 		}
 	}
+
+	// Extended attributes come along, overlay's own do not.
+	if err := unix.Setxattr(filepath.Join(upper, "data", "b"), "trusted.note", []byte("kept"), 0); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := ExportDir(context.Background(), &buf, layers, "/data"); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]string{}
+	tr := tar.NewReader(&buf)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[h.Name] = h.PAXRecords
+	}
+	if got["b"]["SCHILY.xattr.trusted.note"] != "kept" {
+		t.Errorf("xattrs of b: %v", got["b"])
+	}
+	if _, ok := got["sub/"]["SCHILY.xattr.trusted.overlay.opaque"]; ok {
+		t.Errorf("the opaque marker was exported: %v", got["sub/"])
+	}
 }
