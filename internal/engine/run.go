@@ -271,25 +271,6 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	so := o.Spec
 	so.ID = container.NewID()
 	so.Image = cfg.Config
-	inherited, err := e.volumesFrom(o.VolumesFrom)
-	if err != nil {
-		return nil, err
-	}
-	plan, mountTmpfs, err := planVolumes(so.Binds, o.Mounts, so.Tmpfs, inherited, cfg.Config.Volumes)
-	if err != nil {
-		return nil, err
-	}
-	so.Tmpfs = slices.Concat(so.Tmpfs, mountTmpfs)
-	binds, mounts, undoVolumes, err := e.mountVolumes(ctx, plan, im)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if retErr != nil {
-			undoVolumes()
-		}
-	}()
-	so.Binds = binds
 	netMode := so.Network
 	if netMode == "" || netMode == "default" {
 		netMode = network.DefaultName
@@ -322,6 +303,25 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		so.UsernsRemap.UID.Start, so.UsernsRemap.UID.Size = remap.UID.Start, remap.UID.Size
 		so.UsernsRemap.GID.Start, so.UsernsRemap.GID.Size = remap.GID.Start, remap.GID.Size
 	}
+	inherited, err := e.volumesFrom(o.VolumesFrom)
+	if err != nil {
+		return nil, err
+	}
+	plan, mountTmpfs, err := planVolumes(so.Binds, o.Mounts, so.Tmpfs, inherited, cfg.Config.Volumes)
+	if err != nil {
+		return nil, err
+	}
+	so.Tmpfs = slices.Concat(so.Tmpfs, mountTmpfs)
+	binds, mounts, undoVolumes, err := e.mountVolumes(ctx, plan, im, remap)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if retErr != nil {
+			undoVolumes()
+		}
+	}()
+	so.Binds = binds
 	dir := cs.Dir(so.ID)
 	so.Rootfs = filepath.Join(dir, "rootfs")
 	if so.Init && so.InitPath == "" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/idmap"
 	"github.com/geedocker/geedocker/internal/store"
 	"github.com/geedocker/geedocker/internal/volume"
 )
@@ -195,8 +196,10 @@ func (u volumeUse) readOnly() bool { return slices.Contains(strings.Split(u.Mode
 
 // mountVolumes creates the volumes the plan names (filling each empty one from the image's
 // content at its path), and returns the binds the spec mounts, the container's Mounts and
-// a function that removes what was created, for a create that fails later.
-func (e *Engine) mountVolumes(ctx context.Context, plan []volumeUse, im *store.Image) (binds []string, mounts []container.MountPoint, undo func(), err error) {
+// a function that removes what was created, for a create that fails later. With a user
+// namespace (remap), what a volume gets from the image or makes new belongs to the remapped
+// root, as Docker's volumes do.
+func (e *Engine) mountVolumes(ctx context.Context, plan []volumeUse, im *store.Image, remap *idmap.Remap) (binds []string, mounts []container.MountPoint, undo func(), err error) {
 	vs, err := e.Volumes()
 	if err != nil {
 		return nil, nil, func() {}, err
@@ -244,9 +247,18 @@ func (e *Engine) mountVolumes(ctx context.Context, plan []volumeUse, im *store.I
 		if isNew {
 			created = append(created, name)
 		}
-		if !u.NoCopy && vs.Empty(name) {
+		if empty := vs.Empty(name); !u.NoCopy && empty {
 			if err := copyUp(ctx, e.Store.LowerDirs(im), u.Dest, v.Mountpoint); err != nil {
 				return nil, nil, undo, fmt.Errorf("copying the image's %s into volume %s: %w", u.Dest, name, err)
+			}
+			if remap != nil {
+				if err := shiftOwners(v.Mountpoint, remap.UID.Start, remap.GID.Start); err != nil {
+					return nil, nil, undo, fmt.Errorf("volume %s: %w", name, err)
+				}
+			}
+		} else if isNew && remap != nil {
+			if err := os.Lchown(v.Mountpoint, int(remap.UID.Start), int(remap.GID.Start)); err != nil {
+				return nil, nil, undo, fmt.Errorf("volume %s: %w", name, err)
 			}
 		}
 		b := v.Mountpoint + ":" + u.Dest

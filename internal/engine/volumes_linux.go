@@ -3,6 +3,10 @@ package engine
 import (
 	"context"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
 
 	"github.com/geedocker/geedocker/internal/copyfs"
 	"github.com/geedocker/geedocker/internal/layerfs"
@@ -24,4 +28,31 @@ func copyUp(ctx context.Context, lowerDirs []string, p, dst string) error {
 	err = into.Extract(ctx, "/", pr)
 	pr.CloseWithError(err)
 	return err
+}
+
+// shiftOwners moves every owner under dir (dir included, no link followed) up by the
+// starts of a user namespace's ranges: what root owned in the image, the remapped root owns.
+func shiftOwners(dir string, uidStart, gidStart uint32) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok {
+			return nil
+		}
+		mode := fi.Mode()
+		if err := os.Lchown(p, int(st.Uid+uidStart), int(st.Gid+gidStart)); err != nil {
+			return err
+		}
+		// chown clears the set-id bits of files; put them back.
+		if mode.Type() == 0 && mode&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
+			return os.Chmod(p, mode)
+		}
+		return nil
+	})
 }

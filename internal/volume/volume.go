@@ -136,6 +136,9 @@ func (s *Store) Create(name string, labels map[string]string, anonymous bool) (v
 		return nil, false, err
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, false, err
+	}
 	if err := os.Mkdir(filepath.Join(tmp, "_data"), 0o755); err != nil {
 		return nil, false, err
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -213,6 +214,26 @@ func TestVolumePsFilter(t *testing.T) {
 	for _, v := range []string{"psvol", "/data"} {
 		if got := e.ok("ps", "-a", "--filter", "volume="+v, "--format", "{{.Names}}"); got != "user\n" {
 			t.Errorf("ps --filter volume=%s: %q", v, got)
+		}
+	}
+}
+
+// TestVolumeUsernsRemap: with userns-remap, a new volume, and what it gets from the image,
+// belong to the remapped root: container root writes to it and sees the image's owners.
+func TestVolumeUsernsRemap(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	user, start := usernsUser(t)
+	e.withUsernsRemap(user)
+	got := e.sh([]string{"--network", "none", "-v", "remapped:/etc", "-v", "fresh:/fresh"},
+		"stat -c '%u:%g' /etc /etc/passwd /fresh; echo x > /fresh/f && echo x > /etc/new && echo written")
+	if got != "0:0\n0:0\n0:0\nwritten\n" {
+		t.Errorf("inside: %q", got)
+	}
+	for _, p := range []string{"remapped/_data/passwd", "fresh/_data", "fresh/_data/f"} {
+		var st syscall.Stat_t
+		if err := syscall.Lstat(filepath.Join(e.root, "volumes", p), &st); err != nil || st.Uid != start || st.Gid != start {
+			t.Errorf("%s on the host: %d:%d (%v), want %d:%d", p, st.Uid, st.Gid, err, start, start)
 		}
 	}
 }
