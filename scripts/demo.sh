@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gd=./bin/geedocker
-# The static build links glibc statically (cgo): it needs libc6-dev's libc.a.
-if ! dpkg -s libc6-dev >/dev/null 2>&1 || ! command -v gcc >/dev/null; then
-	apt-get install -y -qq gcc libc6-dev >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gcc libc6-dev; }
+# The static build links glibc and libseccomp statically (cgo): it needs libc6-dev's libc.a and
+# libseccomp-dev's libseccomp.a.
+if ! dpkg -s libc6-dev libseccomp-dev >/dev/null 2>&1 || ! command -v gcc >/dev/null; then
+	apt-get install -y -qq gcc libc6-dev libseccomp-dev >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gcc libc6-dev libseccomp-dev; }
 fi
 make build
 tar=$(mktemp --suffix=.tar)
