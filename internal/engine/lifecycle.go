@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,6 +14,7 @@ import (
 	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/runtime"
 )
 
 // ErrNotRunning is returned by operations that need a running container.
@@ -151,17 +150,7 @@ func (e *Engine) Container(ref string) (*container.Container, error) {
 
 // ParseSignal reads "TERM", "SIGTERM", "15", "sigusr1".
 func ParseSignal(s string) (unix.Signal, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
-			return 0, fmt.Errorf("invalid signal: %s", s)
-		}
-		return unix.Signal(n), nil
-	}
-	name := strings.ToUpper(s)
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	if sig := unix.SignalNum(name); sig != 0 {
+	if sig, ok := runtime.ParseSignal(s); ok {
 		return sig, nil
 	}
 	return 0, fmt.Errorf("invalid signal: %s", s)

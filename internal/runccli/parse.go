@@ -8,11 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/runtime"
 )
 
 // Version is the version printed by --version; the binary sets it.
@@ -94,17 +95,7 @@ func parseGlobals(args []string, defaultRoot string) (Globals, []string, error) 
 
 // parseSignal reads a signal as runc does: "KILL", "SIGKILL" or "9".
 func parseSignal(s string) (unix.Signal, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
-			return 0, fmt.Errorf("unknown signal %q", s)
-		}
-		return unix.Signal(n), nil
-	}
-	name := strings.ToUpper(s)
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	if sig := unix.SignalNum(name); sig != 0 {
+	if sig, ok := runtime.ParseSignal(s); ok {
 		return sig, nil
 	}
 	return 0, fmt.Errorf("unknown signal %q", s)
