@@ -33,7 +33,7 @@ test-cgroupv2: build
 
 # Every native Go fuzz target (func Fuzz* in any package), one after another,
 # FUZZTIME each (default 30s); FUZZ=regexp picks targets. As root, like CI.
-# `make test` runs the same script with FUZZTIME=3s.
+# `make test` runs the same script with FUZZTIME=300x (a count: no deadline to race).
 fuzz:
 	./scripts/fuzz.sh
 
