@@ -2,7 +2,8 @@
 //
 // # Lifecycle
 //
-// Start re-executes the running binary (/proc/self/exe) with argv[0] "geedocker-init",
+// Start re-executes the running binary, through its sealed view (see Boundary), with argv[0]
+// "geedocker-init",
 // cloned into the new namespaces of the spec (all but the cgroup namespace) and in a new
 // session. The package's init function calls Init, before the packages this one does not
 // import are initialized; in the re-executed process Init becomes the container's init:
@@ -52,7 +53,7 @@
 //	parent (Exec)                 exec child (C constructor)       process (Go, Init)
 //	pidfd_open(pid); compare
 //	/proc/<pid>/ns/* with ours
-//	start /proc/self/exe -------> not dumpable
+//	start the sealed binary ----> not dumpable
 //	(pidfd as fd 5)               setns(pidfd, all flags)
 //	                              clone3(CLONE_PARENT) ----------> in the PID namespace too;
 //	reads the pid on fd 4 <------ writes the pid, exits            a child of the parent
