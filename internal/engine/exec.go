@@ -94,9 +94,8 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 		stdin = pr
 	}
 	// The container's filter, also with --privileged (as in Docker).
-	runtime.SeccompCacheDir = seccompCacheDir(cs)
 	proc, err := runtime.Exec(ctx, runtime.ExecConfig{
-		Pid: rs.Pid, Process: &p, Cgroup: cg, Seccomp: s.Linux.Seccomp,
+		Pid: rs.Pid, Process: &p, Cgroup: cg, Seccomp: s.Linux.Seccomp, SeccompCacheDir: seccompCacheDir(cs),
 		Stdin: stdin, Stdout: pipedWriter(o.Stdout), Stderr: pipedWriter(o.Stderr),
 	})
 	if err != nil {

@@ -329,10 +329,10 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 		}
 		return fail(err, 125, false) // removed meanwhile
 	}
-	runtime.SeccompCacheDir = st.SeccompCacheDir
 	rc := runtime.Config{
 		Spec: st.Spec, RootfsMounts: st.RootfsMounts, Cgroup: cgroupProcs(st.Cgroup.Dirs),
-		Stdout: outW, Stderr: errW,
+		SeccompCacheDir: st.SeccompCacheDir,
+		Stdout:          outW, Stderr: errW,
 	}
 	if stdin != nil {
 		rc.Stdin = stdin

@@ -97,7 +97,7 @@
 // # Seccomp
 //
 // The spec's Linux.Seccomp (ExecConfig.Seccomp for Exec) is compiled to a BPF program by the
-// parent (package seccomp, libseccomp; kept in SeccompCacheDir) and sent in the config; the
+// parent (package seccomp, libseccomp; kept in Config.SeccompCacheDir) and sent in the config; the
 // process installs it itself with seccomp(2), on the thread that calls execve, so the command
 // and all its children run under it. Installing needs no_new_privs or CAP_SYS_ADMIN: with
 // no_new_privs the filter goes in right before execve; without, before the capabilities are

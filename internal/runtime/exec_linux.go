@@ -54,7 +54,7 @@ func Exec(ctx context.Context, c ExecConfig) (*Process, error) {
 	if c.Pid <= 0 {
 		return nil, fmt.Errorf("checking exec process: container pid %d is not valid", c.Pid)
 	}
-	if pc.Seccomp, err = seccomp.CompileCached(SeccompCacheDir, c.Seccomp); err != nil {
+	if pc.Seccomp, err = seccomp.CompileCached(c.SeccompCacheDir, c.Seccomp); err != nil {
 		return nil, fmt.Errorf("checking exec process: seccomp: %w", err)
 	}
 	if err := ctx.Err(); err != nil {

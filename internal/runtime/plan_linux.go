@@ -240,7 +240,7 @@ type rlimit struct {
 
 // newInitConfig checks the spec and makes the init's plan from it, with the flags for clone(2).
 // It refuses what the runtime cannot do safely before anything is started.
-func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (initConfig, uintptr, error) {
+func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, seccompCache string) (initConfig, uintptr, error) {
 	var cfg initConfig
 	if s == nil || s.Process == nil || s.Root == nil || s.Root.Path == "" {
 		return cfg, 0, fmt.Errorf("spec needs process and root")
@@ -296,7 +296,7 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount) (in
 			return cfg, 0, fmt.Errorf("a container with a user namespace of its own cannot join the host's namespaces")
 		}
 	}
-	if proc.Seccomp, err = seccomp.CompileCached(SeccompCacheDir, s.Linux.Seccomp); err != nil {
+	if proc.Seccomp, err = seccomp.CompileCached(seccompCache, s.Linux.Seccomp); err != nil {
 		return cfg, 0, fmt.Errorf("seccomp: %w", err)
 	}
 	cfg = initConfig{

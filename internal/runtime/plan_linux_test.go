@@ -166,7 +166,7 @@ func TestNewInitConfigRefuses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := good()
 			tt.mutate(s)
-			_, _, err := newInitConfig(s, "/rootfs", nil)
+			_, _, err := newInitConfig(s, "/rootfs", nil, "")
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("checkSpec: %v", err)
@@ -192,7 +192,7 @@ func TestNewInitConfig(t *testing.T) {
 		Root:  &specs.Root{Path: "rel", Readonly: true},
 		Linux: ns(specs.MountNamespace, specs.PIDNamespace, specs.CgroupNamespace),
 	}
-	cfg, flags, err := newInitConfig(s, "/abs/rel", nil)
+	cfg, flags, err := newInitConfig(s, "/abs/rel", nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestNewInitConfig(t *testing.T) {
 		t.Errorf("config = %+v", cfg)
 	}
 	s.Process.User.Umask = nil
-	if cfg, _, _ := newInitConfig(s, "/abs/rel", nil); cfg.Umask != 0o022 {
+	if cfg, _, _ := newInitConfig(s, "/abs/rel", nil, ""); cfg.Umask != 0o022 {
 		t.Errorf("default umask = %#o, want 022", cfg.Umask)
 	}
 	if cfg.Seccomp != nil {
@@ -235,7 +235,7 @@ func TestNewInitConfigConsole(t *testing.T) {
 			Mounts:  tt.mounts,
 			Linux:   ns(specs.MountNamespace),
 		}
-		cfg, _, err := newInitConfig(s, "/r", nil)
+		cfg, _, err := newInitConfig(s, "/r", nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +256,7 @@ func TestNewInitConfigSeccomp(t *testing.T) {
 		Linux:   ns(specs.MountNamespace),
 	}
 	s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"keyctl"}, Action: specs.ActErrno}}}
-	cfg, _, err := newInitConfig(s, "/rootfs", nil)
+	cfg, _, err := newInitConfig(s, "/rootfs", nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

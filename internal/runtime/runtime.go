@@ -86,6 +86,11 @@ type Config struct {
 	// not found, 126 cannot invoke, 1 otherwise). The caller may close it once Start returned.
 	StartGate *os.File
 
+	// SeccompCacheDir, when not empty, is a directory where the seccomp filter is kept once
+	// compiled (see seccomp.CompileCached): compiling Docker's profile takes tens of
+	// milliseconds, reading it back microseconds.
+	SeccompCacheDir string
+
 	// Stdin, Stdout and Stderr of the container's process. An *os.File is handed to the
 	// container as it is; any other reader or writer is copied through a pipe, and Wait
 	// returns once the copy is done. Nil means /dev/null.
@@ -110,7 +115,7 @@ type ContainerHooks struct {
 type ExecConfig struct {
 	// Pid is the container's PID 1 (or any process of the container) in the caller's PID
 	// namespace. The new process joins every namespace of it that differs from the caller's
-	// (mount, PID, UTS, IPC, network, cgroup; not user or time); the mount namespace must
+	// (user, mount, PID, UTS, IPC, network, cgroup; not time); the mount namespace must
 	// differ.
 	Pid int
 
@@ -128,16 +133,16 @@ type ExecConfig struct {
 	// Linux.Seccomp); nil for none.
 	Seccomp *specs.LinuxSeccomp
 
+	// SeccompCacheDir, when not empty, is a directory where the seccomp filter is kept once
+	// compiled (see seccomp.CompileCached): compiling Docker's profile takes tens of
+	// milliseconds, reading it back microseconds.
+	SeccompCacheDir string
+
 	// Stdin, Stdout and Stderr as in Config; ignored when Process.Terminal is set.
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
 }
-
-// SeccompCacheDir, when not empty, is a directory where Start and Exec keep the seccomp
-// filters they compile (see seccomp.CompileCached): compiling Docker's profile takes tens of
-// milliseconds, reading it back microseconds. Set it before the first Start or Exec.
-var SeccompCacheDir string
 
 // Process is a started container process: the command of the spec, running as PID 1 of its
 // PID namespace (when the spec asks for one), or a command started in a running container by

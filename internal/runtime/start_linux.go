@@ -28,7 +28,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("finding rootfs: %w", err)
 	}
-	cfg, cloneFlags, err := newInitConfig(c.Spec, rootfs, c.RootfsMounts)
+	cfg, cloneFlags, err := newInitConfig(c.Spec, rootfs, c.RootfsMounts, c.SeccompCacheDir)
 	if err != nil {
 		return nil, fmt.Errorf("checking container spec: %w", err)
 	}
