@@ -53,7 +53,12 @@ var errOverlayFeature = errors.New("the upper directory uses an overlay feature 
 // layer (redirect_dir) or a file whose data stayed below (metacopy) is
 // refused.
 func Diff(ctx context.Context, upperDir string, w io.Writer) error {
-	d := &differ{ctx: ctx, root: upperDir, tw: tar.NewWriter(w), links: map[inode]string{}}
+	rootFd, err := unix.Open(upperDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", upperDir, err)
+	}
+	defer unix.Close(rootFd)
+	d := &differ{ctx: ctx, root: upperDir, rootFd: rootFd, tw: tar.NewWriter(w), links: map[inode]string{}}
 	if err := d.dir(""); err != nil {
 		return err
 	}
@@ -66,18 +71,19 @@ func Diff(ctx context.Context, upperDir string, w io.Writer) error {
 type inode struct{ dev, ino uint64 }
 
 type differ struct {
-	ctx   context.Context
-	root  string
-	tw    *tar.Writer
-	links map[inode]string // first name written of each multiply linked file
-	buf   []byte
+	ctx    context.Context
+	root   string
+	rootFd int // root, open: what is read is opened below it, never through a symlink
+	tw     *tar.Writer
+	links  map[inode]string // first name written of each multiply linked file
+	buf    []byte
 }
 
 // dir writes the entries below rel ("" for the root), sorted.
 func (d *differ) dir(rel string) error {
-	f, err := os.Open(filepath.Join(d.root, rel))
+	f, err := d.open(rel, unix.O_RDONLY|unix.O_DIRECTORY)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", d.root, err)
+		return fmt.Errorf("reading %s: %w", filepath.Join(d.root, rel), err)
 	}
 	names, err := f.Readdirnames(-1)
 	f.Close()
@@ -179,14 +185,30 @@ func (d *differ) entry(rel string) error {
 			d.links[key] = rel
 		}
 		hdr.Typeflag, hdr.Size = tar.TypeReg, st.Size
-		return d.write(hdr, full)
+		return d.write(hdr, rel)
 	case unix.S_IFSOCK:
 		return nil // sockets are not carried by layers
 	}
 	return fmt.Errorf("%s: unknown file type %#o", full, st.Mode&unix.S_IFMT)
 }
 
-// write writes hdr and, for a regular file, the content of src.
+// open opens rel inside the root: a directory of a running container's layer swapped for a
+// symlink meanwhile makes it fail, never read a file outside.
+func (d *differ) open(rel string, flags uint64) (*os.File, error) {
+	if rel == "" {
+		rel = "."
+	}
+	fd, err := unix.Openat2(d.rootFd, rel, &unix.OpenHow{
+		Flags:   flags | unix.O_CLOEXEC | unix.O_NOFOLLOW,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(d.root, rel)), nil
+}
+
+// write writes hdr and, for a regular file, the content of src (relative to the root).
 func (d *differ) write(hdr *tar.Header, src string) error {
 	if err := d.tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("writing layer entry %s: %w", hdr.Name, err)
@@ -194,9 +216,9 @@ func (d *differ) write(hdr *tar.Header, src string) error {
 	if src == "" || hdr.Size == 0 {
 		return nil
 	}
-	f, err := os.Open(src)
+	f, err := d.open(src, unix.O_RDONLY)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", src, err)
+		return fmt.Errorf("reading %s: %w", filepath.Join(d.root, src), err)
 	}
 	defer f.Close()
 	if d.buf == nil {

@@ -209,3 +209,25 @@ func TestDiffApplyRoundTrip(t *testing.T) {
 		t.Errorf("d/f: %q, %v", b, err)
 	}
 }
+
+// What Diff reads is opened below the root without following a symlink, so a directory that a
+// running container swaps for a symlink cannot bring a host file into the layer.
+func TestDiffOpensInsideTheRoot(t *testing.T) {
+	root := t.TempDir()
+	must(t, os.Symlink("/etc", filepath.Join(root, "swapped")))
+	must(t, os.Mkdir(filepath.Join(root, "d"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "d", "f"), []byte("x"), 0o644))
+	fd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	must(t, err)
+	defer unix.Close(fd)
+	d := &differ{root: root, rootFd: fd}
+	for _, rel := range []string{"swapped/passwd", "swapped", "../../../etc/passwd"} {
+		if f, err := d.open(rel, unix.O_RDONLY); err == nil {
+			f.Close()
+			t.Errorf("open %q succeeded, want it refused", rel)
+		}
+	}
+	f, err := d.open("d/f", unix.O_RDONLY)
+	must(t, err)
+	f.Close()
+}
