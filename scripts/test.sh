@@ -23,6 +23,8 @@ echo "== unit and root tests, end to end"
 go test -count=1 -timeout 30m ./...
 echo "== containerd 1.6 driving geedocker-runc"
 ./scripts/test-containerd.sh
+echo "== containerd's CRI plugin driving geedocker-runc, through crictl"
+./scripts/test-cri.sh
 echo "== fuzz targets, a few seconds each"
 # A count, not a duration: a count has no deadline to race (see scripts/fuzz.sh); 300 runs take
 # about 3 s for the unpacker's targets and less for the parsers'.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -287,11 +288,14 @@ func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 	if err != nil {
 		return err
 	}
-	if st == Stopped {
-		return fmt.Errorf("container %s: %w", id, ErrNotRunning)
-	}
 	if all {
+		// As runc: the processes left in the cgroup of a stopped init (a container that
+		// shares its pod's PID namespace keeps its children when the init exits) are
+		// signalled too; with no cgroup left there is nothing to signal.
 		pids, err := s.Pids(id)
+		if st == Stopped && errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -301,6 +305,9 @@ func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 			}
 		}
 		return nil
+	}
+	if st == Stopped {
+		return fmt.Errorf("container %s: %w", id, ErrNotRunning)
 	}
 	return signalInit(rec, sig)
 }
