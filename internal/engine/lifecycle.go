@@ -14,6 +14,7 @@ import (
 	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/netns"
 	"github.com/geedocker/geedocker/internal/runtime"
 )
 
@@ -102,7 +103,7 @@ func (e *Engine) removeRunFiles(cs *container.Store, id string) {
 	if sock, err := e.AttachSocket(id); err == nil {
 		os.Remove(sock)
 	}
-	removeNetns(e.netnsPath(cs, id))
+	netns.Remove(e.netnsPath(cs, id))
 }
 
 // releaseCgroup kills whatever runs in a container's cgroup and removes it.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/dns"
+	"github.com/geedocker/geedocker/internal/netns"
 	"github.com/geedocker/geedocker/internal/network"
 )
 
@@ -63,12 +64,12 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 		return nil, err
 	}
 	ns := &netSetup{nsPath: e.netnsPath(cs, c.ID)}
-	removeNetns(ns.nsPath) // a leftover of a crash
+	netns.Remove(ns.nsPath) // a leftover of a crash
 	if pid > 0 {
-		if err := pinNetns(ns.nsPath, pid); err != nil {
+		if err := netns.PinProcess(ns.nsPath, pid); err != nil {
 			return nil, err
 		}
-	} else if err := newNetns(ns.nsPath); err != nil {
+	} else if err := netns.New(ns.nsPath); err != nil {
 		return nil, err
 	}
 	var want netip.Addr
@@ -181,7 +182,7 @@ func (e *Engine) releaseNetwork(cs *container.Store, c *container.Container, ns 
 	for _, name := range extras {
 		e.detachExtra(c.ID, name)
 	}
-	removeNetns(e.netnsPath(cs, c.ID))
+	netns.Remove(e.netnsPath(cs, c.ID))
 }
 
 // extraOwner names a container's endpoint on a further network (its veth
