@@ -165,7 +165,9 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions) (string, error) {
 		return "", err
 	}
 	// Repair what a killed build left: its RUN containers are removed.
-	e.ListContainers()
+	if err := e.Repair(); err != nil {
+		return "", err
+	}
 	for i := range df.Stages[:last+1] {
 		if err := b.stage(ctx, &df.Stages[i]); err != nil {
 			return "", err

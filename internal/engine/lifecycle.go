@@ -53,21 +53,54 @@ func (e *Engine) containerHooks() {
 	}
 }
 
-// reconcile repairs the record of a container whose monitor is gone (killed,
-// crashed, or the host rebooted): what is left of it is killed, its cgroup
-// removed, and it becomes exited. Records of healthy containers are returned
-// as they are.
-func (e *Engine) reconcile(cs *container.Store, c *container.Container) *container.Container {
+// monitorGone tells whether c is recorded as running (or restarting) but its monitor is gone
+// (killed, crashed, or the host rebooted), and the exit code it is given: 137 when its PID 1
+// is still alive (the repair kills it), 255 otherwise.
+func monitorGone(cs *container.Store, c *container.Container) (gone bool, code int) {
 	if !c.State.Running && !c.State.Restarting {
-		return c
+		return false, 0
 	}
 	rs, ok := cs.ReadRunState(c.ID)
 	if ok && container.Alive(rs.MonitorPid, rs.MonitorStart) {
+		return false, 0
+	}
+	if ok && container.Alive(rs.Pid, rs.PidStart) {
+		return true, 137
+	}
+	return true, 255
+}
+
+// markMonitorDied sets the state of a container whose monitor is gone.
+func markMonitorDied(c *container.Container, code int) {
+	c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0
+	c.State.ExitCode, c.State.FinishedAt = code, time.Now().UTC()
+	c.State.Error = "the container's monitor died"
+	c.NetworkSettings = container.NetworkSettings{}
+}
+
+// observe returns c as a reader sees it, changing nothing: a container whose monitor is gone
+// shows as exited (a copy says so), or, with --rm, not at all (nil); its record is repaired
+// by the next command that acts on it, or by Repair.
+func observe(cs *container.Store, c *container.Container) *container.Container {
+	gone, code := monitorGone(cs, c)
+	if !gone {
 		return c
 	}
-	code := 255
-	if ok && container.Alive(rs.Pid, rs.PidStart) {
-		code = 137
+	if c.HostConfig.AutoRemove {
+		return nil
+	}
+	seen := *c
+	markMonitorDied(&seen, code)
+	return &seen
+}
+
+// reconcile repairs the record of a container whose monitor is gone: what is left of it is
+// killed, its cgroup and network released, and it becomes exited (removed, with --rm).
+// Records of healthy containers are returned as they are.
+func (e *Engine) reconcile(cs *container.Store, c *container.Container) *container.Container {
+	gone, code := monitorGone(cs, c)
+	if !gone {
+		return c
 	}
 	e.releaseCgroup(c.ID)
 	e.releaseNetwork(cs, c, nil)
@@ -75,10 +108,7 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 		if !c.State.Running && !c.State.Restarting {
 			return errStopped // someone else repaired it, or the monitor finished
 		}
-		c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0
-		c.State.ExitCode, c.State.FinishedAt = code, time.Now().UTC()
-		c.State.Error = "the container's monitor died"
-		c.NetworkSettings = container.NetworkSettings{}
+		markMonitorDied(c, code)
 		return nil
 	})
 	e.removeRunFiles(cs, c.ID)
@@ -114,26 +144,43 @@ func (e *Engine) releaseCgroup(id string) {
 	}
 }
 
-// ListContainers returns every container, newest first, repaired; the leftovers of a killed
-// create are removed.
+// ListContainers returns every container, newest first, as a reader sees it: listing changes
+// nothing (see observe). Commands whose decisions rest on the list call Repair first.
 func (e *Engine) ListContainers() ([]*container.Container, error) {
 	cs, err := e.Containers()
 	if err != nil {
 		return nil, err
 	}
-	cs.SweepIncomplete() // what a killed create left: no record, so nothing to list or rm
 	all, err := cs.List()
 	if err != nil {
 		return nil, err
 	}
-	var out []*container.Container
+	out := all[:0]
 	for _, c := range all {
-		c = e.reconcile(cs, c)
-		if cs.Exists(c.ID) { // not removed by the repair (--rm)
+		if c = observe(cs, c); c != nil {
 			out = append(out, c)
 		}
 	}
 	return out, nil
+}
+
+// Repair makes the records true again after a crash: what a killed create left is removed,
+// and every container whose monitor is gone is repaired (see reconcile). Idempotent, and
+// safe alongside other commands.
+func (e *Engine) Repair() error {
+	cs, err := e.Containers()
+	if err != nil {
+		return err
+	}
+	cs.SweepIncomplete()
+	all, err := cs.List()
+	if err != nil {
+		return err
+	}
+	for _, c := range all {
+		e.reconcile(cs, c)
+	}
+	return nil
 }
 
 // Container finds a container by name, ID or unique ID prefix.
@@ -319,6 +366,9 @@ func (e *Engine) StartExisting(ctx context.Context, ref string, globalArgs []str
 
 // PruneContainers removes every stopped container and returns their IDs.
 func (e *Engine) PruneContainers() ([]string, int64, error) {
+	if err := e.Repair(); err != nil {
+		return nil, 0, err
+	}
 	all, err := e.ListContainers()
 	if err != nil {
 		return nil, 0, err
