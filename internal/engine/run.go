@@ -20,6 +20,7 @@ import (
 	"github.com/geedocker/geedocker/internal/cgroups"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/lockfile"
 	"github.com/geedocker/geedocker/internal/logs"
 	"github.com/geedocker/geedocker/internal/monitor"
 	"github.com/geedocker/geedocker/internal/network"
@@ -312,6 +313,13 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		return nil, err
 	}
 	so.Tmpfs = slices.Concat(so.Tmpfs, mountTmpfs)
+	// From the volumes' use until the record that names them is written, volume rm and
+	// prune wait: they would not see this container among the volumes' users.
+	unlockVolumes, err := e.lockVolumes(lockfile.Shared)
+	if err != nil {
+		return nil, err
+	}
+	defer unlockVolumes()
 	binds, mounts, undoVolumes, err := e.mountVolumes(ctx, plan, im, remap)
 	if err != nil {
 		return nil, err

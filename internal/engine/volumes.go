@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
 	"github.com/geedocker/geedocker/internal/idmap"
+	"github.com/geedocker/geedocker/internal/lockfile"
 	"github.com/geedocker/geedocker/internal/store"
 	"github.com/geedocker/geedocker/internal/volume"
 )
@@ -51,12 +53,28 @@ func (e *Engine) CreateVolume(name string, labels map[string]string) (*volume.Vo
 	return v, err
 }
 
+// lockVolumes takes the lock between the creates that use volumes (shared, until their
+// records are written) and volume rm and prune (exclusive, from reading the volumes' users
+// to removing them), so that no volume is removed under a container being created with it.
+func (e *Engine) lockVolumes(m lockfile.Mode) (unlock func(), err error) {
+	l, err := lockfile.Acquire(filepath.Join(e.Store.Root(), "volumes.lock"), m)
+	if err != nil {
+		return nil, fmt.Errorf("locking the volumes: %w", err)
+	}
+	return func() { l.Unlock() }, nil
+}
+
 // RemoveVolume is `volume rm`: a volume a container uses is refused.
 func (e *Engine) RemoveVolume(name string, force bool) error {
 	vs, err := e.Volumes()
 	if err != nil {
 		return err
 	}
+	unlock, err := e.lockVolumes(lockfile.Exclusive)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	users, err := e.VolumeUsers()
 	if err != nil {
 		return err
@@ -71,6 +89,11 @@ func (e *Engine) PruneVolumes(all bool, keep func(*volume.Volume) bool) ([]strin
 	if err != nil {
 		return nil, 0, err
 	}
+	unlock, err := e.lockVolumes(lockfile.Exclusive)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer unlock()
 	users, err := e.VolumeUsers()
 	if err != nil {
 		return nil, 0, err
