@@ -42,6 +42,9 @@ func newStopCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return forEach(g, args, func(ref string) error {
+				if !c.Flags().Changed("time") && !c.Flags().Changed("timeout") {
+					return e.StopDefault(ref) // the container's --stop-timeout, or 10 s
+				}
 				return e.Stop(ref, time.Duration(seconds)*time.Second)
 			})
 		},
@@ -94,22 +97,23 @@ func newRmCmd(g *globals, use string) *cobra.Command {
 
 func newStartCmd(g *globals) *cobra.Command {
 	var attach, interactive bool
+	var keys detachKeysValue
 	c := &cobra.Command{
 		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Start one or more stopped containers",
 		Args:  minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if interactive {
-				return flagError{fmt.Errorf("start -i is not supported: use -a to follow the output")}
-			}
 			e, err := g.engine()
 			if err != nil {
 				return err
 			}
+			if (attach || interactive) && len(args) > 1 {
+				return flagerr("you cannot start and attach multiple containers at once")
+			}
+			if interactive {
+				return startInteractive(c, g, e, args[0], keys.bytes())
+			}
 			if attach {
-				if len(args) > 1 {
-					return flagerr("you cannot start and attach multiple containers at once")
-				}
 				since := time.Now()
 				ct, err := e.StartExisting(c.Context(), args[0], g.args())
 				if err != nil {
@@ -124,8 +128,31 @@ func newStartCmd(g *globals) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVarP(&attach, "attach", "a", false, "Attach STDOUT/STDERR and forward signals")
+	c.Flags().Var(&keys, "detach-keys", "Override the key sequence for detaching a container")
 	c.Flags().BoolVarP(&interactive, "interactive", "i", false, "Attach container's STDIN")
 	return c
+}
+
+// startInteractive is start -i (with or without -a): the container starts once this
+// command is attached to it, stdin included when the container keeps one open (-i at
+// create), and its exit code becomes this command's.
+func startInteractive(c *cobra.Command, g *globals, e *engine.Engine, ref string, keys []byte) error {
+	ct, err := e.Container(ref)
+	if err != nil {
+		return err
+	}
+	var client *engine.AttachClient
+	if ct.State.Running {
+		client, err = e.Attach(ct.ID)
+	} else {
+		client, err = e.StartAttached(c.Context(), ct.ID, g.args())
+	}
+	if err != nil {
+		return startErr(err)
+	}
+	return attachSession(c.Context(), client, sessionOptions{
+		tty: ct.Config.Tty, stdin: ct.Config.OpenStdin, stdout: true, stderr: true, keys: keys,
+	})
 }
 
 func flagerr(msg string) error { return flagError{errors.New(msg)} }
@@ -151,7 +178,11 @@ func newRestartCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return forEach(g, args, func(ref string) error {
-				if err := e.Stop(ref, time.Duration(seconds)*time.Second); err != nil {
+				stop := func() error { return e.Stop(ref, time.Duration(seconds)*time.Second) }
+				if !c.Flags().Changed("time") {
+					stop = func() error { return e.StopDefault(ref) }
+				}
+				if err := stop(); err != nil {
 					return err
 				}
 				_, err := e.StartExisting(c.Context(), ref, g.args())

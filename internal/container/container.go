@@ -73,6 +73,7 @@ type Config struct {
 	WorkingDir   string              `json:"WorkingDir"`
 	Labels       map[string]string   `json:"Labels"`
 	StopSignal   string              `json:"StopSignal,omitempty"`
+	StopTimeout  *int                `json:"StopTimeout,omitempty"` // --stop-timeout, seconds
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
 }
 
