@@ -37,6 +37,7 @@ func (s *Server) containerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /containers/{id}/top", s.topContainer)
 	mux.HandleFunc("GET /containers/{id}/stats", s.containerStats)
 	mux.HandleFunc("DELETE /containers/{id}", s.removeContainer)
+	mux.HandleFunc("POST /containers/{id}/rename", s.renameContainer)
 }
 
 // runOptions maps a create request to what `run` asks of the engine. Only
@@ -122,6 +123,7 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 		Image: cfg.Image, Name: strings.TrimPrefix(name, "/"), Pull: engine.PullNever, Remove: hc.AutoRemove,
 		Spec: so, Userns: string(hc.UsernsMode), Runtime: hc.Runtime, PublishAll: hc.PublishAllPorts,
 		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom,
+		Labels: cfg.Labels, StopSignal: cfg.StopSignal, StopTimeout: cfg.StopTimeout,
 	}
 	for _, m := range hc.Mounts {
 		o.Mounts = append(o.Mounts, mountFlag(m))
@@ -243,7 +245,7 @@ func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	timeout, err := stopTimeout(r)
+	timeout, err := stopTimeout(r, c)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -261,17 +263,17 @@ func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// stopTimeout reads ?t=SECONDS (default 10).
-func stopTimeout(r *http.Request) (time.Duration, error) {
+// stopTimeout reads ?t=SECONDS (default: the container's StopTimeout, else 10).
+func stopTimeout(r *http.Request, c *container.Container) (time.Duration, error) {
 	t := r.URL.Query().Get("t")
 	if t == "" {
-		return 10 * time.Second, nil
+		return engine.StopTimeout(c, nil), nil
 	}
 	n, err := strconv.Atoi(t)
 	if err != nil {
 		return 0, badRequest(fmt.Errorf("invalid value for t: %q", t))
 	}
-	return time.Duration(n) * time.Second, nil
+	return engine.StopTimeout(c, &n), nil
 }
 
 // restartContainer is POST /containers/{id}/restart: stop when running,
@@ -281,7 +283,7 @@ func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	timeout, err := stopTimeout(r)
+	timeout, err := stopTimeout(r, c)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -523,7 +525,7 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 			Hostname: c.Config.Hostname, User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin,
 			Env: c.Config.Env, Cmd: c.Config.Cmd, Entrypoint: c.Config.Entrypoint, Image: c.ImageName,
 			WorkingDir: c.Config.WorkingDir, Labels: c.Config.Labels, StopSignal: c.Config.StopSignal,
-			AttachStdout: true, AttachStderr: true,
+			StopTimeout: c.Config.StopTimeout, AttachStdout: true, AttachStderr: true,
 		},
 		HostConfig: &ctypes.HostConfig{
 			Binds: hc.Binds, NetworkMode: ctypes.NetworkMode(hc.NetworkMode), AutoRemove: hc.AutoRemove,
@@ -656,4 +658,17 @@ func mountFlag(m mount.Mount) string {
 		}
 	}
 	return strings.Join(f, ",")
+}
+
+// renameContainer is POST /containers/{id}/rename?name=NEW.
+func (s *Server) renameContainer(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	if err := s.Engine.Rename(c.ID, r.URL.Query().Get("name")); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -280,3 +280,46 @@ func TestRunAttachCidfileSigProxy(t *testing.T) {
 		t.Errorf("run with sig-proxy after SIGTERM: %q, %v, want \"term\" and exit 9", rest, err)
 	}
 }
+
+// TestAPICreateRename drives create, start -a, rename, kill and stop through the docker CLI.
+func TestAPICreateRename(t *testing.T) {
+	needDocker(t)
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.serve(false)
+	t.Cleanup(e.removeAll)
+
+	id := strings.TrimSpace(s.ok("create", "--name", "job", "-l", "tier=api", "--stop-signal", "SIGUSR1", "--stop-timeout", "7",
+		"busybox", "sh", "-c", "echo out; echo err >&2; exit 5"))
+	if len(id) != 64 {
+		t.Fatalf("docker create printed %q", id)
+	}
+	if out := s.ok("ps", "-a", "--format", "{{.Names}} {{.State}} {{.Status}}"); out != "job created Created\n" {
+		t.Errorf("docker ps -a after create: %q", out)
+	}
+	if out := s.ok("inspect", "-f", "{{.Config.Labels.tier}} {{.Config.StopSignal}} {{.Config.StopTimeout}}", "job"); out != "api SIGUSR1 7\n" {
+		t.Errorf("docker inspect labels and stop options: %q", out)
+	}
+	if out := e.ok("inspect", "-f", "{{.Config.Labels.tier}} {{.Config.StopSignal}} {{.Config.StopTimeout}}", "job"); out != "api SIGUSR1 7\n" {
+		t.Errorf("geedocker inspect of the API's container: %q", out)
+	}
+	r := s.docker("start", "-a", "job")
+	if r.Code != 5 || r.Stdout != "out\n" || r.Stderr != "err\n" {
+		t.Errorf("docker start -a: exit %d, stdout %q, stderr %q; want 5, \"out\\n\", \"err\\n\"", r.Code, r.Stdout, r.Stderr)
+	}
+	s.ok("rename", "job", "done")
+	if out := s.ok("inspect", "-f", "{{.Name}} {{.State.ExitCode}}", id); out != "/done 5\n" {
+		t.Errorf("docker inspect after rename: %q", out)
+	}
+	s.ok("run", "-d", "--name", "busy", "busybox", "sleep", "300")
+	s.fails(1, `Error response from daemon: Conflict. The container name "/busy" is already in use by container`, "rename", "done", "busy")
+	s.fails(1, "Renaming a container with the same name as its current name", "rename", "done", "done")
+	// kill then rm at once.
+	s.ok("kill", "busy")
+	s.ok("rm", "busy")
+	// docker run -a stderr through the API.
+	r = s.docker("run", "--rm", "-a", "stderr", "busybox", "sh", "-c", "echo out; echo err >&2")
+	if r.Code != 0 || r.Stdout != "" || r.Stderr != "err\n" {
+		t.Errorf("docker run -a stderr: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+	}
+}
