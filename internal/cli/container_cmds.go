@@ -195,7 +195,8 @@ func newRestartCmd(g *globals) *cobra.Command {
 }
 
 func newWaitCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var condition string
+	c := &cobra.Command{
 		Use:   "wait CONTAINER [CONTAINER...]",
 		Short: "Block until one or more containers stop, then print their exit codes",
 		Args:  minArgs(1),
@@ -204,9 +205,14 @@ func newWaitCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			switch condition {
+			case engine.WaitNotRunning, engine.WaitNextExit, engine.WaitRemoved:
+			default:
+				return flagError{fmt.Errorf("invalid condition: %q: must be one of not-running, next-exit, removed", condition)}
+			}
 			var errs []error
 			for _, ref := range args {
-				code, err := e.Wait(c.Context(), ref)
+				code, err := e.WaitCondition(c.Context(), ref, condition)
 				if err != nil {
 					errs = append(errs, err)
 					continue
@@ -216,6 +222,8 @@ func newWaitCmd(g *globals) *cobra.Command {
 			return errors.Join(errs...)
 		},
 	}
+	c.Flags().StringVar(&condition, "condition", engine.WaitNotRunning, "Condition to wait for (not-running, next-exit, removed)")
+	return c
 }
 
 func newContainerPruneCmd(g *globals) *cobra.Command {

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/geedocker/geedocker/internal/testutil"
 )
@@ -322,4 +325,102 @@ func TestAPICreateRename(t *testing.T) {
 	if r.Code != 0 || r.Stdout != "" || r.Stderr != "err\n" {
 		t.Errorf("docker run -a stderr: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
+}
+
+// --detach-keys on run -it, start -ai and attach: the given sequence detaches, the
+// container runs on.
+func TestDetachKeys(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.startPty("run", "-it", "--name", "sh1", "--detach-keys", "ctrl-x,x", "busybox", "sh")
+	t.Cleanup(func() { e.gd("rm", "-f", "sh1") })
+	s.expect("# ")
+	fmt.Fprintf(s.ptmx, "echo one-$((1+1))\r")
+	s.expect("one-2")
+	s.ptmx.Write([]byte{0x18, 'x'})
+	if err := s.cmd.Wait(); err != nil {
+		t.Errorf("run -it after ctrl-x x: %v", err)
+	}
+	if got := e.inspectField("sh1", "{{.State.Status}}"); got != "running" {
+		t.Fatalf("after detaching, sh1 is %s", got)
+	}
+	// A container created with -it, started with -ai.
+	e.created("-it", "--name", "sh2", "busybox", "sh")
+	a := e.startPty("start", "-ai", "--detach-keys", "ctrl-a,ctrl-b", "sh2")
+	a.expect("# ")
+	fmt.Fprintf(a.ptmx, "echo two-$((1+1))\r")
+	a.expect("two-2")
+	a.ptmx.Write([]byte{0x01, 0x02})
+	if err := a.cmd.Wait(); err != nil {
+		t.Errorf("start -ai after ctrl-a ctrl-b: %v", err)
+	}
+	if got := e.inspectField("sh2", "{{.State.Status}}"); got != "running" {
+		t.Fatalf("after detaching, sh2 is %s", got)
+	}
+	b := e.startPty("attach", "--detach-keys", "ctrl-a,ctrl-b", "sh2")
+	fmt.Fprintf(b.ptmx, "exit 6\r")
+	if err := b.cmd.Wait(); err == nil || err.(*exec.ExitError).ExitCode() != 6 {
+		t.Errorf("attach, then exit 6: %v", err)
+	}
+}
+
+// awaitFdKind waits until process pid holds a descriptor of the kind given ("inotify",
+// "pidfd"): it is then blocked in its wait.
+func awaitFdKind(t *testing.T, pid int, kind string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		for _, fd := range fds {
+			if l, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); strings.Contains(l, kind) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d never waited on a %s", pid, kind)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestWaitConditions(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	// next-exit on a created container: returns once it has started and exited.
+	e.created("--name", "waited", "busybox", "sleep", "300")
+	var out bytes.Buffer
+	waiter := e.command("wait", "--condition", "next-exit", "waited")
+	waiter.Stdout = &out
+	if err := waiter.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { waiter.Process.Kill() })
+	awaitFdKind(t, waiter.Process.Pid, "inotify")
+	e.ok("start", "waited")
+	e.ok("kill", "waited")
+	if err := waiter.Wait(); err != nil || out.String() != "137\n" {
+		t.Errorf("wait --condition next-exit: %q, %v", out.String(), err)
+	}
+	// removed: after the exit, once rm has removed it.
+	e.ok("start", "waited")
+	out.Reset()
+	waiter = e.command("wait", "--condition", "removed", "waited")
+	waiter.Stdout = &out
+	if err := waiter.Start(); err != nil {
+		t.Fatal(err)
+	}
+	awaitFdKind(t, waiter.Process.Pid, "pidfd")
+	e.ok("rm", "-f", "waited")
+	if err := waiter.Wait(); err != nil || out.String() != "137\n" {
+		t.Errorf("wait --condition removed: %q, %v", out.String(), err)
+	}
+	// not-running (the default) of an exited container answers at once.
+	t.Cleanup(func() { e.gd("rm", "-f", "done") })
+	if r := e.gd("run", "--name", "done", "busybox", "sh", "-c", "exit 3"); r.Code != 3 {
+		t.Fatalf("run exit 3: %d %q", r.Code, r.Stderr)
+	}
+	if got := e.ok("wait", "--condition", "not-running", "done"); got != "3\n" {
+		t.Errorf("wait --condition not-running: %q", got)
+	}
+	e.fails(125, `invalid condition: "bogus"`, "wait", "--condition", "bogus", "done")
 }
