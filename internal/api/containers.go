@@ -124,6 +124,7 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 		Spec: so, Userns: string(hc.UsernsMode), Runtime: hc.Runtime, PublishAll: hc.PublishAllPorts,
 		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom,
 		Labels: cfg.Labels, StopSignal: cfg.StopSignal, StopTimeout: cfg.StopTimeout,
+		AttachStdin: cfg.AttachStdin, AttachStdout: cfg.AttachStdout, AttachStderr: cfg.AttachStderr,
 	}
 	for _, m := range hc.Mounts {
 		o.Mounts = append(o.Mounts, mountFlag(m))
@@ -525,7 +526,8 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 			Hostname: c.Config.Hostname, User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin,
 			Env: c.Config.Env, Cmd: c.Config.Cmd, Entrypoint: c.Config.Entrypoint, Image: c.ImageName,
 			WorkingDir: c.Config.WorkingDir, Labels: c.Config.Labels, StopSignal: c.Config.StopSignal,
-			StopTimeout: c.Config.StopTimeout, AttachStdout: true, AttachStderr: true,
+			StopTimeout: c.Config.StopTimeout, AttachStdin: c.Config.AttachStdin,
+			AttachStdout: c.Config.AttachStdout, AttachStderr: c.Config.AttachStderr,
 		},
 		HostConfig: &ctypes.HostConfig{
 			Binds: hc.Binds, NetworkMode: ctypes.NetworkMode(hc.NetworkMode), AutoRemove: hc.AutoRemove,

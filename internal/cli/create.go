@@ -45,8 +45,8 @@ func (m *metaFlags) checkRun(detach bool) error {
 	return nil
 }
 
-// attached tells whether the session carries a stream: all of them without -a, else those
-// named.
+// attached tells whether the session carries an output stream: both without -a, else those
+// named. (Stdin is attached by -i.)
 func (m *metaFlags) attached(stream string) bool {
 	return len(m.attach) == 0 || m.attach[stream]
 }

@@ -225,11 +225,11 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 			return startErr(err)
 		}
 		return attachSession(c.Context(), client, sessionOptions{
-			tty: o.tty, stdin: o.interactive && o.meta.attached("stdin"), keys: o.meta.keys.bytes(),
+			tty: o.tty, stdin: o.interactive, keys: o.meta.keys.bytes(),
 			stdout: o.meta.attached("stdout"), stderr: o.meta.attached("stderr"),
 		})
 	}
-	if o.interactive && o.meta.attached("stdin") {
+	if o.interactive { // -i attaches stdin, whatever -a says (as Docker's)
 		ro.Stdin = os.Stdin
 	}
 	if !o.meta.attached("stdout") {
@@ -297,6 +297,10 @@ func (o *runFlags) runOptions(c *cobra.Command, g *globals, args []string) (*eng
 	}
 	ro.Platform = platform
 	ro.Labels, ro.StopSignal = labels, o.meta.stopSignal
+	if !o.detach { // as the docker CLI records them: a detached run attaches nothing
+		ro.AttachStdin = o.interactive || o.meta.attach["stdin"]
+		ro.AttachStdout, ro.AttachStderr = o.meta.attached("stdout"), o.meta.attached("stderr")
+	}
 	if c.Flags().Changed("stop-timeout") {
 		t := o.meta.stopTimeout
 		ro.StopTimeout = &t

@@ -64,6 +64,9 @@ type State struct {
 type Config struct {
 	Hostname     string              `json:"Hostname"`
 	User         string              `json:"User"`
+	AttachStdin  bool                `json:"AttachStdin"`
+	AttachStdout bool                `json:"AttachStdout"`
+	AttachStderr bool                `json:"AttachStderr"`
 	Tty          bool                `json:"Tty"`
 	OpenStdin    bool                `json:"OpenStdin"`
 	Env          []string            `json:"Env"`

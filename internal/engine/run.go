@@ -69,6 +69,9 @@ type RunOptions struct {
 	Labels      map[string]string
 	StopSignal  string
 	StopTimeout *int
+	// AttachStdin, AttachStdout, AttachStderr record the streams the client attaches
+	// (Config.Attach*, as inspect shows them).
+	AttachStdin, AttachStdout, AttachStderr bool
 	// Platform (--platform), when not nil, is the platform the image must be for: an image
 	// in the store for another one is pulled again (or, with PullNever, refused).
 	Platform *v1.Platform
@@ -365,6 +368,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 			Env: s.Process.Env, Cmd: so.Cmd, Entrypoint: cfg.Config.Entrypoint, Image: o.Image,
 			WorkingDir: s.Process.Cwd, Labels: mergeLabels(cfg.Config.Labels, o.Labels), StopSignal: cfg.Config.StopSignal,
 			ExposedPorts: cfg.Config.ExposedPorts, StopTimeout: o.StopTimeout,
+			AttachStdin: o.AttachStdin, AttachStdout: o.AttachStdout, AttachStderr: o.AttachStderr,
 		},
 		HostConfig: container.HostConfig{
 			Binds: o.Spec.Binds, NetworkMode: netMode, AutoRemove: o.Remove, ReadonlyRootfs: so.ReadOnly,

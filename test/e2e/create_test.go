@@ -47,6 +47,9 @@ func TestCreateAndStart(t *testing.T) {
 	if got := e.inspectField("job", "{{.State.Status}} {{.State.Running}} {{.State.Pid}}"); got != "created false 0" {
 		t.Errorf("inspect after create = %q", got)
 	}
+	if got := e.inspectField("job", "{{.Config.AttachStdin}} {{.Config.AttachStdout}} {{.Config.AttachStderr}}"); got != "false true true" {
+		t.Errorf("inspect Attach* after create = %q", got)
+	}
 	if got := e.ok("ps", "-a", "--format", "{{.Names}} {{.Status}}"); got != "job Created\n" {
 		t.Errorf("ps -a after create = %q", got)
 	}
@@ -85,6 +88,9 @@ func TestCreateAndStart(t *testing.T) {
 
 	// start -ai: stdin of a container created with -i.
 	e.created("-i", "--name", "cat", "busybox", "sh", "-c", "tr a-z A-Z; exit 4")
+	if got := e.inspectField("cat", "{{.Config.AttachStdin}} {{.Config.OpenStdin}}"); got != "true true" {
+		t.Errorf("inspect of create -i = %q", got)
+	}
 	cmd := e.command("start", "-ai", "cat")
 	cmd.Stdin = strings.NewReader("piped\n")
 	out, err := cmd.Output()
@@ -229,6 +235,9 @@ func TestRunAttachCidfileSigProxy(t *testing.T) {
 	// --cidfile: written with the ID; an existing file is refused and kept.
 	cid := filepath.Join(t.TempDir(), "cid")
 	id := e.detached("--cidfile", cid, "busybox", "sleep", "300")
+	if got := e.inspectField(id, "{{.Config.AttachStdin}} {{.Config.AttachStdout}} {{.Config.AttachStderr}}"); got != "false false false" {
+		t.Errorf("inspect Attach* of run -d = %q", got)
+	}
 	if b, err := os.ReadFile(cid); err != nil || string(b) != id {
 		t.Errorf("cidfile = %q, %v; want %s", b, err, id)
 	}
@@ -321,6 +330,10 @@ func TestAPICreateRename(t *testing.T) {
 	s.ok("kill", "busy")
 	s.ok("rm", "busy")
 	// docker run -a stderr through the API.
+	s.ok("create", "--name", "errs", "-a", "stderr", "busybox", "true")
+	if out := s.ok("inspect", "-f", "{{.Config.AttachStdin}} {{.Config.AttachStdout}} {{.Config.AttachStderr}}", "errs"); out != "false false true\n" {
+		t.Errorf("docker inspect Attach* of create -a stderr: %q", out)
+	}
 	r = s.docker("run", "--rm", "-a", "stderr", "busybox", "sh", "-c", "echo out; echo err >&2")
 	if r.Code != 0 || r.Stdout != "" || r.Stderr != "err\n" {
 		t.Errorf("docker run -a stderr: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
