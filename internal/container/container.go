@@ -6,6 +6,7 @@
 //	containers/<id>/hostname, hosts, resolv.conf
 //	names/<name> -> <id>              a symlink per name: created atomically,
 //	                                  so two containers never share a name
+//	                                  (rename: new link, record, old link removed)
 //
 // Records are replaced by atomic renames, so readers need no lock; writers
 // of one record serialise on a flock of the record's directory.
