@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -115,10 +116,15 @@ func newStartCmd(g *globals) *cobra.Command {
 			}
 			if attach {
 				since := time.Now()
+				// Signals reach the container from the start (start -a forwards them, as
+				// Docker's); the command ends with the container.
+				stop := proxySignals(e, args[0])
+				defer stop()
 				ct, err := e.StartExisting(c.Context(), args[0], g.args())
 				if err != nil {
 					return startErr(err)
 				}
+				c.SetContext(context.WithoutCancel(c.Context()))
 				return followAndWait(c, g, e, ct.ID, since)
 			}
 			return forEach(g, args, func(ref string) error {

@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/geedocker/geedocker/internal/engine"
 	"github.com/geedocker/geedocker/internal/spec"
 )
 
@@ -245,5 +249,24 @@ func (c *cidFile) close() {
 	if !c.written {
 		c.f.Close()
 		os.Remove(c.path)
+	}
+}
+
+// proxySignals forwards the signals a user sends this command to the container (start -a),
+// until the returned function is called.
+func proxySignals(e *engine.Engine, ref string) func() {
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for sig := range sigs {
+			e.Kill(ref, strconv.Itoa(int(sig.(syscall.Signal))))
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(sigs)
+		<-done
 	}
 }

@@ -98,6 +98,28 @@ func TestCreateAndStart(t *testing.T) {
 		t.Errorf("start -ai: %q, %v", out, err)
 	}
 
+	// start -a forwards signals to the container and ends with it.
+	e.created("--name", "trapper", "busybox", "sh", "-c", "trap 'echo term; exit 9' TERM; echo ready; while :; do sleep 0.1; done")
+	cmd = e.command("start", "-a", "trapper")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	buf := make([]byte, 6)
+	if _, err := io.ReadFull(stdout, buf); err != nil || string(buf) != "ready\n" {
+		t.Fatalf("start -a output: %q, %v", buf, err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	rest, _ := io.ReadAll(stdout)
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 9 || string(rest) != "term\n" {
+		t.Errorf("start -a after SIGTERM: %q, %v; want \"term\" and exit 9", rest, err)
+	}
+
 	// create refuses -d; bad input leaves nothing behind.
 	e.fails(125, "unknown shorthand flag: 'd' in -d", "create", "-d", "busybox")
 	e.fails(125, "Invalid signal: NOPE", "create", "--stop-signal", "NOPE", "busybox")
