@@ -246,35 +246,35 @@ func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	timeout, err := stopTimeout(r, c)
+	o, err := stopOptions(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if sig := r.URL.Query().Get("signal"); sig != "" {
-		if _, err := engine.ParseSignal(sig); err != nil {
-			writeError(w, badRequest(err))
-			return
-		}
-	}
-	if err := s.Engine.Stop(c.ID, timeout); err != nil {
+	if err := s.Engine.StopWith(c.ID, o); err != nil {
 		writeError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// stopTimeout reads ?t=SECONDS (default: the container's StopTimeout, else 10).
-func stopTimeout(r *http.Request, c *container.Container) (time.Duration, error) {
-	t := r.URL.Query().Get("t")
-	if t == "" {
-		return engine.StopTimeout(c, nil), nil
+// stopOptions reads ?signal=SIG&t=SECONDS (defaults: the container's StopSignal and
+// StopTimeout, else SIGTERM and 10).
+func stopOptions(r *http.Request) (engine.StopOptions, error) {
+	o := engine.StopOptions{Signal: r.URL.Query().Get("signal")}
+	if o.Signal != "" {
+		if _, err := engine.ParseSignal(o.Signal); err != nil {
+			return o, badRequest(err)
+		}
 	}
-	n, err := strconv.Atoi(t)
-	if err != nil {
-		return 0, badRequest(fmt.Errorf("invalid value for t: %q", t))
+	if t := r.URL.Query().Get("t"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			return o, badRequest(fmt.Errorf("invalid value for t: %q", t))
+		}
+		o.Timeout = &n
 	}
-	return engine.StopTimeout(c, &n), nil
+	return o, nil
 }
 
 // restartContainer is POST /containers/{id}/restart: stop when running,
@@ -284,13 +284,13 @@ func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	timeout, err := stopTimeout(r, c)
+	o, err := stopOptions(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	if c.State.Running || c.State.Restarting {
-		if err := s.Engine.Stop(c.ID, timeout); err != nil {
+		if err := s.Engine.StopWith(c.ID, o); err != nil {
 			writeError(w, err)
 			return
 		}

@@ -33,6 +33,7 @@ func forEach(g *globals, args []string, fn func(string) error) error {
 
 func newStopCmd(g *globals) *cobra.Command {
 	var seconds int
+	var signal string
 	c := &cobra.Command{
 		Use:   "stop [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Stop one or more running containers",
@@ -42,14 +43,14 @@ func newStopCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return forEach(g, args, func(ref string) error {
-				if !c.Flags().Changed("time") && !c.Flags().Changed("timeout") {
-					return e.StopDefault(ref) // the container's --stop-timeout, or 10 s
-				}
-				return e.Stop(ref, time.Duration(seconds)*time.Second)
-			})
+			o, err := stopOptions(c, seconds, signal)
+			if err != nil {
+				return err
+			}
+			return forEach(g, args, func(ref string) error { return e.StopWith(ref, o) })
 		},
 	}
+	c.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
 	c.Flags().IntVarP(&seconds, "time", "t", 10, "Seconds to wait before killing the container")
 	c.Flags().IntVar(&seconds, "timeout", 10, "Alias of --time")
 	c.Flags().MarkHidden("timeout")
@@ -174,6 +175,7 @@ func startErr(err error) error {
 
 func newRestartCmd(g *globals) *cobra.Command {
 	var seconds int
+	var signal string
 	c := &cobra.Command{
 		Use:   "restart [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Restart one or more containers",
@@ -183,12 +185,12 @@ func newRestartCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			o, err := stopOptions(c, seconds, signal)
+			if err != nil {
+				return err
+			}
 			return forEach(g, args, func(ref string) error {
-				stop := func() error { return e.Stop(ref, time.Duration(seconds)*time.Second) }
-				if !c.Flags().Changed("time") {
-					stop = func() error { return e.StopDefault(ref) }
-				}
-				if err := stop(); err != nil {
+				if err := e.StopWith(ref, o); err != nil {
 					return err
 				}
 				_, err := e.StartExisting(c.Context(), ref, g.args())
@@ -196,8 +198,24 @@ func newRestartCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
+	c.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
 	c.Flags().IntVarP(&seconds, "time", "t", 10, "Seconds to wait before killing the container")
 	return c
+}
+
+// stopOptions are the -s and -t of stop and restart: without -t, the container's
+// --stop-timeout (else 10 s); without -s, its stop signal.
+func stopOptions(c *cobra.Command, seconds int, signal string) (engine.StopOptions, error) {
+	o := engine.StopOptions{Signal: signal}
+	if signal != "" {
+		if _, err := engine.ParseSignal(signal); err != nil {
+			return o, flagError{err}
+		}
+	}
+	if c.Flags().Changed("time") || c.Flags().Lookup("timeout") != nil && c.Flags().Changed("timeout") {
+		o.Timeout = &seconds
+	}
+	return o, nil
 }
 
 func newWaitCmd(g *globals) *cobra.Command {

@@ -212,7 +212,10 @@ func (e *Engine) awaitKilled(cs *container.Store, c *container.Container, rs con
 
 // Stop sends the container's stop signal, waits up to timeout for it to
 // end, then kills it. A container that is not running is left alone.
-func (e *Engine) Stop(ref string, timeout time.Duration) error {
+func (e *Engine) Stop(ref string, timeout time.Duration) error { return e.stop(ref, 0, timeout) }
+
+// stop is Stop with the signal to send (0: the container's StopSignal, else SIGTERM).
+func (e *Engine) stop(ref string, signal unix.Signal, timeout time.Duration) error {
 	c, err := e.Container(ref)
 	if err != nil {
 		return err
@@ -236,6 +239,9 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 		if s, err := ParseSignal(c.Config.StopSignal); err == nil {
 			sig = s
 		}
+	}
+	if signal != 0 {
+		sig = signal
 	}
 	// The monitor sends the signal and SIGKILL at the deadline, or ends a restart back-off
 	// at once; then it records the exit.

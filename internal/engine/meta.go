@@ -5,6 +5,8 @@ import (
 	"maps"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
 )
@@ -50,11 +52,27 @@ func StopTimeout(c *container.Container, seconds *int) time.Duration {
 	return DefaultStopTimeout
 }
 
-// StopDefault stops a container with its own timeout (see StopTimeout).
-func (e *Engine) StopDefault(ref string) error {
+// StopOptions are stop's and restart's: the signal ("": the container's --stop-signal or
+// the image's STOPSIGNAL, else SIGTERM) and the seconds to wait before SIGKILL (nil: the
+// container's --stop-timeout, else 10).
+type StopOptions struct {
+	Signal  string
+	Timeout *int
+}
+
+// StopWith stops a container as Stop does, with the options' signal and timeout.
+func (e *Engine) StopWith(ref string, o StopOptions) error {
+	var sig unix.Signal
+	if o.Signal != "" {
+		s, err := ParseSignal(o.Signal)
+		if err != nil {
+			return errdefs.InvalidArgument(fmt.Errorf("Invalid signal: %s", o.Signal))
+		}
+		sig = s
+	}
 	c, err := e.Container(ref)
 	if err != nil {
 		return err
 	}
-	return e.Stop(c.ID, StopTimeout(c, nil))
+	return e.stop(ref, sig, StopTimeout(c, o.Timeout))
 }

@@ -160,6 +160,14 @@ func TestLabelsAndStopOptions(t *testing.T) {
 	if got := e.inspectField("trap", "{{.State.ExitCode}}"); got != "12" {
 		t.Errorf("exit after stop with --stop-signal USR2 = %q", got)
 	}
+	// stop -s overrides it.
+	e.detached("--name", "usr1", "busybox", "sh", "-c", "trap 'exit 21' USR1; echo ready; while :; do sleep 0.1; done")
+	e.awaitLog("usr1", "ready")
+	e.ok("stop", "-s", "USR1", "usr1")
+	if got := e.inspectField("usr1", "{{.State.ExitCode}}"); got != "21" {
+		t.Errorf("exit after stop -s USR1 = %q", got)
+	}
+	e.fails(125, "invalid signal: NOPE", "stop", "-s", "NOPE", "usr1")
 	// --stop-timeout 1: a container that ignores the signal is killed after a second.
 	e.detached("--name", "deaf", "--stop-timeout", "1", "busybox", "sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.1; done")
 	e.awaitLog("deaf", "ready")
@@ -348,6 +356,13 @@ func TestAPICreateRename(t *testing.T) {
 	s.ok("run", "-d", "--name", "busy", "busybox", "sleep", "300")
 	s.fails(1, `Error response from daemon: Conflict. The container name "/busy" is already in use by container`, "rename", "done", "busy")
 	s.fails(1, "Renaming a container with the same name as its current name", "rename", "done", "done")
+	// docker stop -s, and restart with the container's own timeout.
+	s.ok("run", "-d", "--name", "usr1", "busybox", "sh", "-c", "trap 'exit 21' USR1; echo ready; while :; do sleep 0.1; done")
+	e.awaitLog("usr1", "ready")
+	s.ok("stop", "-s", "SIGUSR1", "usr1")
+	if out := s.ok("inspect", "-f", "{{.State.ExitCode}}", "usr1"); out != "21\n" {
+		t.Errorf("docker stop -s SIGUSR1: exit %q", out)
+	}
 	// kill then rm at once.
 	s.ok("kill", "busy")
 	s.ok("rm", "busy")
