@@ -356,7 +356,15 @@ func TestAPICreateRename(t *testing.T) {
 	s.ok("run", "-d", "--name", "busy", "busybox", "sleep", "300")
 	s.fails(1, `Error response from daemon: Conflict. The container name "/busy" is already in use by container`, "rename", "done", "busy")
 	s.fails(1, "Renaming a container with the same name as its current name", "rename", "done", "done")
-	// docker stop -s, and restart with the container's own timeout.
+	// docker create -i, then start -ai with stdin.
+	s.ok("create", "-i", "--name", "upper", "busybox", "tr", "a-z", "A-Z")
+	cmd := exec.Command("docker", "start", "-ai", "upper")
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+s.sock, "DOCKER_CONFIG="+s.config)
+	cmd.Stdin = strings.NewReader("piped\n")
+	if out, err := cmd.Output(); err != nil || string(out) != "PIPED\n" {
+		t.Errorf("docker start -ai with stdin: %q, %v", out, err)
+	}
+	// docker stop -s.
 	s.ok("run", "-d", "--name", "usr1", "busybox", "sh", "-c", "trap 'exit 21' USR1; echo ready; while :; do sleep 0.1; done")
 	e.awaitLog("usr1", "ready")
 	s.ok("stop", "-s", "SIGUSR1", "usr1")
