@@ -37,6 +37,7 @@ func (s *Server) containerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /containers/{id}/top", s.topContainer)
 	mux.HandleFunc("GET /containers/{id}/stats", s.containerStats)
 	mux.HandleFunc("DELETE /containers/{id}", s.removeContainer)
+	mux.HandleFunc("POST /containers/{id}/rename", s.renameContainer)
 }
 
 // runOptions maps a create request to what `run` asks of the engine. Only
@@ -122,6 +123,8 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 		Image: cfg.Image, Name: strings.TrimPrefix(name, "/"), Pull: engine.PullNever, Remove: hc.AutoRemove,
 		Spec: so, Userns: string(hc.UsernsMode), Runtime: hc.Runtime, PublishAll: hc.PublishAllPorts,
 		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom,
+		Labels: cfg.Labels, StopSignal: cfg.StopSignal, StopTimeout: cfg.StopTimeout,
+		AttachStdin: cfg.AttachStdin, AttachStdout: cfg.AttachStdout, AttachStderr: cfg.AttachStderr,
 	}
 	for _, m := range hc.Mounts {
 		o.Mounts = append(o.Mounts, mountFlag(m))
@@ -243,35 +246,35 @@ func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	timeout, err := stopTimeout(r)
+	o, err := stopOptions(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if sig := r.URL.Query().Get("signal"); sig != "" {
-		if _, err := engine.ParseSignal(sig); err != nil {
-			writeError(w, badRequest(err))
-			return
-		}
-	}
-	if err := s.Engine.Stop(c.ID, timeout); err != nil {
+	if err := s.Engine.StopWith(c.ID, o); err != nil {
 		writeError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// stopTimeout reads ?t=SECONDS (default 10).
-func stopTimeout(r *http.Request) (time.Duration, error) {
-	t := r.URL.Query().Get("t")
-	if t == "" {
-		return 10 * time.Second, nil
+// stopOptions reads ?signal=SIG&t=SECONDS (defaults: the container's StopSignal and
+// StopTimeout, else SIGTERM and 10).
+func stopOptions(r *http.Request) (engine.StopOptions, error) {
+	o := engine.StopOptions{Signal: r.URL.Query().Get("signal")}
+	if o.Signal != "" {
+		if _, err := engine.ParseSignal(o.Signal); err != nil {
+			return o, badRequest(err)
+		}
 	}
-	n, err := strconv.Atoi(t)
-	if err != nil {
-		return 0, badRequest(fmt.Errorf("invalid value for t: %q", t))
+	if t := r.URL.Query().Get("t"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			return o, badRequest(fmt.Errorf("invalid value for t: %q", t))
+		}
+		o.Timeout = &n
 	}
-	return time.Duration(n) * time.Second, nil
+	return o, nil
 }
 
 // restartContainer is POST /containers/{id}/restart: stop when running,
@@ -281,13 +284,13 @@ func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	timeout, err := stopTimeout(r)
+	o, err := stopOptions(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	if c.State.Running || c.State.Restarting {
-		if err := s.Engine.Stop(c.ID, timeout); err != nil {
+		if err := s.Engine.StopWith(c.ID, o); err != nil {
 			writeError(w, err)
 			return
 		}
@@ -523,7 +526,8 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 			Hostname: c.Config.Hostname, User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin,
 			Env: c.Config.Env, Cmd: c.Config.Cmd, Entrypoint: c.Config.Entrypoint, Image: c.ImageName,
 			WorkingDir: c.Config.WorkingDir, Labels: c.Config.Labels, StopSignal: c.Config.StopSignal,
-			AttachStdout: true, AttachStderr: true,
+			StopTimeout: c.Config.StopTimeout, AttachStdin: c.Config.AttachStdin,
+			AttachStdout: c.Config.AttachStdout, AttachStderr: c.Config.AttachStderr,
 		},
 		HostConfig: &ctypes.HostConfig{
 			Binds: hc.Binds, NetworkMode: ctypes.NetworkMode(hc.NetworkMode), AutoRemove: hc.AutoRemove,
@@ -656,4 +660,17 @@ func mountFlag(m mount.Mount) string {
 		}
 	}
 	return strings.Join(f, ",")
+}
+
+// renameContainer is POST /containers/{id}/rename?name=NEW.
+func (s *Server) renameContainer(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	if err := s.Engine.Rename(c.ID, r.URL.Query().Get("name")); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

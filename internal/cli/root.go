@@ -104,6 +104,7 @@ func NewRoot() *cobra.Command {
 		newRestartCmd(g), newWaitCmd(g), newLogsCmd(g), newContainerInspectCmd(g), newContainerPruneCmd(g),
 		newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g), newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g),
 	)
+	ctr.AddCommand(newCreateCmd(g), newRenameCmd(g))
 	root.AddCommand(
 		image, ctr, newPrepareCmd(g), newCleanupCmd(g), newNetworkCmd(g), newVolumeCmd(g), newPortCmd(g),
 		newPsCmd(g, "ps"), newRmCmd(g, "rm"), newStartCmd(g), newStopCmd(g), newKillCmd(g), newRestartCmd(g),
@@ -113,6 +114,7 @@ func NewRoot() *cobra.Command {
 		newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g), newCopyHelperCmd(g),
 		newRunCmd(g), newBuildCmd(g), newBuilderCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
 		newRuntimeCmd(),
+		newCreateCmd(g), newRenameCmd(g),
 		newServeCmd(g),
 	)
 	for _, c := range allCommands(root) {

@@ -6,6 +6,7 @@
 //	containers/<id>/hostname, hosts, resolv.conf
 //	names/<name> -> <id>              a symlink per name: created atomically,
 //	                                  so two containers never share a name
+//	                                  (rename: new link, record, old link removed)
 //
 // Records are replaced by atomic renames, so readers need no lock; writers
 // of one record serialise on a flock of the record's directory.
@@ -64,6 +65,9 @@ type State struct {
 type Config struct {
 	Hostname     string              `json:"Hostname"`
 	User         string              `json:"User"`
+	AttachStdin  bool                `json:"AttachStdin"`
+	AttachStdout bool                `json:"AttachStdout"`
+	AttachStderr bool                `json:"AttachStderr"`
 	Tty          bool                `json:"Tty"`
 	OpenStdin    bool                `json:"OpenStdin"`
 	Env          []string            `json:"Env"`
@@ -73,6 +77,7 @@ type Config struct {
 	WorkingDir   string              `json:"WorkingDir"`
 	Labels       map[string]string   `json:"Labels"`
 	StopSignal   string              `json:"StopSignal,omitempty"`
+	StopTimeout  *int                `json:"StopTimeout,omitempty"` // --stop-timeout, seconds
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
 }
 

@@ -231,7 +231,7 @@ func (e *Engine) Kill(ref, signal string) error {
 	// Read after the stop is recorded: a start under way that has no process yet sees it.
 	rs, ok := cs.ReadRunState(c.ID)
 	if ok && rs.Pid == 0 && stops {
-		return nil
+		return e.awaitKilled(cs, c, rs, sig)
 	}
 	if !ok || rs.Pid == 0 {
 		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
@@ -239,12 +239,31 @@ func (e *Engine) Kill(ref, signal string) error {
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err != nil {
 		return fmt.Errorf("cannot kill container %s: %w", ref, err)
 	}
+	return e.awaitKilled(cs, c, rs, sig)
+}
+
+// awaitKilled returns, after a SIGKILL, once the container's monitor has recorded the exit
+// (as Docker's kill waits for the container to stop), so that `kill C && rm C` finds it
+// exited. Other signals return at once: the container may handle them and keep running.
+func (e *Engine) awaitKilled(cs *container.Store, c *container.Container, rs container.RunState, sig unix.Signal) error {
+	if sig != unix.SIGKILL {
+		return nil
+	}
+	if !waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second) {
+		return fmt.Errorf("container %s: its monitor did not finish", c.ID[:12])
+	}
+	if fresh, err := cs.Get(c.ID); err == nil {
+		e.reconcile(cs, fresh) // a monitor killed meanwhile left the record running
+	}
 	return nil
 }
 
 // Stop sends the container's stop signal, waits up to timeout for it to
 // end, then kills it. A container that is not running is left alone.
-func (e *Engine) Stop(ref string, timeout time.Duration) error {
+func (e *Engine) Stop(ref string, timeout time.Duration) error { return e.stop(ref, 0, timeout) }
+
+// stop is Stop with the signal to send (0: the container's StopSignal, else SIGTERM).
+func (e *Engine) stop(ref string, signal unix.Signal, timeout time.Duration) error {
 	c, err := e.Container(ref)
 	if err != nil {
 		return err
@@ -268,6 +287,9 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 		if s, err := ParseSignal(c.Config.StopSignal); err == nil {
 			sig = s
 		}
+	}
+	if signal != 0 {
+		sig = signal
 	}
 	// The monitor sends the signal and SIGKILL at the deadline, or ends a restart back-off
 	// at once; then it records the exit.

@@ -65,6 +65,14 @@ type RunOptions struct {
 	DNS        []string
 	DNSSearch  []string
 	ExtraHosts []string
+	// Labels (--label, --label-file) are merged over the image's; StopSignal and
+	// StopTimeout (--stop-signal, --stop-timeout; nil: none given) are what stop uses.
+	Labels      map[string]string
+	StopSignal  string
+	StopTimeout *int
+	// AttachStdin, AttachStdout, AttachStderr record the streams the client attaches
+	// (Config.Attach*, as inspect shows them).
+	AttachStdin, AttachStdout, AttachStderr bool
 	// Platform (--platform), when not nil, is the platform the image must be for: an image
 	// in the store for another one is pulled again (or, with PullNever, refused).
 	Platform *v1.Platform
@@ -236,6 +244,9 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if policy.Name != "no" && o.Remove {
 		return nil, fmt.Errorf("conflicting options: cannot specify both --restart and --rm")
 	}
+	if err := checkStopSignal(o.StopSignal); err != nil {
+		return nil, err
+	}
 	logOpts, err := logs.ParseOptions(o.LogOpts)
 	if err != nil {
 		return nil, err
@@ -363,8 +374,9 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		Config: container.Config{
 			Hostname: s.Hostname, User: so.User, Tty: so.Terminal, OpenStdin: o.Stdin != nil,
 			Env: s.Process.Env, Cmd: so.Cmd, Entrypoint: cfg.Config.Entrypoint, Image: o.Image,
-			WorkingDir: s.Process.Cwd, Labels: cfg.Config.Labels, StopSignal: cfg.Config.StopSignal,
-			ExposedPorts: cfg.Config.ExposedPorts,
+			WorkingDir: s.Process.Cwd, Labels: mergeLabels(cfg.Config.Labels, o.Labels), StopSignal: cfg.Config.StopSignal,
+			ExposedPorts: cfg.Config.ExposedPorts, StopTimeout: o.StopTimeout,
+			AttachStdin: o.AttachStdin, AttachStdout: o.AttachStdout, AttachStderr: o.AttachStderr,
 		},
 		HostConfig: container.HostConfig{
 			Binds: o.Spec.Binds, NetworkMode: netMode, AutoRemove: o.Remove, ReadonlyRootfs: so.ReadOnly,
@@ -383,6 +395,9 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		Mounts:  mounts,
 	}
 	_ = logOpts
+	if o.StopSignal != "" {
+		c.Config.StopSignal = o.StopSignal
+	}
 	c.HostConfig.SecurityOpt = securityOpt
 	if so.Entrypoint != nil {
 		c.Config.Entrypoint = *so.Entrypoint
