@@ -52,6 +52,15 @@ type runFlags struct {
 	cpusetCpus                    string
 	devices                       deviceFlag
 	deviceRules                   deviceRuleFlag
+
+	ulimits                    ulimitFlag
+	sysctls, groupAdd          []string
+	shmSize, memoryReservation bytesValue
+	pid, ipc, uts, cgroupns    string
+	cpuQuota, cpuPeriod        int64
+	blkioWeight                uint16
+	oomKillDisable             bool
+	oomScoreAdj                int
 }
 
 // bytesValue is a flag holding a size such as "256m".
@@ -152,6 +161,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.Var(&o.devices, "device", "Add a host device to the container (HOST[:CONTAINER[:PERMS]])")
 	f.Var(&o.deviceRules, "device-cgroup-rule", "Add a rule to the cgroup allowed devices list")
 	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security options (no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)")
+	addHostFlags(f, &o)
 	f.StringVar(&o.pull, "pull", engine.PullMissing, `Pull image before running ("always", "missing", "never")`)
 	f.StringVar(&o.platform, "platform", "", "Set platform if server is multi-platform capable")
 	f.VisitAll(func(fl *pflag.Flag) {
@@ -178,6 +188,9 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 	if err := checkTTY(g, o.interactive && !o.detach, o.tty); err != nil {
 		return err
 	}
+	if err := o.checkNamespaceFlags(); err != nil {
+		return err
+	}
 	e, err := g.engine()
 	if err != nil {
 		return &StatusError{Code: 125, Err: err}
@@ -187,6 +200,7 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 		Restart: o.restart, LogOpts: o.logOpts, Mounts: o.mounts, VolumesFrom: o.volumesFrom,
 		Publish: o.publish, PublishAll: o.publishAll, IP: o.ip, Aliases: o.aliases,
 		DNS: o.dns, DNSSearch: o.dnsSearch, ExtraHosts: o.addHosts,
+		GroupAdd: o.groupAdd, Warn: printWarning(g),
 		Stdout: os.Stdout, Stderr: os.Stderr,
 		PullImage: func(ctx context.Context, ref string) error {
 			if o.pull != engine.PullAlways {
@@ -336,6 +350,7 @@ func (o *runFlags) specOptions(cmd []string, entrypointSet bool) (spec.Options, 
 		},
 		Devices: o.devices.list, DeviceCgroupRules: o.deviceRules.list,
 	}
+	o.hostOptions(&so)
 	if entrypointSet {
 		ep := []string{}
 		if o.entrypoint != "" {

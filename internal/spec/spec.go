@@ -236,6 +236,9 @@ func Build(o Options) (*specs.Spec, error) {
 	if o.Terminal {
 		s.Process.ConsoleSize = o.ConsoleSize
 	}
+	if o.UTSMode == ModeHost {
+		s.Hostname = "" // the host's: no UTS namespace to set it in (HOSTNAME still says it)
+	}
 	if len(o.Sysctls) > 0 {
 		s.Linux.Sysctl = maps.Clone(o.Sysctls)
 	}
