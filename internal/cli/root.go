@@ -115,6 +115,8 @@ func NewRoot() *cobra.Command {
 		newRuntimeCmd(),
 		newServeCmd(g),
 	)
+	ctr.AddCommand(newUpdateCmd(g))
+	root.AddCommand(newUpdateCmd(g))
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false
 		if c.HasSubCommands() && c.RunE == nil {

@@ -31,26 +31,8 @@ func (r Resources) EffectiveSwap() int64 {
 func buildResources(r Resources) (*specs.LinuxResources, error) {
 	res := &specs.LinuxResources{}
 
-	// Memory.
-	switch {
-	case r.Memory < 0:
-		return nil, fmt.Errorf("invalid memory limit %d: must be positive", r.Memory)
-	case r.MemorySwap < -1:
-		return nil, fmt.Errorf("invalid memory swap limit %d: must be positive, or -1 for unlimited", r.MemorySwap)
-	case r.Memory != 0 && r.Memory < minMemory:
-		return nil, errors.New("Minimum memory limit allowed is 6MB")
-	case r.Memory > 0 && r.MemorySwap > 0 && r.MemorySwap < r.Memory:
-		return nil, errors.New("Minimum memoryswap limit should be larger than memory limit, see usage")
-	case r.Memory == 0 && r.MemorySwap > 0:
-		return nil, errors.New("You should always set the Memory limit when using Memoryswap limit, see usage")
-	}
-	switch {
-	case r.MemoryReservation < 0:
-		return nil, fmt.Errorf("invalid memory reservation %d: must be positive", r.MemoryReservation)
-	case r.MemoryReservation > 0 && r.MemoryReservation < minMemory:
-		return nil, errors.New("Minimum memory reservation allowed is 6MB")
-	case r.Memory > 0 && r.MemoryReservation > 0 && r.Memory < r.MemoryReservation:
-		return nil, errors.New("Minimum memory limit can not be less than memory reservation limit, see usage")
+	if err := checkMemory(r, false); err != nil {
+		return nil, err
 	}
 	if r.Memory > 0 {
 		mem := &specs.LinuxMemory{Limit: int64Ptr(r.Memory)}
@@ -127,6 +109,55 @@ func buildResources(r Resources) (*specs.LinuxResources, error) {
 	}
 	return res, nil
 }
+
+// checkMemory checks the memory settings with Docker's words; an update may give a swap
+// limit alone.
+func checkMemory(r Resources, update bool) error {
+	switch {
+	case r.Memory < 0:
+		return fmt.Errorf("invalid memory limit %d: must be positive", r.Memory)
+	case r.MemorySwap < -1:
+		return fmt.Errorf("invalid memory swap limit %d: must be positive, or -1 for unlimited", r.MemorySwap)
+	case r.Memory != 0 && r.Memory < minMemory:
+		return errors.New("Minimum memory limit allowed is 6MB")
+	case r.Memory > 0 && r.MemorySwap > 0 && r.MemorySwap < r.Memory:
+		return errors.New("Minimum memoryswap limit should be larger than memory limit, see usage")
+	case r.Memory == 0 && r.MemorySwap > 0 && !update:
+		return errors.New("You should always set the Memory limit when using Memoryswap limit, see usage")
+	}
+	switch {
+	case r.MemoryReservation < 0:
+		return fmt.Errorf("invalid memory reservation %d: must be positive", r.MemoryReservation)
+	case r.MemoryReservation > 0 && r.MemoryReservation < minMemory:
+		return errors.New("Minimum memory reservation allowed is 6MB")
+	case r.Memory > 0 && r.MemoryReservation > 0 && r.Memory < r.MemoryReservation:
+		return errors.New("Minimum memory limit can not be less than memory reservation limit, see usage")
+	}
+	return nil
+}
+
+// CheckUpdate checks the resources of `docker update` (zero fields are unchanged) as Docker
+// checks them, before they are merged with the container's.
+func CheckUpdate(r Resources) error {
+	if err := checkMemory(r, true); err != nil {
+		return err
+	}
+	if r.NanoCPUs < 0 || (r.NanoCPUs > 0 && r.NanoCPUs < 1e7) || r.NanoCPUs > int64(numCPU())*1e9 {
+		return cpuRangeError()
+	}
+	if r.CpusetCpus != "" {
+		if err := checkCPUList(r.CpusetCpus); err != nil {
+			return err
+		}
+	}
+	if r.BlkioWeight != 0 && (r.BlkioWeight < 10 || r.BlkioWeight > 1000) {
+		return errors.New("Range of blkio weight is from 10 to 1000")
+	}
+	return checkCFS(r)
+}
+
+// LinuxResources are the cgroup settings of r, checked as for a new container.
+func LinuxResources(r Resources) (*specs.LinuxResources, error) { return buildResources(r) }
 
 // checkCFS checks --cpu-period and --cpu-quota with Docker's words.
 func checkCFS(r Resources) error {

@@ -193,3 +193,49 @@ func TestRunHostFlagsBadValues(t *testing.T) {
 	}
 	e.assertNoCgroups()
 }
+
+// update on a running container: the cgroup files change, inspect shows the new values,
+// and they stay for the next start.
+func TestUpdateRunning(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	t.Cleanup(func() { e.gd("rm", "-f", "upd", "rmme") })
+	id := strings.TrimSpace(e.ok("run", "-d", "--name", "upd", "-m", "64m", "busybox", "sleep", "300"))
+	if out := e.ok("update", "--cpus", "0.5", "--cpu-shares", "512", "-m", "96m", "--memory-swap", "192m", "--memory-reservation", "32m", "--pids-limit", "30", "--restart", "on-failure:3", "upd"); out != "upd\n" {
+		t.Errorf("update prints %q, want the name", out)
+	}
+	script := `if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.low /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.weight
+else echo "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.soft_limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.shares; fi`
+	want := "50000 100000\n100663296\n33554432\n30\n512\n"
+	if v2Host() {
+		want = "50000 100000\n100663296\n33554432\n30\n20\n"
+	}
+	if got := e.ok("exec", "upd", "sh", "-c", script); got != want {
+		t.Errorf("cgroup after update: %q, want %q", got, want)
+	}
+	insp := `{{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.MemoryReservation}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}`
+	wantInsp := "500000000 512 100663296 201326592 33554432 30 on-failure:3\n"
+	if got := e.ok("inspect", "-f", insp, "upd"); got != wantInsp {
+		t.Errorf("inspect after update: %q, want %q", got, wantInsp)
+	}
+	// The next start keeps them.
+	e.ok("restart", "-t", "0", "upd")
+	if got := e.ok("exec", "upd", "sh", "-c", script); got != want {
+		t.Errorf("cgroup after a restart: %q, want %q", got, want)
+	}
+	// Docker's errors: exit 1, the container unchanged.
+	e.fails(1, "Cannot update container "+id+": Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set", "update", "--cpu-quota", "20000", "upd")
+	e.fails(1, "Minimum memoryswap limit should be larger than memory limit, see usage", "update", "-m", "100m", "--memory-swap", "50m", "upd")
+	e.fails(1, "Cannot update container "+id+": Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time", "update", "-m", "1g", "upd")
+	// 20 MiB in /dev/shm (memory of the container that cannot be reclaimed) is above 6m.
+	e.ok("exec", "upd", "sh", "-c", "head -c 20971520 /dev/zero > /dev/shm/fill")
+	e.fails(1, "Cannot update container "+id+": unable to set memory limit to 6291456 (current usage: ", "update", "-m", "6m", "--memory-swap", "6m", "--memory-reservation", "6m", "upd")
+	e.fails(1, "you must provide one or more flags when using this command", "update", "upd")
+	e.fails(1, "No such container: nosuch", "update", "-m", "64m", "nosuch")
+	if got := e.ok("inspect", "-f", insp, "upd"); got != wantInsp {
+		t.Errorf("inspect after failed updates: %q, want %q", got, wantInsp)
+	}
+	// --restart on a --rm container is refused.
+	rmID := strings.TrimSpace(e.ok("run", "-d", "--rm", "--name", "rmme", "busybox", "sleep", "300"))
+	e.fails(1, "Cannot update container "+rmID+": Restart policy cannot be updated because AutoRemove is enabled for the container", "update", "--restart", "always", "rmme")
+}
