@@ -37,6 +37,7 @@ func (s *Server) containerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /containers/{id}/top", s.topContainer)
 	mux.HandleFunc("GET /containers/{id}/stats", s.containerStats)
 	mux.HandleFunc("DELETE /containers/{id}", s.removeContainer)
+	mux.HandleFunc("POST /containers/{id}/update", s.updateContainer)
 }
 
 // runOptions maps a create request to what `run` asks of the engine. Only
@@ -70,6 +71,7 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 	if hc.PidsLimit != nil {
 		so.Resources.PidsLimit = *hc.PidsLimit
 	}
+	hostOptions(&so, hc)
 	if cfg.Entrypoint != nil {
 		ep := append([]string{}, cfg.Entrypoint...)
 		if len(ep) == 1 && ep[0] == "" {
@@ -122,6 +124,7 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 		Image: cfg.Image, Name: strings.TrimPrefix(name, "/"), Pull: engine.PullNever, Remove: hc.AutoRemove,
 		Spec: so, Userns: string(hc.UsernsMode), Runtime: hc.Runtime, PublishAll: hc.PublishAllPorts,
 		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom,
+		GroupAdd: hc.GroupAdd,
 	}
 	for _, m := range hc.Mounts {
 		o.Mounts = append(o.Mounts, mountFlag(m))
@@ -195,12 +198,14 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest(err))
 		return
 	}
+	warnings := []string{}
+	o.Warn = func(w string) { warnings = append(warnings, w) }
 	c, err := s.Engine.Create(r.Context(), o)
 	if err != nil {
 		writeError(w, userError(err))
 		return
 	}
-	writeJSON(w, http.StatusCreated, ctypes.CreateResponse{ID: c.ID, Warnings: []string{}})
+	writeJSON(w, http.StatusCreated, ctypes.CreateResponse{ID: c.ID, Warnings: warnings})
 }
 
 // lookup finds a container named in the path.
@@ -547,6 +552,7 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 		n := hc.PidsLimit
 		out.HostConfig.PidsLimit = &n
 	}
+	inspectHostOptions(out.HostConfig, hc)
 	for _, d := range hc.DNS {
 		if a, err := netip.ParseAddr(d); err == nil {
 			out.HostConfig.DNS = append(out.HostConfig.DNS, a)

@@ -102,7 +102,7 @@ func (e *Engine) Update(ref string, o UpdateOptions) ([]string, error) {
 
 // mergeUpdate applies an update to a container's host config, with Docker's conflict checks.
 func mergeUpdate(hc *container.HostConfig, r spec.Resources, pids *int64, policy *container.RestartPolicy) error {
-	conflict := func(msg string) error { return errdefs.InvalidArgument(errors.New(msg)) }
+	conflict := func(msg string) error { return errdefs.Conflict(errors.New(msg)) }
 	switch {
 	case r.NanoCPUs > 0 && hc.CPUPeriod > 0:
 		return conflict("Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set")
