@@ -21,10 +21,9 @@ func addHostFlags(f *pflag.FlagSet, o *runFlags) {
 	f.StringVar(&o.ipc, "ipc", "", "IPC mode to use")
 	f.StringVar(&o.uts, "uts", "", "UTS namespace to use")
 	f.StringVar(&o.cgroupns, "cgroupns", "", `Cgroup namespace to use (host|private)
-'host':    Run the container in the Docker host's cgroup namespace
+'host':    Run the container in the host's cgroup namespace
 'private': Run the container in its own private cgroup namespace
-'':        Use the cgroup namespace as configured by the
-           default-cgroupns-mode option on the daemon (default)`)
+'':        private on cgroup v2, host on cgroup v1, as Docker (default)`)
 	f.Var(&o.memoryReservation, "memory-reservation", "Memory soft limit")
 	f.Int64Var(&o.cpuQuota, "cpu-quota", 0, "Limit CPU CFS (Completely Fair Scheduler) quota")
 	f.Int64Var(&o.cpuPeriod, "cpu-period", 0, "Limit CPU CFS (Completely Fair Scheduler) period")
