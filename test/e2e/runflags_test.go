@@ -235,6 +235,15 @@ else echo "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/c
 	if got := e.ok("inspect", "-f", insp, "upd"); got != wantInsp {
 		t.Errorf("inspect after failed updates: %q, want %q", got, wantInsp)
 	}
+	// A setting the kernel cannot apply: dropped, Docker's warning after the name, on stdout.
+	_, e1 := os.Stat("/sys/fs/cgroup/blkio/blkio.weight")
+	_, e2 := os.Stat("/sys/fs/cgroup/blkio/blkio.bfq.weight")
+	if !v2Host() && e1 != nil && e2 != nil {
+		want := "upd\nYour kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.\n"
+		if out := e.ok("update", "--blkio-weight", "300", "upd"); out != want {
+			t.Errorf("update --blkio-weight without blkio.weight: %q, want %q", out, want)
+		}
+	}
 	// --restart on a --rm container is refused.
 	rmID := strings.TrimSpace(e.ok("run", "-d", "--rm", "--name", "rmme", "busybox", "sleep", "300"))
 	e.fails(1, "Cannot update container "+rmID+": Restart policy cannot be updated because AutoRemove is enabled for the container", "update", "--restart", "always", "rmme")
