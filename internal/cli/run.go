@@ -200,7 +200,6 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 		Restart: o.restart, LogOpts: o.logOpts, Mounts: o.mounts, VolumesFrom: o.volumesFrom,
 		Publish: o.publish, PublishAll: o.publishAll, IP: o.ip, Aliases: o.aliases,
 		DNS: o.dns, DNSSearch: o.dnsSearch, ExtraHosts: o.addHosts,
-		GroupAdd: o.groupAdd, Warn: printWarning(g),
 		Stdout: os.Stdout, Stderr: os.Stderr,
 		PullImage: func(ctx context.Context, ref string) error {
 			if o.pull != engine.PullAlways {
@@ -213,6 +212,7 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 		},
 	}
 	ro.Platform = platform
+	o.hostRunOptions(&ro, g)
 	if o.detach {
 		ro.Stdout, ro.Stderr = nil, nil
 		if o.interactive {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/geedocker/geedocker/internal/engine"
 	"github.com/geedocker/geedocker/internal/spec"
 )
 
@@ -63,6 +64,13 @@ func (o *runFlags) hostOptions(so *spec.Options) {
 	so.Resources.CPUQuota, so.Resources.CPUPeriod = o.cpuQuota, o.cpuPeriod
 	so.Resources.BlkioWeight = o.blkioWeight
 	so.Resources.OomKillDisable = o.oomKillDisable
+}
+
+// hostRunOptions fills in ro what the flags of addHostFlags ask of the engine beyond the
+// spec: the --group-add names, and where Docker's warnings go.
+func (o *runFlags) hostRunOptions(ro *engine.RunOptions, g *globals) {
+	ro.GroupAdd = o.groupAdd
+	ro.Warn = printWarning(g)
 }
 
 // ulimitFlag is --ulimit: repeatable, a later value for the same name replacing the
