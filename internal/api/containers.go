@@ -38,6 +38,7 @@ func (s *Server) containerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /containers/{id}/stats", s.containerStats)
 	mux.HandleFunc("DELETE /containers/{id}", s.removeContainer)
 	mux.HandleFunc("POST /containers/{id}/rename", s.renameContainer)
+	mux.HandleFunc("POST /containers/{id}/update", s.updateContainer)
 }
 
 // runOptions maps a create request to what `run` asks of the engine. Only
@@ -71,6 +72,7 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 	if hc.PidsLimit != nil {
 		so.Resources.PidsLimit = *hc.PidsLimit
 	}
+	hostOptions(&so, hc)
 	if cfg.Entrypoint != nil {
 		ep := append([]string{}, cfg.Entrypoint...)
 		if len(ep) == 1 && ep[0] == "" {
@@ -125,6 +127,7 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom,
 		Labels: cfg.Labels, StopSignal: cfg.StopSignal, StopTimeout: cfg.StopTimeout,
 		AttachStdin: cfg.AttachStdin, AttachStdout: cfg.AttachStdout, AttachStderr: cfg.AttachStderr,
+		GroupAdd: hc.GroupAdd,
 	}
 	for _, m := range hc.Mounts {
 		o.Mounts = append(o.Mounts, mountFlag(m))
@@ -198,12 +201,14 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest(err))
 		return
 	}
+	warnings := []string{}
+	o.Warn = func(w string) { warnings = append(warnings, w) }
 	c, err := s.Engine.Create(r.Context(), o)
 	if err != nil {
 		writeError(w, userError(err))
 		return
 	}
-	writeJSON(w, http.StatusCreated, ctypes.CreateResponse{ID: c.ID, Warnings: []string{}})
+	writeJSON(w, http.StatusCreated, ctypes.CreateResponse{ID: c.ID, Warnings: warnings})
 }
 
 // lookup finds a container named in the path.
@@ -551,6 +556,7 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 		n := hc.PidsLimit
 		out.HostConfig.PidsLimit = &n
 	}
+	inspectHostOptions(out.HostConfig, hc)
 	for _, d := range hc.DNS {
 		if a, err := netip.ParseAddr(d); err == nil {
 			out.HostConfig.DNS = append(out.HostConfig.DNS, a)

@@ -79,6 +79,10 @@ var ErrNoFreezer = errors.New("the kernel has no cgroup freezer")
 type Manager interface {
 	// Create makes the container's cgroup and writes the limits. Idempotent.
 	Create(res *specs.LinuxResources) error
+	// Update writes new limits into the existing cgroup, as `docker update` changes a
+	// running container: the resources Describe applies, but not the device rules, which
+	// stay as Create wrote them. A memory limit below the current usage is refused.
+	Update(res *specs.LinuxResources) error
 	// Add moves the process pid into the cgroup (every controller on v1).
 	Add(pid int) error
 	// OOMKilled reports whether the kernel OOM-killed a process of the cgroup.

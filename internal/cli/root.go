@@ -117,6 +117,8 @@ func NewRoot() *cobra.Command {
 		newCreateCmd(g), newRenameCmd(g),
 		newServeCmd(g),
 	)
+	ctr.AddCommand(newUpdateCmd(g))
+	root.AddCommand(newUpdateCmd(g))
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false
 		if c.HasSubCommands() && c.RunE == nil {

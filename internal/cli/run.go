@@ -53,6 +53,15 @@ type runFlags struct {
 	devices                       deviceFlag
 	deviceRules                   deviceRuleFlag
 	meta                          metaFlags // --label, --cidfile, --stop-signal … (create.go)
+
+	ulimits                    ulimitFlag
+	sysctls, groupAdd          []string
+	shmSize, memoryReservation bytesValue
+	pid, ipc, uts, cgroupns    string
+	cpuQuota, cpuPeriod        int64
+	blkioWeight                uint16
+	oomKillDisable             bool
+	oomScoreAdj                int
 }
 
 // bytesValue is a flag holding a size such as "256m".
@@ -161,6 +170,7 @@ func (o *runFlags) addFlags(f *pflag.FlagSet, run bool) {
 	f.Var(&o.devices, "device", "Add a host device to the container (HOST[:CONTAINER[:PERMS]])")
 	f.Var(&o.deviceRules, "device-cgroup-rule", "Add a rule to the cgroup allowed devices list")
 	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security options (no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)")
+	addHostFlags(f, o)
 	f.StringVar(&o.pull, "pull", engine.PullMissing, `Pull image before running ("always", "missing", "never")`)
 	f.StringVar(&o.platform, "platform", "", "Set platform if server is multi-platform capable")
 	o.meta.addFlags(f, run)
@@ -275,6 +285,9 @@ func (o *runFlags) runOptions(c *cobra.Command, g *globals, args []string) (*eng
 	if err != nil {
 		return nil, engine.RunOptions{}, &StatusError{Code: 125, Err: err}
 	}
+	if err := o.checkNamespaceFlags(); err != nil {
+		return nil, engine.RunOptions{}, err
+	}
 	e, err := g.engine()
 	if err != nil {
 		return nil, engine.RunOptions{}, &StatusError{Code: 125, Err: err}
@@ -296,6 +309,7 @@ func (o *runFlags) runOptions(c *cobra.Command, g *globals, args []string) (*eng
 		},
 	}
 	ro.Platform = platform
+	o.hostRunOptions(&ro, g)
 	ro.Labels, ro.StopSignal = labels, o.meta.stopSignal
 	if !o.detach { // as the docker CLI records them: a detached run attaches nothing
 		ro.AttachStdin = o.interactive || o.meta.attach["stdin"]
@@ -390,6 +404,7 @@ func (o *runFlags) specOptions(cmd []string, entrypointSet bool) (spec.Options, 
 		},
 		Devices: o.devices.list, DeviceCgroupRules: o.deviceRules.list,
 	}
+	o.hostOptions(&so)
 	if entrypointSet {
 		ep := []string{}
 		if o.entrypoint != "" {

@@ -118,6 +118,36 @@ type HostConfig struct {
 	DeviceCgroupRules []string        `json:"DeviceCgroupRules"`
 	// Runtime is the OCI runtime that runs the container (--runtime).
 	Runtime string `json:"Runtime"`
+
+	// The namespaces of --pid, --ipc, --uts and --cgroupns; a "container:ID" mode names
+	// the other container by its ID.
+	PidMode      string `json:"PidMode"`
+	IpcMode      string `json:"IpcMode"`
+	UTSMode      string `json:"UTSMode"`
+	CgroupnsMode string `json:"CgroupnsMode"`
+	// ShmSize is the size of /dev/shm in bytes (Docker's 64 MiB by default).
+	ShmSize  int64             `json:"ShmSize"`
+	Ulimits  []Ulimit          `json:"Ulimits"`
+	Sysctls  map[string]string `json:"Sysctls,omitempty"`
+	GroupAdd []string          `json:"GroupAdd"`
+	// OomScoreAdj is --oom-score-adj.
+	OomScoreAdj int `json:"OomScoreAdj"`
+	// The cgroup settings of --memory-reservation, --cpu-quota, --cpu-period,
+	// --blkio-weight and --oom-kill-disable; OomKillDisable is nil where the kernel
+	// cannot disable the OOM killer (cgroup v2), as Docker shows it.
+	MemoryReservation int64  `json:"MemoryReservation"`
+	CPUQuota          int64  `json:"CpuQuota"`
+	CPUPeriod         int64  `json:"CpuPeriod"`
+	BlkioWeight       uint16 `json:"BlkioWeight"`
+	OomKillDisable    *bool  `json:"OomKillDisable"`
+}
+
+// Ulimit is one --ulimit: soft and hard limits of a resource by Docker's name; -1 is
+// unlimited.
+type Ulimit struct {
+	Name string `json:"Name"`
+	Hard int64  `json:"Hard"`
+	Soft int64  `json:"Soft"`
 }
 
 // DeviceMapping is one --device: a host device (or directory of devices),

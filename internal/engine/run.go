@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -87,6 +88,11 @@ type RunOptions struct {
 	// (and, with Remove, removed): a build reads its upper directory there.
 	Created func(id string)
 	Exited  func(id string, code int)
+	// GroupAdd are the --group-add values: group names of the image's /etc/group, or ids.
+	GroupAdd []string
+	// Warn, when not nil, is told each of Docker's warnings about the options (a setting
+	// the host cannot apply and drops), once the container exists.
+	Warn func(string)
 }
 
 // ExitStatus is how a container ended.
@@ -306,9 +312,20 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if err := e.defaultSeccomp(&so); err != nil {
 		return nil, err
 	}
+	sup := hostCgroupSupport()
+	if err := e.resolveNamespaceModes(&so, sup.mode); err != nil {
+		return nil, err
+	}
+	oomKillDisable, warnings := adaptResources(sup, &so.Resources)
+	if so.GroupAdd, err = resolveGroupAdd(e.Store.LowerDirs(im), o.GroupAdd); err != nil {
+		return nil, err
+	}
 	remap, err := e.usernsRemap(o.Userns, so, netMode)
 	if err != nil {
 		return nil, err
+	}
+	if remap != nil && so.PidMode == spec.ModeHost {
+		return nil, errdefs.InvalidArgument(errors.New("cannot share the host PID namespace when user namespaces are enabled"))
 	}
 	if remap != nil {
 		so.UsernsRemap = &spec.IDRemap{}
@@ -367,12 +384,16 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		}
 		return nil, fmt.Errorf("seccomp: %w", err)
 	}
+	hostname := s.Hostname
+	if hostname == "" { // --uts host
+		hostname, _ = os.Hostname()
+	}
 	c := &container.Container{
 		ID: so.ID, Name: o.Name, Created: time.Now().UTC(),
 		Path: s.Process.Args[0], Args: s.Process.Args[1:],
 		Image: im.ID, ImageName: o.Image, Layers: im.ChainIDs(),
 		Config: container.Config{
-			Hostname: s.Hostname, User: so.User, Tty: so.Terminal, OpenStdin: o.Stdin != nil,
+			Hostname: hostname, User: so.User, Tty: so.Terminal, OpenStdin: o.Stdin != nil,
 			Env: s.Process.Env, Cmd: so.Cmd, Entrypoint: cfg.Config.Entrypoint, Image: o.Image,
 			WorkingDir: s.Process.Cwd, Labels: mergeLabels(cfg.Config.Labels, o.Labels), StopSignal: cfg.Config.StopSignal,
 			ExposedPorts: cfg.Config.ExposedPorts, StopTimeout: o.StopTimeout,
@@ -389,6 +410,11 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 			LogConfig:     container.LogConfig{Type: "json-file", Config: logConfigMap(o.LogOpts)},
 			Devices:       deviceMappings(so.Devices), DeviceCgroupRules: so.DeviceCgroupRules,
 			UsernsMode: o.Userns, Runtime: runtimeName,
+			PidMode: so.PidMode, IpcMode: so.IpcMode, UTSMode: so.UTSMode, CgroupnsMode: so.CgroupnsMode,
+			ShmSize: cmp.Or(so.ShmSize, spec.DefaultShmSize), Ulimits: hostConfigUlimits(so.Ulimits),
+			Sysctls: so.Sysctls, GroupAdd: o.GroupAdd, OomScoreAdj: so.OomScoreAdj,
+			MemoryReservation: so.Resources.MemoryReservation, CPUQuota: so.Resources.CPUQuota,
+			CPUPeriod: so.Resources.CPUPeriod, BlkioWeight: so.Resources.BlkioWeight, OomKillDisable: oomKillDisable,
 		},
 		State:   container.State{Status: container.Created},
 		LogPath: filepath.Join(dir, so.ID+"-json.log"),
@@ -413,7 +439,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if err := cs.Create(c); err != nil {
 		return nil, err
 	}
-	if err := prepareDir(dir, s.Hostname, netMode, o.ExtraHosts); err != nil {
+	if err := prepareDir(dir, hostname, netMode, o.ExtraHosts); err != nil {
 		cs.Delete(c)
 		return nil, err
 	}
@@ -430,6 +456,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 			return nil, err
 		}
 	}
+	warn(o.Warn, warnings)
 	return c, nil
 }
 
@@ -509,6 +536,9 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 	var s specs.Spec
 	if err := json.Unmarshal(c.Spec, &s); err != nil {
 		return nil, fmt.Errorf("container %s: reading its spec: %w", c.ID[:12], err)
+	}
+	if err := e.joinNamespaces(cs, c, &s); err != nil {
+		return nil, err
 	}
 	cg, err := e.cgroup(c.ID)
 	if err != nil {
