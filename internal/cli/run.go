@@ -52,6 +52,7 @@ type runFlags struct {
 	cpusetCpus                    string
 	devices                       deviceFlag
 	deviceRules                   deviceRuleFlag
+	health                        healthFlags
 }
 
 // bytesValue is a flag holding a size such as "256m".
@@ -154,6 +155,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security options (no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)")
 	f.StringVar(&o.pull, "pull", engine.PullMissing, `Pull image before running ("always", "missing", "never")`)
 	f.StringVar(&o.platform, "platform", "", "Set platform if server is multi-platform capable")
+	o.health.register(f)
 	f.VisitAll(func(fl *pflag.Flag) {
 		if strings.HasPrefix(fl.Usage, "Alias of") {
 			fl.Hidden = true
@@ -199,6 +201,9 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 		},
 	}
 	ro.Platform = platform
+	if ro.Healthcheck, err = o.health.config(); err != nil {
+		return &StatusError{Code: 125, Err: err}
+	}
 	if o.detach {
 		ro.Stdout, ro.Stderr = nil, nil
 		if o.interactive {

@@ -58,6 +58,7 @@ type State struct {
 	Error      string    `json:"Error"`
 	StartedAt  time.Time `json:"StartedAt"`
 	FinishedAt time.Time `json:"FinishedAt"`
+	Health     *Health   `json:"Health,omitempty"`
 }
 
 // Config is the part of Docker's container config GeeDocker keeps.
@@ -74,6 +75,7 @@ type Config struct {
 	Labels       map[string]string   `json:"Labels"`
 	StopSignal   string              `json:"StopSignal,omitempty"`
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
+	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
 }
 
 // HostConfig is Docker's host config: limits, mounts, security.

@@ -78,6 +78,8 @@ type RunOptions struct {
 	// (and, with Remove, removed): a build reads its upper directory there.
 	Created func(id string)
 	Exited  func(id string, code int)
+	// Healthcheck is what the --health-* flags set over the image's HEALTHCHECK; nil: the image's.
+	Healthcheck *container.HealthConfig
 }
 
 // ExitStatus is how a container ended.
@@ -239,6 +241,9 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if err != nil {
 		return nil, err
 	}
+	if err := validateHealthcheck(o.Healthcheck); err != nil {
+		return nil, err
+	}
 	im, err := e.imageForRun(ctx, o)
 	if err != nil {
 		return nil, err
@@ -382,6 +387,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if len(so.Cmd) == 0 && so.Entrypoint == nil {
 		c.Config.Cmd = cfg.Config.Cmd
 	}
+	c.Config.Healthcheck = mergeHealthcheck(o.Healthcheck, cfg.Config.Healthcheck)
 	lower := strings.Join(e.Store.LowerDirs(im), ":")
 	s.Annotations = map[string]string{annotationLowerDirs: lower}
 	if c.Spec, err = json.Marshal(s); err != nil {
