@@ -433,6 +433,7 @@ func summary(c *container.Container) ctypes.Summary {
 		sum.Labels = map[string]string{}
 	}
 	sum.HostConfig.NetworkMode = c.HostConfig.NetworkMode
+	sum.Health = healthSummary(c.State.Health)
 	for _, p := range c.NetworkSettings.Ports {
 		ps := ctypes.PortSummary{PrivatePort: p.ContainerPort, PublicPort: p.HostPort, Type: p.Proto}
 		ps.IP, _ = netip.ParseAddr(p.HostIP)

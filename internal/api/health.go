@@ -17,3 +17,11 @@ func healthState(h *container.Health) *ctypes.Health {
 	}
 	return out
 }
+
+// healthSummary is the Health of a container in the list; nil without health checks.
+func healthSummary(h *container.Health) *ctypes.HealthSummary {
+	if h == nil {
+		return nil
+	}
+	return &ctypes.HealthSummary{Status: ctypes.HealthStatus(h.Status), FailingStreak: h.FailingStreak}
+}
