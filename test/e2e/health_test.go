@@ -38,11 +38,18 @@ func (e *env) awaitHealth(ref, what string, ok func(*health) bool) *health {
 	e.t.Helper()
 	var h *health
 	awaitCond(e.t, ref+" "+what, func() string {
-		if h = e.health(ref); h != nil && ok(h) {
+		r := e.gd("inspect", "-f", "{{json .State.Health}}", ref)
+		if r.Code != 0 {
+			return r.Stderr // not created yet
+		}
+		h = nil
+		if err := json.Unmarshal([]byte(r.Stdout), &h); err != nil {
+			return "State.Health " + r.Stdout + ": " + err.Error()
+		}
+		if h != nil && ok(h) {
 			return ""
 		}
-		b, _ := json.Marshal(h)
-		return "State.Health is " + string(b)
+		return "State.Health is " + strings.TrimSpace(r.Stdout)
 	})
 	return h
 }
@@ -281,4 +288,35 @@ func TestAPIHealthcheck(t *testing.T) {
 		t.Errorf("docker ps --filter health=unhealthy: %q", out)
 	}
 	s.fails(125, "Interval in Healthcheck cannot be less than 1ms", "run", "-d", "--health-interval", "1us", "busybox")
+}
+
+// A foreground run checks its container's health too.
+func TestHealthcheckForeground(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	cmd := e.command("run", "--rm", "--name", "fg", "--health-cmd", "echo ok", "--health-interval", "200ms",
+		"busybox", "sleep", "300")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		e.gd("rm", "-f", "fg")
+		cmd.Process.Kill()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("the foreground run did not end: %q", probeProcesses("--name fg"))
+		}
+	})
+	e.awaitStatus("fg", "healthy")
+	e.ok("stop", "-t", "1", "fg")
+	<-done
+	if got := e.ok("ps", "-aq"); got != "" {
+		t.Errorf("ps -aq after the --rm run: %q", got)
+	}
 }
