@@ -73,3 +73,42 @@ func TestProbeOutput(t *testing.T) {
 		t.Errorf("%d bytes", len(s))
 	}
 }
+
+// A result is recorded for the run it probed only: not once the container stopped or started
+// again.
+func TestRecordHealth(t *testing.T) {
+	old := container.RunRoot
+	container.RunRoot = t.TempDir()
+	t.Cleanup(func() { container.RunRoot = old })
+	cs, err := container.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now().UTC().Truncate(time.Microsecond)
+	c := &container.Container{ID: container.NewID(),
+		Config: container.Config{Healthcheck: &container.HealthConfig{Test: []string{"CMD", "true"}, Retries: 1}},
+		State:  container.State{Status: container.Running, Running: true, StartedAt: started, Health: &container.Health{Status: container.HealthStarting}},
+	}
+	if err := cs.Create(c); err != nil {
+		t.Fatal(err)
+	}
+	e := &Engine{}
+	at := started.Add(time.Second)
+	if s, err := e.recordHealth(cs, c.ID, started, container.HealthResult{Start: at, End: at, ExitCode: 1}); err != nil || s != container.Unhealthy {
+		t.Errorf("a failure: %q %v, want unhealthy", s, err)
+	}
+	if s, err := e.recordHealth(cs, c.ID, started.Add(-time.Second), container.HealthResult{Start: at, End: at, ExitCode: 0}); err != nil || s != container.Unhealthy {
+		t.Errorf("a result of an earlier run: %q %v, want it dropped", s, err)
+	}
+	cs.Update(c.ID, func(c *container.Container) error {
+		c.State.Running, c.State.Status = false, container.Exited
+		return nil
+	})
+	if s, err := e.recordHealth(cs, c.ID, started, container.HealthResult{Start: at, End: at, ExitCode: 0}); err != nil || s != container.Unhealthy {
+		t.Errorf("a result after the stop: %q %v, want it dropped", s, err)
+	}
+	got, _ := cs.Get(c.ID)
+	if h := got.State.Health; h == nil || len(h.Log) != 1 || h.FailingStreak != 1 {
+		t.Errorf("recorded health %+v, want the one failure", h)
+	}
+}
