@@ -135,6 +135,10 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 	if cfg.OpenStdin {
 		o.Stdin = strings.NewReader("") // marks OpenStdin; the monitor holds stdin open
 	}
+	if cfg.Healthcheck != nil {
+		hc := container.HealthConfig(*cfg.Healthcheck)
+		o.Healthcheck = &hc
+	}
 	if p := hc.RestartPolicy; p.Name != "" && p.Name != "no" {
 		o.Restart = string(p.Name)
 		if p.MaximumRetryCount > 0 {
@@ -437,6 +441,7 @@ func summary(c *container.Container) ctypes.Summary {
 		sum.Labels = map[string]string{}
 	}
 	sum.HostConfig.NetworkMode = c.HostConfig.NetworkMode
+	sum.Health = healthSummary(c.State.Health)
 	for _, p := range c.NetworkSettings.Ports {
 		ps := ctypes.PortSummary{PrivatePort: p.ContainerPort, PublicPort: p.HostPort, Type: p.Proto}
 		ps.IP, _ = netip.ParseAddr(p.HostIP)
@@ -452,7 +457,7 @@ func statusText(c *container.Container) string {
 	case c.State.Restarting:
 		return fmt.Sprintf("Restarting (%d) %s ago", c.State.ExitCode, humanDuration(time.Since(c.State.FinishedAt)))
 	case c.State.Running:
-		return "Up " + humanDuration(time.Since(c.State.StartedAt))
+		return "Up " + humanDuration(time.Since(c.State.StartedAt)) + c.State.HealthSuffix()
 	case c.State.Status == container.Created:
 		return "Created"
 	}
@@ -526,6 +531,7 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 			Restarting: c.State.Restarting, OOMKilled: c.State.OOMKilled, Pid: c.State.Pid,
 			ExitCode: c.State.ExitCode, Error: c.State.Error,
 			StartedAt: timeText(c.State.StartedAt), FinishedAt: timeText(c.State.FinishedAt),
+			Health: healthState(c.State.Health),
 		},
 		Config: &ctypes.Config{
 			Hostname: c.Config.Hostname, User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin,
@@ -547,6 +553,9 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 			},
 		},
 		NetworkSettings: &ctypes.NetworkSettings{Networks: endpoints(c), Ports: network.PortMap{}},
+	}
+	if h := c.Config.Healthcheck; h != nil {
+		out.Config.Healthcheck = (*ctypes.HealthConfig)(h)
 	}
 	if hc.Init {
 		t := true

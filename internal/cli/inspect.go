@@ -44,6 +44,9 @@ type containerState struct {
 	Error      string `json:"Error"`
 	StartedAt  string `json:"StartedAt"`
 	FinishedAt string `json:"FinishedAt"`
+
+	// Health is there for a container with a health check once it started.
+	Health *container.Health `json:"Health,omitempty"`
 }
 
 type mountPoint struct {
@@ -79,6 +82,7 @@ func makeContainerInspect(dir string, c *container.Container) containerInspect {
 			Status: c.State.Status, Running: c.State.Running, Restarting: c.State.Restarting, Pid: c.State.Pid, ExitCode: c.State.ExitCode,
 			OOMKilled: c.State.OOMKilled, Error: c.State.Error,
 			StartedAt: inspectTime(c.State.StartedAt), FinishedAt: inspectTime(c.State.FinishedAt),
+			Health: c.State.Health,
 		},
 		NetworkSettings: networkSettings(c),
 	}

@@ -154,7 +154,7 @@ func labelsText(labels map[string]string) string {
 func statusText(c *container.Container) string {
 	switch {
 	case c.State.Running:
-		return "Up " + humanDuration(time.Since(c.State.StartedAt))
+		return "Up " + humanDuration(time.Since(c.State.StartedAt)) + c.State.HealthSuffix()
 	case c.State.Restarting:
 		return fmt.Sprintf("Restarting (%d) %s", c.State.ExitCode, ago(c.State.FinishedAt))
 	case c.State.Status == container.Exited:

@@ -106,7 +106,7 @@ func NewRoot() *cobra.Command {
 	)
 	ctr.AddCommand(newCreateCmd(g), newRenameCmd(g))
 	root.AddCommand(
-		image, ctr, newPrepareCmd(g), newCleanupCmd(g), newNetworkCmd(g), newVolumeCmd(g), newPortCmd(g),
+		image, ctr, newPrepareCmd(g), newCleanupCmd(g), newHealthcheckCmd(g), newNetworkCmd(g), newVolumeCmd(g), newPortCmd(g),
 		newPsCmd(g, "ps"), newRmCmd(g, "rm"), newStartCmd(g), newStopCmd(g), newKillCmd(g), newRestartCmd(g),
 		newWaitCmd(g), newLogsCmd(g), newInspectCmd(g), newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g),
 		newPullCmd(g), newImagesCmd(g, "images"), newRmiCmd(g, "rmi"), newTagCmd(g),

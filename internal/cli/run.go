@@ -62,6 +62,7 @@ type runFlags struct {
 	blkioWeight                uint16
 	oomKillDisable             bool
 	oomScoreAdj                int
+	health                     healthFlags
 }
 
 // bytesValue is a flag holding a size such as "256m".
@@ -174,6 +175,7 @@ func (o *runFlags) addFlags(f *pflag.FlagSet, run bool) {
 	f.StringVar(&o.pull, "pull", engine.PullMissing, `Pull image before running ("always", "missing", "never")`)
 	f.StringVar(&o.platform, "platform", "", "Set platform if server is multi-platform capable")
 	o.meta.addFlags(f, run)
+	o.health.register(f)
 	f.VisitAll(func(fl *pflag.Flag) {
 		if strings.HasPrefix(fl.Usage, "Alias of") {
 			fl.Hidden = true
@@ -310,6 +312,9 @@ func (o *runFlags) runOptions(c *cobra.Command, g *globals, args []string) (*eng
 	}
 	ro.Platform = platform
 	o.hostRunOptions(&ro, g)
+	if ro.Healthcheck, err = o.health.config(); err != nil {
+		return nil, engine.RunOptions{}, &StatusError{Code: 125, Err: err}
+	}
 	ro.Labels, ro.StopSignal = labels, o.meta.stopSignal
 	if !o.detach { // as the docker CLI records them: a detached run attaches nothing
 		ro.AttachStdin = o.interactive || o.meta.attach["stdin"]

@@ -59,6 +59,7 @@ type State struct {
 	Error      string    `json:"Error"`
 	StartedAt  time.Time `json:"StartedAt"`
 	FinishedAt time.Time `json:"FinishedAt"`
+	Health     *Health   `json:"Health,omitempty"`
 }
 
 // Config is the part of Docker's container config GeeDocker keeps.
@@ -79,6 +80,7 @@ type Config struct {
 	StopSignal   string              `json:"StopSignal,omitempty"`
 	StopTimeout  *int                `json:"StopTimeout,omitempty"` // --stop-timeout, seconds
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
+	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
 }
 
 // HostConfig is Docker's host config: limits, mounts, security.

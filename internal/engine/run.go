@@ -93,6 +93,8 @@ type RunOptions struct {
 	// Warn, when not nil, is told each of Docker's warnings about the options (a setting
 	// the host cannot apply and drops), once the container exists.
 	Warn func(string)
+	// Healthcheck is what the --health-* flags set over the image's HEALTHCHECK; nil: the image's.
+	Healthcheck *container.HealthConfig
 }
 
 // ExitStatus is how a container ended.
@@ -255,6 +257,9 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	}
 	logOpts, err := logs.ParseOptions(o.LogOpts)
 	if err != nil {
+		return nil, err
+	}
+	if err := validateHealthcheck(o.Healthcheck); err != nil {
 		return nil, err
 	}
 	im, err := e.imageForRun(ctx, o)
@@ -431,6 +436,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if len(so.Cmd) == 0 && so.Entrypoint == nil {
 		c.Config.Cmd = cfg.Config.Cmd
 	}
+	c.Config.Healthcheck = mergeHealthcheck(o.Healthcheck, cfg.Config.Healthcheck)
 	lower := strings.Join(e.Store.LowerDirs(im), ":")
 	s.Annotations = map[string]string{annotationLowerDirs: lower}
 	if c.Spec, err = json.Marshal(s); err != nil {

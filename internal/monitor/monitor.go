@@ -307,7 +307,8 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 			}
 		}
 		m.before = c.State
-		c.State = container.State{Status: container.Running, Running: true, StartedAt: time.Now().UTC()}
+		c.State = container.State{Status: container.Running, Running: true, StartedAt: time.Now().UTC(),
+			Health: c.State.Health.Restarted(c.Config.Healthcheck)}
 		c.ManualStop = false
 		return nil
 	}); err != nil {
@@ -404,6 +405,7 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 		m.srv.SetIO(w, nil, func() { w.Close() })
 	}
 	tell(startErr)
+	stopHealth := m.watchHealth(c.Config.Healthcheck)
 	if st.DNSDir != "" {
 		watchCtx, stopDNS := context.WithCancel(context.Background())
 		dnsDone := make(chan struct{})
@@ -430,6 +432,7 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	}()
 	go trimMemory() // once this goroutine is parked, with one P: its stack shrinks too
 	<-waited
+	stopHealth()
 	m.mu.Lock()
 	m.proc = nil
 	m.mu.Unlock()
