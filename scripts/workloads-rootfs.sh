@@ -44,11 +44,17 @@ root=$work/rootfs
 log=$CACHE/debootstrap.log
 
 start=$(date +%s)
-if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$mirror" 2>&1 |
-	sed -E 's#[a-z]+://[^ ]+#<mirror>#g' >"$log"; then
+# A second try when a download fails midway (debootstrap itself does not retry).
+for try in 1 2; do
+	rm -rf "$root"
+	if debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$mirror" 2>&1 |
+		sed -E 's#[a-z]+://[^ ]+#<mirror>#g' >"$log"; then
+		break
+	fi
 	tail -n 20 "$log" >&2
-	die "debootstrap failed (log: $log)"
-fi
+	[ "$try" = 1 ] || die "debootstrap failed twice (log: $log)"
+	echo "workloads-rootfs: debootstrap failed, trying once more" >&2
+done
 echo "workloads-rootfs: debootstrap took $(($(date +%s) - start))s" >&2
 
 echo "# no sources: an offline test image" >"$root/etc/apt/sources.list"
