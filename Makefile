@@ -4,7 +4,7 @@ BIN     := bin/geedocker
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/geedocker/geedocker/internal/cli.Version=$(VERSION)
 
-.PHONY: build demo test test-unit test-e2e test-workloads test-cgroupv2 fuzz test-oci test-containerd bench lint clean
+.PHONY: build demo test test-unit test-e2e test-cgroupv2 fuzz test-oci test-containerd bench lint clean
 
 # cgo for the C constructor of internal/runtime/nsenter (exec) and for libseccomp
 # (internal/seccomp, libseccomp-dev's libseccomp.a); linked statically because the binary is
@@ -30,6 +30,7 @@ test-unit:
 
 # nginx, postgres and redis from Debian (debootstrap, cached in /var/tmp/geedocker-workloads)
 # run as a user would run them; `make test` runs them too.
+.PHONY: test-workloads
 test-workloads:
 	./scripts/test-workloads.sh
 
