@@ -28,6 +28,12 @@ test:
 test-unit:
 	$(GO) test ./...
 
+# nginx, postgres and redis from Debian (debootstrap, cached in /var/tmp/geedocker-workloads)
+# run as a user would run them; `make test` runs them too.
+.PHONY: test-workloads
+test-workloads:
+	./scripts/test-workloads.sh
+
 test-cgroupv2: build
 	./scripts/test-cgroupv2.sh
 

@@ -859,22 +859,11 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 	return b.commit(st, key, text, layer)
 }
 
-// runMounts are the paths the runtime makes in a container's root as mount
-// points when the image lacks them; they are not part of a RUN's changes.
-var runMounts = []string{"etc/hosts", "etc/hostname", "etc/resolv.conf", "proc", "sys", "dev"}
-
-// layerFromUpper turns the upper directory of a RUN container into a layer.
+// layerFromUpper turns the upper directory of a RUN container into a layer,
+// without the mount points the runtime made (see madeMountPoints).
 func (b *builder) layerFromUpper(ctx context.Context, st *stageState, upper string) (*store.Layer, error) {
-	below := &build.Copier{Below: b.e.Store.LowerDirs(st.im)}
-	for _, m := range runMounts {
-		p := filepath.Join(upper, m)
-		fi, err := os.Lstat(p)
-		if err != nil || below.Exists(m) {
-			continue
-		}
-		if (fi.Mode().IsRegular() && fi.Size() == 0) || fi.IsDir() {
-			os.RemoveAll(p)
-		}
+	for m := range madeMountPoints(upper, b.e.Store.LowerDirs(st.im)) {
+		os.Remove(filepath.Join(upper, m))
 	}
 	return b.ingestDiff(ctx, st, upper)
 }

@@ -107,7 +107,18 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 		return "", err
 	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(archive.Diff(ctx, fs.upper, pw)) }()
+	made := madeMountPoints(fs.upper, fs.lower)
+	go func() {
+		if len(made) == 0 {
+			pw.CloseWithError(archive.Diff(ctx, fs.upper, pw))
+			return
+		}
+		dr, dw := io.Pipe()
+		go func() { dw.CloseWithError(archive.Diff(ctx, fs.upper, dw)) }()
+		err := copyWithoutMountPoints(pw, dr, made)
+		dr.CloseWithError(io.ErrClosedPipe)
+		pw.CloseWithError(err)
+	}()
 	size, diffID, err := unpack(ctx, ing, pr, nil)
 	pr.CloseWithError(io.ErrClosedPipe)
 	if err != nil {
@@ -187,7 +198,11 @@ func (e *Engine) Changes(ref string) ([]layerfs.Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	return layerfs.Changes(fs.upper, fs.lower)
+	changes, err := layerfs.Changes(fs.upper, fs.lower)
+	if err != nil {
+		return nil, err
+	}
+	return withoutMountPoints(changes, madeMountPoints(fs.upper, fs.lower)), nil
 }
 
 // HistoryEntry is one line of `docker history`, top first.
