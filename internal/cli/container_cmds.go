@@ -154,7 +154,10 @@ func newRestartCmd(g *globals) *cobra.Command {
 				if err := e.Stop(ref, time.Duration(seconds)*time.Second); err != nil {
 					return err
 				}
-				_, err := e.StartExisting(c.Context(), ref, g.args())
+				ct, err := e.StartExisting(c.Context(), ref, g.args())
+				if err == nil {
+					e.EmitContainer(ct, "restart")
+				}
 				return err
 			})
 		},

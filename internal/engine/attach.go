@@ -28,6 +28,7 @@ func (e *Engine) Attach(id string) (*AttachClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot attach to container %s: %w", id[:12], ErrNotRunning)
 	}
+	e.emitContainerRef(id, "attach")
 	return c, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -14,6 +15,7 @@ import (
 	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/events"
 	"github.com/geedocker/geedocker/internal/runtime"
 )
 
@@ -191,6 +193,7 @@ func (e *Engine) Kill(ref, signal string) error {
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err != nil {
 		return fmt.Errorf("cannot kill container %s: %w", ref, err)
 	}
+	e.EmitContainer(c, "kill", "signal", strconv.Itoa(int(sig)))
 	return nil
 }
 
@@ -221,6 +224,7 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 			sig = s
 		}
 	}
+	e.EmitContainer(c, "kill", "signal", strconv.Itoa(int(sig)))
 	// The monitor sends the signal and SIGKILL at the deadline, or ends a restart back-off
 	// at once; then it records the exit.
 	if err := e.control(c.ID, attach.Request{Op: "stop", Signal: sig, Timeout: timeout}); err == nil {
@@ -228,11 +232,13 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 			return fmt.Errorf("container %s: its monitor did not finish", ref)
 		}
 		e.reconcile(cs, c)
+		e.EmitContainer(c, "stop")
 		return nil
 	}
 	// No answer on the socket: signal PID 1 directly.
 	if !c.State.Running { // between restarts: the monitor sees ManualStop and ends
 		waitGone(rs.MonitorPid, rs.MonitorStart, 2*time.Minute)
+		e.EmitContainer(c, "stop")
 		return nil
 	}
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err == nil && !waitGone(rs.Pid, rs.PidStart, timeout) {
@@ -244,6 +250,7 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 		return fmt.Errorf("container %s: its monitor did not finish", ref)
 	}
 	e.reconcile(cs, c)
+	e.EmitContainer(c, "stop")
 	return nil
 }
 
@@ -334,6 +341,7 @@ func (e *Engine) PruneContainers() ([]string, int64, error) {
 			reclaimed += rw
 		}
 	}
+	e.Emit(events.Container, "prune", "", map[string]string{"reclaimed": strconv.FormatInt(reclaimed, 10)})
 	return removed, reclaimed, nil
 }
 

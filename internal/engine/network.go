@@ -16,6 +16,7 @@ import (
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/dns"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/events"
 	"github.com/geedocker/geedocker/internal/network"
 	"github.com/geedocker/geedocker/internal/spec"
 )
@@ -181,6 +182,7 @@ func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (net
 		}
 		return n, err
 	}
+	e.emitNetwork(n, "create", "")
 	return n, nil
 }
 
@@ -219,7 +221,11 @@ func (e *Engine) RemoveNetwork(ref string) error {
 		return err
 	}
 	e.ipam().Remove(n)
-	return os.Remove(filepath.Join(e.networksDir(), n.Name+".json"))
+	if err := os.Remove(filepath.Join(e.networksDir(), n.Name+".json")); err != nil {
+		return err
+	}
+	e.emitNetwork(n, "destroy", "")
+	return nil
 }
 
 // PruneNetworks removes the user networks no container uses.
@@ -237,6 +243,7 @@ func (e *Engine) PruneNetworks() ([]string, error) {
 			removed = append(removed, n.Name)
 		}
 	}
+	e.Emit(events.Network, "prune", "", map[string]string{"reclaimed": "0"})
 	return removed, nil
 }
 
@@ -366,6 +373,9 @@ func (e *Engine) ConnectNetwork(netRef, ref string) error {
 	if err != nil && ep.IPAddress != "" {
 		e.detachExtra(c.ID, n.Name)
 	}
+	if err == nil {
+		e.emitNetwork(n, "connect", c.ID)
+	}
 	if err != nil || ep.IPAddress == "" || n.Name == network.DefaultName {
 		return err
 	}
@@ -406,6 +416,7 @@ func (e *Engine) DisconnectNetwork(netRef, ref string) error {
 		return fmt.Errorf("container %s is not connected to network %s", ref, n.Name)
 	}
 	e.detachExtra(c.ID, n.Name)
+	e.emitNetwork(n, "disconnect", c.ID)
 	cs, err := e.Containers()
 	if err != nil {
 		return err

@@ -198,7 +198,9 @@ func (e *Engine) Run(ctx context.Context, o RunOptions, signals <-chan os.Signal
 	cfg := monitor.Config{
 		Store: cs, ID: c.ID, Hooks: engineHooks{e: e, cs: cs, id: c.ID, exited: o.Exited}, First: st,
 		Stdout: o.Stdout, Stderr: o.Stderr, Socket: cs.AttachSocket(c.ID), Signals: signals,
+		Events: e.Events(),
 	}
+	e.EmitContainer(c, "attach")
 	if o.Stdin != nil && !o.Spec.Terminal {
 		cfg.Stdin = o.Stdin
 	}
@@ -407,6 +409,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 			return nil, err
 		}
 	}
+	e.EmitContainer(c, "create")
 	return c, nil
 }
 
