@@ -303,7 +303,7 @@ func (s *Server) resizeContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, conflict(errors.New("container "+c.ID+" is not running")))
 		return
 	}
-	client, err := s.Engine.Attach(c.ID)
+	client, err := s.Engine.Dial(c.ID)
 	if err != nil {
 		writeError(w, err)
 		return

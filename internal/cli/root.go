@@ -113,7 +113,7 @@ func NewRoot() *cobra.Command {
 		newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g), newCopyHelperCmd(g),
 		newRunCmd(g), newBuildCmd(g), newBuilderCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
 		newRuntimeCmd(),
-		newServeCmd(g),
+		newServeCmd(g), newEventsCmd(g), newSystemCmd(g),
 	)
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false

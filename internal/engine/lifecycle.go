@@ -190,10 +190,10 @@ func (e *Engine) Kill(ref, signal string) error {
 	if !ok || rs.Pid == 0 {
 		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
 	}
+	e.EmitContainer(c, "kill", "signal", strconv.Itoa(int(sig))) // before the monitor's die
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err != nil {
 		return fmt.Errorf("cannot kill container %s: %w", ref, err)
 	}
-	e.EmitContainer(c, "kill", "signal", strconv.Itoa(int(sig)))
 	return nil
 }
 
@@ -299,6 +299,7 @@ func (e *Engine) RemoveWithVolumes(ref string, force, volumes bool) error {
 			// Read after the stop is recorded: a start under way that has no process yet
 			// sees it and ends.
 			if rs, ok := cs.ReadRunState(c.ID); ok {
+				e.EmitContainer(c, "kill", "signal", "9") // before the monitor's die
 				signalProcess(rs.Pid, rs.PidStart, unix.SIGKILL)
 				waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second)
 			}

@@ -149,7 +149,6 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 		settings.Ports = append(settings.Ports, container.PortBinding{HostIP: hip, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Proto: p.Proto})
 	}
 	c.NetworkSettings = settings
-	e.emitNetwork(n, "connect", c.ID)
 	return ns, nil
 }
 
@@ -174,7 +173,6 @@ func (e *Engine) releaseNetwork(cs *container.Store, c *container.Container, ns 
 	network.Detach(c.ID)
 	if n, err := e.readNetwork(c.HostConfig.NetworkMode); err == nil {
 		e.ipam().Release(n, c.ID)
-		e.emitNetwork(n, "disconnect", c.ID)
 	}
 	extras := c.HostConfig.ExtraNetworks
 	if fresh, err := cs.Get(c.ID); err == nil {

@@ -182,7 +182,9 @@ func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (net
 		}
 		return n, err
 	}
-	e.emitNetwork(n, "create", "")
+	if n.Name != network.DefaultName { // made on first use, as dockerd's at its start
+		e.emitNetwork(n, "create", "")
+	}
 	return n, nil
 }
 
