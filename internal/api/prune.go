@@ -58,10 +58,16 @@ func (s *Server) pruneContainers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pruneImages(w http.ResponseWriter, r *http.Request) {
+	prune := s.Engine.PruneImages
+	if f, err := parseFilters(r.URL.Query().Get("filters")); err == nil && len(f) == 1 && len(f["dangling"]) == 1 &&
+		(f["dangling"][0] == "false" || f["dangling"][0] == "0") {
+		prune = s.Engine.PruneUnusedImages // prune -a
+		r.URL.RawQuery = ""
+	}
 	if refuseFilters(w, r) {
 		return
 	}
-	res, space, err := s.Engine.PruneImages()
+	res, space, err := prune()
 	if err != nil {
 		writeError(w, err)
 		return

@@ -68,19 +68,19 @@ func newSystemDfCmd(g *globals) *cobra.Command {
 			t := du.Totals()
 			withPercent := func(part, whole int64) string {
 				if whole > 0 {
-					return fmt.Sprintf("%s (%d%%)", humanSize(part), part*100/whole)
+					return fmt.Sprintf("%s (%d%%)", humanSize4(part), part*100/whole)
 				}
-				return humanSize(part)
+				return humanSize4(part)
 			}
 			rows := []dfRow{
 				{Type: "Images", TotalCount: strconv.Itoa(len(du.Images)), Active: strconv.Itoa(t.ImagesActive),
-					Size: humanSize(du.LayersSize), Reclaimable: withPercent(t.Images, du.LayersSize)},
+					Size: humanSize4(du.LayersSize), Reclaimable: withPercent(t.Images, du.LayersSize)},
 				{Type: "Containers", TotalCount: strconv.Itoa(len(du.Containers)), Active: strconv.Itoa(t.ContainersActive),
-					Size: humanSize(t.ContainersSize), Reclaimable: withPercent(t.Containers, t.ContainersSize)},
+					Size: humanSize4(t.ContainersSize), Reclaimable: withPercent(t.Containers, t.ContainersSize)},
 				{Type: "Local Volumes", TotalCount: strconv.Itoa(len(du.Volumes)), Active: strconv.Itoa(t.VolumesActive),
-					Size: humanSize(t.VolumesSize), Reclaimable: withPercent(t.Volumes, t.VolumesSize)},
+					Size: humanSize4(t.VolumesSize), Reclaimable: withPercent(t.Volumes, t.VolumesSize)},
 				{Type: "Build Cache", TotalCount: strconv.Itoa(len(du.BuildCache)), Active: "0",
-					Size: humanSize(t.BuildCacheSize), Reclaimable: humanSize(t.BuildCache)},
+					Size: humanSize4(t.BuildCacheSize), Reclaimable: humanSize4(t.BuildCache)},
 			}
 			return printFormatted(g.stdout, format, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows)
 		},
@@ -117,7 +117,7 @@ func printDfVerbose(g *globals, du *engine.DiskUsage, format string) error {
 	}
 	var volumes []dfVolumeRow
 	for _, v := range du.Volumes {
-		volumes = append(volumes, dfVolumeRow{Name: v.Volume.Name, Links: strconv.Itoa(v.RefCount), Size: humanSize(v.Size)})
+		volumes = append(volumes, dfVolumeRow{Name: v.Volume.Name, Links: strconv.Itoa(v.RefCount), Size: humanSize4(v.Size)})
 	}
 	var cache []dfCacheRow
 	var cacheSize int64
@@ -161,7 +161,7 @@ func printDfVerbose(g *globals, du *engine.DiskUsage, format string) error {
 	if err := printFormatted(w, "table {{.Name}}\t{{.Links}}\t{{.Size}}", "", volumes); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nBuild cache usage: %s\n\n", humanSize(cacheSize))
+	fmt.Fprintf(w, "\nBuild cache usage: %s\n\n", humanSize4(cacheSize))
 	return printFormatted(w, "table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}", "", cache)
 }
 
@@ -251,7 +251,7 @@ func newSystemPruneCmd(g *globals) *cobra.Command {
 			}
 			section("Deleted build cache objects:", keys)
 			total += space
-			fmt.Fprintln(w, "Total reclaimed space: "+humanSize(total))
+			fmt.Fprintln(w, "Total reclaimed space: "+humanSize4(total))
 			return nil
 		},
 	}
