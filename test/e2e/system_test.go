@@ -48,7 +48,7 @@ func TestSystemDfAndPrune(t *testing.T) {
 			t.Errorf("system df -v lacks %q", want)
 		}
 	}
-	if !regexp.MustCompile(`(?m)^named +0 +3kB$`).MatchString(out) || !regexp.MustCompile(`(?m)^` + anon + ` +1 +0B$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^named +0 +3kB$`).MatchString(out) || !regexp.MustCompile(`(?m)^`+anon+` +1 +0B$`).MatchString(out) {
 		t.Errorf("system df -v volumes:\n%s", out)
 	}
 
