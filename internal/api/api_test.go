@@ -146,7 +146,7 @@ func TestErrors(t *testing.T) {
 		{"POST", "/images/create", "", 400, "fromImage"},
 		{"GET", "/containers/nope/logs?stdout=1", "", 404, "No such container"},
 		{"POST", "/containers/prune?filters=%7B%22until%22%3A%7B%2210m%22%3Atrue%7D%7D", "", 400, "invalid filter 'until'"},
-		{"POST", "/images/prune?filters=%7B%22dangling%22%3A%7B%22false%22%3Atrue%7D%7D", "", 400, "invalid filter 'dangling'"},
+		{"POST", "/images/prune?filters=%7B%22label%22%3A%7B%22a%22%3Atrue%7D%7D", "", 400, "invalid filter 'label'"},
 		{"POST", "/containers/nope/restart", "", 404, "No such container: nope"},
 		{"POST", "/containers/nope/stop?t=x", "", 404, "No such container: nope"},
 	}
