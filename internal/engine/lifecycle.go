@@ -355,7 +355,11 @@ func (e *Engine) Procs(c *container.Container) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cg.Procs()
+	pids, err := cg.Procs()
+	if err == nil {
+		e.EmitContainer(c, "top") // Procs is top's
+	}
+	return pids, err
 }
 
 // Exited returns a channel closed when the container's monitor is gone

@@ -138,6 +138,12 @@ func TestEvents(t *testing.T) {
 	e.ok("network", "rm", "evnet")
 	e.ok("volume", "create", "evvol")
 	e.ok("volume", "rm", "evvol")
+	e.ok("run", "-d", "--name", "cm", "busybox", "sleep", "1000")
+	e.ok("top", "cm")
+	e.ok("commit", "-m", "snap", "cm", "cmimg:1")
+	e.ok("export", "-o", filepath.Join(t.TempDir(), "cm.tar"), "cm")
+	e.ok("rm", "-f", "cm")
+	e.ok("rmi", "cmimg:1")
 	end := time.Now()
 
 	// History: --since and --until, in Docker's time formats; it returns by itself.
@@ -147,13 +153,13 @@ func TestEvents(t *testing.T) {
 	if !line.MatchString(out) {
 		t.Errorf("events (default format) of web's create:\n%q", out)
 	}
-	if out := e.ok("events", "--since", "10m", "--until", until, "--filter", "event=die", "--format", "{{.Actor.Attributes.name}}={{.Actor.Attributes.exitCode}}"); out != "web=137\nst=0\nst=0\nst=137\nthree=3\n" {
+	if out := e.ok("events", "--since", "10m", "--until", until, "--filter", "event=die", "--format", "{{.Actor.Attributes.name}}={{.Actor.Attributes.exitCode}}"); out != "web=137\nst=0\nst=0\nst=137\nthree=3\ncm=137\n" {
 		t.Errorf("exit codes of die events: %q", out)
 	}
 	if out := e.ok("events", "--since", since, "--until", end.Format(time.RFC3339Nano), "--filter", "label=tier=front", "--format", "{{.Action}}"); out != "create\nstart\nkill\ndie\ndestroy\n" {
 		t.Errorf("events with label tier=front: %q", out)
 	}
-	if out := e.ok("events", "--since", since, "--until", until, "--filter", "type=container", "--filter", "event=kill", "--format", "{{.Actor.Attributes.signal}}"); out != "9\n15\n15\n9\n" {
+	if out := e.ok("events", "--since", since, "--until", until, "--filter", "type=container", "--filter", "event=kill", "--format", "{{.Actor.Attributes.signal}}"); out != "9\n15\n15\n9\n9\n" {
 		t.Errorf("signals of kill events: %q", out)
 	}
 	out = e.ok("events", "--since", since, "--until", until, "--filter", "type=image", "--filter", "type=network", "--filter", "type=volume",
@@ -163,6 +169,10 @@ func TestEvents(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("image, network and volume events lack %q:\n%s", want, out)
 		}
+	}
+	out = e.ok("events", "--since", since, "--until", until, "--filter", "container=cm", "--format", "{{.Action}} {{.Actor.Attributes.comment}} {{.Actor.Attributes.imageRef}}")
+	if want := "create <no value> <no value>\nstart <no value> <no value>\ntop <no value> <no value>\ncommit snap cmimg:1\nexport <no value> <no value>\nkill <no value> <no value>\ndie <no value> <no value>\ndestroy <no value> <no value>\n"; out != want {
+		t.Errorf("events of top, commit, export:\n%s\nwant\n%s", out, want)
 	}
 	// {{json .}}: Docker's event shape.
 	out = e.ok("events", "--since", since, "--until", until, "--filter", "event=start", "--filter", "container=three", "--format", "{{json .}}")
@@ -185,7 +195,7 @@ func TestEvents(t *testing.T) {
 		t.Errorf("events of 2001: %q", out)
 	}
 	// system events is the same command; --until in the future streams until then.
-	if out := e.ok("system", "events", "--since", since, "--until", unixArg(time.Now().Add(300*time.Millisecond)), "--filter", "event=destroy", "--filter", "type=container", "--format", "{{.Actor.Attributes.name}}"); out != "web\nst\nthree\n" {
+	if out := e.ok("system", "events", "--since", since, "--until", unixArg(time.Now().Add(300*time.Millisecond)), "--filter", "event=destroy", "--filter", "type=container", "--format", "{{.Actor.Attributes.name}}"); out != "web\nst\nthree\ncm\n" {
 		t.Errorf("system events: %q", out)
 	}
 
