@@ -56,10 +56,27 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		if !ef.Include(m) {
 			return nil
 		}
-		return enc.Encode(mevents.Message{
+		out := legacyMessage{Message: mevents.Message{
 			Type: mevents.Type(m.Type), Action: mevents.Action(m.Action),
 			Actor: mevents.Actor{ID: m.Actor.ID, Attributes: m.Actor.Attributes},
 			Scope: m.Scope, Time: m.Time, TimeNano: m.TimeNano,
-		})
+		}}
+		if m.Type == events.Container || m.Type == events.Image {
+			out.Status, out.ID = m.Action, m.Actor.ID
+			if m.Type == events.Container {
+				out.From = m.Actor.Attributes["image"]
+			}
+		}
+		return enc.Encode(out)
 	})
+}
+
+// legacyMessage is an event with the fields that dockerd sent up to API 1.51 for
+// container and image events (status, id, from), which clients of those versions may
+// still read; moby's api module no longer has them.
+type legacyMessage struct {
+	Status string `json:"status,omitempty"`
+	ID     string `json:"id,omitempty"`
+	From   string `json:"from,omitempty"`
+	mevents.Message
 }

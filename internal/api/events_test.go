@@ -57,6 +57,12 @@ func TestEventsEndpoint(t *testing.T) {
 			t.Errorf("filters %s: %q, want %q", tc.filters, got, tc.want)
 		}
 	}
+	// Clients of API 1.51 and earlier read status, id and from.
+	w := do(h, "GET", q(start, end, `{"type":["container"]}`), "")
+	var legacy map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &legacy); err != nil || legacy["status"] != "start" || legacy["id"] != "abc" || legacy["from"] != "busybox" {
+		t.Errorf("legacy fields: %s (%v)", w.Body, err)
+	}
 	for _, tc := range []struct{ path, want string }{
 		{q(end, start, ""), "cannot be after `until` time"},
 		{q(start, end, `{"bogus":["x"]}`), "invalid filter 'bogus'"},
