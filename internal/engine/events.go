@@ -3,6 +3,7 @@ package engine
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -73,4 +74,18 @@ func (e *Engine) emitNetwork(n network.Network, action, containerID string) {
 // emitVolume records an event of the local volume name.
 func (e *Engine) emitVolume(action, name string) {
 	e.Emit(events.Volume, action, name, map[string]string{"driver": "local"})
+}
+
+// emitEndpoints records action (connect, disconnect) for each network c is on, as dockerd
+// does when a container starts and stops.
+func (e *Engine) emitEndpoints(c *container.Container, action string) {
+	names := make([]string, 0, len(c.NetworkSettings.Networks))
+	for name := range c.NetworkSettings.Networks {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		attrs := map[string]string{"container": c.ID, "name": name, "type": "bridge"}
+		e.Emit(events.Network, action, c.NetworkSettings.Networks[name].NetworkID, attrs)
+	}
 }

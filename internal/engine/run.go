@@ -576,6 +576,7 @@ func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRes
 	if ex.StartFailed {
 		return monitor.Next{}, nil
 	}
+	e.emitEndpoints(c, "disconnect")
 	now := time.Now().UTC()
 	if mayRestart && shouldRestart(c.HostConfig.RestartPolicy, ex.Code, c.RestartCount, c.ManualStop) {
 		// Meanwhile the record says restarting and the run state names the monitor, so

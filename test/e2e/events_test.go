@@ -174,6 +174,11 @@ func TestEvents(t *testing.T) {
 	if want := "create <no value> <no value>\nstart <no value> <no value>\ntop <no value> <no value>\ncommit snap cmimg:1\nexport <no value> <no value>\nkill <no value> <no value>\ndie <no value> <no value>\ndestroy <no value> <no value>\n"; out != want {
 		t.Errorf("events of top, commit, export:\n%s\nwant\n%s", out, want)
 	}
+	// Each start connects the container to its network, each exit disconnects it.
+	out = e.ok("events", "--since", since, "--until", until, "--filter", "type=network", "--filter", "network=bridge", "--format", "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}")
+	if !regexp.MustCompile(`^(connect bridge [0-9a-f]{64}\ndisconnect bridge [0-9a-f]{64}\n){6}$`).MatchString(out) {
+		t.Errorf("network events of the default bridge, want a connect and a disconnect for each of 6 runs:\n%s", out)
+	}
 	// {{json .}}: Docker's event shape.
 	out = e.ok("events", "--since", since, "--until", until, "--filter", "event=start", "--filter", "container=three", "--format", "{{json .}}")
 	var m struct {
