@@ -76,7 +76,7 @@ func (s *Server) diskUsage(w http.ResponseWriter, r *http.Request) {
 }
 
 // pruneBuildCache is POST /build/prune. The build cache has no record in use and no
-// storage limit: `all` changes nothing; size limits and filters are refused.
+// storage limit: `all` changes nothing; size limits are refused; filters are prune's (until, label).
 func (s *Server) pruneBuildCache(w http.ResponseWriter, r *http.Request) {
 	for _, p := range []string{"keep-storage", "reserved-space", "max-used-space", "min-free-space"} {
 		if v := r.URL.Query().Get(p); v != "" && v != "0" {
@@ -84,10 +84,11 @@ func (s *Server) pruneBuildCache(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if refuseFilters(w, r) {
+	f, _, ok := pruneFilter(w, r, false)
+	if !ok {
 		return
 	}
-	ids, space, err := s.Engine.PruneBuildCacheSpace()
+	ids, space, err := s.Engine.PruneBuildCacheSpace(f)
 	if err != nil {
 		writeError(w, err)
 		return

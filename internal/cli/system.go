@@ -3,13 +3,17 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/geedocker/geedocker/internal/engine"
+	"github.com/geedocker/geedocker/internal/volume"
 )
 
 // newSystemCmd is `system`: events, df, prune and info.
@@ -182,12 +186,26 @@ func newSystemPruneCmd(g *globals) *cobra.Command {
 		Short: "Remove unused data",
 		Args:  exactArgs(0),
 		RunE: func(c *cobra.Command, args []string) error {
+			raw := map[string][]string{}
+			var shown []string // as Docker's prompt lists them
 			for _, f := range filterArgs {
-				k, _, ok := strings.Cut(f, "=")
+				k, v, ok := strings.Cut(f, "=")
 				if !ok {
 					return flagError{fmt.Errorf("bad format of filter (expected name=value): %s", f)}
 				}
-				return fmt.Errorf("invalid filter '%s': prune takes no filters yet", k)
+				k = strings.ToLower(strings.TrimSpace(k))
+				raw[k] = append(raw[k], v)
+				if k == "label" || k == "label!" || k == "until" {
+					shown = append(shown, k+"="+v)
+				}
+			}
+			sort.Strings(shown)
+			if volumes && len(raw["until"]) > 0 {
+				return errors.New(`ERROR: The "until" filter is not supported with "--volumes"`)
+			}
+			pf, err := engine.ParsePruneFilter(raw, time.Now())
+			if err != nil {
+				return err
 			}
 			e, err := g.engine()
 			if err != nil {
@@ -203,7 +221,11 @@ func newSystemPruneCmd(g *globals) *cobra.Command {
 				} else {
 					warnings = append(warnings, "all dangling images", "unused build cache")
 				}
-				msg := "WARNING! This will remove:\n  - " + strings.Join(warnings, "\n  - ") + "\n\nAre you sure you want to continue?"
+				msg := "WARNING! This will remove:\n  - " + strings.Join(warnings, "\n  - ") + "\n"
+				if len(shown) > 0 {
+					msg += "\n  Items to be pruned will be filtered with:\n  - " + strings.Join(shown, "\n  - ") + "\n"
+				}
+				msg += "\nAre you sure you want to continue?"
 				if !confirm(g, msg) {
 					return nil
 				}
@@ -215,37 +237,32 @@ func newSystemPruneCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(w, "%s\n%s\n\n", title, strings.Join(lines, "\n"))
 				}
 			}
-			ids, space, err := e.PruneContainers()
+			ids, space, err := e.PruneContainersFiltered(pf)
 			if err != nil {
 				return err
 			}
 			section("Deleted Containers:", ids)
 			total += space
-			names, err := e.PruneNetworks()
+			names, err := e.PruneNetworksFiltered(pf)
 			if err != nil {
 				return err
 			}
 			section("Deleted Networks:", names)
 			if volumes {
-				names, space, err := e.PruneVolumes(false, nil)
+				names, space, err := e.PruneVolumes(false, func(v *volume.Volume) bool { return pf.Match(v.CreatedAt, v.Labels) })
 				if err != nil {
 					return err
 				}
 				section("Deleted Volumes:", names)
 				total += space
 			}
-			var res engine.RemoveResult
-			if all {
-				res, space, err = e.PruneUnusedImages()
-			} else {
-				res, space, err = e.PruneImages()
-			}
+			res, space, err := e.PruneImagesFiltered(all, pf)
 			if err != nil {
 				return err
 			}
 			section("Deleted Images:", res)
 			total += space
-			keys, space, err := e.PruneBuildCacheSpace()
+			keys, space, err := e.PruneBuildCacheSpace(pf)
 			if err != nil {
 				return err
 			}

@@ -326,6 +326,11 @@ func (e *Engine) StartExisting(ctx context.Context, ref string, globalArgs []str
 
 // PruneContainers removes every stopped container and returns their IDs.
 func (e *Engine) PruneContainers() ([]string, int64, error) {
+	return e.PruneContainersFiltered(PruneFilter{})
+}
+
+// PruneContainersFiltered is PruneContainers for the containers f matches.
+func (e *Engine) PruneContainersFiltered(f PruneFilter) ([]string, int64, error) {
 	all, err := e.ListContainers()
 	if err != nil {
 		return nil, 0, err
@@ -333,7 +338,7 @@ func (e *Engine) PruneContainers() ([]string, int64, error) {
 	var removed []string
 	var reclaimed int64
 	for _, c := range all {
-		if c.State.Running {
+		if c.State.Running || !f.Match(c.Created, c.Config.Labels) {
 			continue
 		}
 		rw, _, _ := e.ContainerSize(c)

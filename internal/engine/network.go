@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/dns"
@@ -232,13 +233,19 @@ func (e *Engine) RemoveNetwork(ref string) error {
 
 // PruneNetworks removes the user networks no container uses.
 func (e *Engine) PruneNetworks() ([]string, error) {
+	return e.PruneNetworksFiltered(PruneFilter{})
+}
+
+// PruneNetworksFiltered is PruneNetworks for the networks f matches (networks have no
+// labels here, and their creation time is not kept).
+func (e *Engine) PruneNetworksFiltered(f PruneFilter) ([]string, error) {
 	all, err := e.Networks()
 	if err != nil {
 		return nil, err
 	}
 	var removed []string
 	for _, n := range all {
-		if n.Name == network.DefaultName {
+		if n.Name == network.DefaultName || !f.Match(time.Time{}, nil) {
 			continue
 		}
 		if err := e.RemoveNetwork(n.Name); err == nil {

@@ -10,13 +10,31 @@ import (
 // `image prune -a` and `system prune -a` do, and returns what it untagged and deleted
 // (Docker's lines) and the space freed.
 func (e *Engine) PruneUnusedImages() (RemoveResult, int64, error) {
-	all, err := e.Images()
+	return e.PruneImagesFiltered(true, PruneFilter{})
+}
+
+// PruneImagesFiltered removes the images no container uses that f matches: with all,
+// tagged ones too; without, only dangling ones (no tag), as PruneImages.
+func (e *Engine) PruneImagesFiltered(all bool, f PruneFilter) (RemoveResult, int64, error) {
+	images, err := e.Images()
 	if err != nil {
 		return nil, 0, err
 	}
 	var res RemoveResult
 	layers := map[string]int64{} // chain ID → size, of the images deleted
-	for _, s := range all {
+	for _, s := range images {
+		if !all && len(s.RepoTags) > 0 {
+			continue
+		}
+		if !f.IsZero() {
+			var labels map[string]string
+			if cfg, err := e.ImageConfig(s.Image); err == nil {
+				labels = cfg.Config.Labels
+			}
+			if !f.Match(s.Image.Created, labels) {
+				continue
+			}
+		}
 		if e.ImageUsers != nil {
 			if users, err := e.ImageUsers(s.Image.ID); err != nil || len(users) > 0 {
 				continue
@@ -48,9 +66,9 @@ func (e *Engine) PruneUnusedImages() (RemoveResult, int64, error) {
 	return res, reclaimed, err
 }
 
-// PruneBuildCacheSpace removes the build cache, as PruneBuildCache, and returns the IDs of
-// the records removed and the space freed.
-func (e *Engine) PruneBuildCacheSpace() ([]string, int64, error) {
+// PruneBuildCacheSpace removes the build cache records f matches (created before its until;
+// records have no labels), and returns their IDs and the space freed.
+func (e *Engine) PruneBuildCacheSpace(f PruneFilter) ([]string, int64, error) {
 	records, err := e.Store.CacheRecords()
 	if err != nil {
 		return nil, 0, err
@@ -58,13 +76,21 @@ func (e *Engine) PruneBuildCacheSpace() ([]string, int64, error) {
 	sizes := map[string]int64{}
 	var ids []string
 	for _, r := range records {
+		if !f.Match(r.Created, nil) {
+			continue
+		}
+		if err := e.Store.RemoveCacheRecord(r.Key); err != nil {
+			return ids, 0, err
+		}
 		ids = append(ids, r.Key)
 		for _, l := range r.Image.Layers {
 			sizes[l.ChainID] = l.Size
 		}
 	}
-	if _, err := e.PruneBuildCache(); err != nil {
-		return nil, 0, err
+	if len(ids) > 0 {
+		if err := e.GC(); err != nil {
+			return ids, 0, err
+		}
 	}
 	var reclaimed int64
 	for chainID, size := range sizes {

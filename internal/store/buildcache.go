@@ -139,3 +139,15 @@ func (s *Store) CacheRecords() ([]CacheRecord, error) {
 	}
 	return out, nil
 }
+
+// RemoveCacheRecord removes the build cache record of key (the hex CacheRecords gives);
+// a GC then removes what only it kept.
+func (s *Store) RemoveCacheRecord(key string) error {
+	if _, err := hexOf("sha256:" + key); err != nil {
+		return err
+	}
+	if err := os.Remove(s.path("builder", key+".json")); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("removing build cache record: %w", err)
+	}
+	return nil
+}

@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/geedocker/geedocker/internal/testutil"
 )
 
 // systemPrune runs `system prune` with answer on its stdin.
@@ -90,8 +93,47 @@ func TestSystemDfAndPrune(t *testing.T) {
 	}
 	e.ok("rm", "-f", "up")
 	e.ok("volume", "rm", "named")
-	e.fails(1, "invalid filter 'label': prune takes no filters yet", "system", "prune", "-f", "--filter", "label=a")
+	e.fails(1, "invalid filter 'colour'", "system", "prune", "-f", "--filter", "colour=a")
 	e.fails(125, "bad format of filter", "system", "prune", "-f", "--filter", "nope")
+	e.fails(1, `ERROR: The "until" filter is not supported with "--volumes"`, "system", "prune", "-f", "--volumes", "--filter", "until=1h")
+}
+
+// system prune --filter: label, label! and until, as dockerd reads them.
+func TestSystemPruneFilters(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	tarPath := filepath.Join(t.TempDir(), "rootfs.tar")
+	if err := os.WriteFile(tarPath, testutil.BusyboxRootfsTar(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.ok("import", "--change", "LABEL tier=front", tarPath, "labelled")
+	e.ok("run", "--name", "plain", "busybox", "true")
+	e.ok("run", "--name", "front", "labelled", "true")
+
+	out, code := e.systemPrune("n\n", "--filter", "label=tier=front", "--filter", "until=1h")
+	if want := "  - unused build cache\n\n  Items to be pruned will be filtered with:\n  - label=tier=front\n  - until=1h\n\nAre you sure you want to continue? [y/N] "; code != 0 || !strings.HasSuffix(out, want) {
+		t.Errorf("system prune prompt with filters: exit %d\n%q\nwant its end\n%q", code, out, want)
+	}
+	// Created within the hour: until=1h keeps them.
+	if out := e.ok("system", "prune", "-f", "--filter", "until=1h"); out != "Total reclaimed space: 0B\n" {
+		t.Errorf("system prune --filter until=1h:\n%s", out)
+	}
+	out = e.ok("system", "prune", "-f", "--filter", "label!=tier")
+	if !strings.Contains(out, "Deleted Containers:\n") || strings.Count(out, "\n") != 4 {
+		t.Errorf("system prune --filter label!=tier:\n%s", out)
+	}
+	if out := e.ok("ps", "-a", "--format", "{{.Names}}"); out != "front\n" {
+		t.Errorf("containers after pruning label!=tier: %q", out)
+	}
+	e.ok("system", "prune", "-f", "--filter", "label=tier=front")
+	if out := e.ok("ps", "-aq"); out != "" {
+		t.Errorf("containers after pruning label=tier=front: %q", out)
+	}
+	// -a with a label: only the labelled image goes.
+	out = e.ok("system", "prune", "-af", "--filter", "label=tier")
+	if !strings.Contains(out, "untagged: labelled:latest\n") || strings.Contains(out, "busybox") {
+		t.Errorf("system prune -a --filter label=tier:\n%s", out)
+	}
 }
 
 // docker system df and docker system prune against `geedocker serve`.
