@@ -89,3 +89,18 @@ func (e *Engine) emitEndpoints(c *container.Container, action string) {
 		e.Emit(events.Network, action, c.NetworkSettings.Networks[name].NetworkID, attrs)
 	}
 }
+
+// emitMounts records action (mount, unmount) for each volume of c, as dockerd does when a
+// container starts and stops.
+func (e *Engine) emitMounts(c *container.Container, action string) {
+	for _, m := range c.Mounts {
+		if m.Type != "volume" {
+			continue
+		}
+		attrs := map[string]string{"driver": "local", "container": c.ID}
+		if action == "mount" {
+			attrs["destination"], attrs["read/write"], attrs["propagation"] = m.Destination, strconv.FormatBool(m.RW), m.Propagation
+		}
+		e.Emit(events.Volume, action, m.Name, attrs)
+	}
+}

@@ -534,6 +534,7 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 			return nil, err
 		}
 	}
+	e.emitMounts(c, "mount")
 	return st, nil
 }
 
@@ -577,6 +578,7 @@ func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRes
 		return monitor.Next{}, nil
 	}
 	e.emitEndpoints(c, "disconnect")
+	e.emitMounts(c, "unmount")
 	now := time.Now().UTC()
 	if mayRestart && shouldRestart(c.HostConfig.RestartPolicy, ex.Code, c.RestartCount, c.ManualStop) {
 		// Meanwhile the record says restarting and the run state names the monitor, so

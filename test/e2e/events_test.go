@@ -137,6 +137,7 @@ func TestEvents(t *testing.T) {
 	e.ok("network", "create", "--subnet", "10.79.0.0/24", "evnet")
 	e.ok("network", "rm", "evnet")
 	e.ok("volume", "create", "evvol")
+	e.ok("run", "--rm", "--name", "vol", "-v", "evvol:/data:ro", "busybox", "true")
 	e.ok("volume", "rm", "evvol")
 	e.ok("run", "-d", "--name", "cm", "busybox", "sleep", "1000")
 	e.ok("top", "cm")
@@ -153,7 +154,7 @@ func TestEvents(t *testing.T) {
 	if !line.MatchString(out) {
 		t.Errorf("events (default format) of web's create:\n%q", out)
 	}
-	if out := e.ok("events", "--since", "10m", "--until", until, "--filter", "event=die", "--format", "{{.Actor.Attributes.name}}={{.Actor.Attributes.exitCode}}"); out != "web=137\nst=0\nst=0\nst=137\nthree=3\ncm=137\n" {
+	if out := e.ok("events", "--since", "10m", "--until", until, "--filter", "event=die", "--format", "{{.Actor.Attributes.name}}={{.Actor.Attributes.exitCode}}"); out != "web=137\nst=0\nst=0\nst=137\nthree=3\nvol=0\ncm=137\n" {
 		t.Errorf("exit codes of die events: %q", out)
 	}
 	if out := e.ok("events", "--since", since, "--until", end.Format(time.RFC3339Nano), "--filter", "label=tier=front", "--format", "{{.Action}}"); out != "create\nstart\nkill\ndie\ndestroy\n" {
@@ -165,7 +166,7 @@ func TestEvents(t *testing.T) {
 	out = e.ok("events", "--since", since, "--until", until, "--filter", "type=image", "--filter", "type=network", "--filter", "type=volume",
 		"--format", "{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}")
 	for _, want := range []string{"image import sha256:", " busybox:v2\n", "image untag sha256:", "network create ",
-		" evnet\n", "volume create evvol <no value>\n", "volume destroy evvol <no value>\n"} {
+		" evnet\n", "volume create evvol <no value>\n", "volume mount evvol <no value>\n", "volume unmount evvol <no value>\nvolume destroy evvol <no value>\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("image, network and volume events lack %q:\n%s", want, out)
 		}
@@ -176,8 +177,13 @@ func TestEvents(t *testing.T) {
 	}
 	// Each start connects the container to its network, each exit disconnects it.
 	out = e.ok("events", "--since", since, "--until", until, "--filter", "type=network", "--filter", "network=bridge", "--format", "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}")
-	if !regexp.MustCompile(`^(connect bridge [0-9a-f]{64}\ndisconnect bridge [0-9a-f]{64}\n){6}$`).MatchString(out) {
-		t.Errorf("network events of the default bridge, want a connect and a disconnect for each of 6 runs:\n%s", out)
+	if !regexp.MustCompile(`^(connect bridge [0-9a-f]{64}\ndisconnect bridge [0-9a-f]{64}\n){7}$`).MatchString(out) {
+		t.Errorf("network events of the default bridge, want a connect and a disconnect for each of 7 runs:\n%s", out)
+	}
+	out = e.ok("events", "--since", since, "--until", until, "--filter", "volume=evvol", "--filter", "event=mount",
+		"--format", `{{.Actor.Attributes.destination}} {{index .Actor.Attributes "read/write"}} {{.Actor.Attributes.container}}`)
+	if !regexp.MustCompile(`^/data false [0-9a-f]{64}\n$`).MatchString(out) {
+		t.Errorf("volume mount event: %q", out)
 	}
 	// {{json .}}: Docker's event shape.
 	out = e.ok("events", "--since", since, "--until", until, "--filter", "event=start", "--filter", "container=three", "--format", "{{json .}}")
@@ -200,7 +206,7 @@ func TestEvents(t *testing.T) {
 		t.Errorf("events of 2001: %q", out)
 	}
 	// system events is the same command; --until in the future streams until then.
-	if out := e.ok("system", "events", "--since", since, "--until", unixArg(time.Now().Add(300*time.Millisecond)), "--filter", "event=destroy", "--filter", "type=container", "--format", "{{.Actor.Attributes.name}}"); out != "web\nst\nthree\ncm\n" {
+	if out := e.ok("system", "events", "--since", since, "--until", unixArg(time.Now().Add(300*time.Millisecond)), "--filter", "event=destroy", "--filter", "type=container", "--format", "{{.Actor.Attributes.name}}"); out != "web\nst\nthree\nvol\ncm\n" {
 		t.Errorf("system events: %q", out)
 	}
 
