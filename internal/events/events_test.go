@@ -206,3 +206,11 @@ func TestContainerAttributes(t *testing.T) {
 		t.Fatalf("%v", a)
 	}
 }
+
+func BenchmarkRecord(b *testing.B) {
+	j := Open(b.TempDir())
+	attrs := map[string]string{"name": "web", "image": "busybox", "exitCode": "0"}
+	for b.Loop() {
+		j.Record(Container, "die", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", attrs)
+	}
+}
