@@ -248,6 +248,15 @@ func TestAPIEvents(t *testing.T) {
 		t.Errorf("docker events --since --until:\n%s\nwant\n%s", out, want)
 	}
 
+	// Detached: nobody attaches.
+	s.ok("run", "-d", "--name", "bg", "busybox", "true")
+	s.ok("wait", "bg")
+	s.ok("rm", "bg")
+	out = s.ok("events", "--since", unixArg(start), "--until", unixArg(time.Now()), "--filter", "container=bg", "--format", "{{.Action}}")
+	if out != "create\nstart\ndie\ndestroy\n" {
+		t.Errorf("docker events of run -d, wait, rm:\n%s", out)
+	}
+
 	cmd := exec.Command("docker", "events", "--since", unixArg(start), "--filter", "event=start", "--format", "{{.Action}} {{.Actor.Attributes.name}}")
 	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+s.sock, "DOCKER_CONFIG="+s.config)
 	follow := startEvents(t, cmd)
