@@ -89,6 +89,7 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 		}
 		return c
 	}
+	e.EmitContainer(updated, "die", "exitCode", strconv.Itoa(code)) // its monitor could not
 	if updated.HostConfig.AutoRemove {
 		e.deleteContainer(cs, updated, true)
 	}
