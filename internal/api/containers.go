@@ -315,6 +315,7 @@ func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	s.Engine.EmitContainer(c, "restart")
 	w.WriteHeader(http.StatusNoContent)
 }
 

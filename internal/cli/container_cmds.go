@@ -193,7 +193,10 @@ func newRestartCmd(g *globals) *cobra.Command {
 				if err := e.StopWith(ref, o); err != nil {
 					return err
 				}
-				_, err := e.StartExisting(c.Context(), ref, g.args())
+				ct, err := e.StartExisting(c.Context(), ref, g.args())
+				if err == nil {
+					e.EmitContainer(ct, "restart")
+				}
 				return err
 			})
 		},

@@ -116,6 +116,7 @@ func NewRoot() *cobra.Command {
 		newRuntimeCmd(),
 		newCreateCmd(g), newRenameCmd(g),
 		newServeCmd(g),
+		newServeCmd(g), newEventsCmd(g), newSystemCmd(g),
 	)
 	ctr.AddCommand(newUpdateCmd(g))
 	root.AddCommand(newUpdateCmd(g))

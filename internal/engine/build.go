@@ -223,6 +223,7 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions) (string, error) {
 		if err := e.Store.Tag(im.ID, t.Name()+":"+t.Tag); err != nil {
 			return "", err
 		}
+		e.emitImage("tag", im.ID, t.Familiar())
 	}
 	return im.ID, nil
 }

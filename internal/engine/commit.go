@@ -162,11 +162,14 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 	if err := e.Store.PutImage(im); err != nil {
 		return "", err
 	}
+	imageRef := ""
 	if o.Ref != nil {
 		if err := e.Store.Tag(id, o.Ref.Name()+":"+o.Ref.Tag); err != nil {
 			return "", err
 		}
+		imageRef = familiarKey(o.Ref.Name() + ":" + o.Ref.Tag)
 	}
+	e.EmitContainer(fs.c, "commit", "comment", o.Message, "imageID", id, "imageRef", imageRef)
 	return id, nil
 }
 
@@ -188,6 +191,7 @@ func (e *Engine) Export(ctx context.Context, ref string, w io.Writer) error {
 	if err := layerfs.Export(ctx, w, append([]string{fs.upper}, fs.lower...)); err != nil {
 		return fmt.Errorf("exporting %s: %w", fs.c.ID[:12], err)
 	}
+	e.EmitContainer(fs.c, "export")
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -28,6 +29,10 @@ type ExecOptions struct {
 	Stdin       io.Reader
 	Stdout      io.Writer
 	Stderr      io.Writer
+	// ID is the exec's ID in its events (NewExecID); Created: its exec_create is recorded
+	// already (the API records it at create), else Exec records it.
+	ID      string
+	Created bool
 }
 
 // Exec runs a process in a running container: in its namespaces and
@@ -109,6 +114,10 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 		}
 		return nil, &StartError{Code: code, Err: err}
 	}
+	if !o.Created {
+		e.ExecCreated(c, o.ID, o.Cmd)
+	}
+	e.EmitContainer(c, "exec_start: "+strings.Join(o.Cmd, " "), "execID", o.ID)
 	return proc, nil
 }
 

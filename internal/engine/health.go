@@ -124,7 +124,9 @@ func (e *Engine) recordHealth(cs *container.Store, id string, started time.Time,
 		return "", err
 	}
 	if after != before {
-		// The status changed: Docker's "health_status: AFTER" event.
+		if c, err := cs.Get(id); err == nil {
+			e.EmitContainer(c, "health_status: "+after)
+		}
 	}
 	return after, nil
 }

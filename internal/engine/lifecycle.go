@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -14,6 +15,7 @@ import (
 	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/events"
 	"github.com/geedocker/geedocker/internal/netns"
 	"github.com/geedocker/geedocker/internal/runtime"
 )
@@ -118,6 +120,7 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 		}
 		return c
 	}
+	e.EmitContainer(updated, "die", "exitCode", strconv.Itoa(code)) // its monitor could not
 	if updated.HostConfig.AutoRemove {
 		e.deleteContainer(cs, updated, true)
 	}
@@ -236,6 +239,7 @@ func (e *Engine) Kill(ref, signal string) error {
 	if !ok || rs.Pid == 0 {
 		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
 	}
+	e.EmitContainer(c, "kill", "signal", strconv.Itoa(int(sig))) // before the monitor's die
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err != nil {
 		return fmt.Errorf("cannot kill container %s: %w", ref, err)
 	}
@@ -291,6 +295,7 @@ func (e *Engine) stop(ref string, signal unix.Signal, timeout time.Duration) err
 	if signal != 0 {
 		sig = signal
 	}
+	e.EmitContainer(c, "kill", "signal", strconv.Itoa(int(sig)))
 	// The monitor sends the signal and SIGKILL at the deadline, or ends a restart back-off
 	// at once; then it records the exit.
 	if err := e.control(c.ID, attach.Request{Op: "stop", Signal: sig, Timeout: timeout}); err == nil {
@@ -298,11 +303,13 @@ func (e *Engine) stop(ref string, signal unix.Signal, timeout time.Duration) err
 			return fmt.Errorf("container %s: its monitor did not finish", ref)
 		}
 		e.reconcile(cs, c)
+		e.EmitContainer(c, "stop")
 		return nil
 	}
 	// No answer on the socket: signal PID 1 directly.
 	if !c.State.Running { // between restarts: the monitor sees ManualStop and ends
 		waitGone(rs.MonitorPid, rs.MonitorStart, 2*time.Minute)
+		e.EmitContainer(c, "stop")
 		return nil
 	}
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err == nil && !waitGone(rs.Pid, rs.PidStart, timeout) {
@@ -314,6 +321,7 @@ func (e *Engine) stop(ref string, signal unix.Signal, timeout time.Duration) err
 		return fmt.Errorf("container %s: its monitor did not finish", ref)
 	}
 	e.reconcile(cs, c)
+	e.EmitContainer(c, "stop")
 	return nil
 }
 
@@ -362,6 +370,7 @@ func (e *Engine) RemoveWithVolumes(ref string, force, volumes bool) error {
 			// Read after the stop is recorded: a start under way that has no process yet
 			// sees it and ends.
 			if rs, ok := cs.ReadRunState(c.ID); ok {
+				e.EmitContainer(c, "kill", "signal", "9") // before the monitor's die
 				signalProcess(rs.Pid, rs.PidStart, unix.SIGKILL)
 				waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second)
 			}
@@ -388,6 +397,11 @@ func (e *Engine) StartExisting(ctx context.Context, ref string, globalArgs []str
 
 // PruneContainers removes every stopped container and returns their IDs.
 func (e *Engine) PruneContainers() ([]string, int64, error) {
+	return e.PruneContainersFiltered(PruneFilter{})
+}
+
+// PruneContainersFiltered is PruneContainers for the containers f matches.
+func (e *Engine) PruneContainersFiltered(f PruneFilter) ([]string, int64, error) {
 	if err := e.Repair(); err != nil {
 		return nil, 0, err
 	}
@@ -398,7 +412,7 @@ func (e *Engine) PruneContainers() ([]string, int64, error) {
 	var removed []string
 	var reclaimed int64
 	for _, c := range all {
-		if c.State.Running {
+		if c.State.Running || !f.Match(c.Created, c.Config.Labels) {
 			continue
 		}
 		rw, _, _ := e.ContainerSize(c)
@@ -407,6 +421,7 @@ func (e *Engine) PruneContainers() ([]string, int64, error) {
 			reclaimed += rw
 		}
 	}
+	e.Emit(events.Container, "prune", "", map[string]string{"reclaimed": strconv.FormatInt(reclaimed, 10)})
 	return removed, reclaimed, nil
 }
 
@@ -419,7 +434,11 @@ func (e *Engine) Procs(c *container.Container) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cg.Procs()
+	pids, err := cg.Procs()
+	if err == nil {
+		e.EmitContainer(c, "top") // Procs is top's
+	}
+	return pids, err
 }
 
 // Exited returns a channel closed when the container's monitor is gone

@@ -150,6 +150,7 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 		settings.Ports = append(settings.Ports, container.PortBinding{HostIP: hip, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Proto: p.Proto})
 	}
 	c.NetworkSettings = settings
+	e.emitEndpoints(c, "connect")
 	return ns, nil
 }
 

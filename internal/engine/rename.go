@@ -20,6 +20,7 @@ func (e *Engine) Rename(ref, newName string) error {
 	if err != nil {
 		return err
 	}
+	e.EmitContainer(updated, "rename", "oldName", "/"+c.Name)
 	if !updated.State.Running {
 		return nil // the records are written at the next start
 	}

@@ -215,7 +215,9 @@ func (e *Engine) Run(ctx context.Context, o RunOptions, signals <-chan os.Signal
 	cfg := monitor.Config{
 		Store: cs, ID: c.ID, Hooks: engineHooks{e: e, cs: cs, id: c.ID, exited: o.Exited}, First: st,
 		Stdout: o.Stdout, Stderr: o.Stderr, Socket: cs.AttachSocket(c.ID), Signals: signals,
+		Events: e.Events(),
 	}
+	e.EmitContainer(c, "attach")
 	if o.Stdin != nil && !o.Spec.Terminal {
 		cfg.Stdin = o.Stdin
 	}
@@ -463,6 +465,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		}
 	}
 	warn(o.Warn, warnings)
+	e.EmitContainer(c, "create")
 	return c, nil
 }
 
@@ -590,6 +593,7 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 			return nil, err
 		}
 	}
+	e.emitMounts(c, "mount")
 	return st, nil
 }
 
@@ -632,6 +636,8 @@ func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRes
 	if ex.StartFailed {
 		return monitor.Next{}, nil
 	}
+	e.emitEndpoints(c, "disconnect")
+	e.emitMounts(c, "unmount")
 	now := time.Now().UTC()
 	if mayRestart && shouldRestart(c.HostConfig.RestartPolicy, ex.Code, c.RestartCount, c.ManualStop) {
 		// Meanwhile the record says restarting and the run state names the monitor, so

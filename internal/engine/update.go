@@ -97,6 +97,7 @@ func (e *Engine) Update(ref string, o UpdateOptions) ([]string, error) {
 		}
 		return warnings, cannot(err)
 	}
+	e.EmitContainer(c, "update")
 	return warnings, nil
 }
 

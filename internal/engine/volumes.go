@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/events"
 	"github.com/geedocker/geedocker/internal/idmap"
 	"github.com/geedocker/geedocker/internal/lockfile"
 	"github.com/geedocker/geedocker/internal/store"
@@ -49,7 +51,10 @@ func (e *Engine) CreateVolume(name string, labels map[string]string) (*volume.Vo
 	if name == "" {
 		name = volume.NewAnonymousName()
 	}
-	v, _, err := vs.Create(name, labels, false)
+	v, created, err := vs.Create(name, labels, false)
+	if created {
+		e.emitVolume("create", name)
+	}
 	return v, err
 }
 
@@ -79,7 +84,11 @@ func (e *Engine) RemoveVolume(name string, force bool) error {
 	if err != nil {
 		return err
 	}
-	return vs.Remove(name, users, force)
+	if err := vs.Remove(name, users, force); err != nil {
+		return err
+	}
+	e.emitVolume("destroy", name)
+	return nil
 }
 
 // PruneVolumes removes the volumes no container uses: the anonymous ones, or all with all.
@@ -98,7 +107,12 @@ func (e *Engine) PruneVolumes(all bool, keep func(*volume.Volume) bool) ([]strin
 	if err != nil {
 		return nil, 0, err
 	}
-	return vs.Prune(users, all, keep)
+	removed, reclaimed, err := vs.Prune(users, all, keep)
+	for _, name := range removed {
+		e.emitVolume("destroy", name)
+	}
+	e.Emit(events.Volume, "prune", "", map[string]string{"reclaimed": strconv.FormatInt(reclaimed, 10)})
+	return removed, reclaimed, err
 }
 
 // volumeUse is one -v value or image VOLUME, planned: a bind (Name empty, Anonymous
@@ -269,6 +283,7 @@ func (e *Engine) mountVolumes(ctx context.Context, plan []volumeUse, im *store.I
 		}
 		if isNew {
 			created = append(created, name)
+			e.emitVolume("create", name)
 		}
 		if empty := vs.Empty(name); !u.NoCopy && empty {
 			if err := copyUp(ctx, e.Store.LowerDirs(im), u.Dest, v.Mountpoint); err != nil {
@@ -318,6 +333,9 @@ func (e *Engine) removeAnonymousVolumes(c *container.Container) error {
 			continue
 		}
 		err := vs.Remove(m.Name, users, true)
+		if err == nil {
+			e.emitVolume("destroy", m.Name)
+		}
 		var inUse *volume.InUseError
 		if err != nil && !errors.As(err, &inUse) {
 			errs = append(errs, err)
@@ -332,6 +350,7 @@ func (e *Engine) deleteContainer(cs *container.Store, c *container.Container, vo
 	if err := cs.Delete(c); err != nil {
 		return err
 	}
+	e.EmitContainer(c, "destroy")
 	if volumes {
 		return e.removeAnonymousVolumes(c)
 	}
