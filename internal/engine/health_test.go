@@ -92,7 +92,10 @@ func TestRecordHealth(t *testing.T) {
 	if err := cs.Create(c); err != nil {
 		t.Fatal(err)
 	}
-	e := &Engine{}
+	e, err := New(t.TempDir(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	at := started.Add(time.Second)
 	if s, err := e.recordHealth(cs, c.ID, started, container.HealthResult{Start: at, End: at, ExitCode: 1}); err != nil || s != container.Unhealthy {
 		t.Errorf("a failure: %q %v, want unhealthy", s, err)
