@@ -42,6 +42,7 @@ var (
 const (
 	Created    = "created"
 	Running    = "running"
+	Paused     = "paused"
 	Exited     = "exited"
 	Restarting = "restarting"
 	Removing   = "removing"

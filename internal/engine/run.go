@@ -638,6 +638,7 @@ func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRes
 		// that wait, stop and rm see it.
 		if _, err := cs.Update(id, func(c *container.Container) error {
 			c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Restarting, false, true, 0
+			c.State.Paused = false
 			c.State.ExitCode, c.State.OOMKilled, c.State.FinishedAt = ex.Code, ex.OOMKilled, now
 			c.NetworkSettings = container.NetworkSettings{}
 			return nil
@@ -655,6 +656,7 @@ func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRes
 	}
 	_, err = cs.Update(id, func(c *container.Container) error {
 		c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0
+		c.State.Paused = false
 		c.State.ExitCode, c.State.OOMKilled, c.State.FinishedAt = ex.Code, ex.OOMKilled, now
 		c.NetworkSettings = container.NetworkSettings{}
 		return nil
