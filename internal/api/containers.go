@@ -39,6 +39,8 @@ func (s *Server) containerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /containers/{id}", s.removeContainer)
 	mux.HandleFunc("POST /containers/{id}/rename", s.renameContainer)
 	mux.HandleFunc("POST /containers/{id}/update", s.updateContainer)
+	mux.HandleFunc("POST /containers/{id}/pause", s.pauseContainer)
+	mux.HandleFunc("POST /containers/{id}/unpause", s.unpauseContainer)
 }
 
 // runOptions maps a create request to what `run` asks of the engine. Only
@@ -456,6 +458,8 @@ func statusText(c *container.Container) string {
 	switch {
 	case c.State.Restarting:
 		return fmt.Sprintf("Restarting (%d) %s ago", c.State.ExitCode, humanDuration(time.Since(c.State.FinishedAt)))
+	case c.State.Running && c.State.Paused:
+		return "Up " + humanDuration(time.Since(c.State.StartedAt)) + " (Paused)"
 	case c.State.Running:
 		return "Up " + humanDuration(time.Since(c.State.StartedAt)) + c.State.HealthSuffix()
 	case c.State.Status == container.Created:
