@@ -151,6 +151,11 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 		o.LogOpts = append(o.LogOpts, k+"="+v)
 	}
 	sort.Strings(o.LogOpts)
+	o.LogDriver, o.Links = hc.LogConfig.Type, hc.Links
+	for p := range cfg.ExposedPorts {
+		o.Expose = append(o.Expose, p.Port()+"/"+string(p.Proto()))
+	}
+	sort.Strings(o.Expose)
 	for _, d := range hc.DNS {
 		o.DNS = append(o.DNS, d.String())
 	}
@@ -161,6 +166,9 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 				continue
 			}
 			o.Aliases = append(o.Aliases, ep.Aliases...)
+			if len(ep.MacAddress) > 0 {
+				o.MacAddress = ep.MacAddress.String()
+			}
 			if ep.IPAMConfig != nil && ep.IPAMConfig.IPv4Address.IsValid() {
 				o.IP = ep.IPAMConfig.IPv4Address.String()
 			}
@@ -548,7 +556,7 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 			Binds: hc.Binds, NetworkMode: ctypes.NetworkMode(hc.NetworkMode), AutoRemove: hc.AutoRemove,
 			ReadonlyRootfs: hc.ReadonlyRootfs, Privileged: hc.Privileged, UsernsMode: ctypes.UsernsMode(hc.UsernsMode), Runtime: hc.Runtime,
 			CapAdd: hc.CapAdd, CapDrop: hc.CapDrop, SecurityOpt: hc.SecurityOpt, Tmpfs: hc.Tmpfs,
-			PublishAllPorts: hc.PublishAllPorts, DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts,
+			PublishAllPorts: hc.PublishAllPorts, DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, Links: hc.Links,
 			RestartPolicy: ctypes.RestartPolicy{Name: ctypes.RestartPolicyMode(hc.RestartPolicy.Name), MaximumRetryCount: hc.RestartPolicy.MaximumRetryCount},
 			LogConfig:     ctypes.LogConfig{Type: hc.LogConfig.Type, Config: hc.LogConfig.Config},
 			Resources: ctypes.Resources{
