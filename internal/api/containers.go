@@ -452,10 +452,28 @@ func summary(c *container.Container) ctypes.Summary {
 	}
 	sum.HostConfig.NetworkMode = c.HostConfig.NetworkMode
 	sum.Health = healthSummary(c.State.Health)
+	published := map[string]bool{}
 	for _, p := range c.NetworkSettings.Ports {
 		ps := ctypes.PortSummary{PrivatePort: p.ContainerPort, PublicPort: p.HostPort, Type: p.Proto}
 		ps.IP, _ = netip.ParseAddr(p.HostIP)
 		sum.Ports = append(sum.Ports, ps)
+		published[fmt.Sprintf("%d/%s", p.ContainerPort, p.Proto)] = true
+	}
+	if c.State.Running {
+		// Exposed ports no port is published for: the private side only, as Docker lists them.
+		var exposed []string
+		for p := range c.Config.ExposedPorts {
+			if !published[p] {
+				exposed = append(exposed, p)
+			}
+		}
+		sort.Strings(exposed)
+		for _, p := range exposed {
+			port, err := network.ParsePort(p)
+			if err == nil {
+				sum.Ports = append(sum.Ports, ctypes.PortSummary{PrivatePort: port.Num(), Type: string(port.Proto())})
+			}
+		}
 	}
 	sum.NetworkSettings = &ctypes.NetworkSettingsSummary{Networks: endpoints(c)}
 	return sum

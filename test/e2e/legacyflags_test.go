@@ -142,3 +142,30 @@ func TestRunLink(t *testing.T) {
 	e.fails(125, "Cannot link to a non running container: /db AS /lnk/x", "run", "--name", "lnk", "--link", "db:x", "busybox", "true")
 	e.gd("rm", "-f", "lnk")
 }
+
+// The same flags through the Engine API's create, with the docker CLI.
+func TestAPIRunFlags(t *testing.T) {
+	needDocker(t)
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.serve(false)
+	const mac = "92:d0:c6:0a:29:34"
+	s.ok("run", "-d", "--name", "db", "busybox", "sleep", "300")
+	s.ok("run", "-d", "--name", "app", "--expose", "5432", "--mac-address", mac, "--log-driver", "local",
+		"--link", "db:database", "busybox", "sh", "-c", "echo started; cat /etc/hosts; sleep 300")
+	got := s.ok("inspect", "-f", "{{json .Config.ExposedPorts}}|{{.HostConfig.LogConfig.Type}}|{{json .HostConfig.Links}}|{{.NetworkSettings.Networks.bridge.MacAddress}}", "app")
+	if want := `{"5432/tcp":{}}|local|["/db:/app/database"]|` + mac + "\n"; got != want {
+		t.Errorf("docker inspect = %q, want %q", got, want)
+	}
+	if ps := s.ok("ps", "--filter", "name=app", "--format", "{{.Ports}}"); ps != "5432/tcp\n" {
+		t.Errorf("docker ps PORTS = %q", ps)
+	}
+	e.awaitLog("app", "database")
+	if out := s.ok("logs", "app"); !strings.HasPrefix(out, "started\n") || !strings.Contains(out, "\tdatabase ") {
+		t.Errorf("docker logs of a local container:\n%s", out)
+	}
+	s.ok("run", "-d", "--name", "quiet", "--log-driver", "none", "busybox", "sleep", "300")
+	s.fails(1, "Error response from daemon: configured logging driver does not support reading", "logs", "quiet")
+	s.fails(125, "logger: no log driver named 'syslog' is registered", "run", "--log-driver", "syslog", "busybox", "true")
+	s.ok("rm", "-f", "app", "db", "quiet")
+}
