@@ -240,6 +240,10 @@ func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if c.State.Paused {
+		writeError(w, conflict(errors.New("cannot start a paused container, try unpause instead")))
+		return
+	}
 	if c.State.Running {
 		w.WriteHeader(http.StatusNotModified)
 		return

@@ -66,6 +66,10 @@ func (s *Server) createExec(w http.ResponseWriter, r *http.Request) {
 		writeError(w, conflict(fmt.Errorf("container %s is not running", c.ID)))
 		return
 	}
+	if c.State.Paused {
+		writeError(w, conflict(fmt.Errorf("Container %s is paused, unpause the container before exec", c.ID)))
+		return
+	}
 	ex := &execSession{ID: newID(), ContainerID: c.ID, Config: req}
 	s.mu.Lock()
 	s.execs[ex.ID] = ex

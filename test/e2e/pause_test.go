@@ -73,6 +73,17 @@ func TestPauseUnpause(t *testing.T) {
 		t.Errorf("exec after unpause = %q", got)
 	}
 
+	// start refuses a paused container; restart stops it (thawed) and starts it again.
+	e.ok("pause", "pz")
+	e.fails(1, "cannot start a paused container, try unpause instead", "start", "pz")
+	e.ok("restart", "pz")
+	if got := e.inspectField("pz", "{{.State.Status}} {{.State.Paused}}"); got != "running false" {
+		t.Errorf("after restart of a paused container: %q", got)
+	}
+	if e.frozen(id) {
+		t.Error("restart: the new cgroup is frozen")
+	}
+
 	// stop of a paused container: it is thawed and gets SIGTERM, as Docker does.
 	e.ok("container", "pause", "pz")
 	e.ok("stop", "pz")
@@ -163,6 +174,8 @@ func TestAPIPause(t *testing.T) {
 		t.Errorf("geedocker inspect of a container paused through the API = %q", got)
 	}
 	s.fails(1, "Error response from daemon: Container "+id+" is already paused", "pause", "pz")
+	s.fails(1, "Error response from daemon: Container "+id+" is paused, unpause the container before exec", "exec", "pz", "true")
+	s.fails(1, "cannot start a paused container, try unpause instead", "start", "pz")
 	s.ok("unpause", "pz")
 	s.fails(1, "Error response from daemon: Container "+id+" is not paused", "unpause", "pz")
 	if got := s.ok("inspect", "-f", "{{.State.Status}} {{.State.Paused}}", "pz"); got != "running false\n" {
