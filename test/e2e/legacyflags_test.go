@@ -93,6 +93,11 @@ func TestRunLogDriver(t *testing.T) {
 	if got := e.ok("logs", "--tail", "1", "loc"); got != "three" {
 		t.Errorf("logs --tail 1 = %q", got)
 	}
+	// logs -f follows a local log until the container exits.
+	e.detached("--name", "fol", "--log-driver", "local", "busybox", "sh", "-c", "echo a; sleep 1; echo b")
+	if got := e.ok("logs", "-f", "fol"); got != "a\nb\n" {
+		t.Errorf("logs -f of a local container = %q", got)
+	}
 	locID := e.inspectField("loc", "{{.Id}}")
 	if got := e.inspectField("loc", "{{.HostConfig.LogConfig.Type}}|{{.LogPath}}"); got != "local|" {
 		t.Errorf("inspect of a local container = %q", got)
