@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -240,6 +241,10 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 	}
 	if !boolParam(r, "stream") {
 		writeError(w, badRequest(errors.New("only stream=1 is supported")))
+		return
+	}
+	if c.State.Paused {
+		writeError(w, conflict(fmt.Errorf("container %s is paused, unpause the container before attach.", r.PathValue("id"))))
 		return
 	}
 	conn, br, err := hijack(w, r, c.Config.Tty)

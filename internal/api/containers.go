@@ -39,6 +39,8 @@ func (s *Server) containerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /containers/{id}", s.removeContainer)
 	mux.HandleFunc("POST /containers/{id}/rename", s.renameContainer)
 	mux.HandleFunc("POST /containers/{id}/update", s.updateContainer)
+	mux.HandleFunc("POST /containers/{id}/pause", s.pauseContainer)
+	mux.HandleFunc("POST /containers/{id}/unpause", s.unpauseContainer)
 }
 
 // runOptions maps a create request to what `run` asks of the engine. Only
@@ -149,6 +151,11 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 		o.LogOpts = append(o.LogOpts, k+"="+v)
 	}
 	sort.Strings(o.LogOpts)
+	o.LogDriver, o.Links = hc.LogConfig.Type, hc.Links
+	for p := range cfg.ExposedPorts {
+		o.Expose = append(o.Expose, p.Port()+"/"+string(p.Proto()))
+	}
+	sort.Strings(o.Expose)
 	for _, d := range hc.DNS {
 		o.DNS = append(o.DNS, d.String())
 	}
@@ -159,6 +166,9 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 				continue
 			}
 			o.Aliases = append(o.Aliases, ep.Aliases...)
+			if len(ep.MacAddress) > 0 {
+				o.MacAddress = ep.MacAddress.String()
+			}
 			if ep.IPAMConfig != nil && ep.IPAMConfig.IPv4Address.IsValid() {
 				o.IP = ep.IPAMConfig.IPv4Address.String()
 			}
@@ -228,6 +238,10 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*container.Cont
 func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.lookup(w, r)
 	if !ok {
+		return
+	}
+	if c.State.Paused {
+		writeError(w, conflict(errors.New("cannot start a paused container, try unpause instead")))
 		return
 	}
 	if c.State.Running {
@@ -443,10 +457,28 @@ func summary(c *container.Container) ctypes.Summary {
 	}
 	sum.HostConfig.NetworkMode = c.HostConfig.NetworkMode
 	sum.Health = healthSummary(c.State.Health)
+	published := map[string]bool{}
 	for _, p := range c.NetworkSettings.Ports {
 		ps := ctypes.PortSummary{PrivatePort: p.ContainerPort, PublicPort: p.HostPort, Type: p.Proto}
 		ps.IP, _ = netip.ParseAddr(p.HostIP)
 		sum.Ports = append(sum.Ports, ps)
+		published[fmt.Sprintf("%d/%s", p.ContainerPort, p.Proto)] = true
+	}
+	if c.State.Running {
+		// Exposed ports no port is published for: the private side only, as Docker lists them.
+		var exposed []string
+		for p := range c.Config.ExposedPorts {
+			if !published[p] {
+				exposed = append(exposed, p)
+			}
+		}
+		sort.Strings(exposed)
+		for _, p := range exposed {
+			port, err := network.ParsePort(p)
+			if err == nil {
+				sum.Ports = append(sum.Ports, ctypes.PortSummary{PrivatePort: port.Num(), Type: string(port.Proto())})
+			}
+		}
 	}
 	sum.NetworkSettings = &ctypes.NetworkSettingsSummary{Networks: endpoints(c)}
 	return sum
@@ -457,6 +489,8 @@ func statusText(c *container.Container) string {
 	switch {
 	case c.State.Restarting:
 		return fmt.Sprintf("Restarting (%d) %s ago", c.State.ExitCode, humanDuration(time.Since(c.State.FinishedAt)))
+	case c.State.Running && c.State.Paused:
+		return "Up " + humanDuration(time.Since(c.State.StartedAt)) + " (Paused)"
 	case c.State.Running:
 		return "Up " + humanDuration(time.Since(c.State.StartedAt)) + c.State.HealthSuffix()
 	case c.State.Status == container.Created:
@@ -545,7 +579,7 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 			Binds: hc.Binds, NetworkMode: ctypes.NetworkMode(hc.NetworkMode), AutoRemove: hc.AutoRemove,
 			ReadonlyRootfs: hc.ReadonlyRootfs, Privileged: hc.Privileged, UsernsMode: ctypes.UsernsMode(hc.UsernsMode), Runtime: hc.Runtime,
 			CapAdd: hc.CapAdd, CapDrop: hc.CapDrop, SecurityOpt: hc.SecurityOpt, Tmpfs: hc.Tmpfs,
-			PublishAllPorts: hc.PublishAllPorts, DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts,
+			PublishAllPorts: hc.PublishAllPorts, DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, Links: hc.Links,
 			RestartPolicy: ctypes.RestartPolicy{Name: ctypes.RestartPolicyMode(hc.RestartPolicy.Name), MaximumRetryCount: hc.RestartPolicy.MaximumRetryCount},
 			LogConfig:     ctypes.LogConfig{Type: hc.LogConfig.Type, Config: hc.LogConfig.Config},
 			Resources: ctypes.Resources{

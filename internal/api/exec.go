@@ -58,6 +58,10 @@ func (s *Server) createExec(w http.ResponseWriter, r *http.Request) {
 		writeError(w, conflict(fmt.Errorf("container %s is not running", c.ID)))
 		return
 	}
+	if c.State.Paused {
+		writeError(w, conflict(fmt.Errorf("Container %s is paused, unpause the container before exec", c.ID)))
+		return
+	}
 	ex := &execSession{ID: engine.NewExecID(), ContainerID: c.ID, Config: req}
 	s.Engine.ExecCreated(c, ex.ID, req.Cmd)
 	s.mu.Lock()

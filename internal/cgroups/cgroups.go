@@ -96,9 +96,12 @@ type Manager interface {
 	Kill() error
 	// Freeze stops every process of the cgroup and returns once all are
 	// stopped (ErrNoFreezer when the kernel has no freezer); Thaw lets them
-	// run again.
+	// run again and returns once the kernel says so. Frozen tells whether the
+	// cgroup is frozen or freezing. `pause`, `commit`, Kill and the OCI
+	// runtime's pause and resume all freeze through these.
 	Freeze() error
 	Thaw() error
+	Frozen() (bool, error)
 	// Destroy removes the cgroup's directories. Idempotent: nil when gone.
 	Destroy() error
 	// Path is the cgroup's path from the hierarchy root, "/geedocker/<name>".

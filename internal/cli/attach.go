@@ -37,6 +37,9 @@ func newAttachCmd(g *globals) *cobra.Command {
 			if !ct.State.Running {
 				return fmt.Errorf("You cannot attach to a stopped container, start it first")
 			}
+			if ct.State.Paused {
+				return fmt.Errorf("You cannot attach to a paused container, unpause it first")
+			}
 			client, err := e.Attach(ct.ID)
 			if err != nil {
 				return err

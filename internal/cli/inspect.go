@@ -79,7 +79,7 @@ func makeContainerInspect(dir string, c *container.Container) containerInspect {
 		LogPath: c.LogPath, Name: "/" + c.Name, RestartCount: c.RestartCount, Driver: "overlay",
 		Platform: "linux", HostConfig: c.HostConfig, Config: c.Config, Mounts: []mountPoint{},
 		State: containerState{
-			Status: c.State.Status, Running: c.State.Running, Restarting: c.State.Restarting, Pid: c.State.Pid, ExitCode: c.State.ExitCode,
+			Status: c.State.Status, Running: c.State.Running, Paused: c.State.Paused, Restarting: c.State.Restarting, Pid: c.State.Pid, ExitCode: c.State.ExitCode,
 			OOMKilled: c.State.OOMKilled, Error: c.State.Error,
 			StartedAt: inspectTime(c.State.StartedAt), FinishedAt: inspectTime(c.State.FinishedAt),
 			Health: c.State.Health,

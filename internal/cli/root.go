@@ -105,6 +105,7 @@ func NewRoot() *cobra.Command {
 		newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g), newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g),
 	)
 	ctr.AddCommand(newCreateCmd(g), newRenameCmd(g))
+	ctr.AddCommand(newPauseCmd(g), newUnpauseCmd(g))
 	root.AddCommand(
 		image, ctr, newPrepareCmd(g), newCleanupCmd(g), newHealthcheckCmd(g), newNetworkCmd(g), newVolumeCmd(g), newPortCmd(g),
 		newPsCmd(g, "ps"), newRmCmd(g, "rm"), newStartCmd(g), newStopCmd(g), newKillCmd(g), newRestartCmd(g),
@@ -120,6 +121,7 @@ func NewRoot() *cobra.Command {
 	)
 	ctr.AddCommand(newUpdateCmd(g))
 	root.AddCommand(newUpdateCmd(g))
+	root.AddCommand(newPauseCmd(g), newUnpauseCmd(g))
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false
 		if c.HasSubCommands() && c.RunE == nil {

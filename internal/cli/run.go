@@ -63,6 +63,8 @@ type runFlags struct {
 	oomKillDisable             bool
 	oomScoreAdj                int
 	health                     healthFlags
+
+	legacy legacyRunFlags // --expose, --mac-address, --log-driver, --link (run_legacy.go)
 }
 
 // bytesValue is a flag holding a size such as "256m".
@@ -176,6 +178,7 @@ func (o *runFlags) addFlags(f *pflag.FlagSet, run bool) {
 	f.StringVar(&o.platform, "platform", "", "Set platform if server is multi-platform capable")
 	o.meta.addFlags(f, run)
 	o.health.register(f)
+	o.legacy.add(f)
 	f.VisitAll(func(fl *pflag.Flag) {
 		if strings.HasPrefix(fl.Usage, "Alias of") {
 			fl.Hidden = true
@@ -311,6 +314,9 @@ func (o *runFlags) runOptions(c *cobra.Command, g *globals, args []string) (*eng
 		},
 	}
 	ro.Platform = platform
+	if err := o.legacy.apply(&ro); err != nil {
+		return nil, engine.RunOptions{}, &StatusError{Code: 125, Err: err}
+	}
 	o.hostRunOptions(&ro, g)
 	if ro.Healthcheck, err = o.health.config(); err != nil {
 		return nil, engine.RunOptions{}, &StatusError{Code: 125, Err: err}

@@ -42,6 +42,7 @@ var (
 const (
 	Created    = "created"
 	Running    = "running"
+	Paused     = "paused"
 	Exited     = "exited"
 	Restarting = "restarting"
 	Removing   = "removing"
@@ -81,6 +82,8 @@ type Config struct {
 	StopTimeout  *int                `json:"StopTimeout,omitempty"` // --stop-timeout, seconds
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
 	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
+	// MacAddress is --mac-address: the MAC of the container's end of its veth.
+	MacAddress string `json:"MacAddress,omitempty"`
 }
 
 // HostConfig is Docker's host config: limits, mounts, security.
@@ -142,6 +145,8 @@ type HostConfig struct {
 	CPUPeriod         int64  `json:"CpuPeriod"`
 	BlkioWeight       uint16 `json:"BlkioWeight"`
 	OomKillDisable    *bool  `json:"OomKillDisable"`
+	// Links are the --link values as Docker records them: "/NAME:/SELF/ALIAS".
+	Links []string `json:"Links"`
 }
 
 // Ulimit is one --ulimit: soft and hard limits of a resource by Docker's name; -1 is

@@ -87,7 +87,7 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 	if err != nil {
 		return "", err
 	}
-	if _, running := livePid(cs, fs.c); running && o.Pause {
+	if _, running := livePid(cs, fs.c); running && o.Pause && !fs.c.State.Paused {
 		cg, err := e.cgroup(fs.c.ID)
 		if err == nil {
 			err = cg.Freeze()

@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/errdefs"
 	"github.com/geedocker/geedocker/internal/runtime"
 	"github.com/geedocker/geedocker/internal/spec"
 )
@@ -48,6 +49,9 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 	}
 	if !c.State.Running {
 		return nil, fmt.Errorf("container %s %w", c.ID, ErrNotRunning)
+	}
+	if c.State.Paused {
+		return nil, errdefs.Conflict(fmt.Errorf("Container %s is paused, unpause the container before exec", c.ID))
 	}
 	cs, err := e.Containers()
 	if err != nil {

@@ -75,6 +75,7 @@ func monitorGone(cs *container.Store, c *container.Container) (gone bool, code i
 // markMonitorDied sets the state of a container whose monitor is gone.
 func markMonitorDied(c *container.Container, code int) {
 	c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0
+	c.State.Paused = false
 	c.State.ExitCode, c.State.FinishedAt = code, time.Now().UTC()
 	c.State.Error = "the container's monitor died"
 	c.NetworkSettings = container.NetworkSettings{}
@@ -243,6 +244,12 @@ func (e *Engine) Kill(ref, signal string) error {
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err != nil {
 		return fmt.Errorf("cannot kill container %s: %w", ref, err)
 	}
+	if unpausesOnSignal(c, sig) {
+		// The signal waits in the frozen process: thawing delivers it.
+		if err := e.thaw(c.ID); err != nil {
+			return fmt.Errorf("cannot kill container %s: unpausing it: %w", ref, err)
+		}
+	}
 	return e.awaitKilled(cs, c, rs, sig)
 }
 
@@ -280,6 +287,13 @@ func (e *Engine) stop(ref string, signal unix.Signal, timeout time.Duration) err
 		return nil
 	}
 	cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
+	if c.State.Paused {
+		// A frozen process gets no signal: it runs again to receive the stop signal (Docker
+		// resumes it too).
+		if err := e.thaw(c.ID); err != nil {
+			return fmt.Errorf("cannot stop container %s: unpausing it: %w", ref, err)
+		}
+	}
 	// Read after the stop is recorded: a start under way that has no process yet sees it
 	// and ends, and Pid 0 signals nothing.
 	rs, ok := cs.ReadRunState(c.ID)
@@ -372,6 +386,9 @@ func (e *Engine) RemoveWithVolumes(ref string, force, volumes bool) error {
 			if rs, ok := cs.ReadRunState(c.ID); ok {
 				e.EmitContainer(c, "kill", "signal", "9") // before the monitor's die
 				signalProcess(rs.Pid, rs.PidStart, unix.SIGKILL)
+				if c.State.Paused {
+					e.thaw(c.ID) // a frozen process dies of SIGKILL only once thawed (v1)
+				}
 				waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second)
 			}
 		}
@@ -388,6 +405,9 @@ func (e *Engine) StartExisting(ctx context.Context, ref string, globalArgs []str
 	c, err := e.Container(ref)
 	if err != nil {
 		return nil, err
+	}
+	if c.State.Paused {
+		return nil, errdefs.Conflict(errors.New("cannot start a paused container, try unpause instead"))
 	}
 	if c.State.Running {
 		return c, nil

@@ -82,7 +82,13 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 	if err != nil {
 		return ns, err
 	}
-	ep, err := network.Attach(n, ns.nsPath, c.ID, ip)
+	var mac net.HardwareAddr
+	if c.Config.MacAddress != "" {
+		if mac, err = net.ParseMAC(c.Config.MacAddress); err != nil {
+			return ns, fmt.Errorf("%s is not a valid mac address", c.Config.MacAddress)
+		}
+	}
+	ep, err := network.AttachWithMAC(n, ns.nsPath, c.ID, ip, mac)
 	if err != nil {
 		return ns, err
 	}
@@ -126,7 +132,13 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 		settings.Networks[en.Name] = eep
 		user = user || en.Name != network.DefaultName
 	}
-	if err := writeNetFiles(cs.Dir(c.ID), c, ip, user); err != nil {
+	var links []string
+	if n.Name == network.DefaultName {
+		if links, err = e.linkHosts(c); err != nil {
+			return ns, err
+		}
+	}
+	if err := writeNetFiles(cs.Dir(c.ID), c, ip, user, links); err != nil {
 		return ns, err
 	}
 	for name, ep := range settings.Networks {
@@ -250,8 +262,8 @@ func readHostResolvConf() []byte {
 
 // writeNetFiles rewrites the container's /etc/hosts and /etc/resolv.conf for
 // its address and network.
-func writeNetFiles(dir string, c *container.Container, ip netip.Addr, userNetwork bool) error {
-	hosts := hostsFile(defaultHosts, c.HostConfig.ExtraHosts, ip.String()+"\t"+c.Config.Hostname)
+func writeNetFiles(dir string, c *container.Container, ip netip.Addr, userNetwork bool, links []string) error {
+	hosts := hostsFile(defaultHosts, slices.Concat(c.HostConfig.ExtraHosts, links), ip.String()+"\t"+c.Config.Hostname)
 	if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte(hosts), 0o644); err != nil {
 		return err
 	}

@@ -95,6 +95,14 @@ type RunOptions struct {
 	Warn func(string)
 	// Healthcheck is what the --health-* flags set over the image's HEALTHCHECK; nil: the image's.
 	Healthcheck *container.HealthConfig
+
+	// Expose are --expose ports ("80/tcp"), added to the image's; MacAddress is
+	// --mac-address; LogDriver is --log-driver ("" is json-file); Links are --link values
+	// (NAME[:ALIAS]).
+	Expose     []string
+	MacAddress string
+	LogDriver  string
+	Links      []string
 }
 
 // ExitStatus is how a container ended.
@@ -257,7 +265,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if err := checkStopSignal(o.StopSignal); err != nil {
 		return nil, err
 	}
-	logOpts, err := logs.ParseOptions(o.LogOpts)
+	logOpts, err := logs.ParseDriverOptions(o.LogDriver, o.LogOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -310,6 +318,17 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		so.Network = "bridge" // a namespace of its own in the spec, that of the other at start
 	}
 	if err := e.checkNetworkOptions(netMode, o); err != nil {
+		return nil, err
+	}
+	mac, err := checkMacAddress(o.MacAddress, netMode)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.links(o.Links, "", netMode); err != nil {
+		return nil, err
+	}
+	exposed, err := mergeExposedPorts(cfg.Config.ExposedPorts, o.Expose, o.Publish)
+	if err != nil {
 		return nil, err
 	}
 	if isBridgeMode(netMode) {
@@ -403,7 +422,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 			Hostname: hostname, User: so.User, Tty: so.Terminal, OpenStdin: o.Stdin != nil,
 			Env: s.Process.Env, Cmd: so.Cmd, Entrypoint: cfg.Config.Entrypoint, Image: o.Image,
 			WorkingDir: s.Process.Cwd, Labels: mergeLabels(cfg.Config.Labels, o.Labels), StopSignal: cfg.Config.StopSignal,
-			ExposedPorts: cfg.Config.ExposedPorts, StopTimeout: o.StopTimeout,
+			ExposedPorts: exposed, MacAddress: mac, StopTimeout: o.StopTimeout,
 			AttachStdin: o.AttachStdin, AttachStdout: o.AttachStdout, AttachStderr: o.AttachStderr,
 		},
 		HostConfig: container.HostConfig{
@@ -414,7 +433,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 			Memory: so.Resources.Memory, MemorySwap: so.Resources.EffectiveSwap(), NanoCpus: so.Resources.NanoCPUs,
 			CPUShares: so.Resources.CPUShares, CpusetCpus: so.Resources.CpusetCpus, PidsLimit: so.Resources.PidsLimit,
 			RestartPolicy: policy,
-			LogConfig:     container.LogConfig{Type: "json-file", Config: logConfigMap(o.LogOpts)},
+			LogConfig:     container.LogConfig{Type: logOpts.Driver, Config: logConfigMap(o.LogOpts)},
 			Devices:       deviceMappings(so.Devices), DeviceCgroupRules: so.DeviceCgroupRules,
 			UsernsMode: o.Userns, Runtime: runtimeName,
 			PidMode: so.PidMode, IpcMode: so.IpcMode, UTSMode: so.UTSMode, CgroupnsMode: so.CgroupnsMode,
@@ -427,7 +446,9 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		LogPath: filepath.Join(dir, so.ID+"-json.log"),
 		Mounts:  mounts,
 	}
-	_ = logOpts
+	if logOpts.Driver != logs.JSONFile {
+		c.LogPath = "" // as Docker's: only json-file has one (see LogFile)
+	}
 	if o.StopSignal != "" {
 		c.Config.StopSignal = o.StopSignal
 	}
@@ -446,6 +467,18 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	}
 	if err := cs.Create(c); err != nil {
 		return nil, err
+	}
+	if len(o.Links) > 0 {
+		// Docker records a link with the name of the container, known only now.
+		links, err := e.links(o.Links, c.Name, netMode)
+		if err == nil {
+			_, err = cs.Update(c.ID, func(c *container.Container) error { c.HostConfig.Links = links; return nil })
+		}
+		if err != nil {
+			cs.Delete(c)
+			return nil, err
+		}
+		c.HostConfig.Links = links
 	}
 	if err := prepareDir(dir, hostname, netMode, o.ExtraHosts); err != nil {
 		cs.Delete(c)
@@ -558,6 +591,12 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 	}
 	s.Linux.CgroupsPath = cg.Path()
 	st := &monitor.Start{Spec: &s, SeccompCacheDir: seccompCacheDir(cs), LogPath: c.LogPath}
+	if c.HostConfig.LogConfig.Type == logs.Local {
+		st.LogPath = localLogPath(cs.Dir(c.ID))
+		if err := os.MkdirAll(filepath.Dir(st.LogPath), 0o700); err != nil {
+			return nil, err
+		}
+	}
 	st.Cgroup.Dirs, st.Cgroup.Memory, st.Cgroup.V2 = cgroups.Placement(cg)
 	// A container with a user namespace of its own can join no network namespace made
 	// before it: its own is wired once it exists (monitor.Hooks.Created).
@@ -571,7 +610,7 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 	} else if err := e.wireNetwork(cs, c, &s, 0); err != nil {
 		return nil, err
 	}
-	if st.LogOptions, err = logs.ParseOptions(optsList(c.HostConfig.LogConfig.Config)); err != nil {
+	if st.LogOptions, err = logs.ParseDriverOptions(c.HostConfig.LogConfig.Type, optsList(c.HostConfig.LogConfig.Config)); err != nil {
 		return nil, err
 	}
 	dir := cs.Dir(c.ID)
@@ -644,6 +683,7 @@ func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRes
 		// that wait, stop and rm see it.
 		if _, err := cs.Update(id, func(c *container.Container) error {
 			c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Restarting, false, true, 0
+			c.State.Paused = false
 			c.State.ExitCode, c.State.OOMKilled, c.State.FinishedAt = ex.Code, ex.OOMKilled, now
 			c.NetworkSettings = container.NetworkSettings{}
 			return nil
@@ -661,6 +701,7 @@ func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRes
 	}
 	_, err = cs.Update(id, func(c *container.Container) error {
 		c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0
+		c.State.Paused = false
 		c.State.ExitCode, c.State.OOMKilled, c.State.FinishedAt = ex.Code, ex.OOMKilled, now
 		c.NetworkSettings = container.NetworkSettings{}
 		return nil

@@ -275,6 +275,44 @@ else
 fi
 cleaned "the device runs"
 
+# ---- 8. pause and unpause: cgroup.freeze, and a paused container stopped (thawed, so that
+# SIGTERM reaches it: its trap exits 3)
+gd pauserun run -d --network none busybox sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done'
+id=$(cat /tmp/pauserun.out)
+gd pause pause "$id"
+prc=$rc
+gd pausestate inspect -f '{{.State.Status}} {{.State.Paused}}' "$id"
+got=$(cat /tmp/pausestate.out)
+frozen=$(awk '$1 == "frozen" { print $2 }' $PARENT/"$id"/cgroup.events 2>/dev/null)
+if [ $prc = 0 ] && [ "$got" = "paused true" ] && [ "$(cat $PARENT/"$id"/cgroup.freeze 2>/dev/null)" = 1 ] && [ "$frozen" = 1 ]; then
+	pass "pause: cgroup.freeze 1, cgroup.events frozen 1, inspect says 'paused true'"
+else
+	fail "pause: want cgroup.freeze 1, frozen 1 and 'paused true', got freeze '$(cat $PARENT/"$id"/cgroup.freeze 2>/dev/null)', frozen '$frozen', '$got'"
+	show pause
+fi
+gd unpause unpause "$id"
+frozen=$(awk '$1 == "frozen" { print $2 }' $PARENT/"$id"/cgroup.events 2>/dev/null)
+gd pausestate inspect -f '{{.State.Status}} {{.State.Paused}}' "$id"
+got=$(cat /tmp/pausestate.out)
+if [ "$frozen" = 0 ] && [ "$got" = "running false" ]; then
+	pass "unpause: cgroup.events frozen 0, inspect says 'running false'"
+else
+	fail "unpause: want frozen 0 and 'running false', got '$frozen' and '$got'"
+	show unpause
+fi
+gd pause pause "$id"
+gd stop stop "$id"
+gd pausestate inspect -f '{{.State.Status}} {{.State.Paused}} {{.State.ExitCode}}' "$id"
+got=$(cat /tmp/pausestate.out)
+if [ "$got" = "exited false 3" ]; then
+	pass "pause: stop of a paused container thaws it and SIGTERM ends it (exit 3)"
+else
+	fail "pause: stop of a paused container, want 'exited false 3', got '$got'"
+	show stop
+fi
+gd pauserm rm -f "$id"
+cleaned "the paused container"
+
 # ---- 7. the device program's own tests on a pure cgroup v2 kernel
 # (internal/cgroups, built by test-cgroupv2.sh): the verifier accepts every
 # program, real opens are refused and allowed, and the kernel frees the

@@ -271,8 +271,8 @@ func TestAPIEvents(t *testing.T) {
 	s.fails(1, "invalid filter 'bogus'", "events", "--filter", "bogus=1", "--until", "0s")
 }
 
-// TestEventsRenameUpdateHealth: rename (with the old name), update and the changes of the
-// health status are recorded, as Docker's.
+// TestEventsRenameUpdateHealth: rename (with the old name), update, pause, unpause and the
+// changes of the health status are recorded, as Docker's.
 func TestEventsRenameUpdateHealth(t *testing.T) {
 	e := newEnv(t)
 	start := time.Now()
@@ -282,16 +282,27 @@ func TestEventsRenameUpdateHealth(t *testing.T) {
 	e.ok("run", "-d", "--name", "before", "--health-cmd", "true", "--health-interval", "200ms", "busybox", "sleep", "1000")
 	e.ok("rename", "before", "after")
 	e.ok("update", "--pids-limit", "64", "after")
+	e.ok("pause", "after")
+	e.ok("unpause", "after")
+	// The probes run alongside: their execs (with their events, as Docker's) and the
+	// health_status event come at any point after the start.
 	var got []string
-	for _, ev := range follow.await(t, "health_status: healthy after <no value>") {
-		if !strings.HasPrefix(ev, "exec_") { // each probe is an exec, with its events, as Docker's
+	healthy := false
+	for _, ev := range follow.await(t, "unpause after <no value>") {
+		switch {
+		case strings.HasPrefix(ev, "health_status: healthy "):
+			healthy = true
+		case !strings.HasPrefix(ev, "exec_"):
 			got = append(got, ev)
 		}
 	}
 	want := []string{"create before <no value>", "start before <no value>", "rename after /before",
-		"update after <no value>", "health_status: healthy after <no value>"}
+		"update after <no value>", "pause after <no value>", "unpause after <no value>"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("events of rename, update, a health check:\n%q\nwant %q", got, want)
+		t.Errorf("events of rename, update, pause, unpause:\n%q\nwant %q", got, want)
+	}
+	if !healthy {
+		follow.await(t, "health_status: healthy after <no value>")
 	}
 	follow.interrupt(t, syscall.SIGINT)
 	e.ok("rm", "-f", "after")
