@@ -94,8 +94,23 @@ func (j *Journal) Read(ctx context.Context, since, until time.Time, fn func(Mess
 		if err := cur.lines(deliver); err != nil {
 			return err
 		}
-		cur.Close()
+		prev := cur
 		if cur, err = openJournalFile(j.path()); err != nil {
+			prev.Close()
+			return err
+		}
+		// Rotated twice since the last read: the file in between is the old one now, and
+		// complete. (Opened after the new current file: a rotation meanwhile makes the old
+		// one that file, read next.)
+		between, err := openJournalFile(j.oldPath())
+		if err == nil && between.f != nil && !prev.same(between.f) && !cur.same(between.f) {
+			err = between.lines(deliver)
+		}
+		prev.Close()
+		if between != nil {
+			between.Close()
+		}
+		if err != nil {
 			return err
 		}
 		if err := cur.lines(deliver); err != nil {
