@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/testutil"
@@ -91,6 +92,9 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		// The monitors of containers that have exited may still be finishing (the exit
+		// command, the last event) when the test ends: the store is removed after them.
+		e.awaitMonitors()
 		for _, d := range e.cgroupDirs() {
 			os.Remove(d) // the (empty) parent
 		}
@@ -103,6 +107,26 @@ func newEnv(t *testing.T) *env {
 		os.Remove(run)
 	})
 	return e
+}
+
+// awaitMonitors waits (up to 30 s) until no container of the env's store has a monitor
+// running.
+func (e *env) awaitMonitors() {
+	cs, err := container.Open(e.root)
+	if err != nil {
+		return
+	}
+	ids, _ := cs.IDs()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, id := range ids {
+		for time.Now().Before(deadline) {
+			rs, ok := cs.ReadRunState(id)
+			if !ok || !container.Alive(rs.MonitorPid, rs.MonitorStart) {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 }
 
 // runDir is the run state directory of a store root, as internal/container makes it.
