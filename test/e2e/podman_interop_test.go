@@ -48,13 +48,25 @@ func newPodman(t *testing.T) *podman {
 	t.Cleanup(func() {
 		for _, d := range parents() {
 			if !before[d] {
-				os.Remove(d)
+				removeCgroupTree(d)
 			}
 		}
 	})
 	return &podman{t: t,
 		args: []string{"--root", filepath.Join(dir, "root"), "--runroot", run, "--tmpdir", filepath.Join(dir, "tmp"), "--storage-driver", "vfs"},
 		env:  append(os.Environ(), "CONTAINERS_CONF="+filepath.Join(mod, "scripts", "bench", "podman.conf"))}
+}
+
+// removeCgroupTree removes a cgroup directory and those below it, deepest
+// first (a cgroup directory goes with rmdir, its files with it).
+func removeCgroupTree(dir string) {
+	subs, _ := os.ReadDir(dir)
+	for _, s := range subs {
+		if s.IsDir() {
+			removeCgroupTree(filepath.Join(dir, s.Name()))
+		}
+	}
+	os.Remove(dir)
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
