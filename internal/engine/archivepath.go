@@ -73,7 +73,7 @@ func (e *Engine) ArchivePath(ctx context.Context, ref, p string, globalArgs []st
 		return err
 	}
 	name := path.Base("/" + p)
-	if strings.HasSuffix(p, "/.") || p == "." {
+	if strings.HasSuffix(p, "/.") || p == "." || name == "/" { // the root: what it holds, as "./…"
 		name = "."
 	}
 	return e.Copy(ctx, CopyRequest{Container: c.ID, Src: p, Dst: "-", Name: name}, globalArgs, nil, w)
