@@ -64,6 +64,17 @@ func TestAPIBuild(t *testing.T) {
 		t.Errorf("--iidfile: %q %v, want %q", b, err, id)
 	}
 
+	// Without DOCKER_BUILDKIT and without the buildx plugin, the docker CLI
+	// 28 falls back to this builder by itself, with a warning.
+	if exec.Command("docker", "buildx", "version").Run() != nil {
+		os.Unsetenv("DOCKER_BUILDKIT")
+		r := s.docker("build", "-q", "--network", "none", "--build-arg", "GREETING=hey", "--label", "by=api", dir)
+		os.Setenv("DOCKER_BUILDKIT", "0")
+		if r.Code != 0 || r.Stdout != id+"\n" || !strings.Contains(r.Stderr, "legacy builder is deprecated") {
+			t.Errorf("docker build without DOCKER_BUILDKIT: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+	}
+
 	// The Dockerfile from stdin: the CLI sends a context of it alone.
 	out, err := s.dockerPipe("printf 'FROM busybox\\nRUN exit 7\\n' | docker build --network none -t bad -")
 	if code := exitCode(err); code != 7 || !strings.Contains(out, "The command '/bin/sh -c exit 7' returned a non-zero code: 7") {
