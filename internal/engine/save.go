@@ -161,7 +161,13 @@ func (e *Engine) Save(ctx context.Context, names []string, w io.Writer) error {
 	if err := aw.tw.Close(); err != nil {
 		return err
 	}
-	return bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range images {
+		e.emitImage("save", s.im.ID, s.im.ID)
+	}
+	return nil
 }
 
 // archiveWriter writes the entries of an image archive, each once.
