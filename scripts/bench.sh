@@ -42,6 +42,12 @@
 #           COPY of 10,000 small files, four RUNs, LABEL, CMD) with RUN on
 #           --network none: from scratch (--no-cache) and fully cached,
 #           geedocker and podman side by side (hyperfine).
+# saveload  `save` of the four-layer image of the pull part to a file, and
+#           `load` of that archive, geedocker and podman side by side in
+#           one hyperfine run. Each load goes into a new store: the one
+#           before is moved aside, not deleted, until the part ends (on
+#           ext4 without a journal, creating files right after a mass
+#           deletion is slow for every tool; see docs/design.md).
 # monitor   The memory of the process that holds a detached container (its
 #           PID 1's parent): geedocker's container-monitor and podman's
 #           conmon, 10 `sleep` containers each; VmRSS, RssAnon, RssFile
@@ -98,15 +104,15 @@ die() {
 parts=()
 for a in "$@"; do
 	case $a in
-	pull | run | exec | lifecycle | bridge | monitor | seccomp | build | ocirun | health) parts+=("$a") ;;
+	pull | run | exec | lifecycle | bridge | monitor | seccomp | build | ocirun | health | saveload) parts+=("$a") ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
-	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, seccomp, build, ocirun, health, or nothing for all)" ;;
+	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, seccomp, build, ocirun, health, saveload, or nothing for all)" ;;
 	esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor seccomp build ocirun health)
+[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor seccomp build ocirun health saveload)
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 [ "$(id -u)" = 0 ] || die "needs root (containers, mounts, cgroups)"
@@ -359,7 +365,7 @@ build_layers() {
 	mv "$d" "$LAYERS"
 }
 
-if want pull; then
+if want pull || want saveload; then
 	[ -f "$ROOTFS_TAR" ] || build_rootfs
 	[ -d "$LAYERS" ] || build_layers
 fi
@@ -475,6 +481,46 @@ bench_pull() {
 	kill "$REG_PID" 2>/dev/null
 	wait "$REG_PID" 2>/dev/null || true
 	REG_PID=
+}
+
+# --- save and load -------------------------------------------------------
+
+bench_saveload() {
+	start_registry
+	local ref=$REG/bench/multi:latest arch=$T/multi.tar json=$W/results/saveload.json stats=$T/saveload.tsv runs=${SAVELOAD_RUNS:-5}
+	local pd_save="podman --root $T/podman-save --runroot $RT/save/run --tmpdir $RT/save/tmp --storage-driver overlay"
+	local pd_load="podman --root $T/podman-load --runroot $RT/load/run --tmpdir $RT/load/tmp --storage-driver overlay"
+	log "save and load: preparing the four-layer image and its archive"
+	"$B" push -ref "$ref" -cmd bash "$LAYERS"/multi1.tar.gz "$LAYERS"/multi2.tar.gz "$LAYERS"/multi3.tar.gz "$LAYERS"/multi4.tar.gz >&2
+	"$GD" --root "$T/gd-save" pull -q "$ref" >/dev/null
+	"$GD" --root "$T/gd-save" tag "$ref" bench/multi:latest
+	"$GD" --root "$T/gd-save" save -o "$arch" bench/multi:latest
+	$pd_save load -q -i "$arch" >/dev/null
+	mkdir -p "$T/aside" "$RT/aside"
+	log "save and load, geedocker and podman ($runs runs each)"
+	hyperfine "${HF_OUT[@]}" --runs "$runs" --export-json "$json" \
+		-n gd-save --prepare "rm -f $T/out.tar; sync" "$GD --root $T/gd-save save -o $T/out.tar bench/multi:latest" \
+		-n podman-save --prepare "rm -f $T/out.tar; sync" "$pd_save save -q -o $T/out.tar bench/multi:latest" \
+		-n gd-load --prepare "mv $T/gd-load \$(mktemp -d -p $T/aside) 2>/dev/null; sync" "$GD --root $T/gd-load load -q -i $arch" \
+		-n podman-load --prepare "mv $T/podman-load \$(mktemp -d -p $T/aside) 2>/dev/null; mv $RT/load \$(mktemp -d -p $RT/aside) 2>/dev/null; sync" "$pd_load load -q -i $arch" >&2
+	"$GD" --root "$T/gd-load" images | grep -q bench/multi || die "geedocker's store has no bench/multi after its load"
+	$pd_load images | grep -q bench/multi || die "podman's store has no bench/multi after its load"
+	"$HELPERS/scrub.sh" "$T/aside" "$RT/aside" "$T/gd-save" "$T/gd-load" "$T/podman-save" "$T/podman-load" "$RT/save" "$RT/load" "$T/out.tar" "$arch"
+	kill "$REG_PID" 2>/dev/null
+	wait "$REG_PID" 2>/dev/null || true
+	REG_PID=
+
+	medians "$json" >"$stats"
+	md "### Save and load"
+	md ""
+	md "\`save -o FILE\` of the four-layer image of the pull part, and \`load -i\` of that archive into a new"
+	md "store each run, $runs runs each (hyperfine, one run): geedocker's archive is Docker's (≥ 25) with its"
+	md "OCI layout, podman's its docker-archive."
+	md ""
+	hf_table "$stats" gd-save="geedocker save" podman-save="podman save" gd-load="geedocker load" podman-load="podman load"
+	md ""
+	md "$(awk -F'\t' '{ m[$1] = $2 } END { printf "geedocker / podman on the median: save %.2f (%s), load %.2f (%s); target at most 0.5.", m["gd-save"]/m["podman-save"], (m["gd-save"]/m["podman-save"] <= 0.5 ? "met" : "missed"), m["gd-load"]/m["podman-load"], (m["gd-load"]/m["podman-load"] <= 0.5 ? "met" : "missed") }' "$stats")"
+	md ""
 }
 
 # --- shared by the container parts ---------------------------------------
@@ -1054,6 +1100,7 @@ if want seccomp; then bench_seccomp; fi
 if want build; then bench_build; fi
 if want ocirun; then bench_ocirun; fi
 if want health; then bench_health; fi
+if want saveload; then bench_saveload; fi
 
 {
 	echo "## Latest run"
@@ -1076,7 +1123,7 @@ if [ "${BENCH_WRITE:-0}" = 1 ]; then
 		echo "locally (Debian minbase from the apt mirror, generated files), podman, skopeo and runc from Debian."
 		echo "To reproduce, as root on Debian: \`make bench\` (installs the missing tools with apt, caches the"
 		echo "images in \`\$GEE_BENCH_WORK\`, default \`/var/tmp/geedocker-bench\`, and cleans up after itself)."
-		echo "\`scripts/bench.sh PART...\` runs some of the parts (pull, run, exec, lifecycle, bridge, monitor;"
+		echo "\`scripts/bench.sh PART...\` runs some of the parts (pull, run, exec, lifecycle, bridge, monitor, saveload;"
 		echo "\`scripts/bench.sh --help\` says what each measures); \`BENCH_WRITE=1\` rewrites this file."
 		echo "Figures from a machine that is busy with other work are noisy: note the load average."
 		echo ""

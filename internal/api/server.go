@@ -68,6 +68,7 @@ func (s *Server) Handler() http.Handler {
 	s.networkRoutes(mux)
 	s.volumeRoutes(mux)
 	s.pruneRoutes(mux)
+	s.imageOutRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound(errors.New("page not found")))
 	})

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"sort"
 	"time"
 
@@ -142,11 +141,20 @@ func (a *archiver) dir(dfd int, prefix string) error {
 		if err := unix.Fstatat(dfd, n, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			continue // removed meanwhile
 		}
-		if err := a.entry(dfd, n, path.Join(prefix, n), &st); err != nil {
+		if err := a.entry(dfd, n, join(prefix, n), &st); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// join names an entry of the directory prefix; a prefix of "." stays, as
+// Docker's archives of "DIR/." have it ("./name").
+func join(prefix, name string) string {
+	if prefix == "" {
+		return name
+	}
+	return prefix + "/" + name
 }
 
 // entry writes one entry: base names it in the directory dfd, or is "" when

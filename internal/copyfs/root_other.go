@@ -29,3 +29,11 @@ func (r *Root) Archive(ctx context.Context, w io.Writer, p string, follow bool, 
 
 // Extract is only supported on Linux.
 func (r *Root) Extract(ctx context.Context, dir string, tr io.Reader) error { return errUnsupported }
+
+// PathStat is only supported on Linux.
+func (r *Root) PathStat(p string) (PathStat, bool, error) { return PathStat{}, false, errUnsupported }
+
+// ExtractWith is only supported on Linux.
+func (r *Root) ExtractWith(ctx context.Context, dir string, tr io.Reader, o ExtractOptions) error {
+	return errUnsupported
+}

@@ -24,6 +24,11 @@ type CopyRequest struct {
 	Src, Dst   string
 	Archive    bool // -a: keep owners of files copied in
 	FollowLink bool // -L
+
+	// What the API's archive endpoints ask beyond `cp`:
+	Stat    bool                  // write Src's statReply (JSON) to stdout; nothing is copied
+	Name    string                // the name Src takes in a tar written to stdout; default its base name
+	Extract copyfs.ExtractOptions // for a tar read from stdin (Src "-")
 }
 
 // Copy copies files between a container and the host, with Docker's rules.
@@ -68,6 +73,9 @@ func copyWith(ctx context.Context, ctr *copyfs.Root, req CopyRequest, stdin io.R
 		return err
 	}
 	defer host.Close()
+	if req.Stat {
+		return statTo(ctr, req.Src, req.FollowLink, stdout)
+	}
 	if req.ToContainer {
 		if req.Src == "-" {
 			d, err := ctr.Stat(req.Dst, true)
@@ -77,7 +85,7 @@ func copyWith(ctx context.Context, ctr *copyfs.Root, req CopyRequest, stdin io.R
 			if !d.Exists || !d.IsDir {
 				return fmt.Errorf("destination %q must be a directory", req.Dst)
 			}
-			return ctr.Extract(ctx, req.Dst, stdin)
+			return ctr.ExtractWith(ctx, req.Dst, stdin, req.Extract)
 		}
 		s, err := host.Stat(req.Src, req.FollowLink)
 		if err != nil {
@@ -105,7 +113,11 @@ func copyWith(ctx context.Context, ctr *copyfs.Root, req CopyRequest, stdin io.R
 		if !s.IsDir && strings.HasSuffix(req.Src, "/") {
 			return fmt.Errorf("%s: %w", req.Src, copyfs.ErrNotDir)
 		}
-		return ctr.Archive(ctx, stdout, req.Src, req.FollowLink, path.Base(path.Clean(req.Src)), true)
+		name := req.Name
+		if name == "" {
+			name = path.Base(path.Clean(req.Src))
+		}
+		return ctr.Archive(ctx, stdout, req.Src, req.FollowLink, name, true)
 	}
 	d, err := host.Stat(req.Dst, true)
 	if err != nil {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -46,7 +47,14 @@ func (e *Engine) openLayerTar(l store.Layer) (io.ReadCloser, error) {
 	go func() {
 		defer f.Close()
 		h := sha256.New()
-		err := layerstream.Assemble(io.MultiWriter(h, pw), f, e.Store.LayerDiffDir(l.ChainID))
+		// Assemble writes a header, then a file, in small pieces: the
+		// buffer hands the pipe's reader a MiB at a time instead of waking
+		// it for each.
+		bw := bufio.NewWriterSize(pw, 1<<20)
+		err := layerstream.Assemble(io.MultiWriter(h, bw), f, e.Store.LayerDiffDir(l.ChainID))
+		if err == nil {
+			err = bw.Flush()
+		}
 		if err == nil && digestOf(h) != l.DiffID {
 			err = fmt.Errorf("layer %s: its files changed on disk: the rebuilt tar has digest %s", l.DiffID, digestOf(h))
 		}

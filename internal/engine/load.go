@@ -547,11 +547,15 @@ func (l *loader) unpackLayer(b layerBlob, rec store.Layer) (int64, error) {
 
 // commit makes the verified layers and images visible and tags them.
 func (l *loader) commit(imgs []loadImage) ([]Loaded, error) {
+	// One syncfs for every layer of the archive, not one a layer.
+	var ings []*store.LayerIngest
+	var recs []store.Layer
 	for chainID, ing := range l.ingests {
-		if err := ing.Commit(l.records[chainID]); err != nil {
-			return nil, err
-		}
-		delete(l.ingests, chainID)
+		ings, recs = append(ings, ing), append(recs, l.records[chainID])
+	}
+	l.ingests = map[string]*store.LayerIngest{}
+	if err := l.e.Store.CommitLayers(ings, recs); err != nil {
+		return nil, err
 	}
 	now := time.Now().UTC()
 	var out []Loaded

@@ -11,12 +11,14 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/stream"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/geedocker/geedocker/internal/reference"
+	"github.com/geedocker/geedocker/internal/registry"
 	"github.com/geedocker/geedocker/internal/store"
 )
 
@@ -35,6 +37,9 @@ type PushOptions struct {
 	// Progress receives layer updates (IDs are short diff IDs, top layer
 	// first at the start); never called concurrently.
 	Progress func(Progress)
+	// Auth, when set, is the credential to push with (the API's
+	// X-Registry-Auth); otherwise the Docker config file's is used.
+	Auth authn.Authenticator
 }
 
 // PushResult says what a push did.
@@ -76,7 +81,12 @@ func (e *Engine) Push(ctx context.Context, ref reference.Reference, o PushOption
 	}
 	defer w.Close()
 
-	pusher, err := e.registry(HostPlatform()).NewPusher(ctx, ref)
+	client := e.registry(HostPlatform())
+	if o.Auth != nil {
+		client = registry.New(registry.Options{Insecure: e.Config.InsecureRegistries, Mirrors: e.Config.RegistryMirrors,
+			Platform: HostPlatform(), Keychain: fixedKeychain{o.Auth}})
+	}
+	pusher, err := client.NewPusher(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -314,3 +324,8 @@ func (p *pushImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
 	}
 	return nil, fmt.Errorf("blob %s is not a layer of the image", h)
 }
+
+// fixedKeychain gives one credential for every registry.
+type fixedKeychain struct{ auth authn.Authenticator }
+
+func (k fixedKeychain) Resolve(authn.Resource) (authn.Authenticator, error) { return k.auth, nil }

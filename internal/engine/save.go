@@ -2,6 +2,7 @@ package engine
 
 import (
 	"archive/tar"
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -56,7 +57,10 @@ func (e *Engine) Save(ctx context.Context, names []string, w io.Writer) error {
 			s.tags = append(s.tags, *ref)
 		}
 	}
-	aw := &archiveWriter{tw: tar.NewWriter(w), seen: map[string]bool{}}
+	// The layer streams come in small pieces (a header, a small file): one
+	// buffer turns two writes an entry into one write a MiB.
+	bw := bufio.NewWriterSize(w, 1<<20)
+	aw := &archiveWriter{tw: tar.NewWriter(bw), seen: map[string]bool{}}
 	if err := aw.dir("blobs/"); err != nil {
 		return err
 	}
@@ -155,6 +159,9 @@ func (e *Engine) Save(ctx context.Context, names []string, w io.Writer) error {
 		}
 	}
 	if err := aw.tw.Close(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
 		return err
 	}
 	for _, s := range images {

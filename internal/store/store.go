@@ -17,8 +17,8 @@
 // Lifecycle and durability: nothing becomes visible before it is complete and
 // verified. Blobs are written to tmp, hashed while written, fsynced and renamed
 // into place. A layer is unpacked into a tmp directory, its diff ID checked by
-// the caller, the file system synced once (syncfs), then the directory is
-// renamed into layers/. Image records and the repository index are replaced
+// the caller, the file system synced once (syncfs; once for all the layers
+// of a load), then the directory is renamed into layers/. Image records and the repository index are replaced
 // by atomic renames. A process killed at any moment leaves only entries in
 // tmp/ and, at worst, unreferenced blobs or layers; both are removed by the
 // next garbage collection.
@@ -397,42 +397,58 @@ func (s *Store) LayerTarMetaPath(chainID string) string {
 	return filepath.Join(d, tarMetaFile)
 }
 
-// Commit makes the layer l.ChainID visible: sync the file system, write its
-// record, rename the directory into place. When the same layer was committed
-// meanwhile, this copy is discarded.
+// Commit makes the layer l.ChainID visible: write its record, sync the file
+// system, rename the directory into place. When the same layer was
+// committed meanwhile, this copy is discarded.
 func (li *LayerIngest) Commit(l Layer) error {
-	defer li.release()
-	if l.TarSize == 0 {
-		l.TarSize = li.TarSize
-	}
-	dst, err := li.s.layerDir(l.ChainID)
-	if err != nil {
-		os.RemoveAll(li.tmp)
-		return err
-	}
-	if err := syncFS(li.tmp); err != nil {
-		os.RemoveAll(li.tmp)
-		return fmt.Errorf("syncing layer %s: %w", l.ChainID, err)
-	}
-	b, err := json.Marshal(l)
-	if err == nil {
-		err = os.WriteFile(filepath.Join(li.tmp, "layer.json"), b, 0o600)
-	}
-	if err == nil {
-		err = syncFile(filepath.Join(li.tmp, "layer.json"))
-	}
-	if err == nil {
-		err = os.Rename(li.tmp, dst)
-		if err != nil && li.s.HasLayer(l.ChainID) {
-			os.RemoveAll(li.tmp)
-			return nil
+	return li.s.CommitLayers([]*LayerIngest{li}, []Layer{l})
+}
+
+// CommitLayers makes several unpacked layers visible at once, with one
+// syncfs for them all rather than one each: every layer's record is
+// written into its temp directory, the file system is synced once (files,
+// directories and records of every layer are then durable), each directory
+// is renamed into layers/ and layers/ is fsynced once. A crash before that
+// last fsync leaves, at worst, some complete layers that no image names
+// yet (garbage collection removes them); never a visible layer that is
+// not durable. The ingests are released whatever happens.
+func (s *Store) CommitLayers(ings []*LayerIngest, recs []Layer) error {
+	defer func() {
+		for _, li := range ings {
+			os.RemoveAll(li.tmp) // gone after a rename; what is left on failure
+			li.release()
+		}
+	}()
+	dsts := make([]string, len(ings))
+	for i, li := range ings {
+		if recs[i].TarSize == 0 {
+			recs[i].TarSize = li.TarSize
+		}
+		dst, err := s.layerDir(recs[i].ChainID)
+		if err != nil {
+			return err
+		}
+		dsts[i] = dst
+		b, err := json.Marshal(recs[i])
+		if err == nil {
+			err = os.WriteFile(filepath.Join(li.tmp, "layer.json"), b, 0o600)
+		}
+		if err != nil {
+			return fmt.Errorf("committing layer %s: %w", recs[i].ChainID, err)
 		}
 	}
-	if err != nil {
-		os.RemoveAll(li.tmp)
-		return fmt.Errorf("committing layer %s: %w", l.ChainID, err)
+	if len(ings) == 0 {
+		return nil
 	}
-	return syncDir(filepath.Dir(dst))
+	if err := syncFS(ings[0].tmp); err != nil {
+		return fmt.Errorf("syncing layers: %w", err)
+	}
+	for i, li := range ings {
+		if err := os.Rename(li.tmp, dsts[i]); err != nil && !s.HasLayer(recs[i].ChainID) {
+			return fmt.Errorf("committing layer %s: %w", recs[i].ChainID, err)
+		}
+	}
+	return syncDir(s.path("layers"))
 }
 
 // Abort discards the ingest.
@@ -446,15 +462,6 @@ func (li *LayerIngest) release() {
 		li.lock.Unlock()
 		li.lock = nil
 	}
-}
-
-func syncFile(p string) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }
 
 // ---- images ----
