@@ -121,7 +121,7 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 	o := engine.RunOptions{
 		Image: cfg.Image, Name: strings.TrimPrefix(name, "/"), Pull: engine.PullNever, Remove: hc.AutoRemove,
 		Spec: so, Userns: string(hc.UsernsMode), Runtime: hc.Runtime, PublishAll: hc.PublishAllPorts,
-		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom,
+		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom, Labels: cfg.Labels,
 	}
 	for _, m := range hc.Mounts {
 		o.Mounts = append(o.Mounts, mountFlag(m))
@@ -488,6 +488,21 @@ func endpoints(c *container.Container) map[string]*network.EndpointSettings {
 			es.MacAddress = network.HardwareAddr(mac)
 		}
 		out[name] = es
+	}
+	// A container that is not running shows the networks it will join, with
+	// the aliases its start gives it, as Docker's does (docker-compose reads
+	// them on a created container before it starts it).
+	mode := c.HostConfig.NetworkMode
+	if mode == "" || mode == "none" || mode == "host" || strings.HasPrefix(mode, "container:") {
+		return out
+	}
+	if _, ok := out[mode]; !ok {
+		out[mode] = &network.EndpointSettings{Aliases: append([]string{c.ID[:12]}, c.HostConfig.Aliases...)}
+	}
+	for _, name := range c.HostConfig.ExtraNetworks {
+		if _, ok := out[name]; !ok {
+			out[name] = &network.EndpointSettings{Aliases: []string{c.ID[:12]}}
+		}
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/geedocker/geedocker/internal/caps"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -64,6 +65,8 @@ type RunOptions struct {
 	DNS        []string
 	DNSSearch  []string
 	ExtraHosts []string
+	// Labels (--label) are added to the image's, a label of the same key replacing the image's.
+	Labels map[string]string
 	// Platform (--platform), when not nil, is the platform the image must be for: an image
 	// in the store for another one is pulled again (or, with PullNever, refused).
 	Platform *v1.Platform
@@ -355,7 +358,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		Config: container.Config{
 			Hostname: s.Hostname, User: so.User, Tty: so.Terminal, OpenStdin: o.Stdin != nil,
 			Env: s.Process.Env, Cmd: so.Cmd, Entrypoint: cfg.Config.Entrypoint, Image: o.Image,
-			WorkingDir: s.Process.Cwd, Labels: cfg.Config.Labels, StopSignal: cfg.Config.StopSignal,
+			WorkingDir: s.Process.Cwd, Labels: mergeLabels(cfg.Config.Labels, o.Labels), StopSignal: cfg.Config.StopSignal,
 			ExposedPorts: cfg.Config.ExposedPorts,
 		},
 		HostConfig: container.HostConfig{
@@ -408,6 +411,18 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		}
 	}
 	return c, nil
+}
+
+// mergeLabels returns the image's labels with the container's added over them; nil when
+// both are empty.
+func mergeLabels(image, own map[string]string) map[string]string {
+	if len(own) == 0 {
+		return image
+	}
+	out := make(map[string]string, len(image)+len(own))
+	maps.Copy(out, image)
+	maps.Copy(out, own)
+	return out
 }
 
 // hasUserNamespace reports whether the spec gives the container a user namespace of its own.
