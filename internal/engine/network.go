@@ -96,6 +96,11 @@ func (e *Engine) Network(ref string) (network.Network, error) {
 
 // CreateNetwork makes a bridge network; subnet and gateway are optional.
 func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (network.Network, error) {
+	return e.CreateLabeledNetwork(name, subnet, gateway, internal, nil)
+}
+
+// CreateLabeledNetwork is CreateNetwork with the network's labels (--label).
+func (e *Engine) CreateLabeledNetwork(name, subnet, gateway string, internal bool, labels map[string]string) (network.Network, error) {
 	if err := os.MkdirAll(e.networksDir(), 0o700); err != nil {
 		return network.Network{}, err
 	}
@@ -151,6 +156,9 @@ func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (net
 			return n, errdefs.InvalidArgument(fmt.Errorf("invalid gateway %s for subnet %s", gateway, prefix))
 		}
 		n.Gateway = gw
+	}
+	if len(labels) > 0 {
+		n.Labels = labels
 	}
 	if err := n.Validate(); err != nil {
 		return n, err

@@ -102,6 +102,18 @@ func TestCompose(t *testing.T) {
 		t.Errorf("app was created before db:\n%s", progress)
 	}
 
+	// The network and volume carry compose's labels.
+	if out := s.ok("network", "ls", "--filter", "label=com.docker.compose.project=gdc", "--format", "{{.Name}} {{.Driver}}"); out != "gdc_backend bridge\n" {
+		t.Errorf("docker network ls --filter label=com.docker.compose.project=gdc: %q", out)
+	}
+	if out := s.ok("volume", "ls", "--filter", "label=com.docker.compose.volume=dbdata", "-q"); out != "gdc_dbdata\n" {
+		t.Errorf("docker volume ls --filter label=com.docker.compose.volume=dbdata: %q", out)
+	}
+	// A second up finds everything as the file says.
+	if _, progress := s.composeOK(dir, "up", "-d"); !strings.Contains(progress, "gdc_db_1 is up-to-date") || !strings.Contains(progress, "gdc_app_1 is up-to-date") {
+		t.Errorf("a second docker-compose up -d:\n%s", progress)
+	}
+
 	// app reaches db by its service name; its log says so.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -137,6 +149,10 @@ func TestCompose(t *testing.T) {
 	}
 	if r := s.compose(dir, "exec", "-T", "db", "sh", "-c", "exit 3"); r.Code != 3 {
 		t.Errorf("docker-compose exec -T exit 3: %d %q", r.Code, r.Stderr)
+	}
+	// A one-off container of a service, removed after.
+	if out, _ := s.composeOK(dir, "run", "--rm", "-T", "app", "sh", "-c", "echo $MODE; wget -q -O- http://db/index.html"); out != "test\nhello from db\n" {
+		t.Errorf("docker-compose run --rm -T app: %q", out)
 	}
 	// The labels of the file and compose's own, as the docker CLI sees them.
 	if out := s.ok("inspect", "-f", `{{index .Config.Labels "com.example.role"}} {{index .Config.Labels "com.docker.compose.service"}}`, "gdc_db_1"); out != "database db\n" {
