@@ -21,6 +21,8 @@ export GEEDOCKER_BIN=$PWD/bin/geedocker
 export GEEDOCKER_REQUIRE_REGISTRY=1 GEEDOCKER_REQUIRE_ROOT_TESTS=1
 echo "== unit and root tests, end to end"
 go test -count=1 -timeout 30m ./...
+echo "== testcontainers-go driving geedocker serve (a module of its own; Ryuk disabled)"
+(cd test/testcontainers && go vet ./... && go test -count=1 -timeout 10m ./...)
 echo "== containerd 1.6 driving geedocker-runc"
 ./scripts/test-containerd.sh
 echo "== fuzz targets, a few seconds each"
