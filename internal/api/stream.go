@@ -96,6 +96,7 @@ func hijack(w http.ResponseWriter, r *http.Request, tty bool) (net.Conn, *bufio.
 	} else {
 		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nApi-Version: %s\r\n\r\n", ctype, APIVersion)
 	}
+	awaitHeadRead(conn)
 	return conn, rw.Reader, nil
 }
 
