@@ -14,8 +14,8 @@
 #   containerd       containerd 1.6, ctr and its runc shim: scripts/test-containerd.sh drives
 #                    geedocker-runc with them
 #   runc             the e2e run tests run again with --runtime runc
-#   docker-compose   docker-compose 1.29.2 (with Debian's docker-py, python3-docker): the e2e
-#                    compose test drives `geedocker serve` with it
+#   docker-compose   docker-compose 1.29.2 and, as its dependency, Debian's docker-py 5.0.3
+#                    (python3-docker): the e2e compose and docker-py tests drive `geedocker serve`
 #
 # Usage: scripts/test-deps.sh   (as root, or with sudo available)
 set -euo pipefail
