@@ -26,6 +26,16 @@ func (s *Server) imageRoutes(mux *http.ServeMux) {
 }
 
 func (s *Server) listImages(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilters(r.URL.Query().Get("filters"))
+	if err != nil {
+		writeError(w, badRequest(err))
+		return
+	}
+	fl, err := s.newImageFilter(f)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	sums, err := s.Engine.Images()
 	if err != nil {
 		writeError(w, err)
@@ -33,8 +43,12 @@ func (s *Server) listImages(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []image.Summary{}
 	for _, sum := range sums {
+		labels := s.imageLabels(sum)
+		if !fl.match(sum, labels) {
+			continue
+		}
 		is := image.Summary{ID: sum.Image.ID, Created: sum.Image.Created.Unix(), Size: sum.Image.Size,
-			Containers: -1, SharedSize: -1, RepoTags: []string{}, RepoDigests: []string{}, Labels: map[string]string{}}
+			Containers: -1, SharedSize: -1, RepoTags: []string{}, RepoDigests: []string{}, Labels: labels()}
 		for _, t := range sum.RepoTags {
 			is.RepoTags = append(is.RepoTags, t.Familiar())
 		}
