@@ -33,7 +33,7 @@ func awaitHeadRead(conn net.Conn) {
 		return
 	}
 	deadline := time.Now().Add(headReadTimeout)
-	for delay := 50 * time.Microsecond; ; delay = min(2*delay, 5*time.Millisecond) {
+	for delay := 20 * time.Microsecond; ; delay = min(2*delay, time.Millisecond) {
 		queued := 0
 		cerr := raw.Control(func(fd uintptr) { queued, err = unix.IoctlGetInt(int(fd), unix.SIOCOUTQ) })
 		if cerr != nil || err != nil || queued == 0 || time.Now().After(deadline) {
