@@ -242,12 +242,16 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest(errors.New("only stream=1 is supported")))
 		return
 	}
-	conn, br, err := hijack(w, r, c.Config.Tty)
+	conn, br, err := takeConn(w)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	a := &attachSession{conn: conn, q: newQueue(conn), ended: make(chan struct{})}
+	// The session joins the run before the head goes out: a client may
+	// start the container as soon as it has read the head, and the output
+	// must find the session. What comes before the head is read waits.
+	q, open := newGatedQueue(conn)
+	a := &attachSession{conn: conn, q: q, ended: make(chan struct{})}
 	a.stdout, a.stderr = outputs(a.q, c.Config.Tty, boolParam(r, "stdout"), boolParam(r, "stderr"))
 	if boolParam(r, "stdin") && c.Config.OpenStdin {
 		a.in = br
@@ -258,6 +262,8 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 		rn.sessions = append(rn.sessions, a)
 		started := rn.stdin
 		rn.mu.Unlock()
+		writeHead(conn, r, c.Config.Tty)
+		open()
 		if started != nil {
 			go feedInput(a, started.(interface {
 				io.Writer
@@ -268,6 +274,8 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rn.mu.Unlock()
+	writeHead(conn, r, c.Config.Tty)
+	open()
 	// Started elsewhere (the CLI, or an earlier server): its monitor serves us.
 	client, err := s.Engine.Attach(c.ID)
 	if err != nil {

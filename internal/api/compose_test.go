@@ -39,6 +39,7 @@ func TestEndpointsBeforeStart(t *testing.T) {
 	}{
 		{"created on a user network", "app_net", nil, []string{"db"}, nil, map[string][]string{"app_net": {id[:12], "db"}}},
 		{"created, connected to another", "app_net", []string{"other"}, nil, nil, map[string][]string{"app_net": {id[:12]}, "other": {id[:12]}}},
+		{"connected with aliases", "app_net", []string{"other"}, nil, nil, map[string][]string{"app_net": {id[:12]}, "other": {id[:12], "web"}}},
 		{"created on the default bridge", "bridge", nil, nil, nil, map[string][]string{"bridge": {id[:12]}}},
 		{"no network", "none", nil, nil, nil, map[string][]string{}},
 		{"host", "host", nil, nil, nil, map[string][]string{}},
@@ -49,6 +50,9 @@ func TestEndpointsBeforeStart(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ctr := &container.Container{ID: id, HostConfig: container.HostConfig{NetworkMode: c.mode, ExtraNetworks: c.extra, Aliases: c.aliases},
 				NetworkSettings: container.NetworkSettings{Networks: c.networks}}
+			if c.name == "connected with aliases" {
+				ctr.HostConfig.ExtraAliases = map[string][]string{"other": {"web"}}
+			}
 			got := endpoints(ctr)
 			if len(got) != len(c.want) {
 				t.Fatalf("endpoints: %d networks, want %v", len(got), c.want)

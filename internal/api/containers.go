@@ -501,7 +501,7 @@ func endpoints(c *container.Container) map[string]*network.EndpointSettings {
 	}
 	for _, name := range c.HostConfig.ExtraNetworks {
 		if _, ok := out[name]; !ok {
-			out[name] = &network.EndpointSettings{Aliases: []string{c.ID[:12]}}
+			out[name] = &network.EndpointSettings{Aliases: append([]string{c.ID[:12]}, c.HostConfig.ExtraAliases[name]...)}
 		}
 	}
 	return out

@@ -173,7 +173,11 @@ func (s *Server) connectNetwork(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest(errors.New("a container is required")))
 		return
 	}
-	if err := s.Engine.ConnectNetwork(r.PathValue("id"), req.Container); err != nil {
+	var aliases []string
+	if req.EndpointConfig != nil {
+		aliases = req.EndpointConfig.Aliases
+	}
+	if err := s.Engine.ConnectNetworkAliases(r.PathValue("id"), req.Container, aliases); err != nil {
 		writeError(w, connectError(err))
 		return
 	}

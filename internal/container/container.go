@@ -113,6 +113,10 @@ type HostConfig struct {
 	DeviceCgroupRules []string        `json:"DeviceCgroupRules"`
 	// Runtime is the OCI runtime that runs the container (--runtime).
 	Runtime string `json:"Runtime"`
+
+	// ExtraAliases are the aliases on networks joined with `network connect`
+	// (the endpoint config's), by network name.
+	ExtraAliases map[string][]string `json:"ExtraAliases,omitempty"`
 }
 
 // DeviceMapping is one --device: a host device (or directory of devices),

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -328,6 +329,12 @@ func checkNames(o *RunOptions) error {
 // ConnectNetwork joins a container to a further network: at once when it
 // runs (as eth1, eth2 …), and at every start.
 func (e *Engine) ConnectNetwork(netRef, ref string) error {
+	return e.ConnectNetworkAliases(netRef, ref, nil)
+}
+
+// ConnectNetworkAliases is ConnectNetwork with the container's aliases on
+// that network (--alias), which its DNS answers there.
+func (e *Engine) ConnectNetworkAliases(netRef, ref string, aliases []string) error {
 	n, err := e.Network(netRef)
 	if err != nil {
 		return err
@@ -335,6 +342,24 @@ func (e *Engine) ConnectNetwork(netRef, ref string) error {
 	c, err := e.Container(ref)
 	if err != nil {
 		return err
+	}
+	// The short ID is every endpoint's alias already (docker-compose names it too).
+	aliases = slices.DeleteFunc(slices.Clone(aliases), func(a string) bool { return a == c.ID[:12] })
+	if len(aliases) > 0 && n.Name == network.DefaultName {
+		return errdefs.InvalidArgument(errors.New("network-scoped alias is supported only for containers in user defined networks"))
+	}
+	for _, a := range aliases {
+		if err := spec.ValidateAlias(a); err != nil {
+			return errdefs.InvalidArgument(err)
+		}
+	}
+	if len(aliases) > 0 {
+		// Seen by attachExtra below, and kept for every start.
+		c.HostConfig.ExtraAliases = maps.Clone(c.HostConfig.ExtraAliases)
+		if c.HostConfig.ExtraAliases == nil {
+			c.HostConfig.ExtraAliases = map[string][]string{}
+		}
+		c.HostConfig.ExtraAliases[n.Name] = aliases
 	}
 	if !isBridgeMode(c.HostConfig.NetworkMode) {
 		return errdefs.InvalidArgument(fmt.Errorf("container %s uses --network %s: it cannot be connected to another network", ref, c.HostConfig.NetworkMode))
@@ -363,6 +388,12 @@ func (e *Engine) ConnectNetwork(netRef, ref string) error {
 	}
 	updated, err := cs.Update(c.ID, func(c *container.Container) error {
 		c.HostConfig.ExtraNetworks = append(c.HostConfig.ExtraNetworks, n.Name)
+		if len(aliases) > 0 {
+			if c.HostConfig.ExtraAliases == nil {
+				c.HostConfig.ExtraAliases = map[string][]string{}
+			}
+			c.HostConfig.ExtraAliases[n.Name] = aliases
+		}
 		if ep.IPAddress != "" {
 			if c.NetworkSettings.Networks == nil {
 				c.NetworkSettings.Networks = map[string]container.Endpoint{}
@@ -420,6 +451,7 @@ func (e *Engine) DisconnectNetwork(netRef, ref string) error {
 	}
 	updated, err := cs.Update(c.ID, func(c *container.Container) error {
 		c.HostConfig.ExtraNetworks = slices.DeleteFunc(c.HostConfig.ExtraNetworks, func(s string) bool { return s == n.Name })
+		delete(c.HostConfig.ExtraAliases, n.Name)
 		delete(c.NetworkSettings.Networks, n.Name)
 		return nil
 	})
