@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -85,7 +86,7 @@ func TestTLSVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := Address{"tcp", l.Addr().String()}
-	srv := &http.Server{Handler: h}
+	srv := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)} // the refused handshakes are expected
 	go srv.Serve(WrapTLS(l, a, cfg))
 	t.Cleanup(func() { srv.Close() })
 
