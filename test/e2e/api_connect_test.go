@@ -37,6 +37,18 @@ func TestAPINetworkConnectAlias(t *testing.T) {
 	if r := s.docker("exec", "client", "nslookup", "hot", "127.0.0.11"); r.Code == 0 && strings.Contains(r.Stdout, "10.79.0.") {
 		t.Errorf("hot still resolves after disconnect:\n%s", r.Stdout)
 	}
+	// The CLI does the same, and both see the network's labels.
+	e.ok("network", "create", "--label", "team=web", "--subnet", "10.79.1.0/24", "n2")
+	if out := s.ok("network", "ls", "--filter", "label=team=web", "--format", "{{.Name}}"); out != "n2\n" {
+		t.Errorf("docker network ls --filter label=team=web: %q", out)
+	}
+	if out := e.ok("network", "inspect", "-f", "{{.Labels.team}}", "n2"); out != "web\n" {
+		t.Errorf("geedocker network inspect of the labels: %q", out)
+	}
+	e.ok("network", "connect", "--alias", "other", "n2", "client")
+	if out := e.ok("exec", "client", "nslookup", "other", "127.0.0.11"); !strings.Contains(out, "10.79.1.") {
+		t.Errorf("nslookup of the alias given by geedocker network connect:\n%s", out)
+	}
 	s.ok("rm", "-f", "client", "running", "later")
-	s.ok("network", "rm", "n1")
+	s.ok("network", "rm", "n1", "n2")
 }
