@@ -4,7 +4,7 @@ BIN     := bin/geedocker
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/geedocker/geedocker/internal/cli.Version=$(VERSION)
 
-.PHONY: build demo test test-unit test-e2e test-cgroupv2 fuzz test-oci test-containerd bench lint clean
+.PHONY: build demo test test-unit test-e2e test-cgroupv2 fuzz test-oci test-containerd test-cri bench lint clean
 
 # cgo for the C constructor of internal/runtime/nsenter (exec) and for libseccomp
 # (internal/seccomp, libseccomp-dev's libseccomp.a); linked statically because the binary is
@@ -28,6 +28,12 @@ test:
 test-unit:
 	$(GO) test ./...
 
+# nginx, postgres and redis from Debian (debootstrap, cached in /var/tmp/geedocker-workloads)
+# run as a user would run them; `make test` runs them too.
+.PHONY: test-workloads
+test-workloads:
+	./scripts/test-workloads.sh
+
 test-cgroupv2: build
 	./scripts/test-cgroupv2.sh
 
@@ -44,6 +50,11 @@ test-oci: build
 # A private containerd 1.6 driving geedocker-runc through ctr (root; see the script).
 test-containerd: build
 	./scripts/test-containerd.sh
+
+# The kubelet's path: containerd 1.6's CRI plugin with a geedocker-runc runtime handler, driven
+# by crictl (built once with go install; root; see the script).
+test-cri: build
+	./scripts/test-cri.sh
 
 bench: build
 	./scripts/bench.sh

@@ -2,8 +2,8 @@
 # GeeDocker's benchmark against its peers, offline, on loopback, in one run.
 #
 #   scripts/bench.sh [PART...]     (default: all of pull run exec lifecycle
-#                                   bridge monitor seccomp build ocirun api;
-#                                   `make bench` builds first)
+#                                   bridge monitor seccomp build ocirun health
+#                                   api; `make bench` builds first)
 #
 # pull      Two images in a local docker-registry on a free 127.0.0.1 port:
 #           Debian bookworm minbase (one layer) and a four-layer image (the
@@ -47,6 +47,13 @@
 #           conmon, 10 `sleep` containers each; VmRSS, RssAnon, RssFile
 #           (/proc/PID/status), Pss and Private_Clean+Private_Dirty
 #           (/proc/PID/smaps_rollup), mean over the 10.
+# health    geedocker only: the cost of one health-check probe (the hidden
+#           `container-healthcheck C` that a container's monitor runs: an exec
+#           of `true` in the container and the record's update) against `exec
+#           C true`, in one hyperfine run; and the memory of 10 monitors whose
+#           containers are probed every second (`--health-cmd true
+#           --health-interval 1s`), read once each has run 5 probes, against
+#           10 monitors of containers without a check, as in part monitor.
 # api       The Engine API: the docker CLI's `docker ps` and `docker run --rm
 #           --network none busybox true` through `geedocker serve` and through
 #           `podman system service` (CONTAINERS_CONF=scripts/bench/podman.conf),
@@ -97,15 +104,15 @@ die() {
 parts=()
 for a in "$@"; do
 	case $a in
-	pull | run | exec | lifecycle | bridge | monitor | seccomp | build | ocirun | api) parts+=("$a") ;;
+	pull | run | exec | lifecycle | bridge | monitor | seccomp | build | ocirun | health | api) parts+=("$a") ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
-	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, seccomp, build, ocirun, api, or nothing for all)" ;;
+	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, seccomp, build, ocirun, health, api, or nothing for all)" ;;
 	esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor seccomp build ocirun api)
+[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor seccomp build ocirun health api)
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 [ "$(id -u)" = 0 ] || die "needs root (containers, mounts, cgroups)"
@@ -980,6 +987,73 @@ bench_monitor() {
 	md ""
 }
 
+# --- part G: health checks -----------------------------------------------
+
+# gd_monitor_of ID: the geedocker-monitor holding container ID (its PID 1's parent)
+gd_monitor_of() {
+	local pid mon
+	pid=$("$GD" --root "$GD_ROOT" inspect -f '{{.State.Pid}}' "$1")
+	mon=$(parent_of "$pid")
+	[ "$(readlink "/proc/$mon/exe")" = "$GD-monitor" ] || die "the parent ($mon) of geedocker container $1's PID 1 ($pid) is not its monitor"
+	echo "$mon"
+}
+
+bench_health() {
+	local n=10 i id c
+	local plain_mem=$W/results/monitor-plain.txt hc_mem=$W/results/monitor-health.txt
+	log "preparing busybox for geedocker"
+	gd_busybox "$GD_ROOT"
+	# One probe against one exec; the container's own probes are an hour apart.
+	c=$("$GD" --root "$GD_ROOT" run -d --network none --health-cmd true --health-interval 1h busybox sleep 1000)
+	echo "$c" >>"$T/gd-ids"
+	local json=$W/results/health.json stats=$T/health.tsv
+	log "one probe against one exec (3 warmups, $RUN_RUNS runs each)"
+	hyperfine -N "${HF_OUT[@]}" --warmup 3 --runs "$RUN_RUNS" --export-json "$json" \
+		-n probe "$GD --root $GD_ROOT container-healthcheck $c" \
+		-n exec "$GD --root $GD_ROOT exec $c true" >&2
+	"$GD" --root "$GD_ROOT" rm -f "$c" >/dev/null
+	medians "$json" >"$stats"
+
+	log "monitor memory: $n containers probed every second, $n without a check"
+	local plain=() checked=()
+	for ((i = 0; i < n; i++)); do plain+=("$(gd_sleeper)"); done
+	for ((i = 0; i < n; i++)); do
+		id=$("$GD" --root "$GD_ROOT" run -d --network none --health-cmd true --health-interval 1s busybox sleep 1000)
+		echo "$id" >>"$T/gd-ids"
+		checked+=("$id")
+	done
+	local deadline=$((SECONDS + 300))
+	for id in "${checked[@]}"; do
+		until [ "$("$GD" --root "$GD_ROOT" inspect -f '{{len .State.Health.Log}}' "$id")" = 5 ]; do
+			[ $SECONDS -lt $deadline ] || die "container $id has not run 5 probes in 300 s"
+			sleep 0.2
+		done
+	done
+	: >"$plain_mem"
+	: >"$hc_mem"
+	for id in "${plain[@]}"; do mem_line "$(gd_monitor_of "$id")" >>"$plain_mem"; done
+	for id in "${checked[@]}"; do mem_line "$(gd_monitor_of "$id")" >>"$hc_mem"; done
+	"$GD" --root "$GD_ROOT" rm -f "${plain[@]}" "${checked[@]}" >/dev/null
+
+	md "### Health checks"
+	md ""
+	md "A container's monitor schedules its health checks and runs each probe as the short-lived"
+	md "\`geedocker container-healthcheck C\` (an exec of the check in the container, and the record's update)."
+	md "One probe of \`--health-cmd true\` against \`exec C true\`, $RUN_RUNS runs after 3 warmups (hyperfine -N):"
+	md ""
+	hf_table "$stats" probe="geedocker container-healthcheck" exec="geedocker exec"
+	md ""
+	md "Monitor memory (MiB, mean over $n monitors, columns as in the monitor part) of containers probed"
+	md "every second (\`--health-cmd true --health-interval 1s\`), read once each had run 5 probes, against"
+	md "containers without a check:"
+	md ""
+	md "| monitor | monitors | VmRSS | RssAnon | RssFile | Pss | private |"
+	md "|---|---:|---:|---:|---:|---:|---:|"
+	monitor_row "geedocker-monitor, no health check" "$plain_mem"
+	monitor_row "geedocker-monitor, a probe every second" "$hc_mem"
+	md ""
+}
+
 # --- part J: the Engine API ----------------------------------------------
 
 # await_socket PATH PID: waits until a server listens on the unix socket PATH
@@ -1063,6 +1137,7 @@ if want monitor; then bench_monitor; fi
 if want seccomp; then bench_seccomp; fi
 if want build; then bench_build; fi
 if want ocirun; then bench_ocirun; fi
+if want health; then bench_health; fi
 if want api; then bench_api; fi
 
 {
@@ -1086,7 +1161,7 @@ if [ "${BENCH_WRITE:-0}" = 1 ]; then
 		echo "locally (Debian minbase from the apt mirror, generated files), podman, skopeo and runc from Debian."
 		echo "To reproduce, as root on Debian: \`make bench\` (installs the missing tools with apt, caches the"
 		echo "images in \`\$GEE_BENCH_WORK\`, default \`/var/tmp/geedocker-bench\`, and cleans up after itself)."
-		echo "\`scripts/bench.sh PART...\` runs some of the parts (pull, run, exec, lifecycle, bridge, monitor, seccomp, build, ocirun, api;"
+		echo "\`scripts/bench.sh PART...\` runs some of the parts (pull, run, exec, lifecycle, bridge, monitor, seccomp, build, ocirun, health, api;"
 		echo "\`scripts/bench.sh --help\` says what each measures); \`BENCH_WRITE=1\` rewrites this file."
 		echo "Figures from a machine that is busy with other work are noisy: note the load average."
 		echo ""

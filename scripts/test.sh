@@ -19,12 +19,21 @@ make build
 export GEEDOCKER_BIN=$PWD/bin/geedocker
 # A missing registry or busybox must fail the run, not skip tests.
 export GEEDOCKER_REQUIRE_REGISTRY=1 GEEDOCKER_REQUIRE_ROOT_TESTS=1
+if [ "${SKIP_WORKLOADS:-0}" != 1 ]; then
+	# The real-workload tests' Debian root (scripts/workloads-rootfs.sh: debootstrap once,
+	# then cached); TestWorkloads runs with the end-to-end tests below when it is set.
+	echo "== the workloads' Debian root file system"
+	GEEDOCKER_WORKLOADS_ROOTFS=$(./scripts/workloads-rootfs.sh)
+	export GEEDOCKER_WORKLOADS_ROOTFS
+fi
 echo "== unit and root tests, end to end"
 go test -count=1 -timeout 30m ./...
 echo "== testcontainers-go driving geedocker serve (a module of its own; Ryuk disabled)"
 (cd test/testcontainers && go vet ./... && go test -count=1 -timeout 10m ./...)
 echo "== containerd 1.6 driving geedocker-runc"
 ./scripts/test-containerd.sh
+echo "== containerd's CRI plugin driving geedocker-runc, through crictl"
+./scripts/test-cri.sh
 echo "== fuzz targets, a few seconds each"
 # A count, not a duration: a count has no deadline to race (see scripts/fuzz.sh); 300 runs take
 # about 3 s for the unpacker's targets and less for the parsers'.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/dns"
+	"github.com/geedocker/geedocker/internal/events"
 	"github.com/geedocker/geedocker/internal/monitor"
 	"github.com/geedocker/geedocker/internal/runtime"
 	"github.com/geedocker/geedocker/internal/tinyinit"
@@ -108,6 +109,7 @@ func run(args []string) error {
 		Store: cs, ID: id, First: first,
 		Hooks:     monitor.ExecHooks{Engine: *engine, Global: global, ID: id},
 		Socket:    cs.AttachSocket(id),
+		Events:    events.Open(*root),
 		OpenStdin: *openStdin, WaitAttach: *waitAttach,
 		Ready: func(err error) {
 			report(monitor.ReadyMessage(err))

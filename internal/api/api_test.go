@@ -145,8 +145,8 @@ func TestErrors(t *testing.T) {
 		{"POST", "/images/busybox/tag", "", 400, "repo parameter"},
 		{"POST", "/images/create", "", 400, "fromImage"},
 		{"GET", "/containers/nope/logs?stdout=1", "", 404, "No such container"},
-		{"POST", "/containers/prune?filters=%7B%22until%22%3A%7B%2210m%22%3Atrue%7D%7D", "", 400, "invalid filter 'until'"},
-		{"POST", "/images/prune?filters=%7B%22dangling%22%3A%7B%22false%22%3Atrue%7D%7D", "", 400, "invalid filter 'dangling'"},
+		{"POST", "/containers/prune?filters=%7B%22since%22%3A%7B%2210m%22%3Atrue%7D%7D", "", 400, "invalid filter 'since'"},
+		{"POST", "/images/prune?filters=%7B%22color%22%3A%7B%22a%22%3Atrue%7D%7D", "", 400, "invalid filter 'color'"},
 		{"POST", "/containers/nope/restart", "", 404, "No such container: nope"},
 		{"POST", "/containers/nope/stop?t=x", "", 404, "No such container: nope"},
 	}

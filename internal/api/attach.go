@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -113,7 +114,7 @@ func (s *Server) awaitRemoved(ctx context.Context, id string) error {
 // the attach sessions waiting for it, the exit code to the waiters.
 func (s *Server) start(c *container.Container) error {
 	rn := s.watch(c.ID)
-	client, err := s.Engine.StartAttached(context.Background(), c.ID, s.GlobalArgs)
+	client, err := s.Engine.StartHeld(context.Background(), c.ID, s.GlobalArgs)
 	if err != nil {
 		s.startFailed(c, rn, err)
 		return err
@@ -242,6 +243,10 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest(errors.New("only stream=1 is supported")))
 		return
 	}
+	if c.State.Paused {
+		writeError(w, conflict(fmt.Errorf("container %s is paused, unpause the container before attach.", r.PathValue("id"))))
+		return
+	}
 	conn, br, err := takeConn(w)
 	if err != nil {
 		writeError(w, err)
@@ -259,6 +264,7 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 	rn := s.watch(c.ID)
 	rn.mu.Lock()
 	if !c.State.Running || rn.ours() {
+		s.Engine.EmitContainer(c, "attach")
 		rn.sessions = append(rn.sessions, a)
 		started := rn.stdin
 		rn.mu.Unlock()
@@ -311,7 +317,7 @@ func (s *Server) resizeContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, conflict(errors.New("container "+c.ID+" is not running")))
 		return
 	}
-	client, err := s.Engine.Attach(c.ID)
+	client, err := s.Engine.Dial(c.ID)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -37,6 +37,10 @@ func (s *Server) containerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /containers/{id}/top", s.topContainer)
 	mux.HandleFunc("GET /containers/{id}/stats", s.containerStats)
 	mux.HandleFunc("DELETE /containers/{id}", s.removeContainer)
+	mux.HandleFunc("POST /containers/{id}/rename", s.renameContainer)
+	mux.HandleFunc("POST /containers/{id}/update", s.updateContainer)
+	mux.HandleFunc("POST /containers/{id}/pause", s.pauseContainer)
+	mux.HandleFunc("POST /containers/{id}/unpause", s.unpauseContainer)
 }
 
 // runOptions maps a create request to what `run` asks of the engine. Only
@@ -70,6 +74,7 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 	if hc.PidsLimit != nil {
 		so.Resources.PidsLimit = *hc.PidsLimit
 	}
+	hostOptions(&so, hc)
 	if cfg.Entrypoint != nil {
 		ep := append([]string{}, cfg.Entrypoint...)
 		if len(ep) == 1 && ep[0] == "" {
@@ -121,13 +126,20 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 	o := engine.RunOptions{
 		Image: cfg.Image, Name: strings.TrimPrefix(name, "/"), Pull: engine.PullNever, Remove: hc.AutoRemove,
 		Spec: so, Userns: string(hc.UsernsMode), Runtime: hc.Runtime, PublishAll: hc.PublishAllPorts,
-		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom, Labels: cfg.Labels,
+		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom,
+		Labels: cfg.Labels, StopSignal: cfg.StopSignal, StopTimeout: cfg.StopTimeout,
+		AttachStdin: cfg.AttachStdin, AttachStdout: cfg.AttachStdout, AttachStderr: cfg.AttachStderr,
+		GroupAdd: hc.GroupAdd,
 	}
 	for _, m := range hc.Mounts {
 		o.Mounts = append(o.Mounts, mountFlag(m))
 	}
 	if cfg.OpenStdin {
 		o.Stdin = strings.NewReader("") // marks OpenStdin; the monitor holds stdin open
+	}
+	if cfg.Healthcheck != nil {
+		hc := container.HealthConfig(*cfg.Healthcheck)
+		o.Healthcheck = &hc
 	}
 	if p := hc.RestartPolicy; p.Name != "" && p.Name != "no" {
 		o.Restart = string(p.Name)
@@ -139,6 +151,11 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 		o.LogOpts = append(o.LogOpts, k+"="+v)
 	}
 	sort.Strings(o.LogOpts)
+	o.LogDriver, o.Links = hc.LogConfig.Type, hc.Links
+	for p := range cfg.ExposedPorts {
+		o.Expose = append(o.Expose, p.Port()+"/"+string(p.Proto()))
+	}
+	sort.Strings(o.Expose)
 	for _, d := range hc.DNS {
 		o.DNS = append(o.DNS, d.String())
 	}
@@ -149,6 +166,9 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 				continue
 			}
 			o.Aliases = append(o.Aliases, ep.Aliases...)
+			if len(ep.MacAddress) > 0 {
+				o.MacAddress = ep.MacAddress.String()
+			}
 			if ep.IPAMConfig != nil && ep.IPAMConfig.IPv4Address.IsValid() {
 				o.IP = ep.IPAMConfig.IPv4Address.String()
 			}
@@ -195,12 +215,14 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest(err))
 		return
 	}
+	warnings := []string{}
+	o.Warn = func(w string) { warnings = append(warnings, w) }
 	c, err := s.Engine.Create(r.Context(), o)
 	if err != nil {
 		writeError(w, userError(err))
 		return
 	}
-	writeJSON(w, http.StatusCreated, ctypes.CreateResponse{ID: c.ID, Warnings: []string{}})
+	writeJSON(w, http.StatusCreated, ctypes.CreateResponse{ID: c.ID, Warnings: warnings})
 }
 
 // lookup finds a container named in the path.
@@ -216,6 +238,10 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*container.Cont
 func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.lookup(w, r)
 	if !ok {
+		return
+	}
+	if c.State.Paused {
+		writeError(w, conflict(errors.New("cannot start a paused container, try unpause instead")))
 		return
 	}
 	if c.State.Running {
@@ -243,35 +269,35 @@ func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	timeout, err := stopTimeout(r)
+	o, err := stopOptions(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if sig := r.URL.Query().Get("signal"); sig != "" {
-		if _, err := engine.ParseSignal(sig); err != nil {
-			writeError(w, badRequest(err))
-			return
-		}
-	}
-	if err := s.Engine.Stop(c.ID, timeout); err != nil {
+	if err := s.Engine.StopWith(c.ID, o); err != nil {
 		writeError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// stopTimeout reads ?t=SECONDS (default 10).
-func stopTimeout(r *http.Request) (time.Duration, error) {
-	t := r.URL.Query().Get("t")
-	if t == "" {
-		return 10 * time.Second, nil
+// stopOptions reads ?signal=SIG&t=SECONDS (defaults: the container's StopSignal and
+// StopTimeout, else SIGTERM and 10).
+func stopOptions(r *http.Request) (engine.StopOptions, error) {
+	o := engine.StopOptions{Signal: r.URL.Query().Get("signal")}
+	if o.Signal != "" {
+		if _, err := engine.ParseSignal(o.Signal); err != nil {
+			return o, badRequest(err)
+		}
 	}
-	n, err := strconv.Atoi(t)
-	if err != nil {
-		return 0, badRequest(fmt.Errorf("invalid value for t: %q", t))
+	if t := r.URL.Query().Get("t"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			return o, badRequest(fmt.Errorf("invalid value for t: %q", t))
+		}
+		o.Timeout = &n
 	}
-	return time.Duration(n) * time.Second, nil
+	return o, nil
 }
 
 // restartContainer is POST /containers/{id}/restart: stop when running,
@@ -281,13 +307,13 @@ func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	timeout, err := stopTimeout(r)
+	o, err := stopOptions(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	if c.State.Running || c.State.Restarting {
-		if err := s.Engine.Stop(c.ID, timeout); err != nil {
+		if err := s.Engine.StopWith(c.ID, o); err != nil {
 			writeError(w, err)
 			return
 		}
@@ -303,6 +329,7 @@ func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	s.Engine.EmitContainer(c, "restart")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -429,10 +456,29 @@ func summary(c *container.Container) ctypes.Summary {
 		sum.Labels = map[string]string{}
 	}
 	sum.HostConfig.NetworkMode = c.HostConfig.NetworkMode
+	sum.Health = healthSummary(c.State.Health)
+	published := map[string]bool{}
 	for _, p := range c.NetworkSettings.Ports {
 		ps := ctypes.PortSummary{PrivatePort: p.ContainerPort, PublicPort: p.HostPort, Type: p.Proto}
 		ps.IP, _ = netip.ParseAddr(p.HostIP)
 		sum.Ports = append(sum.Ports, ps)
+		published[fmt.Sprintf("%d/%s", p.ContainerPort, p.Proto)] = true
+	}
+	if c.State.Running {
+		// Exposed ports no port is published for: the private side only, as Docker lists them.
+		var exposed []string
+		for p := range c.Config.ExposedPorts {
+			if !published[p] {
+				exposed = append(exposed, p)
+			}
+		}
+		sort.Strings(exposed)
+		for _, p := range exposed {
+			port, err := network.ParsePort(p)
+			if err == nil {
+				sum.Ports = append(sum.Ports, ctypes.PortSummary{PrivatePort: port.Num(), Type: string(port.Proto())})
+			}
+		}
 	}
 	sum.NetworkSettings = &ctypes.NetworkSettingsSummary{Networks: endpoints(c)}
 	return sum
@@ -443,8 +489,10 @@ func statusText(c *container.Container) string {
 	switch {
 	case c.State.Restarting:
 		return fmt.Sprintf("Restarting (%d) %s ago", c.State.ExitCode, humanDuration(time.Since(c.State.FinishedAt)))
+	case c.State.Running && c.State.Paused:
+		return "Up " + humanDuration(time.Since(c.State.StartedAt)) + " (Paused)"
 	case c.State.Running:
-		return "Up " + humanDuration(time.Since(c.State.StartedAt))
+		return "Up " + humanDuration(time.Since(c.State.StartedAt)) + c.State.HealthSuffix()
 	case c.State.Status == container.Created:
 		return "Created"
 	}
@@ -533,18 +581,20 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 			Restarting: c.State.Restarting, OOMKilled: c.State.OOMKilled, Pid: c.State.Pid,
 			ExitCode: c.State.ExitCode, Error: c.State.Error,
 			StartedAt: timeText(c.State.StartedAt), FinishedAt: timeText(c.State.FinishedAt),
+			Health: healthState(c.State.Health),
 		},
 		Config: &ctypes.Config{
 			Hostname: c.Config.Hostname, User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin,
 			Env: c.Config.Env, Cmd: c.Config.Cmd, Entrypoint: c.Config.Entrypoint, Image: c.ImageName,
 			WorkingDir: c.Config.WorkingDir, Labels: c.Config.Labels, StopSignal: c.Config.StopSignal,
-			AttachStdout: true, AttachStderr: true,
+			StopTimeout: c.Config.StopTimeout, AttachStdin: c.Config.AttachStdin,
+			AttachStdout: c.Config.AttachStdout, AttachStderr: c.Config.AttachStderr,
 		},
 		HostConfig: &ctypes.HostConfig{
 			Binds: hc.Binds, NetworkMode: ctypes.NetworkMode(hc.NetworkMode), AutoRemove: hc.AutoRemove,
 			ReadonlyRootfs: hc.ReadonlyRootfs, Privileged: hc.Privileged, UsernsMode: ctypes.UsernsMode(hc.UsernsMode), Runtime: hc.Runtime,
 			CapAdd: hc.CapAdd, CapDrop: hc.CapDrop, SecurityOpt: hc.SecurityOpt, Tmpfs: hc.Tmpfs,
-			PublishAllPorts: hc.PublishAllPorts, DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts,
+			PublishAllPorts: hc.PublishAllPorts, DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, Links: hc.Links,
 			RestartPolicy: ctypes.RestartPolicy{Name: ctypes.RestartPolicyMode(hc.RestartPolicy.Name), MaximumRetryCount: hc.RestartPolicy.MaximumRetryCount},
 			LogConfig:     ctypes.LogConfig{Type: hc.LogConfig.Type, Config: hc.LogConfig.Config},
 			Resources: ctypes.Resources{
@@ -554,6 +604,9 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 		},
 		NetworkSettings: &ctypes.NetworkSettings{Networks: endpoints(c), Ports: network.PortMap{}},
 	}
+	if h := c.Config.Healthcheck; h != nil {
+		out.Config.Healthcheck = (*ctypes.HealthConfig)(h)
+	}
 	if hc.Init {
 		t := true
 		out.HostConfig.Init = &t
@@ -562,6 +615,7 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 		n := hc.PidsLimit
 		out.HostConfig.PidsLimit = &n
 	}
+	inspectHostOptions(out.HostConfig, hc)
 	for _, d := range hc.DNS {
 		if a, err := netip.ParseAddr(d); err == nil {
 			out.HostConfig.DNS = append(out.HostConfig.DNS, a)
@@ -671,4 +725,17 @@ func mountFlag(m mount.Mount) string {
 		}
 	}
 	return strings.Join(f, ",")
+}
+
+// renameContainer is POST /containers/{id}/rename?name=NEW.
+func (s *Server) renameContainer(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	if err := s.Engine.Rename(c.ID, r.URL.Query().Get("name")); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -46,12 +44,6 @@ func (s *Server) execRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /exec/{id}/resize", s.resizeExec)
 }
 
-func newID() string {
-	var b [32]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
 func (s *Server) createExec(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.lookup(w, r)
 	if !ok {
@@ -70,7 +62,12 @@ func (s *Server) createExec(w http.ResponseWriter, r *http.Request) {
 		writeError(w, conflict(fmt.Errorf("container %s is not running", c.ID)))
 		return
 	}
-	ex := &execSession{ID: newID(), ContainerID: c.ID, Config: req}
+	if c.State.Paused {
+		writeError(w, conflict(fmt.Errorf("Container %s is paused, unpause the container before exec", c.ID)))
+		return
+	}
+	ex := &execSession{ID: engine.NewExecID(), ContainerID: c.ID, Config: req}
+	s.Engine.ExecCreated(c, ex.ID, req.Cmd)
 	s.mu.Lock()
 	s.execs[ex.ID] = ex
 	s.mu.Unlock()
@@ -126,7 +123,7 @@ func (s *Server) startExec(w http.ResponseWriter, r *http.Request) {
 	ex.mu.Unlock()
 	cfg := ex.Config
 	o := engine.ExecOptions{Cmd: cfg.Cmd, Env: cfg.Env, WorkingDir: cfg.WorkingDir, User: cfg.User,
-		Tty: cfg.Tty, Privileged: cfg.Privileged}
+		Tty: cfg.Tty, Privileged: cfg.Privileged, ID: ex.ID, Created: true}
 	if cfg.Tty && cfg.ConsoleSize != nil {
 		o.ConsoleSize = consoleBox(*cfg.ConsoleSize)
 	}
@@ -258,6 +255,7 @@ func (s *Server) track(ex *execSession, pid int, wait func() (runtimeExit, error
 		ex.mu.Lock()
 		ex.running, ex.exitCode = false, &code
 		ex.mu.Unlock()
+		s.Engine.ExecDied(ex.ContainerID, ex.ID, code)
 		close(done)
 	}()
 }

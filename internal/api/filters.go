@@ -38,7 +38,7 @@ func parseFilters(s string) (filters, error) {
 func (f filters) has(key string) bool { return len(f[key]) > 0 }
 
 // containerKeys are the filters matchContainer knows.
-var containerKeys = map[string]bool{"id": true, "name": true, "status": true, "label": true, "ancestor": true, "network": true}
+var containerKeys = map[string]bool{"id": true, "name": true, "status": true, "label": true, "ancestor": true, "network": true, "health": true}
 
 // matchContainer says whether c passes every filter: values of one key
 // match when any does, labels when all do. Unknown keys match nothing.
@@ -57,6 +57,8 @@ func (f filters) matchContainer(c *container.Container) bool {
 				m = strings.Contains(c.Name, strings.TrimPrefix(v, "/"))
 			case "status":
 				m = c.State.Status == v
+			case "health":
+				m = c.State.HealthStatus() == v
 			case "ancestor":
 				m = c.ImageName == v || c.Image == v || strings.HasPrefix(c.Image, "sha256:"+v)
 			case "network":

@@ -147,10 +147,10 @@ func (s *Server) removeImage(w http.ResponseWriter, r *http.Request, name string
 func deleteResponses(res engine.RemoveResult) []image.DeleteResponse {
 	out := []image.DeleteResponse{}
 	for _, line := range res {
-		switch k, v, _ := strings.Cut(line, ": "); k {
-		case "Untagged":
+		switch k, v, _ := strings.Cut(line, ": "); strings.ToLower(k) { // rmi's lines, or prune's
+		case "untagged":
 			out = append(out, image.DeleteResponse{Untagged: v})
-		case "Deleted":
+		case "deleted":
 			out = append(out, image.DeleteResponse{Deleted: v})
 		}
 	}

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/types"
+	"github.com/moby/moby/api/types/common"
 
+	"github.com/geedocker/geedocker/internal/engine"
 	"github.com/geedocker/geedocker/internal/logs"
 )
 
@@ -53,6 +55,14 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest(err))
 		return
 	}
+	if _, _, err := s.Engine.LogFile(c); err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, engine.ErrLogNotReadable) {
+			status = http.StatusNotImplemented // Docker's answer
+		}
+		writeJSON(w, status, common.ErrorResponse{Message: err.Error()})
+		return
+	}
 	ctype := types.MediaTypeMultiplexedStream
 	if c.Config.Tty {
 		ctype = types.MediaTypeRawStream
@@ -69,7 +79,7 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) {
 		done = s.Engine.Exited(c)
 	}
 	// Errors after the headers cannot be answered; the stream just ends.
-	logs.Read(r.Context(), c.LogPath, o, stdout, stderr, done)
+	s.Engine.ReadLogs(r.Context(), c, o, stdout, stderr, done)
 }
 
 // flushWriter flushes each write, for streams that a client reads as they come.

@@ -1,49 +1,65 @@
 package api
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"time"
 
 	ctypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/network"
+
+	"github.com/geedocker/geedocker/internal/engine"
 )
 
-// The prune endpoints take no filters yet: a filter is refused rather than
-// ignored, since ignoring it would remove more than asked.
+// The prune endpoints take dockerd's filters until, label and label! (and dangling for
+// images); any other is refused rather than ignored, since ignoring it would remove more
+// than asked.
 func (s *Server) pruneRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /containers/prune", s.pruneContainers)
 	mux.HandleFunc("POST /images/prune", s.pruneImages)
 	mux.HandleFunc("POST /networks/prune", s.pruneNetworks)
 }
 
-func refuseFilters(w http.ResponseWriter, r *http.Request) bool {
+// pruneFilter reads ?filters= of a prune; dangling, when allowed, is returned apart
+// (true unless it says false).
+func pruneFilter(w http.ResponseWriter, r *http.Request, allowDangling bool) (engine.PruneFilter, bool, bool) {
 	f, err := parseFilters(r.URL.Query().Get("filters"))
 	if err != nil {
 		writeError(w, badRequest(err))
-		return true
+		return engine.PruneFilter{}, false, false
 	}
-	for k, vs := range f {
-		// dangling=true is what prune does anyway.
-		if k == "dangling" && len(vs) == 1 && (vs[0] == "true" || vs[0] == "1") {
-			continue
+	dangling := true
+	if vs, ok := f["dangling"]; ok && allowDangling {
+		if len(vs) != 1 {
+			writeError(w, badRequest(errors.New("invalid filter 'dangling'")))
+			return engine.PruneFilter{}, false, false
 		}
-		writeError(w, badRequest(&filterError{k}))
-		return true
+		switch vs[0] {
+		case "true", "1":
+		case "false", "0":
+			dangling = false
+		default:
+			writeError(w, badRequest(fmt.Errorf("invalid filter 'dangling=%s'", vs[0])))
+			return engine.PruneFilter{}, false, false
+		}
+		delete(f, "dangling")
 	}
-	return false
-}
-
-type filterError struct{ key string }
-
-func (e *filterError) Error() string {
-	return "invalid filter '" + e.key + "': prune takes no filters yet"
+	pf, err := engine.ParsePruneFilter(f, time.Now())
+	if err != nil {
+		writeError(w, badRequest(err))
+		return engine.PruneFilter{}, false, false
+	}
+	return pf, dangling, true
 }
 
 func (s *Server) pruneContainers(w http.ResponseWriter, r *http.Request) {
-	if refuseFilters(w, r) {
+	f, _, ok := pruneFilter(w, r, false)
+	if !ok {
 		return
 	}
-	ids, space, err := s.Engine.PruneContainers()
+	ids, space, err := s.Engine.PruneContainersFiltered(f)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -58,10 +74,11 @@ func (s *Server) pruneContainers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pruneImages(w http.ResponseWriter, r *http.Request) {
-	if refuseFilters(w, r) {
+	f, dangling, ok := pruneFilter(w, r, true)
+	if !ok {
 		return
 	}
-	res, space, err := s.Engine.PruneImages()
+	res, space, err := s.Engine.PruneImagesFiltered(!dangling, f)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -70,10 +87,11 @@ func (s *Server) pruneImages(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pruneNetworks(w http.ResponseWriter, r *http.Request) {
-	if refuseFilters(w, r) {
+	f, _, ok := pruneFilter(w, r, false)
+	if !ok {
 		return
 	}
-	names, err := s.Engine.PruneNetworks()
+	names, err := s.Engine.PruneNetworksFiltered(f)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -17,6 +17,9 @@ func (s *Server) systemRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("HEAD /_ping", s.ping)
 	mux.HandleFunc("GET /version", s.version)
 	mux.HandleFunc("GET /info", s.info)
+	mux.HandleFunc("GET /events", s.getEvents)
+	mux.HandleFunc("GET /system/df", s.diskUsage)
+	mux.HandleFunc("POST /build/prune", s.pruneBuildCache)
 }
 
 func (s *Server) ping(w http.ResponseWriter, r *http.Request) {

@@ -79,6 +79,10 @@ var ErrNoFreezer = errors.New("the kernel has no cgroup freezer")
 type Manager interface {
 	// Create makes the container's cgroup and writes the limits. Idempotent.
 	Create(res *specs.LinuxResources) error
+	// Update writes new limits into the existing cgroup, as `docker update` changes a
+	// running container: the resources Describe applies, but not the device rules, which
+	// stay as Create wrote them. A memory limit below the current usage is refused.
+	Update(res *specs.LinuxResources) error
 	// Add moves the process pid into the cgroup (every controller on v1).
 	Add(pid int) error
 	// OOMKilled reports whether the kernel OOM-killed a process of the cgroup.
@@ -92,9 +96,12 @@ type Manager interface {
 	Kill() error
 	// Freeze stops every process of the cgroup and returns once all are
 	// stopped (ErrNoFreezer when the kernel has no freezer); Thaw lets them
-	// run again.
+	// run again and returns once the kernel says so. Frozen tells whether the
+	// cgroup is frozen or freezing. `pause`, `commit`, Kill and the OCI
+	// runtime's pause and resume all freeze through these.
 	Freeze() error
 	Thaw() error
+	Frozen() (bool, error)
 	// Destroy removes the cgroup's directories. Idempotent: nil when gone.
 	Destroy() error
 	// Path is the cgroup's path from the hierarchy root, "/geedocker/<name>".

@@ -27,7 +27,8 @@ type Setting struct {
 // Describe turns the resources `docker run` sets into the writes that apply
 // them on a cgroup of the given mode, in order. A nil or zero field is unset
 // and produces no write. It applies CPU.Shares, Quota, Period, Cpus, Mems,
-// Memory.Limit, Swap, Pids.Limit and (v1 only) Devices; other fields are ignored.
+// Memory.Limit, Swap, Reservation, DisableOOMKiller (v1 only), Pids.Limit, BlockIO.Weight
+// and (v1 only) Devices; other fields are ignored.
 // On v2 the v2 manager applies Devices as an eBPF program ([DeviceProgram]).
 //
 // -1 means unlimited for Quota, Memory.Limit, Memory.Swap (memory + swap, as
@@ -53,6 +54,10 @@ type limits struct {
 	swap       int64  // memory+swap; 0: unset, -1: unlimited
 	pids       int64  // 0: unset, -1: unlimited
 	devices    []specs.LinuxDeviceCgroup
+
+	reservation int64  // memory soft limit; 0: unset, -1: none
+	noOOMKill   bool   // the OOM killer disabled (v1 only)
+	weight      uint16 // block I/O weight, 10..1000; 0: unset
 }
 
 func readLimits(res *specs.LinuxResources) (limits, error) {
@@ -91,6 +96,10 @@ func readLimits(res *specs.LinuxResources) (limits, error) {
 		if m.Swap != nil {
 			l.swap = *m.Swap
 		}
+		if m.Reservation != nil {
+			l.reservation = max(*m.Reservation, -1)
+		}
+		l.noOOMKill = m.DisableOOMKiller != nil && *m.DisableOOMKiller
 		switch {
 		case l.swap == 0 || l.swap == -1:
 		case l.swap < -1:
@@ -105,6 +114,12 @@ func readLimits(res *specs.LinuxResources) (limits, error) {
 		l.pids = *p.Limit
 		if l.pids < 0 {
 			l.pids = -1
+		}
+	}
+	if b := res.BlockIO; b != nil && b.Weight != nil && *b.Weight != 0 {
+		l.weight = *b.Weight
+		if l.weight < 10 || l.weight > 1000 {
+			return l, fmt.Errorf("invalid block I/O weight %d: want 10 to 1000", l.weight)
 		}
 	}
 	for _, d := range res.Devices {
@@ -196,8 +211,18 @@ func describeV1(res *specs.LinuxResources) ([]Setting, error) {
 	if l.swap != 0 {
 		add("memory", "memory.memsw.limit_in_bytes", strconv.FormatInt(l.swap, 10), true)
 	}
+	if l.reservation != 0 {
+		add("memory", "memory.soft_limit_in_bytes", strconv.FormatInt(l.reservation, 10), false)
+	}
+	if l.noOOMKill {
+		add("memory", "memory.oom_control", "1", false)
+	}
 	if l.pids != 0 {
 		add("pids", "pids.max", maxValue(l.pids), false)
+	}
+	// Optional: kernels without CFQ/BFQ have no blkio.weight (the engine warns first).
+	if l.weight != 0 {
+		add("blkio", "blkio.weight", strconv.FormatUint(uint64(l.weight), 10), true)
 	}
 	for _, d := range l.devices {
 		rule, _ := deviceRule(d) // checked by readLimits
@@ -250,9 +275,18 @@ func describeV2(res *specs.LinuxResources) ([]Setting, error) {
 		}
 		add("memory", "memory.swap.max", maxValue(swap), true)
 	}
+	if l.reservation != 0 {
+		add("memory", "memory.low", maxValue(l.reservation), false)
+	}
 	if l.pids != 0 {
 		add("pids", "pids.max", maxValue(l.pids), false)
 	}
+	// io.weight (1..10000) from the v1 scale as runc converts it; optional, as the file
+	// exists only with the io cost controller (the engine warns first).
+	if l.weight != 0 {
+		add("io", "io.weight", strconv.FormatUint(BlkioToIOWeight(l.weight), 10), true)
+	}
+	// The OOM killer cannot be disabled on v2 (the engine warns and drops it).
 	// Device rules are an eBPF program on v2 (DeviceProgram), not a file.
 	return out, nil
 }
@@ -264,6 +298,13 @@ func describeV2(res *specs.LinuxResources) ([]Setting, error) {
 func SharesToWeight(shares uint64) uint64 {
 	shares = min(max(shares, 2), 262144)
 	return 1 + ((shares-2)*9999)/262142
+}
+
+// BlkioToIOWeight converts a v1 blkio.weight (10..1000) to v2 io.weight (1..10000) as
+// runc does: 1 + (weight-10)*9999/990.
+func BlkioToIOWeight(weight uint16) uint64 {
+	w := uint64(min(max(weight, 10), 1000))
+	return 1 + (w-10)*9999/990
 }
 
 // maxValue writes -1 as "max", which v2 files and pids.max (on both

@@ -59,7 +59,10 @@
 //  3. Add moves the container's init into the cgroup before it execs the
 //     user's command; its children inherit the cgroup.
 //  4. Stats, Procs and OOMKilled read the cgroup while the container runs and
-//     after it exited (OOMKilled must be read before Destroy).
+//     after it exited (OOMKilled must be read before Destroy). Freeze, Thaw and
+//     Frozen stop, restart and report its processes (v1 freezer.state, v2
+//     cgroup.freeze and cgroup.events): `pause`, `commit` and the OCI runtime's
+//     pause and resume use them.
 //  5. Kill sends SIGKILL to everything left (v2 cgroup.kill when the kernel
 //     has it, otherwise freeze, signal every pid, thaw) and waits until the
 //     cgroup is empty. Killed processes that are children of the caller

@@ -214,11 +214,26 @@ func (m *v1) freezer() (freeze, thaw func() error) {
 		}
 		return await(m.sys.timeout/5, "cgroup "+freezer+" to freeze", func() (bool, error) {
 			s, err := readFile(freezer, "freezer.state")
+			if err == nil && s == "FREEZING" {
+				// It may stay FREEZING while a task is busy: asking again helps it
+				// along (as runc does).
+				err = writeFile(freezer, "freezer.state", "FROZEN")
+			}
 			return s == "FROZEN", err
 		})
 	}
+	// Thawing is immediate on v1: THAWED is read back at once.
 	thaw = func() error { return writeFile(freezer, "freezer.state", "THAWED") }
 	return freeze, thaw
+}
+
+func (m *v1) Frozen() (bool, error) {
+	freezer := m.dir("freezer")
+	if !exists(filepath.Join(freezer, "freezer.state")) {
+		return false, ErrNoFreezer
+	}
+	s, err := readFile(freezer, "freezer.state")
+	return s == "FROZEN" || s == "FREEZING", err
 }
 
 func (m *v1) Freeze() error {

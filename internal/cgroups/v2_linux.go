@@ -209,6 +209,15 @@ func (m *v2) freezer() (freeze, thaw func() error) {
 	return freeze, thaw
 }
 
+func (m *v2) Frozen() (bool, error) {
+	dir := m.dir()
+	if !exists(filepath.Join(dir, "cgroup.freeze")) {
+		return false, ErrNoFreezer
+	}
+	s, err := readFile(dir, "cgroup.freeze")
+	return s == "1", err
+}
+
 func (m *v2) Freeze() error {
 	freeze, _ := m.freezer()
 	if freeze == nil {
@@ -222,7 +231,16 @@ func (m *v2) Thaw() error {
 	if thaw == nil {
 		return ErrNoFreezer
 	}
-	return thaw()
+	if err := thaw(); err != nil {
+		return err
+	}
+	// A thawed cgroup runs again once cgroup.events says so (it stays frozen while an
+	// ancestor is).
+	dir := m.dir()
+	return await(m.sys.timeout/5, "cgroup "+dir+" to thaw", func() (bool, error) {
+		frozen, _, err := readKey(dir, "cgroup.events", "frozen")
+		return frozen == 0, err
+	})
 }
 
 // Destroy removes the container's directory; the parent stays for others.

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,11 +15,12 @@ import (
 	"github.com/geedocker/geedocker/internal/engine"
 )
 
-// detachKeys is Docker's default detach sequence: Ctrl-P Ctrl-Q.
-var detachKeys = []byte{0x10, 0x11}
+// defaultDetachKeys is Docker's default detach sequence: Ctrl-P Ctrl-Q.
+var defaultDetachKeys = []byte{0x10, 0x11}
 
 func newAttachCmd(g *globals) *cobra.Command {
 	var noStdin bool
+	var keys detachKeysValue
 	c := &cobra.Command{
 		Use:   "attach [OPTIONS] CONTAINER",
 		Short: "Attach local standard input, output, and error streams to a running container",
@@ -34,23 +37,43 @@ func newAttachCmd(g *globals) *cobra.Command {
 			if !ct.State.Running {
 				return fmt.Errorf("You cannot attach to a stopped container, start it first")
 			}
+			if ct.State.Paused {
+				return fmt.Errorf("You cannot attach to a paused container, unpause it first")
+			}
 			client, err := e.Attach(ct.ID)
 			if err != nil {
 				return err
 			}
-			return attachSession(client, ct.Config.Tty, !noStdin && ct.Config.OpenStdin)
+			return attachSession(c.Context(), client, sessionOptions{
+				tty: ct.Config.Tty, stdin: !noStdin && ct.Config.OpenStdin, stdout: true, stderr: true, keys: keys.bytes(),
+			})
 		},
 	}
 	c.Flags().BoolVar(&noStdin, "no-stdin", false, "Do not attach STDIN")
-	c.Flags().String("detach-keys", "ctrl-p,ctrl-q", "Override the key sequence for detaching a container (only the default is supported)")
+	c.Flags().Var(&keys, "detach-keys", "Override the key sequence for detaching a container")
 	return c
 }
 
+// sessionOptions say what an attach session carries: the streams, whether the container
+// has a terminal, and the detach sequence (Ctrl-P Ctrl-Q by default).
+type sessionOptions struct {
+	tty, stdin, stdout, stderr bool
+	keys                       []byte
+}
+
 // attachSession connects the user's terminal or stdio to a container through
-// its monitor until the container exits (its exit code becomes ours) or the
-// user detaches with Ctrl-P Ctrl-Q.
-func attachSession(client *engine.AttachClient, tty, stdin bool) error {
+// its monitor until the container exits (its exit code becomes ours), the
+// user detaches with the detach keys (a terminal session), or ctx ends (a
+// signal to this command: the container keeps running).
+func attachSession(ctx context.Context, client *engine.AttachClient, o sessionOptions) error {
 	defer client.Close()
+	tty, stdin := o.tty, o.stdin
+	detachKeys := o.keys
+	if len(detachKeys) == 0 {
+		detachKeys = defaultDetachKeys
+	}
+	stop := context.AfterFunc(ctx, func() { client.Close() })
+	defer stop()
 	fd := int(os.Stdin.Fd())
 	isTerm := term.IsTerminal(fd)
 	if tty && isTerm {
@@ -89,9 +112,10 @@ func attachSession(client *engine.AttachClient, tty, stdin bool) error {
 							client.Close()
 							return
 						}
-						if data[len(data)-1] == detachKeys[0] {
-							held = []byte{detachKeys[0]}
-							data = data[:len(data)-1]
+						// Hold back a tail that may begin the sequence.
+						if k := partialSuffix(data, detachKeys); k > 0 {
+							held = append([]byte(nil), data[len(data)-k:]...)
+							data = data[:len(data)-k]
 						}
 					}
 					if len(data) > 0 {
@@ -107,7 +131,17 @@ func attachSession(client *engine.AttachClient, tty, stdin bool) error {
 			}
 		}()
 	}
-	code, exited, err := client.Copy(os.Stdout, os.Stderr)
+	stdout, stderr := io.Writer(os.Stdout), io.Writer(os.Stderr)
+	if !o.stdout {
+		stdout = io.Discard
+	}
+	if !o.stderr {
+		stderr = io.Discard
+	}
+	code, exited, err := client.Copy(stdout, stderr)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if err != nil {
 		return err
 	}
@@ -123,4 +157,14 @@ func attachSession(client *engine.AttachClient, tty, stdin bool) error {
 		return &StatusError{Code: code}
 	}
 	return nil
+}
+
+// partialSuffix is the length of the longest tail of data that is a proper prefix of seq.
+func partialSuffix(data, seq []byte) int {
+	for k := min(len(seq)-1, len(data)); k > 0; k-- {
+		if bytes.Equal(data[len(data)-k:], seq[:k]) {
+			return k
+		}
+	}
+	return 0
 }

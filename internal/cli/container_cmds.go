@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -32,6 +33,7 @@ func forEach(g *globals, args []string, fn func(string) error) error {
 
 func newStopCmd(g *globals) *cobra.Command {
 	var seconds int
+	var signal string
 	c := &cobra.Command{
 		Use:   "stop [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Stop one or more running containers",
@@ -41,11 +43,14 @@ func newStopCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return forEach(g, args, func(ref string) error {
-				return e.Stop(ref, time.Duration(seconds)*time.Second)
-			})
+			o, err := stopOptions(c, seconds, signal)
+			if err != nil {
+				return err
+			}
+			return forEach(g, args, func(ref string) error { return e.StopWith(ref, o) })
 		},
 	}
+	c.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
 	c.Flags().IntVarP(&seconds, "time", "t", 10, "Seconds to wait before killing the container")
 	c.Flags().IntVar(&seconds, "timeout", 10, "Alias of --time")
 	c.Flags().MarkHidden("timeout")
@@ -94,27 +99,33 @@ func newRmCmd(g *globals, use string) *cobra.Command {
 
 func newStartCmd(g *globals) *cobra.Command {
 	var attach, interactive bool
+	var keys detachKeysValue
 	c := &cobra.Command{
 		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Start one or more stopped containers",
 		Args:  minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if interactive {
-				return flagError{fmt.Errorf("start -i is not supported: use -a to follow the output")}
-			}
 			e, err := g.engine()
 			if err != nil {
 				return err
 			}
+			if (attach || interactive) && len(args) > 1 {
+				return flagerr("you cannot start and attach multiple containers at once")
+			}
+			if interactive {
+				return startInteractive(c, g, e, args[0], keys.bytes())
+			}
 			if attach {
-				if len(args) > 1 {
-					return flagerr("you cannot start and attach multiple containers at once")
-				}
 				since := time.Now()
+				// Signals reach the container from the start (start -a forwards them, as
+				// Docker's); the command ends with the container.
+				stop := proxySignals(e, args[0])
+				defer stop()
 				ct, err := e.StartExisting(c.Context(), args[0], g.args())
 				if err != nil {
 					return startErr(err)
 				}
+				c.SetContext(context.WithoutCancel(c.Context()))
 				return followAndWait(c, g, e, ct.ID, since)
 			}
 			return forEach(g, args, func(ref string) error {
@@ -124,8 +135,31 @@ func newStartCmd(g *globals) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVarP(&attach, "attach", "a", false, "Attach STDOUT/STDERR and forward signals")
+	c.Flags().Var(&keys, "detach-keys", "Override the key sequence for detaching a container")
 	c.Flags().BoolVarP(&interactive, "interactive", "i", false, "Attach container's STDIN")
 	return c
+}
+
+// startInteractive is start -i (with or without -a): the container starts once this
+// command is attached to it, stdin included when the container keeps one open (-i at
+// create), and its exit code becomes this command's.
+func startInteractive(c *cobra.Command, g *globals, e *engine.Engine, ref string, keys []byte) error {
+	ct, err := e.Container(ref)
+	if err != nil {
+		return err
+	}
+	var client *engine.AttachClient
+	if ct.State.Running {
+		client, err = e.Attach(ct.ID)
+	} else {
+		client, err = e.StartAttached(c.Context(), ct.ID, g.args())
+	}
+	if err != nil {
+		return startErr(err)
+	}
+	return attachSession(c.Context(), client, sessionOptions{
+		tty: ct.Config.Tty, stdin: ct.Config.OpenStdin, stdout: true, stderr: true, keys: keys,
+	})
 }
 
 func flagerr(msg string) error { return flagError{errors.New(msg)} }
@@ -141,6 +175,7 @@ func startErr(err error) error {
 
 func newRestartCmd(g *globals) *cobra.Command {
 	var seconds int
+	var signal string
 	c := &cobra.Command{
 		Use:   "restart [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Restart one or more containers",
@@ -150,21 +185,45 @@ func newRestartCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			o, err := stopOptions(c, seconds, signal)
+			if err != nil {
+				return err
+			}
 			return forEach(g, args, func(ref string) error {
-				if err := e.Stop(ref, time.Duration(seconds)*time.Second); err != nil {
+				if err := e.StopWith(ref, o); err != nil {
 					return err
 				}
-				_, err := e.StartExisting(c.Context(), ref, g.args())
+				ct, err := e.StartExisting(c.Context(), ref, g.args())
+				if err == nil {
+					e.EmitContainer(ct, "restart")
+				}
 				return err
 			})
 		},
 	}
+	c.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
 	c.Flags().IntVarP(&seconds, "time", "t", 10, "Seconds to wait before killing the container")
 	return c
 }
 
+// stopOptions are the -s and -t of stop and restart: without -t, the container's
+// --stop-timeout (else 10 s); without -s, its stop signal.
+func stopOptions(c *cobra.Command, seconds int, signal string) (engine.StopOptions, error) {
+	o := engine.StopOptions{Signal: signal}
+	if signal != "" {
+		if _, err := engine.ParseSignal(signal); err != nil {
+			return o, flagError{err}
+		}
+	}
+	if c.Flags().Changed("time") || c.Flags().Lookup("timeout") != nil && c.Flags().Changed("timeout") {
+		o.Timeout = &seconds
+	}
+	return o, nil
+}
+
 func newWaitCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var condition string
+	c := &cobra.Command{
 		Use:   "wait CONTAINER [CONTAINER...]",
 		Short: "Block until one or more containers stop, then print their exit codes",
 		Args:  minArgs(1),
@@ -173,9 +232,14 @@ func newWaitCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			switch condition {
+			case engine.WaitNotRunning, engine.WaitNextExit, engine.WaitRemoved:
+			default:
+				return flagError{fmt.Errorf("invalid condition: %q: must be one of not-running, next-exit, removed", condition)}
+			}
 			var errs []error
 			for _, ref := range args {
-				code, err := e.Wait(c.Context(), ref)
+				code, err := e.WaitCondition(c.Context(), ref, condition)
 				if err != nil {
 					errs = append(errs, err)
 					continue
@@ -185,6 +249,8 @@ func newWaitCmd(g *globals) *cobra.Command {
 			return errors.Join(errs...)
 		},
 	}
+	c.Flags().StringVar(&condition, "condition", engine.WaitNotRunning, "Condition to wait for (not-running, next-exit, removed)")
+	return c
 }
 
 func newContainerPruneCmd(g *globals) *cobra.Command {

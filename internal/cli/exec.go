@@ -58,6 +58,7 @@ func newExecCmd(g *globals) *cobra.Command {
 				signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
 				defer signal.Stop(sigs)
 			}
+			o.ID = engine.NewExecID()
 			proc, err := e.Exec(c.Context(), args[0], o)
 			if err != nil {
 				if errors.Is(err, engine.ErrNotRunning) {
@@ -82,6 +83,7 @@ func newExecCmd(g *globals) *cobra.Command {
 				}
 			}()
 			st, werr := proc.Wait()
+			e.ExecDied(args[0], o.ID, st.Code)
 			if copyDone != nil {
 				<-copyDone
 			}

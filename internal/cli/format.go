@@ -66,6 +66,19 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%.3g%s", f, units[i])
 }
 
+// humanSize4 is a size with four significant digits, as Docker's units.HumanSize:
+// `system df` and the totals of prune.
+func humanSize4(n int64) string {
+	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
+	f := float64(n)
+	i := 0
+	for f >= 1000 && i < len(units)-1 {
+		f /= 1000
+		i++
+	}
+	return fmt.Sprintf("%.4g%s", f, units[i])
+}
+
 // table writes tab-separated rows aligned as Docker's tables are.
 func newTable(w io.Writer) *tabwriter.Writer {
 	return tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)

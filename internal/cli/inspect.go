@@ -44,6 +44,9 @@ type containerState struct {
 	Error      string `json:"Error"`
 	StartedAt  string `json:"StartedAt"`
 	FinishedAt string `json:"FinishedAt"`
+
+	// Health is there for a container with a health check once it started.
+	Health *container.Health `json:"Health,omitempty"`
 }
 
 type mountPoint struct {
@@ -76,9 +79,10 @@ func makeContainerInspect(dir string, c *container.Container) containerInspect {
 		LogPath: c.LogPath, Name: "/" + c.Name, RestartCount: c.RestartCount, Driver: "overlay",
 		Platform: "linux", HostConfig: c.HostConfig, Config: c.Config, Mounts: []mountPoint{},
 		State: containerState{
-			Status: c.State.Status, Running: c.State.Running, Restarting: c.State.Restarting, Pid: c.State.Pid, ExitCode: c.State.ExitCode,
+			Status: c.State.Status, Running: c.State.Running, Paused: c.State.Paused, Restarting: c.State.Restarting, Pid: c.State.Pid, ExitCode: c.State.ExitCode,
 			OOMKilled: c.State.OOMKilled, Error: c.State.Error,
 			StartedAt: inspectTime(c.State.StartedAt), FinishedAt: inspectTime(c.State.FinishedAt),
+			Health: c.State.Health,
 		},
 		NetworkSettings: networkSettings(c),
 	}

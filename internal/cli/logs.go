@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,7 +51,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 			if follow {
 				done = e.Exited(ct)
 			}
-			return logs.Read(c.Context(), ct.LogPath, o, g.stdout, g.stderr, done)
+			return e.ReadLogs(c.Context(), ct, o, g.stdout, g.stderr, done)
 		},
 	}
 	f := c.Flags()
@@ -70,7 +71,10 @@ func followAndWait(c *cobra.Command, g *globals, e *engine.Engine, id string, si
 		return err
 	}
 	// Everything written since the start, even what the container wrote before this reads.
-	if err := logs.Read(c.Context(), ct.LogPath, logs.ReadOptions{Follow: true, Tail: -1, Since: since}, g.stdout, g.stderr, e.Exited(ct)); err != nil {
+	err = e.ReadLogs(c.Context(), ct, logs.ReadOptions{Follow: true, Tail: -1, Since: since}, g.stdout, g.stderr, e.Exited(ct))
+	if errors.Is(err, engine.ErrLogNotReadable) {
+		<-e.Exited(ct) // no log to show (--log-driver none): only the exit code
+	} else if err != nil {
 		return err
 	}
 	code, err := e.Wait(context.WithoutCancel(c.Context()), id)

@@ -153,8 +153,10 @@ func labelsText(labels map[string]string) string {
 // statusText is Docker's STATUS column.
 func statusText(c *container.Container) string {
 	switch {
+	case c.State.Running && c.State.Paused:
+		return "Up " + humanDuration(time.Since(c.State.StartedAt)) + " (Paused)"
 	case c.State.Running:
-		return "Up " + humanDuration(time.Since(c.State.StartedAt))
+		return "Up " + humanDuration(time.Since(c.State.StartedAt)) + c.State.HealthSuffix()
 	case c.State.Restarting:
 		return fmt.Sprintf("Restarting (%d) %s", c.State.ExitCode, ago(c.State.FinishedAt))
 	case c.State.Status == container.Exited:

@@ -112,8 +112,7 @@ func (f psFilters) matcher(list []*container.Container, netIDs map[string]string
 		code, _ := strconv.Atoi(v)
 		return c.State.Status == container.Exited && c.State.ExitCode == code
 	})
-	// No container has a health check: each is "none".
-	oneOf("health", func(_ *container.Container, v string) bool { return v == "none" })
+	oneOf("health", func(c *container.Container, v string) bool { return c.State.HealthStatus() == v })
 	// No container is a swarm task.
 	oneOf("is-task", func(_ *container.Container, v string) bool { b, _ := strconv.ParseBool(v); return !b })
 	oneOf("network", func(c *container.Container, v string) bool {

@@ -46,14 +46,15 @@ func newImagePruneCmd(g *globals) *cobra.Command {
 		Short: "Remove dangling images",
 		Args:  exactArgs(0),
 		RunE: func(c *cobra.Command, args []string) error {
-			if all {
-				return flagError{fmt.Errorf("--all is not supported yet")}
-			}
 			e, err := g.engine()
 			if err != nil {
 				return err
 			}
-			res, reclaimed, err := e.PruneImages()
+			prune := e.PruneImages
+			if all {
+				prune = e.PruneUnusedImages
+			}
+			res, reclaimed, err := prune()
 			if len(res) > 0 {
 				fmt.Fprintln(g.stdout, "Deleted Images:")
 				for _, line := range res {

@@ -104,8 +104,10 @@ func NewRoot() *cobra.Command {
 		newRestartCmd(g), newWaitCmd(g), newLogsCmd(g), newContainerInspectCmd(g), newContainerPruneCmd(g),
 		newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g), newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g),
 	)
+	ctr.AddCommand(newCreateCmd(g), newRenameCmd(g))
+	ctr.AddCommand(newPauseCmd(g), newUnpauseCmd(g))
 	root.AddCommand(
-		image, ctr, newPrepareCmd(g), newCleanupCmd(g), newNetworkCmd(g), newVolumeCmd(g), newPortCmd(g),
+		image, ctr, newPrepareCmd(g), newCleanupCmd(g), newHealthcheckCmd(g), newNetworkCmd(g), newVolumeCmd(g), newPortCmd(g),
 		newPsCmd(g, "ps"), newRmCmd(g, "rm"), newStartCmd(g), newStopCmd(g), newKillCmd(g), newRestartCmd(g),
 		newWaitCmd(g), newLogsCmd(g), newInspectCmd(g), newTopCmd(g), newStatsCmd(g), newExecCmd(g), newAttachCmd(g),
 		newPullCmd(g), newImagesCmd(g, "images"), newRmiCmd(g, "rmi"), newTagCmd(g),
@@ -113,8 +115,13 @@ func NewRoot() *cobra.Command {
 		newCommitCmd(g), newDiffCmd(g), newExportCmd(g), newCpCmd(g), newCopyHelperCmd(g),
 		newRunCmd(g), newBuildCmd(g), newBuilderCmd(g), newLoginCmd(g), newLogoutCmd(g), newVersionCmd(g), newInfoCmd(g),
 		newRuntimeCmd(),
+		newCreateCmd(g), newRenameCmd(g),
 		newServeCmd(g),
+		newServeCmd(g), newEventsCmd(g), newSystemCmd(g),
 	)
+	ctr.AddCommand(newUpdateCmd(g))
+	root.AddCommand(newUpdateCmd(g))
+	root.AddCommand(newPauseCmd(g), newUnpauseCmd(g))
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false
 		if c.HasSubCommands() && c.RunE == nil {

@@ -66,7 +66,6 @@ func TestRootUsageErrors(t *testing.T) {
 		{[]string{"run", "--memory", "10XB", "busybox"}, `invalid argument "10XB" for "-m, --memory" flag`},
 		{[]string{"run", "--bogus", "busybox"}, "unknown flag: --bogus"},
 		{[]string{"import", "-", "--change", "RUN make"}, `invalid --change "RUN make"`},
-		{[]string{"image", "prune", "--all"}, "--all is not supported yet"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

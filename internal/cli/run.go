@@ -52,6 +52,19 @@ type runFlags struct {
 	cpusetCpus                    string
 	devices                       deviceFlag
 	deviceRules                   deviceRuleFlag
+	meta                          metaFlags // --label, --cidfile, --stop-signal … (create.go)
+
+	ulimits                    ulimitFlag
+	sysctls, groupAdd          []string
+	shmSize, memoryReservation bytesValue
+	pid, ipc, uts, cgroupns    string
+	cpuQuota, cpuPeriod        int64
+	blkioWeight                uint16
+	oomKillDisable             bool
+	oomScoreAdj                int
+	health                     healthFlags
+
+	legacy legacyRunFlags // --expose, --mac-address, --log-driver, --link (run_legacy.go)
 }
 
 // bytesValue is a flag holding a size such as "256m".
@@ -105,12 +118,20 @@ func newRunCmd(g *globals) *cobra.Command {
 			return runRun(c, g, &o, args)
 		},
 	}
-	f := c.Flags()
+	o.addFlags(c.Flags(), true)
+	return c
+}
+
+// addFlags registers the options of run and create (with run: run's own as well), so that
+// both commands take the same ones.
+func (o *runFlags) addFlags(f *pflag.FlagSet, run bool) {
 	f.SetInterspersed(false)             // flags after IMAGE belong to the command
 	f.Bool("help", false, "Print usage") // -h is --hostname, as in Docker
 	f.StringVar(&o.name, "name", "", "Assign a name to the container")
 	f.BoolVar(&o.rm, "rm", false, "Automatically remove the container when it exits")
-	f.BoolVarP(&o.detach, "detach", "d", false, "Run container in background and print container ID")
+	if run {
+		f.BoolVarP(&o.detach, "detach", "d", false, "Run container in background and print container ID")
+	}
 	f.StringVar(&o.restart, "restart", "no", "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)")
 	f.StringArrayVar(&o.logOpts, "log-opt", nil, "Log driver options (max-size, max-file)")
 	f.BoolVarP(&o.interactive, "interactive", "i", false, "Keep STDIN open even if not attached")
@@ -152,35 +173,129 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.Var(&o.devices, "device", "Add a host device to the container (HOST[:CONTAINER[:PERMS]])")
 	f.Var(&o.deviceRules, "device-cgroup-rule", "Add a rule to the cgroup allowed devices list")
 	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security options (no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)")
+	addHostFlags(f, o)
 	f.StringVar(&o.pull, "pull", engine.PullMissing, `Pull image before running ("always", "missing", "never")`)
 	f.StringVar(&o.platform, "platform", "", "Set platform if server is multi-platform capable")
+	o.meta.addFlags(f, run)
+	o.health.register(f)
+	o.legacy.add(f)
 	f.VisitAll(func(fl *pflag.Flag) {
 		if strings.HasPrefix(fl.Usage, "Alias of") {
 			fl.Hidden = true
 		}
 	})
-	return c
 }
 
 func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
+	if err := o.meta.checkRun(o.detach); err != nil {
+		return err
+	}
+	if err := checkTTY(g, o.interactive && !o.detach, o.tty); err != nil {
+		return err
+	}
+	e, ro, err := o.runOptions(c, g, args)
+	if err != nil {
+		return err
+	}
+	cid, err := newCIDFile(o.meta.cidfile)
+	if err != nil {
+		return err
+	}
+	defer cid.close()
+	ro.Created = cid.write
+	if o.detach {
+		ro.Stdout, ro.Stderr = nil, nil
+		if o.interactive {
+			ro.Stdin = strings.NewReader("") // marks OpenStdin; the monitor holds stdin open
+		}
+		ct, err := e.Create(c.Context(), ro)
+		if err != nil {
+			return &StatusError{Code: 125, Err: err}
+		}
+		cid.write(ct.ID)
+		if err := e.StartDetached(c.Context(), ct.ID, g.args()); err != nil {
+			removeFailed(e, ct.ID, o.rm, err)
+			return startErr(err)
+		}
+		fmt.Fprintln(g.stdout, ct.ID)
+		return nil
+	}
+	if o.tty || !o.meta.sigProxy {
+		// A terminal session goes through a monitor, so that Ctrl-P Ctrl-Q
+		// can detach from it and leave the container running; so does a run
+		// whose signals are not for the container (--sig-proxy=false): a signal
+		// ends this command and leaves the container running, as Docker's.
+		if o.interactive {
+			ro.Stdin = strings.NewReader("")
+		}
+		ro.Stdout, ro.Stderr = nil, nil
+		ct, err := e.Create(c.Context(), ro)
+		if err != nil {
+			return &StatusError{Code: 125, Err: err}
+		}
+		cid.write(ct.ID)
+		client, err := e.StartAttached(c.Context(), ct.ID, g.args())
+		if err != nil {
+			removeFailed(e, ct.ID, o.rm, err)
+			return startErr(err)
+		}
+		return attachSession(c.Context(), client, sessionOptions{
+			tty: o.tty, stdin: o.interactive, keys: o.meta.keys.bytes(),
+			stdout: o.meta.attached("stdout"), stderr: o.meta.attached("stderr"),
+		})
+	}
+	if o.interactive { // -i attaches stdin, whatever -a says (as Docker's)
+		ro.Stdin = os.Stdin
+	}
+	if !o.meta.attached("stdout") {
+		ro.Stdout = nil
+	}
+	if !o.meta.attached("stderr") {
+		ro.Stderr = nil
+	}
+	// Signals reach the container, not GeeDocker (docker run --sig-proxy).
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+
+	res, err := e.Run(context.WithoutCancel(c.Context()), ro, sigs)
+	if err != nil {
+		if se := startErr(err); se != err {
+			return se
+		}
+		return &StatusError{Code: 125, Err: err}
+	}
+	if res.Code != 0 {
+		return &StatusError{Code: res.Code}
+	}
+	return nil
+}
+
+// runOptions turns the flags and arguments (IMAGE [COMMAND] [ARG...]) of run and create
+// into what the engine creates, and opens the engine.
+func (o *runFlags) runOptions(c *cobra.Command, g *globals, args []string) (*engine.Engine, engine.RunOptions, error) {
 	so, err := o.specOptions(args[1:], c.Flags().Changed("entrypoint"))
 	if err != nil {
-		return &StatusError{Code: 125, Err: err}
+		return nil, engine.RunOptions{}, &StatusError{Code: 125, Err: err}
 	}
 	var platform *v1.Platform
 	if o.platform != "" {
 		p, err := registry.ParsePlatform(o.platform)
 		if err != nil {
-			return flagError{err}
+			return nil, engine.RunOptions{}, flagError{err}
 		}
 		platform = &p
 	}
-	if err := checkTTY(g, o.interactive && !o.detach, o.tty); err != nil {
-		return err
+	labels, err := o.meta.labels()
+	if err != nil {
+		return nil, engine.RunOptions{}, &StatusError{Code: 125, Err: err}
+	}
+	if err := o.checkNamespaceFlags(); err != nil {
+		return nil, engine.RunOptions{}, err
 	}
 	e, err := g.engine()
 	if err != nil {
-		return &StatusError{Code: 125, Err: err}
+		return nil, engine.RunOptions{}, &StatusError{Code: 125, Err: err}
 	}
 	ro := engine.RunOptions{
 		Image: args[0], Name: o.name, Pull: o.pull, Remove: o.rm, Spec: so, Userns: o.userns, Runtime: o.runtime,
@@ -199,59 +314,23 @@ func runRun(c *cobra.Command, g *globals, o *runFlags, args []string) error {
 		},
 	}
 	ro.Platform = platform
-	if o.detach {
-		ro.Stdout, ro.Stderr = nil, nil
-		if o.interactive {
-			ro.Stdin = strings.NewReader("") // marks OpenStdin; the monitor holds stdin open
-		}
-		ct, err := e.Create(c.Context(), ro)
-		if err != nil {
-			return &StatusError{Code: 125, Err: err}
-		}
-		if err := e.StartDetached(c.Context(), ct.ID, g.args()); err != nil {
-			removeFailed(e, ct.ID, o.rm, err)
-			return startErr(err)
-		}
-		fmt.Fprintln(g.stdout, ct.ID)
-		return nil
+	if err := o.legacy.apply(&ro); err != nil {
+		return nil, engine.RunOptions{}, &StatusError{Code: 125, Err: err}
 	}
-	if o.tty {
-		// A terminal session goes through a monitor, so that Ctrl-P Ctrl-Q
-		// can detach from it and leave the container running.
-		if o.interactive {
-			ro.Stdin = strings.NewReader("")
-		}
-		ro.Stdout, ro.Stderr = nil, nil
-		ct, err := e.Create(c.Context(), ro)
-		if err != nil {
-			return &StatusError{Code: 125, Err: err}
-		}
-		client, err := e.StartAttached(c.Context(), ct.ID, g.args())
-		if err != nil {
-			removeFailed(e, ct.ID, o.rm, err)
-			return startErr(err)
-		}
-		return attachSession(client, true, o.interactive)
+	o.hostRunOptions(&ro, g)
+	if ro.Healthcheck, err = o.health.config(); err != nil {
+		return nil, engine.RunOptions{}, &StatusError{Code: 125, Err: err}
 	}
-	if o.interactive {
-		ro.Stdin = os.Stdin
+	ro.Labels, ro.StopSignal = labels, o.meta.stopSignal
+	if !o.detach { // as the docker CLI records them: a detached run attaches nothing
+		ro.AttachStdin = o.interactive || o.meta.attach["stdin"]
+		ro.AttachStdout, ro.AttachStderr = o.meta.attached("stdout"), o.meta.attached("stderr")
 	}
-	// Signals reach the container, not GeeDocker (docker run --sig-proxy).
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
-	defer signal.Stop(sigs)
-
-	res, err := e.Run(context.WithoutCancel(c.Context()), ro, sigs)
-	if err != nil {
-		if se := startErr(err); se != err {
-			return se
-		}
-		return &StatusError{Code: 125, Err: err}
+	if c.Flags().Changed("stop-timeout") {
+		t := o.meta.stopTimeout
+		ro.StopTimeout = &t
 	}
-	if res.Code != 0 {
-		return &StatusError{Code: res.Code}
-	}
-	return nil
+	return e, ro, nil
 }
 
 // consoleSize is the size of the caller's terminal on stdin, for the container's terminal
@@ -336,6 +415,7 @@ func (o *runFlags) specOptions(cmd []string, entrypointSet bool) (spec.Options, 
 		},
 		Devices: o.devices.list, DeviceCgroupRules: o.deviceRules.list,
 	}
+	o.hostOptions(&so)
 	if entrypointSet {
 		ep := []string{}
 		if o.entrypoint != "" {

@@ -6,6 +6,7 @@
 //	containers/<id>/hostname, hosts, resolv.conf
 //	names/<name> -> <id>              a symlink per name: created atomically,
 //	                                  so two containers never share a name
+//	                                  (rename: new link, record, old link removed)
 //
 // Records are replaced by atomic renames, so readers need no lock; writers
 // of one record serialise on a flock of the record's directory.
@@ -41,6 +42,7 @@ var (
 const (
 	Created    = "created"
 	Running    = "running"
+	Paused     = "paused"
 	Exited     = "exited"
 	Restarting = "restarting"
 	Removing   = "removing"
@@ -58,12 +60,16 @@ type State struct {
 	Error      string    `json:"Error"`
 	StartedAt  time.Time `json:"StartedAt"`
 	FinishedAt time.Time `json:"FinishedAt"`
+	Health     *Health   `json:"Health,omitempty"`
 }
 
 // Config is the part of Docker's container config GeeDocker keeps.
 type Config struct {
 	Hostname     string              `json:"Hostname"`
 	User         string              `json:"User"`
+	AttachStdin  bool                `json:"AttachStdin"`
+	AttachStdout bool                `json:"AttachStdout"`
+	AttachStderr bool                `json:"AttachStderr"`
 	Tty          bool                `json:"Tty"`
 	OpenStdin    bool                `json:"OpenStdin"`
 	Env          []string            `json:"Env"`
@@ -73,7 +79,11 @@ type Config struct {
 	WorkingDir   string              `json:"WorkingDir"`
 	Labels       map[string]string   `json:"Labels"`
 	StopSignal   string              `json:"StopSignal,omitempty"`
+	StopTimeout  *int                `json:"StopTimeout,omitempty"` // --stop-timeout, seconds
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
+	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
+	// MacAddress is --mac-address: the MAC of the container's end of its veth.
+	MacAddress string `json:"MacAddress,omitempty"`
 }
 
 // HostConfig is Docker's host config: limits, mounts, security.
@@ -114,9 +124,41 @@ type HostConfig struct {
 	// Runtime is the OCI runtime that runs the container (--runtime).
 	Runtime string `json:"Runtime"`
 
+	// The namespaces of --pid, --ipc, --uts and --cgroupns; a "container:ID" mode names
+	// the other container by its ID.
+	PidMode      string `json:"PidMode"`
+	IpcMode      string `json:"IpcMode"`
+	UTSMode      string `json:"UTSMode"`
+	CgroupnsMode string `json:"CgroupnsMode"`
+	// ShmSize is the size of /dev/shm in bytes (Docker's 64 MiB by default).
+	ShmSize  int64             `json:"ShmSize"`
+	Ulimits  []Ulimit          `json:"Ulimits"`
+	Sysctls  map[string]string `json:"Sysctls,omitempty"`
+	GroupAdd []string          `json:"GroupAdd"`
+	// OomScoreAdj is --oom-score-adj.
+	OomScoreAdj int `json:"OomScoreAdj"`
+	// The cgroup settings of --memory-reservation, --cpu-quota, --cpu-period,
+	// --blkio-weight and --oom-kill-disable; OomKillDisable is nil where the kernel
+	// cannot disable the OOM killer (cgroup v2), as Docker shows it.
+	MemoryReservation int64  `json:"MemoryReservation"`
+	CPUQuota          int64  `json:"CpuQuota"`
+	CPUPeriod         int64  `json:"CpuPeriod"`
+	BlkioWeight       uint16 `json:"BlkioWeight"`
+	OomKillDisable    *bool  `json:"OomKillDisable"`
+	// Links are the --link values as Docker records them: "/NAME:/SELF/ALIAS".
+	Links []string `json:"Links"`
+
 	// ExtraAliases are the aliases on networks joined with `network connect`
 	// (the endpoint config's), by network name.
 	ExtraAliases map[string][]string `json:"ExtraAliases,omitempty"`
+}
+
+// Ulimit is one --ulimit: soft and hard limits of a resource by Docker's name; -1 is
+// unlimited.
+type Ulimit struct {
+	Name string `json:"Name"`
+	Hard int64  `json:"Hard"`
+	Soft int64  `json:"Soft"`
 }
 
 // DeviceMapping is one --device: a host device (or directory of devices),

@@ -18,8 +18,17 @@ func (e *Engine) AttachSocket(id string) (string, error) {
 	return cs.AttachSocket(id), nil
 }
 
-// Attach connects to a running container's monitor.
+// Attach connects to a running container's monitor, for its streams: an attach event.
 func (e *Engine) Attach(id string) (*AttachClient, error) {
+	c, err := e.Dial(id)
+	if err == nil {
+		e.emitContainerRef(id, "attach")
+	}
+	return c, err
+}
+
+// Dial connects to a running container's monitor, for a control request or a resize.
+func (e *Engine) Dial(id string) (*AttachClient, error) {
 	path, err := e.AttachSocket(id)
 	if err != nil {
 		return nil, err
@@ -33,7 +42,7 @@ func (e *Engine) Attach(id string) (*AttachClient, error) {
 
 // control sends a control request to a container's monitor.
 func (e *Engine) control(id string, r attach.Request) error {
-	c, err := e.Attach(id)
+	c, err := e.Dial(id)
 	if err != nil {
 		return err
 	}

@@ -165,7 +165,9 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions) (string, error) {
 		return "", err
 	}
 	// Repair what a killed build left: its RUN containers are removed.
-	e.ListContainers()
+	if err := e.Repair(); err != nil {
+		return "", err
+	}
 	for i := range df.Stages[:last+1] {
 		if err := b.stage(ctx, &df.Stages[i]); err != nil {
 			return "", err
@@ -221,6 +223,7 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions) (string, error) {
 		if err := e.Store.Tag(im.ID, t.Name()+":"+t.Tag); err != nil {
 			return "", err
 		}
+		e.emitImage("tag", im.ID, t.Familiar())
 	}
 	return im.ID, nil
 }
@@ -857,22 +860,11 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 	return b.commit(st, key, text, layer)
 }
 
-// runMounts are the paths the runtime makes in a container's root as mount
-// points when the image lacks them; they are not part of a RUN's changes.
-var runMounts = []string{"etc/hosts", "etc/hostname", "etc/resolv.conf", "proc", "sys", "dev"}
-
-// layerFromUpper turns the upper directory of a RUN container into a layer.
+// layerFromUpper turns the upper directory of a RUN container into a layer,
+// without the mount points the runtime made (see madeMountPoints).
 func (b *builder) layerFromUpper(ctx context.Context, st *stageState, upper string) (*store.Layer, error) {
-	below := &build.Copier{Below: b.e.Store.LowerDirs(st.im)}
-	for _, m := range runMounts {
-		p := filepath.Join(upper, m)
-		fi, err := os.Lstat(p)
-		if err != nil || below.Exists(m) {
-			continue
-		}
-		if (fi.Mode().IsRegular() && fi.Size() == 0) || fi.IsDir() {
-			os.RemoveAll(p)
-		}
+	for m := range madeMountPoints(upper, b.e.Store.LowerDirs(st.im)) {
+		os.Remove(filepath.Join(upper, m))
 	}
 	return b.ingestDiff(ctx, st, upper)
 }

@@ -87,7 +87,7 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 	if err != nil {
 		return "", err
 	}
-	if _, running := livePid(cs, fs.c); running && o.Pause {
+	if _, running := livePid(cs, fs.c); running && o.Pause && !fs.c.State.Paused {
 		cg, err := e.cgroup(fs.c.ID)
 		if err == nil {
 			err = cg.Freeze()
@@ -107,7 +107,18 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 		return "", err
 	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(archive.Diff(ctx, fs.upper, pw)) }()
+	made := madeMountPoints(fs.upper, fs.lower)
+	go func() {
+		if len(made) == 0 {
+			pw.CloseWithError(archive.Diff(ctx, fs.upper, pw))
+			return
+		}
+		dr, dw := io.Pipe()
+		go func() { dw.CloseWithError(archive.Diff(ctx, fs.upper, dw)) }()
+		err := copyWithoutMountPoints(pw, dr, made)
+		dr.CloseWithError(io.ErrClosedPipe)
+		pw.CloseWithError(err)
+	}()
 	size, diffID, err := unpack(ctx, ing, pr, nil)
 	pr.CloseWithError(io.ErrClosedPipe)
 	if err != nil {
@@ -151,11 +162,14 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 	if err := e.Store.PutImage(im); err != nil {
 		return "", err
 	}
+	imageRef := ""
 	if o.Ref != nil {
 		if err := e.Store.Tag(id, o.Ref.Name()+":"+o.Ref.Tag); err != nil {
 			return "", err
 		}
+		imageRef = familiarKey(o.Ref.Name() + ":" + o.Ref.Tag)
 	}
+	e.EmitContainer(fs.c, "commit", "comment", o.Message, "imageID", id, "imageRef", imageRef)
 	return id, nil
 }
 
@@ -177,6 +191,7 @@ func (e *Engine) Export(ctx context.Context, ref string, w io.Writer) error {
 	if err := layerfs.Export(ctx, w, append([]string{fs.upper}, fs.lower...)); err != nil {
 		return fmt.Errorf("exporting %s: %w", fs.c.ID[:12], err)
 	}
+	e.EmitContainer(fs.c, "export")
 	return nil
 }
 
@@ -187,7 +202,11 @@ func (e *Engine) Changes(ref string) ([]layerfs.Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	return layerfs.Changes(fs.upper, fs.lower)
+	changes, err := layerfs.Changes(fs.upper, fs.lower)
+	if err != nil {
+		return nil, err
+	}
+	return withoutMountPoints(changes, madeMountPoints(fs.upper, fs.lower)), nil
 }
 
 // HistoryEntry is one line of `docker history`, top first.

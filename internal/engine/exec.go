@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/errdefs"
 	"github.com/geedocker/geedocker/internal/runtime"
 	"github.com/geedocker/geedocker/internal/spec"
 )
@@ -28,6 +30,10 @@ type ExecOptions struct {
 	Stdin       io.Reader
 	Stdout      io.Writer
 	Stderr      io.Writer
+	// ID is the exec's ID in its events (NewExecID); Created: its exec_create is recorded
+	// already (the API records it at create), else Exec records it.
+	ID      string
+	Created bool
 }
 
 // Exec runs a process in a running container: in its namespaces and
@@ -43,6 +49,9 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 	}
 	if !c.State.Running {
 		return nil, fmt.Errorf("container %s %w", c.ID, ErrNotRunning)
+	}
+	if c.State.Paused {
+		return nil, errdefs.Conflict(fmt.Errorf("Container %s is paused, unpause the container before exec", c.ID))
 	}
 	cs, err := e.Containers()
 	if err != nil {
@@ -109,6 +118,10 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 		}
 		return nil, &StartError{Code: code, Err: err}
 	}
+	if !o.Created {
+		e.ExecCreated(c, o.ID, o.Cmd)
+	}
+	e.EmitContainer(c, "exec_start: "+strings.Join(o.Cmd, " "), "execID", o.ID)
 	return proc, nil
 }
 

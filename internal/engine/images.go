@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/events"
 	"github.com/geedocker/geedocker/internal/reference"
 	"github.com/geedocker/geedocker/internal/store"
 )
@@ -138,7 +140,11 @@ func (e *Engine) Tag(source, target string) error {
 	if err != nil {
 		return errdefs.InvalidArgument(err)
 	}
-	return e.Store.Tag(im.ID, ref.Name()+":"+ref.Tag)
+	if err := e.Store.Tag(im.ID, ref.Name()+":"+ref.Tag); err != nil {
+		return err
+	}
+	e.emitImage("tag", im.ID, familiarKey(ref.Name()+":"+ref.Tag))
+	return nil
 }
 
 // RemoveResult lists what rmi did, in Docker's words: "Untagged: busybox:latest",
@@ -167,6 +173,7 @@ func (e *Engine) RemoveImage(name string, force bool) (RemoveResult, error) {
 		if err := e.Store.Untag(key); err != nil {
 			return nil, err
 		}
+		e.emitImage("untag", im.ID, im.ID)
 		return RemoveResult{"Untagged: " + familiarKey(key)}, nil
 	}
 	if matched == nil && !force && distinctRepos(tags) > 1 {
@@ -188,6 +195,10 @@ func (e *Engine) RemoveImage(name string, force bool) (RemoveResult, error) {
 		return nil, err
 	}
 	res = append(res, "Deleted: "+im.ID)
+	for range append(tags, digests...) {
+		e.emitImage("untag", im.ID, im.ID)
+	}
+	e.emitImage("delete", im.ID, im.ID)
 	if err := e.GC(); err != nil {
 		return res, err
 	}
@@ -251,6 +262,7 @@ func (e *Engine) PruneImages() (RemoveResult, int64, error) {
 			layers[l.ChainID] = l.Size
 		}
 		res = append(res, "deleted: "+s.Image.ID)
+		e.emitImage("delete", s.Image.ID, s.Image.ID)
 	}
 	if len(res) == 0 {
 		return res, 0, nil
@@ -262,6 +274,7 @@ func (e *Engine) PruneImages() (RemoveResult, int64, error) {
 			reclaimed += size
 		}
 	}
+	e.Emit(events.Image, "prune", "", map[string]string{"reclaimed": strconv.FormatInt(reclaimed, 10)})
 	return res, reclaimed, err
 }
 

@@ -77,5 +77,6 @@ func (e *Engine) Import(ctx context.Context, r io.Reader, o ImportOptions) (stri
 			return "", err
 		}
 	}
+	e.emitImage("import", id, id)
 	return id, nil
 }

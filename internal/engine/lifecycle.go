@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -14,6 +15,8 @@ import (
 	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/events"
+	"github.com/geedocker/geedocker/internal/netns"
 	"github.com/geedocker/geedocker/internal/runtime"
 )
 
@@ -52,21 +55,55 @@ func (e *Engine) containerHooks() {
 	}
 }
 
-// reconcile repairs the record of a container whose monitor is gone (killed,
-// crashed, or the host rebooted): what is left of it is killed, its cgroup
-// removed, and it becomes exited. Records of healthy containers are returned
-// as they are.
-func (e *Engine) reconcile(cs *container.Store, c *container.Container) *container.Container {
+// monitorGone tells whether c is recorded as running (or restarting) but its monitor is gone
+// (killed, crashed, or the host rebooted), and the exit code it is given: 137 when its PID 1
+// is still alive (the repair kills it), 255 otherwise.
+func monitorGone(cs *container.Store, c *container.Container) (gone bool, code int) {
 	if !c.State.Running && !c.State.Restarting {
-		return c
+		return false, 0
 	}
 	rs, ok := cs.ReadRunState(c.ID)
 	if ok && container.Alive(rs.MonitorPid, rs.MonitorStart) {
+		return false, 0
+	}
+	if ok && container.Alive(rs.Pid, rs.PidStart) {
+		return true, 137
+	}
+	return true, 255
+}
+
+// markMonitorDied sets the state of a container whose monitor is gone.
+func markMonitorDied(c *container.Container, code int) {
+	c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0
+	c.State.Paused = false
+	c.State.ExitCode, c.State.FinishedAt = code, time.Now().UTC()
+	c.State.Error = "the container's monitor died"
+	c.NetworkSettings = container.NetworkSettings{}
+}
+
+// observe returns c as a reader sees it, changing nothing: a container whose monitor is gone
+// shows as exited (a copy says so), or, with --rm, not at all (nil); its record is repaired
+// by the next command that acts on it, or by Repair.
+func observe(cs *container.Store, c *container.Container) *container.Container {
+	gone, code := monitorGone(cs, c)
+	if !gone {
 		return c
 	}
-	code := 255
-	if ok && container.Alive(rs.Pid, rs.PidStart) {
-		code = 137
+	if c.HostConfig.AutoRemove {
+		return nil
+	}
+	seen := *c
+	markMonitorDied(&seen, code)
+	return &seen
+}
+
+// reconcile repairs the record of a container whose monitor is gone: what is left of it is
+// killed, its cgroup and network released, and it becomes exited (removed, with --rm).
+// Records of healthy containers are returned as they are.
+func (e *Engine) reconcile(cs *container.Store, c *container.Container) *container.Container {
+	gone, code := monitorGone(cs, c)
+	if !gone {
+		return c
 	}
 	e.releaseCgroup(c.ID)
 	e.releaseNetwork(cs, c, nil)
@@ -74,10 +111,7 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 		if !c.State.Running && !c.State.Restarting {
 			return errStopped // someone else repaired it, or the monitor finished
 		}
-		c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0
-		c.State.ExitCode, c.State.FinishedAt = code, time.Now().UTC()
-		c.State.Error = "the container's monitor died"
-		c.NetworkSettings = container.NetworkSettings{}
+		markMonitorDied(c, code)
 		return nil
 	})
 	e.removeRunFiles(cs, c.ID)
@@ -87,6 +121,7 @@ func (e *Engine) reconcile(cs *container.Store, c *container.Container) *contain
 		}
 		return c
 	}
+	e.EmitContainer(updated, "die", "exitCode", strconv.Itoa(code)) // its monitor could not
 	if updated.HostConfig.AutoRemove {
 		e.deleteContainer(cs, updated, true)
 	}
@@ -102,7 +137,7 @@ func (e *Engine) removeRunFiles(cs *container.Store, id string) {
 	if sock, err := e.AttachSocket(id); err == nil {
 		os.Remove(sock)
 	}
-	removeNetns(e.netnsPath(cs, id))
+	netns.Remove(e.netnsPath(cs, id))
 }
 
 // releaseCgroup kills whatever runs in a container's cgroup and removes it.
@@ -113,26 +148,43 @@ func (e *Engine) releaseCgroup(id string) {
 	}
 }
 
-// ListContainers returns every container, newest first, repaired; the leftovers of a killed
-// create are removed.
+// ListContainers returns every container, newest first, as a reader sees it: listing changes
+// nothing (see observe). Commands whose decisions rest on the list call Repair first.
 func (e *Engine) ListContainers() ([]*container.Container, error) {
 	cs, err := e.Containers()
 	if err != nil {
 		return nil, err
 	}
-	cs.SweepIncomplete() // what a killed create left: no record, so nothing to list or rm
 	all, err := cs.List()
 	if err != nil {
 		return nil, err
 	}
-	var out []*container.Container
+	out := all[:0]
 	for _, c := range all {
-		c = e.reconcile(cs, c)
-		if cs.Exists(c.ID) { // not removed by the repair (--rm)
+		if c = observe(cs, c); c != nil {
 			out = append(out, c)
 		}
 	}
 	return out, nil
+}
+
+// Repair makes the records true again after a crash: what a killed create left is removed,
+// and every container whose monitor is gone is repaired (see reconcile). Idempotent, and
+// safe alongside other commands.
+func (e *Engine) Repair() error {
+	cs, err := e.Containers()
+	if err != nil {
+		return err
+	}
+	cs.SweepIncomplete()
+	all, err := cs.List()
+	if err != nil {
+		return err
+	}
+	for _, c := range all {
+		e.reconcile(cs, c)
+	}
+	return nil
 }
 
 // Container finds a container by name, ID or unique ID prefix.
@@ -183,20 +235,46 @@ func (e *Engine) Kill(ref, signal string) error {
 	// Read after the stop is recorded: a start under way that has no process yet sees it.
 	rs, ok := cs.ReadRunState(c.ID)
 	if ok && rs.Pid == 0 && stops {
-		return nil
+		return e.awaitKilled(cs, c, rs, sig)
 	}
 	if !ok || rs.Pid == 0 {
 		return fmt.Errorf("cannot kill container: %s: container %s %w", ref, c.ID, ErrNotRunning)
 	}
+	e.EmitContainer(c, "kill", "signal", strconv.Itoa(int(sig))) // before the monitor's die
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err != nil {
 		return fmt.Errorf("cannot kill container %s: %w", ref, err)
+	}
+	if unpausesOnSignal(c, sig) {
+		// The signal waits in the frozen process: thawing delivers it.
+		if err := e.thaw(c.ID); err != nil {
+			return fmt.Errorf("cannot kill container %s: unpausing it: %w", ref, err)
+		}
+	}
+	return e.awaitKilled(cs, c, rs, sig)
+}
+
+// awaitKilled returns, after a SIGKILL, once the container's monitor has recorded the exit
+// (as Docker's kill waits for the container to stop), so that `kill C && rm C` finds it
+// exited. Other signals return at once: the container may handle them and keep running.
+func (e *Engine) awaitKilled(cs *container.Store, c *container.Container, rs container.RunState, sig unix.Signal) error {
+	if sig != unix.SIGKILL {
+		return nil
+	}
+	if !waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second) {
+		return fmt.Errorf("container %s: its monitor did not finish", c.ID[:12])
+	}
+	if fresh, err := cs.Get(c.ID); err == nil {
+		e.reconcile(cs, fresh) // a monitor killed meanwhile left the record running
 	}
 	return nil
 }
 
 // Stop sends the container's stop signal, waits up to timeout for it to
 // end, then kills it. A container that is not running is left alone.
-func (e *Engine) Stop(ref string, timeout time.Duration) error {
+func (e *Engine) Stop(ref string, timeout time.Duration) error { return e.stop(ref, 0, timeout) }
+
+// stop is Stop with the signal to send (0: the container's StopSignal, else SIGTERM).
+func (e *Engine) stop(ref string, signal unix.Signal, timeout time.Duration) error {
 	c, err := e.Container(ref)
 	if err != nil {
 		return err
@@ -209,6 +287,13 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 		return nil
 	}
 	cs.Update(c.ID, func(c *container.Container) error { c.ManualStop = true; return nil })
+	if c.State.Paused {
+		// A frozen process gets no signal: it runs again to receive the stop signal (Docker
+		// resumes it too).
+		if err := e.thaw(c.ID); err != nil {
+			return fmt.Errorf("cannot stop container %s: unpausing it: %w", ref, err)
+		}
+	}
 	// Read after the stop is recorded: a start under way that has no process yet sees it
 	// and ends, and Pid 0 signals nothing.
 	rs, ok := cs.ReadRunState(c.ID)
@@ -221,6 +306,10 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 			sig = s
 		}
 	}
+	if signal != 0 {
+		sig = signal
+	}
+	e.EmitContainer(c, "kill", "signal", strconv.Itoa(int(sig)))
 	// The monitor sends the signal and SIGKILL at the deadline, or ends a restart back-off
 	// at once; then it records the exit.
 	if err := e.control(c.ID, attach.Request{Op: "stop", Signal: sig, Timeout: timeout}); err == nil {
@@ -228,11 +317,13 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 			return fmt.Errorf("container %s: its monitor did not finish", ref)
 		}
 		e.reconcile(cs, c)
+		e.EmitContainer(c, "stop")
 		return nil
 	}
 	// No answer on the socket: signal PID 1 directly.
 	if !c.State.Running { // between restarts: the monitor sees ManualStop and ends
 		waitGone(rs.MonitorPid, rs.MonitorStart, 2*time.Minute)
+		e.EmitContainer(c, "stop")
 		return nil
 	}
 	if err := signalProcess(rs.Pid, rs.PidStart, sig); err == nil && !waitGone(rs.Pid, rs.PidStart, timeout) {
@@ -244,6 +335,7 @@ func (e *Engine) Stop(ref string, timeout time.Duration) error {
 		return fmt.Errorf("container %s: its monitor did not finish", ref)
 	}
 	e.reconcile(cs, c)
+	e.EmitContainer(c, "stop")
 	return nil
 }
 
@@ -292,7 +384,11 @@ func (e *Engine) RemoveWithVolumes(ref string, force, volumes bool) error {
 			// Read after the stop is recorded: a start under way that has no process yet
 			// sees it and ends.
 			if rs, ok := cs.ReadRunState(c.ID); ok {
+				e.EmitContainer(c, "kill", "signal", "9") // before the monitor's die
 				signalProcess(rs.Pid, rs.PidStart, unix.SIGKILL)
+				if c.State.Paused {
+					e.thaw(c.ID) // a frozen process dies of SIGKILL only once thawed (v1)
+				}
 				waitGone(rs.MonitorPid, rs.MonitorStart, 30*time.Second)
 			}
 		}
@@ -310,6 +406,9 @@ func (e *Engine) StartExisting(ctx context.Context, ref string, globalArgs []str
 	if err != nil {
 		return nil, err
 	}
+	if c.State.Paused {
+		return nil, errdefs.Conflict(errors.New("cannot start a paused container, try unpause instead"))
+	}
 	if c.State.Running {
 		return c, nil
 	}
@@ -318,6 +417,14 @@ func (e *Engine) StartExisting(ctx context.Context, ref string, globalArgs []str
 
 // PruneContainers removes every stopped container and returns their IDs.
 func (e *Engine) PruneContainers() ([]string, int64, error) {
+	return e.PruneContainersFiltered(PruneFilter{})
+}
+
+// PruneContainersFiltered is PruneContainers for the containers f matches.
+func (e *Engine) PruneContainersFiltered(f PruneFilter) ([]string, int64, error) {
+	if err := e.Repair(); err != nil {
+		return nil, 0, err
+	}
 	all, err := e.ListContainers()
 	if err != nil {
 		return nil, 0, err
@@ -325,7 +432,7 @@ func (e *Engine) PruneContainers() ([]string, int64, error) {
 	var removed []string
 	var reclaimed int64
 	for _, c := range all {
-		if c.State.Running {
+		if c.State.Running || !f.Match(c.Created, c.Config.Labels) {
 			continue
 		}
 		rw, _, _ := e.ContainerSize(c)
@@ -334,6 +441,7 @@ func (e *Engine) PruneContainers() ([]string, int64, error) {
 			reclaimed += rw
 		}
 	}
+	e.Emit(events.Container, "prune", "", map[string]string{"reclaimed": strconv.FormatInt(reclaimed, 10)})
 	return removed, reclaimed, nil
 }
 
@@ -346,7 +454,11 @@ func (e *Engine) Procs(c *container.Container) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cg.Procs()
+	pids, err := cg.Procs()
+	if err == nil {
+		e.EmitContainer(c, "top") // Procs is top's
+	}
+	return pids, err
 }
 
 // Exited returns a channel closed when the container's monitor is gone

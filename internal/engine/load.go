@@ -76,7 +76,11 @@ func (e *Engine) Load(ctx context.Context, r io.Reader) ([]Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return l.commit(imgs)
+	loaded, err := l.commit(imgs)
+	for _, li := range loaded {
+		e.emitImage("load", li.ID, li.ID)
+	}
+	return loaded, err
 }
 
 // spool gives the archive as a file that can be read at any offset:

@@ -43,17 +43,24 @@ func monitorPath() (mon, self string, err error) {
 // and returns once the container's command runs (or failed to start).
 // globalArgs are the flags the monitor needs to find the same store.
 func (e *Engine) StartDetached(ctx context.Context, id string, globalArgs []string) error {
-	_, err := e.startMonitor(ctx, id, globalArgs, false)
+	_, err := e.startMonitor(ctx, id, globalArgs, false, false)
 	return err
 }
 
 // StartAttached starts a container under a new monitor that waits for this
 // process to attach before the container runs, so no output is missed.
+// It records an attach event: the caller is a user's attach (run -t, start -a).
 func (e *Engine) StartAttached(ctx context.Context, id string, globalArgs []string) (*AttachClient, error) {
-	return e.startMonitor(ctx, id, globalArgs, true)
+	return e.startMonitor(ctx, id, globalArgs, true, true)
 }
 
-func (e *Engine) startMonitor(ctx context.Context, id string, globalArgs []string, attach bool) (*AttachClient, error) {
+// StartHeld is StartAttached for a caller that holds the container's streams for clients of
+// its own (serve), whose attaches are the events.
+func (e *Engine) StartHeld(ctx context.Context, id string, globalArgs []string) (*AttachClient, error) {
+	return e.startMonitor(ctx, id, globalArgs, true, false)
+}
+
+func (e *Engine) startMonitor(ctx context.Context, id string, globalArgs []string, attach, attachEvent bool) (*AttachClient, error) {
 	mon, self, err := monitorPath()
 	if err != nil {
 		return nil, err
@@ -122,8 +129,11 @@ func (e *Engine) startMonitor(ctx context.Context, id string, globalArgs []strin
 			msg, _ := io.ReadAll(pr)
 			return nil, monitor.ParseReady(string(buf) + string(msg))
 		}
-		if client, err = e.Attach(id); err != nil {
+		if client, err = e.Dial(id); err != nil {
 			return nil, err
+		}
+		if attachEvent {
+			e.emitContainerRef(id, "attach") // before the monitor's start: it waits for this client
 		}
 	}
 	msg, _ := io.ReadAll(pr)

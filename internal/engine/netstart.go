@@ -14,6 +14,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/dns"
+	"github.com/geedocker/geedocker/internal/netns"
 	"github.com/geedocker/geedocker/internal/network"
 )
 
@@ -63,12 +64,12 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 		return nil, err
 	}
 	ns := &netSetup{nsPath: e.netnsPath(cs, c.ID)}
-	removeNetns(ns.nsPath) // a leftover of a crash
+	netns.Remove(ns.nsPath) // a leftover of a crash
 	if pid > 0 {
-		if err := pinNetns(ns.nsPath, pid); err != nil {
+		if err := netns.PinProcess(ns.nsPath, pid); err != nil {
 			return nil, err
 		}
-	} else if err := newNetns(ns.nsPath); err != nil {
+	} else if err := netns.New(ns.nsPath); err != nil {
 		return nil, err
 	}
 	var want netip.Addr
@@ -81,7 +82,13 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 	if err != nil {
 		return ns, err
 	}
-	ep, err := network.Attach(n, ns.nsPath, c.ID, ip)
+	var mac net.HardwareAddr
+	if c.Config.MacAddress != "" {
+		if mac, err = net.ParseMAC(c.Config.MacAddress); err != nil {
+			return ns, fmt.Errorf("%s is not a valid mac address", c.Config.MacAddress)
+		}
+	}
+	ep, err := network.AttachWithMAC(n, ns.nsPath, c.ID, ip, mac)
 	if err != nil {
 		return ns, err
 	}
@@ -125,7 +132,13 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 		settings.Networks[en.Name] = eep
 		user = user || en.Name != network.DefaultName
 	}
-	if err := writeNetFiles(cs.Dir(c.ID), c, ip, user); err != nil {
+	var links []string
+	if n.Name == network.DefaultName {
+		if links, err = e.linkHosts(c); err != nil {
+			return ns, err
+		}
+	}
+	if err := writeNetFiles(cs.Dir(c.ID), c, ip, user, links); err != nil {
 		return ns, err
 	}
 	for name, ep := range settings.Networks {
@@ -149,6 +162,7 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 		settings.Ports = append(settings.Ports, container.PortBinding{HostIP: hip, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Proto: p.Proto})
 	}
 	c.NetworkSettings = settings
+	e.emitEndpoints(c, "connect")
 	return ns, nil
 }
 
@@ -181,7 +195,7 @@ func (e *Engine) releaseNetwork(cs *container.Store, c *container.Container, ns 
 	for _, name := range extras {
 		e.detachExtra(c.ID, name)
 	}
-	removeNetns(e.netnsPath(cs, c.ID))
+	netns.Remove(e.netnsPath(cs, c.ID))
 }
 
 // extraOwner names a container's endpoint on a further network (its veth
@@ -248,8 +262,8 @@ func readHostResolvConf() []byte {
 
 // writeNetFiles rewrites the container's /etc/hosts and /etc/resolv.conf for
 // its address and network.
-func writeNetFiles(dir string, c *container.Container, ip netip.Addr, userNetwork bool) error {
-	hosts := hostsFile(defaultHosts, c.HostConfig.ExtraHosts, ip.String()+"\t"+c.Config.Hostname)
+func writeNetFiles(dir string, c *container.Container, ip netip.Addr, userNetwork bool, links []string) error {
+	hosts := hostsFile(defaultHosts, slices.Concat(c.HostConfig.ExtraHosts, links), ip.String()+"\t"+c.Config.Hostname)
 	if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte(hosts), 0o644); err != nil {
 		return err
 	}

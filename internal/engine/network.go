@@ -13,10 +13,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/dns"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/events"
 	"github.com/geedocker/geedocker/internal/network"
 	"github.com/geedocker/geedocker/internal/spec"
 )
@@ -190,6 +192,9 @@ func (e *Engine) CreateLabeledNetwork(name, subnet, gateway string, internal boo
 		}
 		return n, err
 	}
+	if n.Name != network.DefaultName { // made on first use, as dockerd's at its start
+		e.emitNetwork(n, "create", "")
+	}
 	return n, nil
 }
 
@@ -228,24 +233,35 @@ func (e *Engine) RemoveNetwork(ref string) error {
 		return err
 	}
 	e.ipam().Remove(n)
-	return os.Remove(filepath.Join(e.networksDir(), n.Name+".json"))
+	if err := os.Remove(filepath.Join(e.networksDir(), n.Name+".json")); err != nil {
+		return err
+	}
+	e.emitNetwork(n, "destroy", "")
+	return nil
 }
 
 // PruneNetworks removes the user networks no container uses.
 func (e *Engine) PruneNetworks() ([]string, error) {
+	return e.PruneNetworksFiltered(PruneFilter{})
+}
+
+// PruneNetworksFiltered is PruneNetworks for the networks f matches (networks have no
+// labels here, and their creation time is not kept).
+func (e *Engine) PruneNetworksFiltered(f PruneFilter) ([]string, error) {
 	all, err := e.Networks()
 	if err != nil {
 		return nil, err
 	}
 	var removed []string
 	for _, n := range all {
-		if n.Name == network.DefaultName {
+		if n.Name == network.DefaultName || !f.Match(time.Time{}, nil) {
 			continue
 		}
 		if err := e.RemoveNetwork(n.Name); err == nil {
 			removed = append(removed, n.Name)
 		}
 	}
+	e.Emit(events.Network, "prune", "", map[string]string{"reclaimed": "0"})
 	return removed, nil
 }
 
@@ -405,6 +421,9 @@ func (e *Engine) ConnectNetworkAliases(netRef, ref string, aliases []string) err
 	if err != nil && ep.IPAddress != "" {
 		e.detachExtra(c.ID, n.Name)
 	}
+	if err == nil {
+		e.emitNetwork(n, "connect", c.ID)
+	}
 	if err != nil || ep.IPAddress == "" || n.Name == network.DefaultName {
 		return err
 	}
@@ -445,6 +464,7 @@ func (e *Engine) DisconnectNetwork(netRef, ref string) error {
 		return fmt.Errorf("container %s is not connected to network %s", ref, n.Name)
 	}
 	e.detachExtra(c.ID, n.Name)
+	e.emitNetwork(n, "disconnect", c.ID)
 	cs, err := e.Containers()
 	if err != nil {
 		return err

@@ -196,6 +196,7 @@ func (e *Engine) Pull(ctx context.Context, ref reference.Reference, o PullOption
 	if err := e.Store.Tag(im.ID, refs...); err != nil {
 		return nil, err
 	}
+	e.emitImage("pull", ref.Familiar(), ref.Familiar())
 	return res, nil
 }
 

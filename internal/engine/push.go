@@ -126,6 +126,7 @@ func (e *Engine) Push(ctx context.Context, ref reference.Reference, o PushOption
 		return nil, err
 	}
 	raw, _ := img.RawManifest()
+	e.emitImage("push", ref.Familiar(), ref.Familiar())
 	return &PushResult{Ref: ref, Digest: store.Digest(raw), Size: len(raw)}, nil
 }
 

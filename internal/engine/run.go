@@ -1,13 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/geedocker/geedocker/internal/caps"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +21,7 @@ import (
 	"github.com/geedocker/geedocker/internal/cgroups"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/lockfile"
 	"github.com/geedocker/geedocker/internal/logs"
 	"github.com/geedocker/geedocker/internal/monitor"
 	"github.com/geedocker/geedocker/internal/network"
@@ -65,8 +66,14 @@ type RunOptions struct {
 	DNS        []string
 	DNSSearch  []string
 	ExtraHosts []string
-	// Labels (--label) are added to the image's, a label of the same key replacing the image's.
-	Labels map[string]string
+	// Labels (--label, --label-file) are merged over the image's; StopSignal and
+	// StopTimeout (--stop-signal, --stop-timeout; nil: none given) are what stop uses.
+	Labels      map[string]string
+	StopSignal  string
+	StopTimeout *int
+	// AttachStdin, AttachStdout, AttachStderr record the streams the client attaches
+	// (Config.Attach*, as inspect shows them).
+	AttachStdin, AttachStdout, AttachStderr bool
 	// Platform (--platform), when not nil, is the platform the image must be for: an image
 	// in the store for another one is pulled again (or, with PullNever, refused).
 	Platform *v1.Platform
@@ -81,6 +88,21 @@ type RunOptions struct {
 	// (and, with Remove, removed): a build reads its upper directory there.
 	Created func(id string)
 	Exited  func(id string, code int)
+	// GroupAdd are the --group-add values: group names of the image's /etc/group, or ids.
+	GroupAdd []string
+	// Warn, when not nil, is told each of Docker's warnings about the options (a setting
+	// the host cannot apply and drops), once the container exists.
+	Warn func(string)
+	// Healthcheck is what the --health-* flags set over the image's HEALTHCHECK; nil: the image's.
+	Healthcheck *container.HealthConfig
+
+	// Expose are --expose ports ("80/tcp"), added to the image's; MacAddress is
+	// --mac-address; LogDriver is --log-driver ("" is json-file); Links are --link values
+	// (NAME[:ALIAS]).
+	Expose     []string
+	MacAddress string
+	LogDriver  string
+	Links      []string
 }
 
 // ExitStatus is how a container ended.
@@ -201,7 +223,9 @@ func (e *Engine) Run(ctx context.Context, o RunOptions, signals <-chan os.Signal
 	cfg := monitor.Config{
 		Store: cs, ID: c.ID, Hooks: engineHooks{e: e, cs: cs, id: c.ID, exited: o.Exited}, First: st,
 		Stdout: o.Stdout, Stderr: o.Stderr, Socket: cs.AttachSocket(c.ID), Signals: signals,
+		Events: e.Events(),
 	}
+	e.EmitContainer(c, "attach")
 	if o.Stdin != nil && !o.Spec.Terminal {
 		cfg.Stdin = o.Stdin
 	}
@@ -238,8 +262,14 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if policy.Name != "no" && o.Remove {
 		return nil, fmt.Errorf("conflicting options: cannot specify both --restart and --rm")
 	}
-	logOpts, err := logs.ParseOptions(o.LogOpts)
+	if err := checkStopSignal(o.StopSignal); err != nil {
+		return nil, err
+	}
+	logOpts, err := logs.ParseDriverOptions(o.LogDriver, o.LogOpts)
 	if err != nil {
+		return nil, err
+	}
+	if err := validateHealthcheck(o.Healthcheck); err != nil {
 		return nil, err
 	}
 	im, err := e.imageForRun(ctx, o)
@@ -290,6 +320,17 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if err := e.checkNetworkOptions(netMode, o); err != nil {
 		return nil, err
 	}
+	mac, err := checkMacAddress(o.MacAddress, netMode)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.links(o.Links, "", netMode); err != nil {
+		return nil, err
+	}
+	exposed, err := mergeExposedPorts(cfg.Config.ExposedPorts, o.Expose, o.Publish)
+	if err != nil {
+		return nil, err
+	}
 	if isBridgeMode(netMode) {
 		so.Network = "bridge" // a new namespace, wired at start
 	}
@@ -297,9 +338,20 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if err := e.defaultSeccomp(&so); err != nil {
 		return nil, err
 	}
+	sup := hostCgroupSupport()
+	if err := e.resolveNamespaceModes(&so, sup.mode); err != nil {
+		return nil, err
+	}
+	oomKillDisable, warnings := adaptResources(sup, &so.Resources)
+	if so.GroupAdd, err = resolveGroupAdd(e.Store.LowerDirs(im), o.GroupAdd); err != nil {
+		return nil, err
+	}
 	remap, err := e.usernsRemap(o.Userns, so, netMode)
 	if err != nil {
 		return nil, err
+	}
+	if remap != nil && so.PidMode == spec.ModeHost {
+		return nil, errdefs.InvalidArgument(errors.New("cannot share the host PID namespace when user namespaces are enabled"))
 	}
 	if remap != nil {
 		so.UsernsRemap = &spec.IDRemap{}
@@ -315,6 +367,13 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		return nil, err
 	}
 	so.Tmpfs = slices.Concat(so.Tmpfs, mountTmpfs)
+	// From the volumes' use until the record that names them is written, volume rm and
+	// prune wait: they would not see this container among the volumes' users.
+	unlockVolumes, err := e.lockVolumes(lockfile.Shared)
+	if err != nil {
+		return nil, err
+	}
+	defer unlockVolumes()
 	binds, mounts, undoVolumes, err := e.mountVolumes(ctx, plan, im, remap)
 	if err != nil {
 		return nil, err
@@ -351,15 +410,20 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		}
 		return nil, fmt.Errorf("seccomp: %w", err)
 	}
+	hostname := s.Hostname
+	if hostname == "" { // --uts host
+		hostname, _ = os.Hostname()
+	}
 	c := &container.Container{
 		ID: so.ID, Name: o.Name, Created: time.Now().UTC(),
 		Path: s.Process.Args[0], Args: s.Process.Args[1:],
 		Image: im.ID, ImageName: o.Image, Layers: im.ChainIDs(),
 		Config: container.Config{
-			Hostname: s.Hostname, User: so.User, Tty: so.Terminal, OpenStdin: o.Stdin != nil,
+			Hostname: hostname, User: so.User, Tty: so.Terminal, OpenStdin: o.Stdin != nil,
 			Env: s.Process.Env, Cmd: so.Cmd, Entrypoint: cfg.Config.Entrypoint, Image: o.Image,
 			WorkingDir: s.Process.Cwd, Labels: mergeLabels(cfg.Config.Labels, o.Labels), StopSignal: cfg.Config.StopSignal,
-			ExposedPorts: cfg.Config.ExposedPorts,
+			ExposedPorts: exposed, MacAddress: mac, StopTimeout: o.StopTimeout,
+			AttachStdin: o.AttachStdin, AttachStdout: o.AttachStdout, AttachStderr: o.AttachStderr,
 		},
 		HostConfig: container.HostConfig{
 			Binds: o.Spec.Binds, NetworkMode: netMode, AutoRemove: o.Remove, ReadonlyRootfs: so.ReadOnly,
@@ -369,15 +433,25 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 			Memory: so.Resources.Memory, MemorySwap: so.Resources.EffectiveSwap(), NanoCpus: so.Resources.NanoCPUs,
 			CPUShares: so.Resources.CPUShares, CpusetCpus: so.Resources.CpusetCpus, PidsLimit: so.Resources.PidsLimit,
 			RestartPolicy: policy,
-			LogConfig:     container.LogConfig{Type: "json-file", Config: logConfigMap(o.LogOpts)},
+			LogConfig:     container.LogConfig{Type: logOpts.Driver, Config: logConfigMap(o.LogOpts)},
 			Devices:       deviceMappings(so.Devices), DeviceCgroupRules: so.DeviceCgroupRules,
 			UsernsMode: o.Userns, Runtime: runtimeName,
+			PidMode: so.PidMode, IpcMode: so.IpcMode, UTSMode: so.UTSMode, CgroupnsMode: so.CgroupnsMode,
+			ShmSize: cmp.Or(so.ShmSize, spec.DefaultShmSize), Ulimits: hostConfigUlimits(so.Ulimits),
+			Sysctls: so.Sysctls, GroupAdd: o.GroupAdd, OomScoreAdj: so.OomScoreAdj,
+			MemoryReservation: so.Resources.MemoryReservation, CPUQuota: so.Resources.CPUQuota,
+			CPUPeriod: so.Resources.CPUPeriod, BlkioWeight: so.Resources.BlkioWeight, OomKillDisable: oomKillDisable,
 		},
 		State:   container.State{Status: container.Created},
 		LogPath: filepath.Join(dir, so.ID+"-json.log"),
 		Mounts:  mounts,
 	}
-	_ = logOpts
+	if logOpts.Driver != logs.JSONFile {
+		c.LogPath = "" // as Docker's: only json-file has one (see LogFile)
+	}
+	if o.StopSignal != "" {
+		c.Config.StopSignal = o.StopSignal
+	}
 	c.HostConfig.SecurityOpt = securityOpt
 	if so.Entrypoint != nil {
 		c.Config.Entrypoint = *so.Entrypoint
@@ -385,6 +459,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if len(so.Cmd) == 0 && so.Entrypoint == nil {
 		c.Config.Cmd = cfg.Config.Cmd
 	}
+	c.Config.Healthcheck = mergeHealthcheck(o.Healthcheck, cfg.Config.Healthcheck)
 	lower := strings.Join(e.Store.LowerDirs(im), ":")
 	s.Annotations = map[string]string{annotationLowerDirs: lower}
 	if c.Spec, err = json.Marshal(s); err != nil {
@@ -393,7 +468,19 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	if err := cs.Create(c); err != nil {
 		return nil, err
 	}
-	if err := prepareDir(dir, s.Hostname, netMode, o.ExtraHosts); err != nil {
+	if len(o.Links) > 0 {
+		// Docker records a link with the name of the container, known only now.
+		links, err := e.links(o.Links, c.Name, netMode)
+		if err == nil {
+			_, err = cs.Update(c.ID, func(c *container.Container) error { c.HostConfig.Links = links; return nil })
+		}
+		if err != nil {
+			cs.Delete(c)
+			return nil, err
+		}
+		c.HostConfig.Links = links
+	}
+	if err := prepareDir(dir, hostname, netMode, o.ExtraHosts); err != nil {
 		cs.Delete(c)
 		return nil, err
 	}
@@ -410,19 +497,9 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 			return nil, err
 		}
 	}
+	warn(o.Warn, warnings)
+	e.EmitContainer(c, "create")
 	return c, nil
-}
-
-// mergeLabels returns the image's labels with the container's added over them; nil when
-// both are empty.
-func mergeLabels(image, own map[string]string) map[string]string {
-	if len(own) == 0 {
-		return image
-	}
-	out := make(map[string]string, len(image)+len(own))
-	maps.Copy(out, image)
-	maps.Copy(out, own)
-	return out
 }
 
 // hasUserNamespace reports whether the spec gives the container a user namespace of its own.
@@ -502,6 +579,9 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 	if err := json.Unmarshal(c.Spec, &s); err != nil {
 		return nil, fmt.Errorf("container %s: reading its spec: %w", c.ID[:12], err)
 	}
+	if err := e.joinNamespaces(cs, c, &s); err != nil {
+		return nil, err
+	}
 	cg, err := e.cgroup(c.ID)
 	if err != nil {
 		return nil, err
@@ -511,6 +591,12 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 	}
 	s.Linux.CgroupsPath = cg.Path()
 	st := &monitor.Start{Spec: &s, SeccompCacheDir: seccompCacheDir(cs), LogPath: c.LogPath}
+	if c.HostConfig.LogConfig.Type == logs.Local {
+		st.LogPath = localLogPath(cs.Dir(c.ID))
+		if err := os.MkdirAll(filepath.Dir(st.LogPath), 0o700); err != nil {
+			return nil, err
+		}
+	}
 	st.Cgroup.Dirs, st.Cgroup.Memory, st.Cgroup.V2 = cgroups.Placement(cg)
 	// A container with a user namespace of its own can join no network namespace made
 	// before it: its own is wired once it exists (monitor.Hooks.Created).
@@ -524,7 +610,7 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 	} else if err := e.wireNetwork(cs, c, &s, 0); err != nil {
 		return nil, err
 	}
-	if st.LogOptions, err = logs.ParseOptions(optsList(c.HostConfig.LogConfig.Config)); err != nil {
+	if st.LogOptions, err = logs.ParseDriverOptions(c.HostConfig.LogConfig.Type, optsList(c.HostConfig.LogConfig.Config)); err != nil {
 		return nil, err
 	}
 	dir := cs.Dir(c.ID)
@@ -546,6 +632,7 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 			return nil, err
 		}
 	}
+	e.emitMounts(c, "mount")
 	return st, nil
 }
 
@@ -588,12 +675,15 @@ func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRes
 	if ex.StartFailed {
 		return monitor.Next{}, nil
 	}
+	e.emitEndpoints(c, "disconnect")
+	e.emitMounts(c, "unmount")
 	now := time.Now().UTC()
 	if mayRestart && shouldRestart(c.HostConfig.RestartPolicy, ex.Code, c.RestartCount, c.ManualStop) {
 		// Meanwhile the record says restarting and the run state names the monitor, so
 		// that wait, stop and rm see it.
 		if _, err := cs.Update(id, func(c *container.Container) error {
 			c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Restarting, false, true, 0
+			c.State.Paused = false
 			c.State.ExitCode, c.State.OOMKilled, c.State.FinishedAt = ex.Code, ex.OOMKilled, now
 			c.NetworkSettings = container.NetworkSettings{}
 			return nil
@@ -611,6 +701,7 @@ func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRes
 	}
 	_, err = cs.Update(id, func(c *container.Container) error {
 		c.State.Status, c.State.Running, c.State.Restarting, c.State.Pid = container.Exited, false, false, 0
+		c.State.Paused = false
 		c.State.ExitCode, c.State.OOMKilled, c.State.FinishedAt = ex.Code, ex.OOMKilled, now
 		c.NetworkSettings = container.NetworkSettings{}
 		return nil

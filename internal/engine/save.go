@@ -154,7 +154,13 @@ func (e *Engine) Save(ctx context.Context, names []string, w io.Writer) error {
 			return err
 		}
 	}
-	return aw.tw.Close()
+	if err := aw.tw.Close(); err != nil {
+		return err
+	}
+	for _, s := range images {
+		e.emitImage("save", s.im.ID, s.im.ID)
+	}
+	return nil
 }
 
 // archiveWriter writes the entries of an image archive, each once.

@@ -7,13 +7,17 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
+	"github.com/geedocker/geedocker/internal/events"
 	"github.com/geedocker/geedocker/internal/idmap"
+	"github.com/geedocker/geedocker/internal/lockfile"
 	"github.com/geedocker/geedocker/internal/store"
 	"github.com/geedocker/geedocker/internal/volume"
 )
@@ -47,8 +51,22 @@ func (e *Engine) CreateVolume(name string, labels map[string]string) (*volume.Vo
 	if name == "" {
 		name = volume.NewAnonymousName()
 	}
-	v, _, err := vs.Create(name, labels, false)
+	v, created, err := vs.Create(name, labels, false)
+	if created {
+		e.emitVolume("create", name)
+	}
 	return v, err
+}
+
+// lockVolumes takes the lock between the creates that use volumes (shared, until their
+// records are written) and volume rm and prune (exclusive, from reading the volumes' users
+// to removing them), so that no volume is removed under a container being created with it.
+func (e *Engine) lockVolumes(m lockfile.Mode) (unlock func(), err error) {
+	l, err := lockfile.Acquire(filepath.Join(e.Store.Root(), "volumes.lock"), m)
+	if err != nil {
+		return nil, fmt.Errorf("locking the volumes: %w", err)
+	}
+	return func() { l.Unlock() }, nil
 }
 
 // RemoveVolume is `volume rm`: a volume a container uses is refused.
@@ -57,11 +75,20 @@ func (e *Engine) RemoveVolume(name string, force bool) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := e.lockVolumes(lockfile.Exclusive)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	users, err := e.VolumeUsers()
 	if err != nil {
 		return err
 	}
-	return vs.Remove(name, users, force)
+	if err := vs.Remove(name, users, force); err != nil {
+		return err
+	}
+	e.emitVolume("destroy", name)
+	return nil
 }
 
 // PruneVolumes removes the volumes no container uses: the anonymous ones, or all with all.
@@ -71,11 +98,21 @@ func (e *Engine) PruneVolumes(all bool, keep func(*volume.Volume) bool) ([]strin
 	if err != nil {
 		return nil, 0, err
 	}
+	unlock, err := e.lockVolumes(lockfile.Exclusive)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer unlock()
 	users, err := e.VolumeUsers()
 	if err != nil {
 		return nil, 0, err
 	}
-	return vs.Prune(users, all, keep)
+	removed, reclaimed, err := vs.Prune(users, all, keep)
+	for _, name := range removed {
+		e.emitVolume("destroy", name)
+	}
+	e.Emit(events.Volume, "prune", "", map[string]string{"reclaimed": strconv.FormatInt(reclaimed, 10)})
+	return removed, reclaimed, err
 }
 
 // volumeUse is one -v value or image VOLUME, planned: a bind (Name empty, Anonymous
@@ -246,6 +283,7 @@ func (e *Engine) mountVolumes(ctx context.Context, plan []volumeUse, im *store.I
 		}
 		if isNew {
 			created = append(created, name)
+			e.emitVolume("create", name)
 		}
 		if empty := vs.Empty(name); !u.NoCopy && empty {
 			if err := copyUp(ctx, e.Store.LowerDirs(im), u.Dest, v.Mountpoint); err != nil {
@@ -295,6 +333,9 @@ func (e *Engine) removeAnonymousVolumes(c *container.Container) error {
 			continue
 		}
 		err := vs.Remove(m.Name, users, true)
+		if err == nil {
+			e.emitVolume("destroy", m.Name)
+		}
 		var inUse *volume.InUseError
 		if err != nil && !errors.As(err, &inUse) {
 			errs = append(errs, err)
@@ -309,6 +350,7 @@ func (e *Engine) deleteContainer(cs *container.Store, c *container.Container, vo
 	if err := cs.Delete(c); err != nil {
 		return err
 	}
+	e.EmitContainer(c, "destroy")
 	if volumes {
 		return e.removeAnonymousVolumes(c)
 	}

@@ -12,8 +12,10 @@ import (
 	"unicode/utf8"
 )
 
-// Options are the json-file driver's --log-opt settings.
+// Options are the log driver and its --log-opt settings.
 type Options struct {
+	// Driver is JSONFile ("" too), Local or None.
+	Driver string
 	// MaxSize is the size in bytes at which the file is rotated; 0 means
 	// never.
 	MaxSize int64
@@ -53,6 +55,55 @@ func ParseOptions(opts []string) (Options, error) {
 			return Options{}, fmt.Errorf("log opt '%s' of the json-file log driver is not supported by geedocker", key)
 		default:
 			return Options{}, fmt.Errorf("unknown log opt '%s' for json-file log driver", printable(key))
+		}
+	}
+	return o, nil
+}
+
+// ParseDriverOptions checks a --log-driver and parses its --log-opt values with Docker's
+// rules: json-file as ParseOptions; local takes max-size (default 20 MiB), max-file
+// (default 5) and compress (a boolean; rotated files are kept uncompressed); none keeps no
+// log and ignores options, as Docker does. Any other driver is refused in Docker's words.
+func ParseDriverOptions(driver string, opts []string) (Options, error) {
+	switch driver {
+	case "", JSONFile:
+		o, err := ParseOptions(opts)
+		o.Driver = JSONFile
+		return o, err
+	case None:
+		return Options{Driver: None, MaxFile: 1}, nil
+	case Local:
+	default:
+		return Options{}, fmt.Errorf("logger: no log driver named '%s' is registered", printable(driver))
+	}
+	o := Options{Driver: Local, MaxSize: localMaxSize, MaxFile: localMaxFile}
+	for _, opt := range opts {
+		key, value, _ := strings.Cut(opt, "=")
+		switch key {
+		case "max-size":
+			n, err := parseSize(value)
+			if err != nil {
+				return Options{}, fmt.Errorf("max-size: %w", err)
+			}
+			if n <= 0 {
+				return Options{}, errors.New("max-size must be a positive number")
+			}
+			o.MaxSize = n
+		case "max-file":
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				return Options{}, fmt.Errorf("max-file: %w", err)
+			}
+			if n < 1 {
+				return Options{}, errors.New("max-file cannot be less than 1")
+			}
+			o.MaxFile = n
+		case "compress":
+			if _, err := strconv.ParseBool(value); err != nil {
+				return Options{}, fmt.Errorf("compress: invalid value %q: must be a boolean", printable(value))
+			}
+		default:
+			return Options{}, fmt.Errorf("unknown log opt '%s' for log driver local", printable(key))
 		}
 	}
 	return o, nil

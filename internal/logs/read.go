@@ -34,6 +34,8 @@ type ReadOptions struct {
 	// Timestamps puts each entry's time (TimestampLayout) and a space
 	// before it.
 	Timestamps bool
+	// Driver is the log's format: JSONFile ("") or Local.
+	Driver string
 }
 
 // followingHook is called when Read has read what was there and starts
@@ -118,7 +120,16 @@ type entry struct {
 type logFile struct {
 	f     *os.File
 	info  os.FileInfo
-	lines *lineReader
+	lines records
+}
+
+// records cuts a growing file into records: lines (json-file) or frames (local).
+type records interface {
+	// next returns the next complete record, valid until the following call; io.EOF
+	// when no complete one is there yet.
+	next() ([]byte, error)
+	// rest is the incomplete end read so far.
+	rest() []byte
 }
 
 type reader struct {
@@ -220,6 +231,11 @@ func (r *reader) findNewer() error {
 	files, err := openLogFiles(r.path)
 	if err != nil {
 		return err
+	}
+	if r.opts.Driver == Local {
+		for _, lf := range files {
+			lf.lines = newFrameReader(lf.f)
+		}
 	}
 	if r.cur != nil {
 		// Keep only the files after cur; if cur was dropped by the
@@ -354,7 +370,12 @@ func (r *reader) closeAll() {
 // entry (torn by a crash) is skipped.
 func (r *reader) decodeAndEmit(line []byte) error {
 	var e entry
-	if err := json.Unmarshal(line, &e); err != nil {
+	if r.opts.Driver == Local {
+		var err error
+		if e, err = decodeFrame(line); err != nil {
+			return nil
+		}
+	} else if err := json.Unmarshal(line, &e); err != nil {
 		return nil
 	}
 	if !r.opts.Since.IsZero() && e.Time.Before(r.opts.Since) {

@@ -22,6 +22,7 @@ type Writer struct {
 	path    string
 	maxSize int64
 	maxFile int
+	driver  string           // JSONFile (""), Local or None
 	now     func() time.Time // the clock; tests replace it
 
 	mu      sync.Mutex
@@ -35,7 +36,8 @@ type Writer struct {
 
 // NewWriter opens the log at path for appending, creating it if needed. The
 // directory must exist. If a previous writer died mid-entry, the torn entry
-// is ended with a newline so that it cannot swallow the next one.
+// is ended with a newline so that it cannot swallow the next one (json-file),
+// or cut (local). With the None driver nothing is written.
 func NewWriter(path string, o Options) (*Writer, error) {
 	if o.MaxSize < 0 {
 		return nil, fmt.Errorf("opening log %s: max-size %d is negative", path, o.MaxSize)
@@ -46,19 +48,44 @@ func NewWriter(path string, o Options) (*Writer, error) {
 	if o.MaxFile == 0 {
 		o.MaxFile = 1
 	}
-	f, size, err := openForAppend(path)
-	if err != nil {
-		return nil, err
-	}
-	return &Writer{
+	w := &Writer{
 		path:    path,
 		maxSize: o.MaxSize,
 		maxFile: o.MaxFile,
+		driver:  o.Driver,
 		now:     time.Now,
-		f:       f,
-		size:    size,
 		streams: make(map[string]*stream),
-	}, nil
+	}
+	if w.driver == None {
+		return w, nil // nothing is kept
+	}
+	f, size, err := w.openForAppend()
+	if err != nil {
+		return nil, err
+	}
+	w.f, w.size = f, size
+	return w, nil
+}
+
+// openForAppend opens the writer's file, after cutting (local) or ending (json-file) what
+// a writer that died mid-entry left.
+func (w *Writer) openForAppend() (*os.File, int64, error) {
+	if w.driver != Local {
+		return openForAppend(w.path)
+	}
+	f, err := os.OpenFile(w.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, 0, fmt.Errorf("opening log: %w", err)
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		var size int64
+		if size, err = repairFrames(f, fi.Size()); err == nil {
+			return f, size, nil
+		}
+	}
+	f.Close()
+	return nil, 0, fmt.Errorf("opening log %s: %w", w.path, err)
 }
 
 // openForAppend opens path in append mode and returns its size, after
@@ -185,7 +212,11 @@ func (s *stream) Write(p []byte) (int, error) {
 // rotating the file if the entry would take the file past maxSize.
 func (w *Writer) addEntry(streamName string, line []byte, t time.Time) {
 	start := len(w.batch)
-	w.batch = appendEntry(w.batch, streamName, line, t)
+	if w.driver == Local {
+		w.batch = appendFrame(w.batch, streamName, line, t)
+	} else {
+		w.batch = appendEntry(w.batch, streamName, line, t)
+	}
 	if w.maxSize <= 0 {
 		return
 	}
@@ -207,11 +238,11 @@ func (w *Writer) flush() {
 }
 
 func (w *Writer) writeBatch(b []byte) {
-	if len(b) == 0 {
+	if len(b) == 0 || w.driver == None {
 		return
 	}
 	if w.f == nil {
-		f, size, err := openForAppend(w.path)
+		f, size, err := w.openForAppend()
 		if err != nil {
 			w.keepErr(err)
 			return
@@ -250,7 +281,7 @@ func (w *Writer) rotate() {
 			}
 		}
 	}
-	f, size, err := openForAppend(w.path)
+	f, size, err := w.openForAppend()
 	if err != nil {
 		w.keepErr(err)
 		return

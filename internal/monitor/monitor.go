@@ -31,7 +31,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -40,6 +42,7 @@ import (
 	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/dns"
+	"github.com/geedocker/geedocker/internal/events"
 	"github.com/geedocker/geedocker/internal/logs"
 	"github.com/geedocker/geedocker/internal/runtime"
 )
@@ -134,6 +137,8 @@ type Config struct {
 	Ready func(error)
 	// Signals are forwarded to PID 1.
 	Signals <-chan os.Signal
+	// Events, when not nil, receives the container's start, oom and die events.
+	Events *events.Journal
 }
 
 // monitor is the state of one Run.
@@ -307,7 +312,8 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 			}
 		}
 		m.before = c.State
-		c.State = container.State{Status: container.Running, Running: true, StartedAt: time.Now().UTC()}
+		c.State = container.State{Status: container.Running, Running: true, StartedAt: time.Now().UTC(),
+			Health: c.State.Health.Restarted(c.Config.Healthcheck)}
 		c.ManualStop = false
 		return nil
 	}); err != nil {
@@ -389,7 +395,10 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	}
 	if startErr != nil {
 		proc.Signal(syscall.SIGKILL) // removed (rm -f), stopped or killed while it started
+	} else {
+		m.event(c, "start")
 	}
+	startedAt := time.Now()
 	// Client input goes to the container before anyone hears that it started.
 	var consoleDone chan struct{}
 	if console != nil {
@@ -404,6 +413,7 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 		m.srv.SetIO(w, nil, func() { w.Close() })
 	}
 	tell(startErr)
+	stopHealth := m.watchHealth(c.Config.Healthcheck)
 	if st.DNSDir != "" {
 		watchCtx, stopDNS := context.WithCancel(context.Background())
 		dnsDone := make(chan struct{})
@@ -413,8 +423,12 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 		}()
 		defer func() { stopDNS(); <-dnsDone }()
 	}
+	var oomSent atomic.Bool
 	stopWatch := watchOOM(st.Cgroup, func() {
 		cs.Update(id, func(c *container.Container) error { c.State.OOMKilled = true; return nil })
+		if !oomSent.Swap(true) {
+			m.event(c, "oom")
+		}
 	})
 	// Waited for on a goroutine of its own: a goroutine blocked in a system call keeps its
 	// stack, and this one's grew while it started the container; parked on a channel, the
@@ -430,6 +444,7 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	}()
 	go trimMemory() // once this goroutine is parked, with one P: its stack shrinks too
 	<-waited
+	stopHealth()
 	m.mu.Lock()
 	m.proc = nil
 	m.mu.Unlock()
@@ -444,10 +459,24 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	stopWatch()
 	lw.Close()
 	oom, _ := oomKilled(st.Cgroup)
-	if fresh, err := cs.Get(id); err == nil && fresh.State.OOMKilled {
-		oom = true
+	if fresh, err := cs.Get(id); err == nil {
+		oom = oom || fresh.State.OOMKilled
+		c = fresh // renamed meanwhile: the events say its name now
 	}
+	if oom && !oomSent.Swap(true) {
+		m.event(c, "oom")
+	}
+	m.event(c, "die", "exitCode", strconv.Itoa(ps.Code),
+		"execDuration", strconv.Itoa(int(time.Since(startedAt).Seconds())))
 	return Exit{Code: ps.Code, OOMKilled: oom}, nil
+}
+
+// event records an event of the container c, when the monitor records events.
+func (m *monitor) event(c *container.Container, action string, extra ...string) {
+	if m.cfg.Events != nil {
+		m.cfg.Events.Record(events.Container, action, c.ID,
+			events.ContainerAttributes(c.Name, c.Config.Image, c.Config.Labels, extra...))
+	}
 }
 
 // restoreRecord puts back the record's state of before a start that failed, with the error.

@@ -73,13 +73,23 @@ func prefixFromIPNet(n *net.IPNet) (netip.Prefix, bool) {
 // On failure the veth is deleted again. Attach does not allocate ip (see
 // IPAM) and does not publish ports (see Publish).
 func Attach(n Network, netnsPath, owner string, ip netip.Addr) (Endpoint, error) {
-	return AttachInterface(n, netnsPath, owner, ip, containerIfname, true)
+	return attach(n, netnsPath, owner, ip, containerIfname, true, nil)
+}
+
+// AttachWithMAC is Attach with the container end's MAC chosen (--mac-address) instead of
+// MACFor(ip); a nil mac is MACFor(ip).
+func AttachWithMAC(n Network, netnsPath, owner string, ip netip.Addr, mac net.HardwareAddr) (Endpoint, error) {
+	return attach(n, netnsPath, owner, ip, containerIfname, true, mac)
 }
 
 // AttachInterface is Attach with the container end named ifname, and a
 // default route through n only when defaultRoute: a container's further
 // networks (network connect) get eth1, eth2 … and their subnet's route.
 func AttachInterface(n Network, netnsPath, owner string, ip netip.Addr, ifname string, defaultRoute bool) (Endpoint, error) {
+	return attach(n, netnsPath, owner, ip, ifname, defaultRoute, nil)
+}
+
+func attach(n Network, netnsPath, owner string, ip netip.Addr, ifname string, defaultRoute bool, mac net.HardwareAddr) (Endpoint, error) {
 	if err := n.Validate(); err != nil {
 		return Endpoint{}, err
 	}
@@ -106,7 +116,10 @@ func AttachInterface(n Network, netnsPath, owner string, ip netip.Addr, ifname s
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("attaching to network %s: %w", n.Name, err)
 	}
-	hostVeth, err := createVeth(h, br, target, owner, MACFor(ip), ifname)
+	if mac == nil {
+		mac = MACFor(ip)
+	}
+	hostVeth, err := createVeth(h, br, target, owner, mac, ifname)
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("attaching to network %s: %w", n.Name, err)
 	}
@@ -119,7 +132,7 @@ func AttachInterface(n Network, netnsPath, owner string, ip netip.Addr, ifname s
 		IP:       ip,
 		Prefix:   n.Subnet.Bits(),
 		Gateway:  n.Gateway,
-		MAC:      MACFor(ip),
+		MAC:      mac,
 		HostVeth: hostVeth.Attrs().Name,
 	}, nil
 }

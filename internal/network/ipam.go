@@ -9,16 +9,17 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/geedocker/geedocker/internal/errdefs"
 	"github.com/geedocker/geedocker/internal/lockfile"
 )
 
 // ErrAddressInUse is returned by Allocate for a wanted address that another
 // owner holds. Its text is Docker's.
-var ErrAddressInUse = errors.New("Address already in use")
+var ErrAddressInUse = errdefs.Conflict(errors.New("Address already in use"))
 
 // ErrNoAddress is returned by Allocate when every address of a network is
 // taken.
-var ErrNoAddress = errors.New("no available IPv4 addresses")
+var ErrNoAddress = errdefs.Unavailable(errors.New("no available IPv4 addresses"))
 
 // IPAM hands out the addresses of networks to owners (container IDs). Its
 // state is one JSON file per network in Dir, read and rewritten (temp file,

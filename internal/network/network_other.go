@@ -4,6 +4,7 @@ package network
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 
 	"github.com/geedocker/geedocker/internal/errdefs"
@@ -17,6 +18,11 @@ func HostRoutes() ([]netip.Prefix, error) { return nil, errUnsupported }
 
 // Attach needs Linux.
 func Attach(n Network, netnsPath, owner string, ip netip.Addr) (Endpoint, error) {
+	return Endpoint{}, errUnsupported
+}
+
+// AttachWithMAC needs Linux.
+func AttachWithMAC(n Network, netnsPath, owner string, ip netip.Addr, mac net.HardwareAddr) (Endpoint, error) {
 	return Endpoint{}, errUnsupported
 }
 

@@ -6,11 +6,13 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/geedocker/geedocker/internal/errdefs"
 )
 
 // ErrPortAllocated is returned by Publish for a host port that another
 // container's mapping or a process of the host already holds.
-var ErrPortAllocated = errors.New("port is already allocated")
+var ErrPortAllocated = errdefs.Conflict(errors.New("port is already allocated"))
 
 // PortMapping publishes a container port on the host: connections to
 // HostIP:HostPort (every address of the host when HostIP is the zero

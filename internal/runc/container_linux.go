@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -238,8 +239,10 @@ func (s Store) Status(rec *Record) (Status, error) {
 	if _, err := os.Lstat(s.gatePath(rec.ID)); err == nil {
 		return Created, nil
 	}
-	if frozen, err := isFrozen(rec.CgroupPath); err == nil && frozen {
-		return Paused, nil
+	if cg := s.cgroup(rec); cg != nil {
+		if frozen, err := cg.Frozen(); err == nil && frozen {
+			return Paused, nil
+		}
 	}
 	return Running, nil
 }
@@ -287,11 +290,14 @@ func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 	if err != nil {
 		return err
 	}
-	if st == Stopped {
-		return fmt.Errorf("container %s: %w", id, ErrNotRunning)
-	}
 	if all {
+		// As runc: the processes left in the cgroup of a stopped init (a container that
+		// shares its pod's PID namespace keeps its children when the init exits) are
+		// signalled too; with no cgroup left there is nothing to signal.
 		pids, err := s.Pids(id)
+		if st == Stopped && errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -301,6 +307,9 @@ func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 			}
 		}
 		return nil
+	}
+	if st == Stopped {
+		return fmt.Errorf("container %s: %w", id, ErrNotRunning)
 	}
 	return signalInit(rec, sig)
 }
@@ -348,8 +357,8 @@ func (s Store) Delete(ctx context.Context, id string, force bool) error {
 		}
 	}
 	if st != Stopped {
-		if st == Paused {
-			_ = setFrozen(rec.CgroupPath, false)
+		if cg := s.cgroup(rec); st == Paused && cg != nil {
+			_ = cg.Thaw()
 		}
 		if err := killAndWait(rec); err != nil {
 			return err
@@ -439,7 +448,14 @@ func (s Store) freeze(id string, on bool) error {
 	case !on && st != Paused:
 		return fmt.Errorf("cannot resume container %s that is %s: %w", id, st, ErrBadStatus)
 	}
-	return setFrozen(rec.CgroupPath, on)
+	cg := s.cgroup(rec)
+	if cg == nil {
+		return fmt.Errorf("container %s has no cgroup", id)
+	}
+	if on {
+		return cg.Freeze()
+	}
+	return cg.Thaw()
 }
 
 func (s Store) cgroup(rec *Record) cgroups.Manager {
@@ -572,81 +588,6 @@ func alive(pid int, start uint64) bool {
 	}
 	st, state, err := procStat(pid)
 	return err == nil && st == start && state != 'Z' && state != 'X'
-}
-
-// freezerDir is where the freezer of the cgroup at path is controlled, and whether it is v2.
-func freezerDir(path string) (string, bool, error) {
-	if path == "" {
-		return "", false, fmt.Errorf("the container has no cgroup")
-	}
-	mode, err := cgroups.Detect()
-	if err != nil {
-		return "", false, err
-	}
-	switch mode {
-	case cgroups.Unified:
-		return filepath.Join(cgroups.DefaultRoot, path), true, nil
-	case cgroups.Legacy, cgroups.Hybrid:
-		return filepath.Join(cgroups.DefaultRoot, "freezer", path), false, nil
-	}
-	return "", false, cgroups.ErrUnavailable
-}
-
-func isFrozen(path string) (bool, error) {
-	dir, v2, err := freezerDir(path)
-	if err != nil {
-		return false, err
-	}
-	if v2 {
-		b, err := os.ReadFile(filepath.Join(dir, "cgroup.freeze"))
-		return err == nil && strings.TrimSpace(string(b)) == "1", err
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "freezer.state"))
-	if err != nil {
-		return false, err
-	}
-	s := strings.TrimSpace(string(b))
-	return s == "FROZEN" || s == "FREEZING", nil
-}
-
-// setFrozen freezes or thaws the cgroup at path and waits until the kernel says it is done
-// (it gives no notification on v1, so this polls, as runc does).
-func setFrozen(path string, on bool) error {
-	dir, v2, err := freezerDir(path)
-	if err != nil {
-		return err
-	}
-	file, value, doneFile, done := "freezer.state", "THAWED", "freezer.state", "THAWED"
-	if on {
-		value, done = "FROZEN", "FROZEN"
-	}
-	if v2 {
-		file, value, doneFile, done = "cgroup.freeze", "0", "cgroup.events", "frozen 0"
-		if on {
-			value, done = "1", "frozen 1"
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, file), []byte(value), 0); err != nil {
-		return fmt.Errorf("writing %s: %w", file, err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for delay := 100 * time.Microsecond; ; delay = min(2*delay, 10*time.Millisecond) {
-		b, err := os.ReadFile(filepath.Join(dir, doneFile))
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", doneFile, err)
-		}
-		if strings.Contains(string(b), done) {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("cgroup %s: %s did not become %q", path, doneFile, done)
-		}
-		if !v2 && on {
-			// v1 may stay FREEZING while a task is busy: asking again helps it along.
-			_ = os.WriteFile(filepath.Join(dir, file), []byte(value), 0)
-		}
-		time.Sleep(delay)
-	}
 }
 
 // Update changes the cgroup limits of a running, created or paused container.

@@ -261,6 +261,11 @@ func TestLifecycle(t *testing.T) {
 	if r := e.run("kill", id, "KILL"); r.code != 1 {
 		t.Errorf("kill of a stopped container: %+v", r)
 	}
+	// As runc: --all signals what is left in the cgroup of a stopped container (containerd's
+	// shim sends it after the init of a container sharing its pod's PID namespace exits).
+	if r := e.run("kill", "--all", id, "KILL"); r.code != 0 {
+		t.Errorf("kill --all of a stopped container: %+v", r)
+	}
 	e.must("delete", id)
 	if r := e.run("state", id); r.code != 1 || !strings.Contains(r.stderr, "does not exist") {
 		t.Errorf("state after delete: %+v", r)

@@ -115,6 +115,12 @@ func buildMounts(o Options) ([]specs.Mount, string, error) {
 		if seen[m.Destination] || (seen["/dev"] && strings.HasPrefix(m.Destination, "/dev/")) {
 			continue
 		}
+		if m.Destination == "/dev/shm" {
+			var keep bool
+			if m, keep = shmMount(o, m); !keep {
+				continue
+			}
+		}
 		if o.ReadOnly && !keepsWritable(m.Destination) && !slices.Contains(m.Options, "ro") {
 			m.Options = append(m.Options, "ro")
 		}

@@ -31,18 +31,8 @@ func (r Resources) EffectiveSwap() int64 {
 func buildResources(r Resources) (*specs.LinuxResources, error) {
 	res := &specs.LinuxResources{}
 
-	// Memory.
-	switch {
-	case r.Memory < 0:
-		return nil, fmt.Errorf("invalid memory limit %d: must be positive", r.Memory)
-	case r.MemorySwap < -1:
-		return nil, fmt.Errorf("invalid memory swap limit %d: must be positive, or -1 for unlimited", r.MemorySwap)
-	case r.Memory != 0 && r.Memory < minMemory:
-		return nil, errors.New("Minimum memory limit allowed is 6MB")
-	case r.Memory > 0 && r.MemorySwap > 0 && r.MemorySwap < r.Memory:
-		return nil, errors.New("Minimum memoryswap limit should be larger than memory limit, see usage")
-	case r.Memory == 0 && r.MemorySwap > 0:
-		return nil, errors.New("You should always set the Memory limit when using Memoryswap limit, see usage")
+	if err := checkMemory(r, false); err != nil {
+		return nil, err
 	}
 	if r.Memory > 0 {
 		mem := &specs.LinuxMemory{Limit: int64Ptr(r.Memory)}
@@ -50,6 +40,19 @@ func buildResources(r Resources) (*specs.LinuxResources, error) {
 		res.Memory = mem
 	} else if r.MemorySwap == -1 {
 		res.Memory = &specs.LinuxMemory{Swap: int64Ptr(-1)}
+	}
+	if r.MemoryReservation > 0 {
+		if res.Memory == nil {
+			res.Memory = &specs.LinuxMemory{}
+		}
+		res.Memory.Reservation = int64Ptr(r.MemoryReservation)
+	}
+	if r.OomKillDisable {
+		if res.Memory == nil {
+			res.Memory = &specs.LinuxMemory{}
+		}
+		t := true
+		res.Memory.DisableOOMKiller = &t
 	}
 
 	// CPU.
@@ -59,12 +62,15 @@ func buildResources(r Resources) (*specs.LinuxResources, error) {
 	if r.CPUShares < 0 {
 		return nil, fmt.Errorf("invalid CPU shares %d: must be positive", r.CPUShares)
 	}
+	if err := checkCFS(r); err != nil {
+		return nil, err
+	}
 	if r.CpusetCpus != "" {
 		if err := checkCPUList(r.CpusetCpus); err != nil {
 			return nil, err
 		}
 	}
-	if r.NanoCPUs > 0 || r.CPUShares > 0 || r.CpusetCpus != "" {
+	if r.NanoCPUs > 0 || r.CPUShares > 0 || r.CpusetCpus != "" || r.CPUQuota != 0 || r.CPUPeriod != 0 {
 		cpu := &specs.LinuxCPU{Cpus: r.CpusetCpus}
 		if r.CPUShares > 0 {
 			shares := uint64(r.CPUShares)
@@ -75,7 +81,23 @@ func buildResources(r Resources) (*specs.LinuxResources, error) {
 			cpu.Period = &period
 			cpu.Quota = int64Ptr(r.NanoCPUs * int64(cfsPeriod) / 1e9)
 		}
+		if r.CPUPeriod > 0 {
+			period := uint64(r.CPUPeriod)
+			cpu.Period = &period
+		}
+		if r.CPUQuota != 0 {
+			cpu.Quota = int64Ptr(max(r.CPUQuota, -1))
+		}
 		res.CPU = cpu
+	}
+
+	// Block I/O.
+	if r.BlkioWeight != 0 {
+		if r.BlkioWeight < 10 || r.BlkioWeight > 1000 {
+			return nil, errors.New("Range of blkio weight is from 10 to 1000")
+		}
+		w := r.BlkioWeight
+		res.BlockIO = &specs.LinuxBlockIO{Weight: &w}
 	}
 
 	// Pids.
@@ -86,6 +108,70 @@ func buildResources(r Resources) (*specs.LinuxResources, error) {
 		res.Pids = &specs.LinuxPids{Limit: int64Ptr(-1)}
 	}
 	return res, nil
+}
+
+// checkMemory checks the memory settings with Docker's words; an update may give a swap
+// limit alone.
+func checkMemory(r Resources, update bool) error {
+	switch {
+	case r.Memory < 0:
+		return fmt.Errorf("invalid memory limit %d: must be positive", r.Memory)
+	case r.MemorySwap < -1:
+		return fmt.Errorf("invalid memory swap limit %d: must be positive, or -1 for unlimited", r.MemorySwap)
+	case r.Memory != 0 && r.Memory < minMemory:
+		return errors.New("Minimum memory limit allowed is 6MB")
+	case r.Memory > 0 && r.MemorySwap > 0 && r.MemorySwap < r.Memory:
+		return errors.New("Minimum memoryswap limit should be larger than memory limit, see usage")
+	case r.Memory == 0 && r.MemorySwap > 0 && !update:
+		return errors.New("You should always set the Memory limit when using Memoryswap limit, see usage")
+	}
+	switch {
+	case r.MemoryReservation < 0:
+		return fmt.Errorf("invalid memory reservation %d: must be positive", r.MemoryReservation)
+	case r.MemoryReservation > 0 && r.MemoryReservation < minMemory:
+		return errors.New("Minimum memory reservation allowed is 6MB")
+	case r.Memory > 0 && r.MemoryReservation > 0 && r.Memory < r.MemoryReservation:
+		return errors.New("Minimum memory limit can not be less than memory reservation limit, see usage")
+	}
+	return nil
+}
+
+// CheckUpdate checks the resources of `docker update` (zero fields are unchanged) as Docker
+// checks them, before they are merged with the container's.
+func CheckUpdate(r Resources) error {
+	if err := checkMemory(r, true); err != nil {
+		return err
+	}
+	if r.NanoCPUs < 0 || (r.NanoCPUs > 0 && r.NanoCPUs < 1e7) || r.NanoCPUs > int64(numCPU())*1e9 {
+		return cpuRangeError()
+	}
+	if r.CpusetCpus != "" {
+		if err := checkCPUList(r.CpusetCpus); err != nil {
+			return err
+		}
+	}
+	if r.BlkioWeight != 0 && (r.BlkioWeight < 10 || r.BlkioWeight > 1000) {
+		return errors.New("Range of blkio weight is from 10 to 1000")
+	}
+	return checkCFS(r)
+}
+
+// LinuxResources are the cgroup settings of r, checked as for a new container.
+func LinuxResources(r Resources) (*specs.LinuxResources, error) { return buildResources(r) }
+
+// checkCFS checks --cpu-period and --cpu-quota with Docker's words.
+func checkCFS(r Resources) error {
+	switch {
+	case r.NanoCPUs > 0 && r.CPUPeriod > 0:
+		return errors.New("Conflicting options: Nano CPUs and CPU Period cannot both be set")
+	case r.NanoCPUs > 0 && r.CPUQuota > 0:
+		return errors.New("Conflicting options: Nano CPUs and CPU Quota cannot both be set")
+	case r.CPUPeriod != 0 && (r.CPUPeriod < 1000 || r.CPUPeriod > 1000000):
+		return errors.New("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)")
+	case r.CPUQuota > 0 && r.CPUQuota < 1000:
+		return errors.New("CPU cfs quota can not be less than 1ms (i.e. 1000)")
+	}
+	return nil
 }
 
 // checkCPUList checks the syntax of a cpuset list such as "0-3,5,7-8".

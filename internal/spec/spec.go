@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"slices"
@@ -88,6 +89,26 @@ type Options struct {
 	// DeviceCgroupRules are --device-cgroup-rule values ("c 1:3 rwm"),
 	// allowed after the default rules and the --device ones.
 	DeviceCgroupRules []string
+
+	// Ulimits are the --ulimit values (ParseUlimit); each replaces the default limit of
+	// its type.
+	Ulimits []Ulimit
+	// ShmSize is the size of /dev/shm in bytes (--shm-size); 0 is DefaultShmSize.
+	ShmSize int64
+	// Sysctls are the --sysctl values: only those of a namespace the container has of its
+	// own are allowed.
+	Sysctls map[string]string
+	// GroupAdd are supplementary group ids of the process (--group-add, names resolved by
+	// the caller in the image's /etc/group).
+	GroupAdd []uint32
+	// PidMode (--pid: "", "host", "container:ID"), IpcMode (--ipc: "", "private",
+	// "shareable", "host", "none", "container:ID"), UTSMode (--uts: "", "host") and
+	// CgroupnsMode (--cgroupns: "host" or "private"; "" is private). A "container:ID" mode
+	// gets a namespace entry without a path, which the engine points at the other
+	// container's namespace at each start.
+	PidMode, IpcMode, UTSMode, CgroupnsMode string
+	// OomScoreAdj is the process's oom_score_adj (--oom-score-adj), -1000..1000.
+	OomScoreAdj int
 }
 
 // Resources are the cgroup limits of `docker run`.
@@ -98,6 +119,12 @@ type Resources struct {
 	PidsLimit  int64  // --pids-limit; 0 = unset, negative = unlimited
 	CPUShares  int64  // --cpu-shares; 0 = default
 	CpusetCpus string // --cpuset-cpus, "0-2,4"
+
+	MemoryReservation int64  // --memory-reservation, bytes (a soft limit); 0 = unset
+	CPUQuota          int64  // --cpu-quota, microseconds per CPUPeriod; 0 = unset
+	CPUPeriod         int64  // --cpu-period, microseconds; 0 = the kernel's (100000)
+	BlkioWeight       uint16 // --blkio-weight, 10..1000; 0 = unset
+	OomKillDisable    bool   // --oom-kill-disable
 }
 
 // InitMountPath is where the --init binary appears in the container, as in
@@ -126,6 +153,16 @@ func Build(o Options) (*specs.Spec, error) {
 		return nil, fmt.Errorf("root filesystem %q is not an absolute path", o.Rootfs)
 	}
 	netMode, err := parseNetwork(o.Network)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHostOptions(o); err != nil {
+		return nil, err
+	}
+	if err := checkSysctls(o.Sysctls, netMode == netHost, o.IpcMode == ModeHost); err != nil {
+		return nil, err
+	}
+	limits, err := rlimits(o.Ulimits)
 	if err != nil {
 		return nil, err
 	}
@@ -180,16 +217,14 @@ func Build(o Options) (*specs.Spec, error) {
 				Effective: slices.Clone(caps),
 				Permitted: slices.Clone(caps),
 			},
-			Rlimits: []specs.POSIXRlimit{
-				{Type: "RLIMIT_NOFILE", Hard: defaultNofile, Soft: defaultNofile},
-			},
+			Rlimits:         limits,
 			NoNewPrivileges: o.NoNewPrivileges,
 		},
 		Root:     &specs.Root{Path: o.Rootfs, Readonly: o.ReadOnly},
 		Hostname: hostname,
 		Mounts:   mounts,
 		Linux: &specs.Linux{
-			Namespaces:        namespaces(netMode),
+			Namespaces:        namespaces(netMode, o),
 			Devices:           devices(o, userDevs),
 			Resources:         resources,
 			RootfsPropagation: propagation,
@@ -200,6 +235,19 @@ func Build(o Options) (*specs.Spec, error) {
 	s.Linux.Resources.Devices = deviceRules(o.Privileged, userRules)
 	if o.Terminal {
 		s.Process.ConsoleSize = o.ConsoleSize
+	}
+	if o.UTSMode == ModeHost {
+		s.Hostname = "" // the host's: no UTS namespace to set it in (HOSTNAME still says it)
+	}
+	if len(o.Sysctls) > 0 {
+		s.Linux.Sysctl = maps.Clone(o.Sysctls)
+	}
+	if len(o.GroupAdd) > 0 {
+		s.Process.User.AdditionalGids = slices.Clone(o.GroupAdd)
+	}
+	if o.OomScoreAdj != 0 {
+		adj := o.OomScoreAdj
+		s.Process.OOMScoreAdj = &adj
 	}
 	if r := o.UsernsRemap; r != nil {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
@@ -268,7 +316,7 @@ func containerHostname(o Options, netMode string) (string, error) {
 	if o.Hostname != "" {
 		return o.Hostname, ValidateHostname(o.Hostname)
 	}
-	if netMode == netHost {
+	if netMode == netHost || o.UTSMode == ModeHost {
 		h, err := hostHostname()
 		if err != nil {
 			return "", fmt.Errorf("reading the host's name for --network host: %w", err)
@@ -299,17 +347,22 @@ func workingDir(o Options) (string, error) {
 	return path.Clean(wd), nil
 }
 
-func namespaces(netMode string) []specs.LinuxNamespace {
+// namespaces lists the namespaces the container gets: none of the host's it shares
+// (--network host, --uts host, --pid host, --ipc host, --cgroupns host). A namespace of
+// another container (container:ID) is listed without a path, filled in at start.
+func namespaces(netMode string, o Options) []specs.LinuxNamespace {
 	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
-	if netMode != netHost {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+	add := func(t specs.LinuxNamespaceType, host bool) {
+		if !host {
+			ns = append(ns, specs.LinuxNamespace{Type: t})
+		}
 	}
-	return append(ns,
-		specs.LinuxNamespace{Type: specs.UTSNamespace},
-		specs.LinuxNamespace{Type: specs.PIDNamespace},
-		specs.LinuxNamespace{Type: specs.IPCNamespace},
-		specs.LinuxNamespace{Type: specs.CgroupNamespace},
-	)
+	add(specs.NetworkNamespace, netMode == netHost)
+	add(specs.UTSNamespace, o.UTSMode == ModeHost)
+	add(specs.PIDNamespace, o.PidMode == ModeHost)
+	add(specs.IPCNamespace, o.IpcMode == ModeHost)
+	add(specs.CgroupNamespace, o.CgroupnsMode == ModeHost)
+	return ns
 }
 
 // Docker's masked and read-only paths (without the per-CPU thermal_throttle

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // The build cache maps a step's cache key (a sha256 digest computed by the
@@ -98,4 +99,55 @@ func (s *Store) cacheRecords() ([]*Image, error) {
 		out = append(out, &im)
 	}
 	return out, nil
+}
+
+// CacheRecord is one build cache record, as `system df` shows it.
+type CacheRecord struct {
+	Key     string // the hex of the step's cache key
+	Image   *Image
+	Created time.Time
+}
+
+// CacheRecords lists the build cache records.
+func (s *Store) CacheRecords() ([]CacheRecord, error) {
+	entries, err := os.ReadDir(s.path("builder"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []CacheRecord
+	for _, e := range entries {
+		key, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || strings.HasPrefix(e.Name(), ".tmp-") {
+			continue
+		}
+		b, err := os.ReadFile(s.path("builder", e.Name()))
+		if err != nil {
+			continue // removed meanwhile
+		}
+		var im Image
+		if json.Unmarshal(b, &im) != nil {
+			continue
+		}
+		rec := CacheRecord{Key: key, Image: &im, Created: im.Added}
+		if fi, err := e.Info(); err == nil {
+			rec.Created = fi.ModTime()
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// RemoveCacheRecord removes the build cache record of key (the hex CacheRecords gives);
+// a GC then removes what only it kept.
+func (s *Store) RemoveCacheRecord(key string) error {
+	if _, err := hexOf("sha256:" + key); err != nil {
+		return err
+	}
+	if err := os.Remove(s.path("builder", key+".json")); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("removing build cache record: %w", err)
+	}
+	return nil
 }

@@ -44,11 +44,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/geedocker/geedocker/internal/errdefs"
 	"github.com/geedocker/geedocker/internal/lockfile"
 )
 
 // ErrNotFound is the class of "no such image / layer / blob" errors.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = errdefs.NotFound(errors.New("not found"))
 
 // Store is an image store rooted at one directory.
 type Store struct {

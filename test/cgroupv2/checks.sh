@@ -175,6 +175,51 @@ else
 fi
 cleaned "--pids-limit 20 run"
 
+# ---- 4b. the finer run flags and update (cgroup v2 files)
+gd runflags run --rm --network none -m 64m --memory-reservation 16m --cpu-period 50000 --cpu-quota 25000 busybox \
+	sh -c 'cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/memory.low'
+if [ $rc = 0 ] && [ "$(cat /tmp/runflags.out)" = "$(printf '25000 50000\n16777216')" ]; then
+	pass "run flags: --cpu-period 50000 --cpu-quota 25000 --memory-reservation 16m: cpu.max '25000 50000', memory.low 16777216"
+else
+	fail "run flags: want cpu.max '25000 50000' and memory.low 16777216"
+	show runflags
+fi
+gd oomdis run --rm --network none -m 64m --oom-kill-disable busybox true
+if [ $rc = 0 ] && grep -qx "WARNING: Your kernel does not support OomKillDisable. OomKillDisable discarded." /tmp/oomdis.err; then
+	pass "run flags: --oom-kill-disable is dropped on v2 with Docker's warning"
+else
+	fail "run flags: --oom-kill-disable, want exit 0 and Docker's warning"
+	show oomdis
+fi
+gd cgns run --rm --network none busybox readlink /proc/self/ns/cgroup
+if [ $rc = 0 ] && [ "$(cat /tmp/cgns.out)" != "$(readlink /proc/self/ns/cgroup)" ]; then
+	pass "run flags: the default cgroup namespace is private on v2"
+else
+	fail "run flags: want a private cgroup namespace by default on v2"
+	show cgns
+fi
+cleaned "the run flag runs"
+gd upd run -d --network none --name upd -m 64m busybox sleep 300
+gd upd2 update --cpus 0.5 -m 96m --memory-swap 192m --memory-reservation 32m --pids-limit 30 upd
+gd upd3 exec upd sh -c 'cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.low /sys/fs/cgroup/pids.max'
+if [ "$(cat /tmp/upd2.out)" = upd ] && [ "$(cat /tmp/upd3.out)" = "$(printf '50000 100000\n100663296\n33554432\n30')" ]; then
+	pass "update: --cpus 0.5 -m 96m --memory-reservation 32m --pids-limit 30 reach the running container's cgroup"
+else
+	fail "update: want cpu.max '50000 100000', memory.max 100663296, memory.low 33554432, pids.max 30"
+	show upd2
+	show upd3
+fi
+gd upd4 exec upd sh -c 'head -c 20971520 /dev/zero > /dev/shm/fill'
+gd upd5 update -m 8m --memory-swap 8m --memory-reservation 8m upd
+if [ $rc = 1 ] && grep -q "unable to set memory limit to 8388608 (current usage: " /tmp/upd5.err; then
+	pass "update: a memory limit below the usage is refused (exit 1), the container not OOM-killed"
+else
+	fail "update: -m 8m below a usage of 20 MiB, want exit 1 and 'unable to set memory limit'"
+	show upd5
+fi
+gd upd6 rm -f upd
+cleaned "the update run"
+
 # ---- 6. devices: the eBPF device program answers as v1's devices.allow/deny
 EPERM="Operation not permitted"
 ENXIO="No such device or address"
@@ -229,6 +274,44 @@ else
 	show devbad
 fi
 cleaned "the device runs"
+
+# ---- 8. pause and unpause: cgroup.freeze, and a paused container stopped (thawed, so that
+# SIGTERM reaches it: its trap exits 3)
+gd pauserun run -d --network none busybox sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done'
+id=$(cat /tmp/pauserun.out)
+gd pause pause "$id"
+prc=$rc
+gd pausestate inspect -f '{{.State.Status}} {{.State.Paused}}' "$id"
+got=$(cat /tmp/pausestate.out)
+frozen=$(awk '$1 == "frozen" { print $2 }' $PARENT/"$id"/cgroup.events 2>/dev/null)
+if [ $prc = 0 ] && [ "$got" = "paused true" ] && [ "$(cat $PARENT/"$id"/cgroup.freeze 2>/dev/null)" = 1 ] && [ "$frozen" = 1 ]; then
+	pass "pause: cgroup.freeze 1, cgroup.events frozen 1, inspect says 'paused true'"
+else
+	fail "pause: want cgroup.freeze 1, frozen 1 and 'paused true', got freeze '$(cat $PARENT/"$id"/cgroup.freeze 2>/dev/null)', frozen '$frozen', '$got'"
+	show pause
+fi
+gd unpause unpause "$id"
+frozen=$(awk '$1 == "frozen" { print $2 }' $PARENT/"$id"/cgroup.events 2>/dev/null)
+gd pausestate inspect -f '{{.State.Status}} {{.State.Paused}}' "$id"
+got=$(cat /tmp/pausestate.out)
+if [ "$frozen" = 0 ] && [ "$got" = "running false" ]; then
+	pass "unpause: cgroup.events frozen 0, inspect says 'running false'"
+else
+	fail "unpause: want frozen 0 and 'running false', got '$frozen' and '$got'"
+	show unpause
+fi
+gd pause pause "$id"
+gd stop stop "$id"
+gd pausestate inspect -f '{{.State.Status}} {{.State.Paused}} {{.State.ExitCode}}' "$id"
+got=$(cat /tmp/pausestate.out)
+if [ "$got" = "exited false 3" ]; then
+	pass "pause: stop of a paused container thaws it and SIGTERM ends it (exit 3)"
+else
+	fail "pause: stop of a paused container, want 'exited false 3', got '$got'"
+	show stop
+fi
+gd pauserm rm -f "$id"
+cleaned "the paused container"
 
 # ---- 7. the device program's own tests on a pure cgroup v2 kernel
 # (internal/cgroups, built by test-cgroupv2.sh): the verifier accepts every

@@ -229,7 +229,14 @@ func TestMonitorKilledThenRemoved(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitProcessGone(t, monitor)
-		// The next command repairs the record, and removes the files with it.
+		// Listing shows it exited, and changes nothing.
+		if got := strings.TrimSpace(e.ok("ps", "-a", "--filter", "id="+id, "--format", "{{.State}}")); got != "exited" {
+			t.Errorf("%v: ps after the monitor was killed: %q", flags, got)
+		}
+		if left := runFilesOf(t, id); len(left) == 0 {
+			t.Errorf("%v: listing repaired the container", flags)
+		}
+		// The next command that acts on it repairs the record, and removes the files with it.
 		if got := e.inspectField(id, "{{.State.Status}}"); got != "exited" {
 			t.Errorf("%v: after the monitor was killed: %s", flags, got)
 		}

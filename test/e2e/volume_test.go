@@ -6,8 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/geedocker/geedocker/internal/testutil"
 )
 
 // TestVolumeCommands: create, ls (filters, -q, --format), inspect, rm (refused while a
@@ -235,5 +238,38 @@ func TestVolumeUsernsRemap(t *testing.T) {
 		if err := syscall.Lstat(filepath.Join(e.root, "volumes", p), &st); err != nil || st.Uid != start || st.Gid != start {
 			t.Errorf("%s on the host: %d:%d (%v), want %d:%d", p, st.Uid, st.Gid, err, start, start)
 		}
+	}
+}
+
+// TestVolumeRemoveWhileCreating: `volume rm` racing a run that uses the volume never
+// removes it under the new container. Whichever comes first, a container that exists has
+// its volume, and a refused rm says the volume is in use.
+func TestVolumeRemoveWhileCreating(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	for i := 0; i < 8; i++ {
+		e.ok("volume", "create", "racy")
+		var run, rm testutil.Result
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); run = e.gd("run", "-d", "-v", "racy:/data", "busybox", "sleep", "300") }()
+		go func() { defer wg.Done(); rm = e.gd("volume", "rm", "racy") }()
+		wg.Wait()
+		if run.Code != 0 {
+			t.Fatalf("run: exit %d: %s", run.Code, run.Stderr)
+		}
+		id := strings.TrimSpace(run.Stdout)
+		if rm.Code != 0 && !strings.Contains(rm.Stderr, "volume is in use") {
+			t.Errorf("volume rm: exit %d: %s", rm.Code, rm.Stderr)
+		}
+		// run -v creates a volume it does not find: after either order, the volume is there.
+		if r := e.gd("volume", "inspect", "racy"); r.Code != 0 {
+			t.Errorf("round %d: the running container's volume is gone (rm exit %d)", i, rm.Code)
+		}
+		if got := e.ok("exec", id, "sh", "-c", "echo ok > /data/f && cat /data/f"); got != "ok\n" {
+			t.Errorf("round %d: writing the volume: %q", i, got)
+		}
+		e.ok("rm", "-f", id)
+		e.ok("volume", "rm", "racy")
 	}
 }

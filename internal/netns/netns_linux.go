@@ -1,4 +1,4 @@
-package engine
+package netns
 
 import (
 	"fmt"
@@ -9,11 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// newNetns creates a network namespace that outlives its creator, pinned by
+// New creates a network namespace that outlives its creator, pinned by
 // a bind mount of its nsfs file at path (on the /run tmpfs). The work is
 // done on a locked thread that returns to its namespace before it is
 // released.
-func newNetns(path string) error {
+func New(path string) error {
 	if err := pinTarget(path); err != nil {
 		return err
 	}
@@ -49,8 +49,8 @@ func newNetns(path string) error {
 	return nil
 }
 
-// pinNetns pins the network namespace of process pid at path, as newNetns pins a new one.
-func pinNetns(path string, pid int) error {
+// PinProcess pins the network namespace of process pid at path, as New pins a new one.
+func PinProcess(path string, pid int) error {
 	if err := pinTarget(path); err != nil {
 		return err
 	}
@@ -73,8 +73,8 @@ func pinTarget(path string) error {
 	return f.Close()
 }
 
-// removeNetns unpins a namespace made by newNetns; idempotent.
-func removeNetns(path string) {
+// Remove unpins a namespace made by New or PinProcess; idempotent.
+func Remove(path string) {
 	unix.Unmount(path, unix.MNT_DETACH)
 	os.Remove(path)
 }
