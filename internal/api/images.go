@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ctypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/api/types/storage"
@@ -95,7 +96,18 @@ func (s *Server) inspectImage(w http.ResponseWriter, r *http.Request, name strin
 	if b, err := json.Marshal(ii.Config); err == nil && json.Unmarshal(b, cfg) == nil {
 		out.Config = cfg
 	}
-	writeJSON(w, http.StatusOK, out)
+	// ContainerConfig, which API 1.45 dropped, is kept (empty) for every
+	// version: docker-compose 1.29.2 negotiates the newest version and reads
+	// its Volumes when it recreates a container (against Docker 25 and later
+	// it fails there with KeyError: 'ContainerConfig').
+	writeJSON(w, http.StatusOK, legacyImageInspect{InspectResponse: out, ContainerConfig: &ctypes.Config{}})
+}
+
+// legacyImageInspect is an image's inspect document with the field that
+// API 1.45 removed.
+type legacyImageInspect struct {
+	image.InspectResponse
+	ContainerConfig *ctypes.Config `json:"ContainerConfig"`
 }
 
 func (s *Server) imageHistory(w http.ResponseWriter, r *http.Request, name string) {

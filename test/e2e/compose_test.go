@@ -120,6 +120,17 @@ func TestCompose(t *testing.T) {
 		t.Errorf("a second docker-compose up -d:\n%s", progress)
 	}
 
+	// --force-recreate replaces both containers (rename, create, start, rm).
+	_, progress = s.composeOK(dir, "up", "-d", "--force-recreate", "-t", "1")
+	for _, want := range []string{"Recreating gdc_db_1 ... done", "Recreating gdc_app_1 ... done"} {
+		if !strings.Contains(progress, want) {
+			t.Errorf("docker-compose up -d --force-recreate lacks %q:\n%s", want, progress)
+		}
+	}
+	if out := e.ok("ps", "-a", "--format", "{{.Names}}"); out != "gdc_app_1\ngdc_db_1\n" && out != "gdc_db_1\ngdc_app_1\n" {
+		t.Errorf("containers after --force-recreate: %q", out)
+	}
+
 	// app reaches db by its service name; its log says so.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
