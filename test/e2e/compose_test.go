@@ -160,6 +160,15 @@ func TestCompose(t *testing.T) {
 	if out, _ := s.composeOK(dir, "ps", "--services"); out != "app\ndb\n" && out != "db\napp\n" {
 		t.Errorf("docker-compose ps --services: %q", out)
 	}
+	// pause and unpause (the cgroup freezer), as ps shows them.
+	s.composeOK(dir, "pause", "db")
+	if out, _ := s.composeOK(dir, "ps", "db"); !strings.Contains(out, "Paused") {
+		t.Errorf("docker-compose ps db after pause:\n%s", out)
+	}
+	s.composeOK(dir, "unpause", "db")
+	if out, _ := s.composeOK(dir, "ps", "db"); strings.Contains(out, "Paused") || !strings.Contains(out, "Up") {
+		t.Errorf("docker-compose ps db after unpause:\n%s", out)
+	}
 	// exec -T: no terminal, the service's environment, the volume's content.
 	if out, _ := s.composeOK(dir, "exec", "-T", "db", "sh", "-c", "echo $GREETING; cat /data/index.html"); out != "hello\nhello from db\n" {
 		t.Errorf("docker-compose exec -T db: %q", out)
