@@ -3,7 +3,7 @@
 #
 #   scripts/bench.sh [PART...]     (default: all of pull run exec lifecycle
 #                                   bridge monitor seccomp build ocirun health
-#                                   api; `make bench` builds first)
+#                                   saveload api; `make bench` builds first)
 #
 # pull      Two images in a local docker-registry on a free 127.0.0.1 port:
 #           Debian bookworm minbase (one layer) and a four-layer image (the
