@@ -301,16 +301,26 @@ func orDiscard(w io.Writer) io.Writer {
 	return w
 }
 
+// terminalSize reads the h (rows) and w (columns) of a resize request; a bad one is
+// answered with 400 and ok false.
+func terminalSize(w http.ResponseWriter, r *http.Request) (h, wd uint64, ok bool) {
+	h, err1 := strconv.ParseUint(r.URL.Query().Get("h"), 10, 16)
+	wd, err2 := strconv.ParseUint(r.URL.Query().Get("w"), 10, 16)
+	if err1 != nil || err2 != nil {
+		writeError(w, badRequest(errors.New("invalid h or w")))
+		return 0, 0, false
+	}
+	return h, wd, true
+}
+
 // resizeContainer is POST /containers/{id}/resize?h=…&w=….
 func (s *Server) resizeContainer(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.lookup(w, r)
 	if !ok {
 		return
 	}
-	h, err1 := strconv.ParseUint(r.URL.Query().Get("h"), 10, 16)
-	wd, err2 := strconv.ParseUint(r.URL.Query().Get("w"), 10, 16)
-	if err1 != nil || err2 != nil {
-		writeError(w, badRequest(errors.New("invalid h or w")))
+	h, wd, ok := terminalSize(w, r)
+	if !ok {
 		return
 	}
 	if !c.State.Running {

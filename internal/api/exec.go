@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strconv"
 	"sync"
 	"syscall"
 
@@ -286,10 +285,8 @@ func (s *Server) resizeExec(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h, err1 := strconv.ParseUint(r.URL.Query().Get("h"), 10, 16)
-	wd, err2 := strconv.ParseUint(r.URL.Query().Get("w"), 10, 16)
-	if err1 != nil || err2 != nil {
-		writeError(w, badRequest(errors.New("invalid h or w")))
+	h, wd, ok := terminalSize(w, r)
+	if !ok {
 		return
 	}
 	ex.mu.Lock()
