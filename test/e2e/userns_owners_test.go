@@ -138,3 +138,28 @@ func TestUsernsRemapOwners(t *testing.T) {
 		checkOwners(t, "docker cp stopped:/d -", tarOwners(t, s.ok("cp", "stopped:/d", "-")), map[string]string{"d": "0:0", "d/f": "1000:1000"})
 	}
 }
+
+// Under userns-remap, RUN runs in the remapped user namespace, and its layer holds the
+// container's ids.
+func TestUsernsRemapBuild(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	user, start := usernsUser(t)
+	e.withUsernsRemap(user)
+	dir := t.TempDir()
+	dockerfile := "FROM busybox\nRUN cat /proc/self/uid_map > /uidmap && mkdir /d && echo y > /d/f && chown 1000:1000 /d/f\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.ok("build", "-q", "-t", "built:v1", dir)
+	want := "0:0 /uidmap\n0:0 /d\n1000:1000 /d/f\n"
+	for _, flags := range [][]string{{"--userns", "host"}, nil} {
+		args := append(append([]string{"run", "--rm", "--network", "none"}, flags...), "built:v1", "stat", "-c", "%u:%g %n", "/uidmap", "/d", "/d/f")
+		if got := e.ok(args...); got != want {
+			t.Errorf("run %v of the built image:\n%swant:\n%s", flags, got, want)
+		}
+	}
+	if got := e.ok("run", "--rm", "--network", "none", "built:v1", "cat", "/uidmap"); strings.Join(strings.Fields(got), " ") != fmt.Sprintf("0 %d 65536", start) {
+		t.Errorf("the uid_map of RUN: %q, want 0 %d 65536", got, start)
+	}
+}
