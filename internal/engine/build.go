@@ -887,7 +887,7 @@ func (b *builder) layerFromUpper(ctx context.Context, st *stageState, upper stri
 	for m := range madeMountPoints(upper, b.e.Store.LowerDirs(st.im)) {
 		os.Remove(filepath.Join(upper, m))
 	}
-	return b.ingestDiffWith(ctx, st, upper, toContainerIDs(remap))
+	return b.ingestDiffWith(ctx, st, upper, layerToContainerIDs(remap))
 }
 
 // copySpec is a COPY or ADD.

@@ -124,7 +124,7 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 		pw.CloseWithError(err)
 	}()
 	// A remapped container's layer holds its host ids: the image gets the container's.
-	layerTar, stopShift := shiftingReader(ctx, pr, toContainerIDs(remap))
+	layerTar, stopShift := shiftingReader(ctx, pr, layerToContainerIDs(remap))
 	size, diffID, err := unpack(ctx, ing, layerTar, nil)
 	stopShift()
 	pr.CloseWithError(io.ErrClosedPipe)

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -88,6 +90,22 @@ func toContainerIDs(r *idmap.Remap) func(*tar.Header) {
 		return nil
 	}
 	return r.HeaderToContainer
+}
+
+// layerToContainerIDs is the shift of a remapped container's layer (commit, build RUN): as
+// toContainerIDs, but the whiteout markers, which overlayfs makes with the credentials of the
+// mounter (host root), are the container root's, as in any layer.
+func layerToContainerIDs(r *idmap.Remap) func(*tar.Header) {
+	if r == nil {
+		return nil
+	}
+	return func(h *tar.Header) {
+		if strings.HasPrefix(path.Base(h.Name), ".wh.") {
+			h.Uid, h.Gid, h.Uname, h.Gname = 0, 0, "", ""
+			return
+		}
+		r.HeaderToContainer(h)
+	}
 }
 
 // toHostIDs is the shift of what enters a remapped container, nil without remap. With

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // tarOwners reads a tar stream: each entry's name (without "./" and a final "/") and its
@@ -30,6 +32,32 @@ func tarOwners(t *testing.T, b string) map[string]string {
 		}
 		out[strings.TrimSuffix(strings.TrimPrefix(h.Name, "./"), "/")] = fmt.Sprintf("%d:%d", h.Uid, h.Gid)
 	}
+}
+
+// topLayerOwners returns the owners of the entries of the top layer of image ref, as `save`
+// writes it.
+func topLayerOwners(t *testing.T, e *env, ref string) map[string]string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "image.tar")
+	e.ok("save", "-o", file, ref)
+	img, err := tarball.ImageFromPath(file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := img.Layers()
+	if err != nil || len(layers) == 0 {
+		t.Fatalf("layers of %s: %v", ref, err)
+	}
+	rc, err := layers[len(layers)-1].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tarOwners(t, string(b))
 }
 
 // checkOwners compares the owners of some names with want.
@@ -52,7 +80,7 @@ func TestUsernsRemapOwners(t *testing.T) {
 	e.withUsernsRemap(user)
 	host := func(id uint32) string { return fmt.Sprintf("%d:%d", start+id, start+id) }
 
-	script := "mkdir /d && echo y > /d/f && chown 1000:1000 /d/f && touch /rootfile"
+	script := "mkdir /d && echo y > /d/f && chown 1000:1000 /d/f && touch /rootfile && rm /bin/ls"
 	e.ok("run", "--name", "stopped", "--network", "none", "busybox", "sh", "-c", script)
 	t.Cleanup(func() { e.gd("rm", "-f", "stopped") })
 	running := e.detached("--name", "running", "--network", "none", "busybox", "sleep", "300")
@@ -72,6 +100,9 @@ func TestUsernsRemapOwners(t *testing.T) {
 			t.Errorf("run %v of the committed image:\n%swant:\n%s", flags, got, want)
 		}
 	}
+
+	checkOwners(t, "the committed layer", topLayerOwners(t, e, "remapped:v1"),
+		map[string]string{"rootfile": "0:0", "d": "0:0", "d/f": "1000:1000", "bin/.wh.ls": "0:0"})
 
 	// export: the container's ids, from its layer and the image's.
 	inside := map[string]string{"rootfile": "0:0", "d": "0:0", "d/f": "1000:1000", "bin/busybox": "0:0", "etc": "0:0"}
@@ -152,6 +183,7 @@ func TestUsernsRemapBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.ok("build", "-q", "-t", "built:v1", dir)
+	checkOwners(t, "the RUN layer", topLayerOwners(t, e, "built:v1"), map[string]string{"uidmap": "0:0", "d": "0:0", "d/f": "1000:1000"})
 	want := "0:0 /uidmap\n0:0 /d\n1000:1000 /d/f\n"
 	for _, flags := range [][]string{{"--userns", "host"}, nil} {
 		args := append(append([]string{"run", "--rm", "--network", "none"}, flags...), "built:v1", "stat", "-c", "%u:%g %n", "/uidmap", "/d", "/d/f")
