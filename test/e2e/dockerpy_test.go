@@ -12,19 +12,23 @@ import (
 )
 
 // TestDockerPy drives `geedocker serve` with docker-py, the Docker SDK for
-// Python: Debian's python3-docker (5.0.3), which docker-compose brings (PyPI,
-// and so docker-py 7, is not reachable here). The script prints one line per
+// Python, of the first python3 on PATH: on machines of this kind pyenv's, with
+// docker-py 7.1.0 installed by pip; else Debian's python3-docker (5.0.3), which
+// docker-compose brings (PyPI is not reachable here). The version used is logged.
+// The script prints one line per
 // step: a container run with its output and a failing one, logs, exec (exit
 // code, demultiplexed output), a network reached by name, a volume, labels,
 // stop, wait, remove, and nothing left.
 func TestDockerPy(t *testing.T) {
 	needDocker(t)
-	if err := exec.Command("python3", "-c", "import docker").Run(); err != nil {
+	version, err := exec.Command("python3", "-c", "import docker; print(docker.__version__)").Output()
+	if err != nil {
 		if os.Getenv("GEEDOCKER_REQUIRE_ROOT_TESTS") == "1" {
 			t.Fatal("python3 with docker-py (Debian's python3-docker) is needed: scripts/test-deps.sh installs it")
 		}
 		t.Skip("python3 with docker-py (python3-docker) is not installed")
 	}
+	t.Logf("docker-py %s", strings.TrimSpace(string(version)))
 	e := newEnv(t)
 	e.withBusybox()
 	s := e.serve(false)
