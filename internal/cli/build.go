@@ -26,6 +26,7 @@ type buildFlags struct {
 	quiet     bool
 	iidfile   string
 	network   string
+	allow     []string
 }
 
 func newBuildCmd(g *globals) *cobra.Command {
@@ -49,6 +50,7 @@ func newBuildCmd(g *globals) *cobra.Command {
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
 	fl.StringVar(&f.iidfile, "iidfile", "", "Write the image ID to the file")
 	fl.StringVar(&f.network, "network", "default", `Set the networking mode for the RUN instructions during build ("default", "none", "host")`)
+	fl.StringArrayVar(&f.allow, "allow", nil, `Allow extra privileged entitlement (e.g., "network.host")`)
 	fl.Bool("rm", true, "Remove intermediate containers after a successful build (always)")
 	return c
 }
@@ -83,6 +85,19 @@ func runBuild(c *cobra.Command, g *globals, f buildFlags, ctxArg string) error {
 		o.Network = f.network
 	default:
 		return flagError{fmt.Errorf("network mode %q not supported by the builder (use default, none or host)", f.network)}
+	}
+	for _, a := range f.allow {
+		for _, v := range strings.Split(a, ",") {
+			switch v = strings.TrimSpace(v); v {
+			case "network.host":
+				if o.Allow == nil {
+					o.Allow = map[string]bool{}
+				}
+				o.Allow[v] = true
+			default:
+				return flagError{fmt.Errorf("invalid entitlement: %s", v)}
+			}
+		}
 	}
 	if ctxArg == "-" {
 		o.ContextTar = g.stdin

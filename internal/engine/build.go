@@ -44,6 +44,9 @@ type BuildOptions struct {
 	PullImage func(ctx context.Context, ref string) error
 	// Network of RUN containers: "" for the default network, "none", "host".
 	Network string
+	// Allow are the entitlements granted with --allow: "network.host" lets
+	// RUN --network=host run.
+	Allow map[string]bool
 	// Out receives the progress, one line per step as Docker's classic
 	// builder prints it, and the output of RUN.
 	Out io.Writer
@@ -63,6 +66,11 @@ func (e *BuildRunError) Error() string {
 // returns how many cache records it removed.
 func (e *Engine) PruneBuildCache() (int, error) {
 	n, err := e.Store.PruneBuildCache()
+	if err != nil {
+		return n, err
+	}
+	m, err := e.pruneCacheMounts()
+	n += m
 	if err != nil {
 		return n, err
 	}
@@ -677,8 +685,14 @@ func (b *builder) command(ctx context.Context, st *stageState, cmd instructions.
 	case *instructions.RunCommand:
 		return b.run(ctx, st, c)
 	case *instructions.CopyCommand:
+		if err := copyFlagsSupported("COPY", c.ExcludePatterns, c.Parents); err != nil {
+			return err
+		}
 		return b.copy(ctx, st, copySpec{src: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod, text: cmdText(c)})
 	case *instructions.AddCommand:
+		if err := copyFlagsSupported("ADD", c.ExcludePatterns, false); err != nil {
+			return err
+		}
 		return b.copy(ctx, st, copySpec{src: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, text: cmdText(c), add: true})
 	}
 	return fmt.Errorf("%s is not supported", strings.ToUpper(cmd.Name()))
@@ -791,22 +805,25 @@ func (b *builder) layerRecord(st *stageState, diffID string, size int64) *store.
 
 // run executes a RUN step in a container of the current image.
 func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCommand) error {
-	if len(c.Files) > 0 {
-		return fmt.Errorf("heredocs are not supported")
+	plan, err := b.planRun(ctx, st, c)
+	if err != nil {
+		return err
 	}
-	if len(c.FlagsUsed) > 0 {
-		return fmt.Errorf("RUN --%s is not supported", c.FlagsUsed[0])
-	}
-	args := shellArgs(&st.cfg.Config, c.ShellDependantCmdLine)
+	args := plan.args
 	keyed, all := b.argEnv(st)
 	text := build.Describe(keyed, strings.Join(args, " "))
-	key := build.CacheKey(st.im.ID, "RUN "+text, "")
+	key := build.CacheKey(st.im.ID, "RUN "+plan.keyText+text, plan.sources)
 	if hit, err := b.cached(st, key); hit || err != nil {
 		return err
 	}
 	if len(st.im.Layers) == 0 {
 		return fmt.Errorf("RUN needs an image with files to run: this one is empty (FROM scratch)")
 	}
+	binds, tmpfs, cleanup, err := b.setupRun(plan)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	name := buildContainerPrefix + container.NewID()[:12]
 	empty := []string{}
 	ro := RunOptions{
@@ -815,7 +832,7 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 		// which would end up in the layer: RUN runs in the host's user
 		// namespace, as with --userns=host.
 		Userns: "host",
-		Spec:   spec.Options{Cmd: args, Entrypoint: &empty, Env: all, Network: b.o.Network},
+		Spec:   spec.Options{Cmd: args, Entrypoint: &empty, Env: all, Network: plan.network, Binds: binds, Tmpfs: tmpfs},
 		Stdout: b.o.Out, Stderr: b.o.Out,
 	}
 	var id string
@@ -880,9 +897,6 @@ type copySpec struct {
 
 // copy runs COPY and ADD.
 func (b *builder) copy(ctx context.Context, st *stageState, c copySpec) error {
-	if len(c.src.SourceContents) > 0 {
-		return fmt.Errorf("heredocs are not supported")
-	}
 	var tree build.Tree = b.ctx
 	if c.from != "" {
 		t, err := b.fromTree(ctx, c.from)
@@ -965,6 +979,17 @@ func (b *builder) copy(ctx context.Context, st *stageState, c copySpec) error {
 			}
 			sources = append(sources, source{tree: tree, entries: []build.Entry{e}, archive: arch})
 		}
+	}
+	if len(c.src.SourceContents) > 0 {
+		dir, entries, err := b.heredocSources(st, c.src.SourceContents)
+		if dir != "" {
+			tmpDirs = append(tmpDirs, dir)
+		}
+		if err != nil {
+			return err
+		}
+		sources = append(sources, source{tree: &build.DirTree{Dir: dir}, entries: entries})
+		count += len(entries)
 	}
 	if count > 1 && !strings.HasSuffix(dest, "/") {
 		return fmt.Errorf("When using %s with more than one source file, the destination must be a directory and end with a /", strings.ToUpper(strings.Fields(c.text)[0]))
