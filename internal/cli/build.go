@@ -27,6 +27,7 @@ type buildFlags struct {
 	iidfile   string
 	network   string
 	allow     []string
+	secrets   []string
 }
 
 func newBuildCmd(g *globals) *cobra.Command {
@@ -51,6 +52,7 @@ func newBuildCmd(g *globals) *cobra.Command {
 	fl.StringVar(&f.iidfile, "iidfile", "", "Write the image ID to the file")
 	fl.StringVar(&f.network, "network", "default", `Set the networking mode for the RUN instructions during build ("default", "none", "host")`)
 	fl.StringArrayVar(&f.allow, "allow", nil, `Allow extra privileged entitlement (e.g., "network.host")`)
+	fl.StringArrayVar(&f.secrets, "secret", nil, `Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")`)
 	fl.Bool("rm", true, "Remove intermediate containers after a successful build (always)")
 	return c
 }
@@ -98,6 +100,16 @@ func runBuild(c *cobra.Command, g *globals, f buildFlags, ctxArg string) error {
 				return flagError{fmt.Errorf("invalid entitlement: %s", v)}
 			}
 		}
+	}
+	for _, v := range f.secrets {
+		id, data, err := readBuildSecret(v)
+		if err != nil {
+			return flagError{err}
+		}
+		if o.Secrets == nil {
+			o.Secrets = map[string][]byte{}
+		}
+		o.Secrets[id] = data
 	}
 	if ctxArg == "-" {
 		o.ContextTar = g.stdin
@@ -160,4 +172,64 @@ func runBuild(c *cobra.Command, g *globals, f buildFlags, ctxArg string) error {
 		fmt.Fprintf(g.stdout, "Successfully tagged %s\n", t.Familiar())
 	}
 	return nil
+}
+
+// readBuildSecret reads a --secret value, as buildx does:
+// id=ID[,src=FILE | ,env=VAR][,type=file|env]; without src or env, the
+// variable named ID, else the file named ID.
+func readBuildSecret(v string) (string, []byte, error) {
+	var id, src, env, typ string
+	for _, field := range strings.Split(v, ",") {
+		key, val, ok := strings.Cut(field, "=")
+		if !ok {
+			return "", nil, fmt.Errorf("invalid secret %q: %q is not key=value", v, field)
+		}
+		switch strings.ToLower(key) {
+		case "id":
+			id = val
+		case "src", "source":
+			src = val
+		case "env":
+			env = val
+		case "type":
+			if val != "file" && val != "env" {
+				return "", nil, fmt.Errorf("invalid secret %q: unsupported type %q", v, val)
+			}
+			typ = val
+		default:
+			return "", nil, fmt.Errorf("invalid secret %q: unexpected key %q", v, key)
+		}
+	}
+	if id == "" {
+		id = src
+		if id == "" {
+			id = env
+		}
+	}
+	if id == "" {
+		return "", nil, fmt.Errorf("invalid secret %q: an id is required", v)
+	}
+	if src == "" && env == "" {
+		if _, set := os.LookupEnv(id); typ == "env" || typ == "" && set {
+			env = id
+		} else {
+			src = id
+		}
+	}
+	if typ == "env" && env == "" {
+		env = src
+		src = ""
+	}
+	if env != "" && src == "" {
+		val, set := os.LookupEnv(env)
+		if !set {
+			return "", nil, fmt.Errorf("secret %s: environment variable %s is not set", id, env)
+		}
+		return id, []byte(val), nil
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return "", nil, fmt.Errorf("failed to read secret %s from %s: %w", id, src, err)
+	}
+	return id, data, nil
 }

@@ -47,6 +47,9 @@ type BuildOptions struct {
 	// Allow are the entitlements granted with --allow: "network.host" lets
 	// RUN --network=host run.
 	Allow map[string]bool
+	// Secrets are the --secret values: contents by id, for RUN
+	// --mount=type=secret.
+	Secrets map[string][]byte
 	// Out receives the progress, one line per step as Docker's classic
 	// builder prints it, and the output of RUN.
 	Out io.Writer
@@ -59,7 +62,8 @@ type BuildRunError struct {
 }
 
 func (e *BuildRunError) Error() string {
-	return fmt.Sprintf("The command '%s' returned a non-zero code: %d", e.Command, e.Code)
+	// A heredoc's lines are shown as \n: the error stays one line.
+	return fmt.Sprintf("The command '%s' returned a non-zero code: %d", strings.ReplaceAll(e.Command, "\n", `\n`), e.Code)
 }
 
 // PruneBuildCache drops the build cache and the layers only it used, and
@@ -819,11 +823,11 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 	if len(st.im.Layers) == 0 {
 		return fmt.Errorf("RUN needs an image with files to run: this one is empty (FROM scratch)")
 	}
-	binds, tmpfs, cleanup, err := b.setupRun(plan)
+	rs, err := b.setupRun(st, plan)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
+	defer rs.cleanup()
 	name := buildContainerPrefix + container.NewID()[:12]
 	empty := []string{}
 	ro := RunOptions{
@@ -832,7 +836,7 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 		// which would end up in the layer: RUN runs in the host's user
 		// namespace, as with --userns=host.
 		Userns: "host",
-		Spec:   spec.Options{Cmd: args, Entrypoint: &empty, Env: all, Network: plan.network, Binds: binds, Tmpfs: tmpfs},
+		Spec:   spec.Options{Cmd: args, Entrypoint: &empty, Env: append(all, rs.env...), Network: plan.network, Binds: rs.binds, Tmpfs: rs.tmpfs},
 		Stdout: b.o.Out, Stderr: b.o.Out,
 	}
 	var id string
@@ -851,6 +855,7 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 			layerErr = err
 			return
 		}
+		rs.removeStubs(filepath.Join(cs.Dir(cid), "upper"))
 		layer, layerErr = b.layerFromUpper(ctx, st, filepath.Join(cs.Dir(cid), "upper"))
 	}
 	// Cancelling the build kills the command (the signal goes to its PID 1).

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,8 @@ type runMount struct {
 	target string     // absolute, in the container
 	tree   build.Tree // bind: where the source is read from
 	src    build.Entry
+	// secretID names the secret of a secret mount.
+	secretID string
 }
 
 // planRun reads the flags and heredocs of a RUN.
@@ -58,7 +61,7 @@ func (b *builder) planRun(ctx context.Context, st *stageState, c *instructions.R
 		switch f {
 		case "mount", "network":
 		default:
-			return nil, fmt.Errorf("RUN --%s is not supported", f)
+			return nil, fmt.Errorf("--%s is not supported", f)
 		}
 	}
 	switch n := instructions.GetNetwork(c); n {
@@ -67,7 +70,7 @@ func (b *builder) planRun(ctx context.Context, st *stageState, c *instructions.R
 		key = append(key, "--network=none")
 	case instructions.NetworkHost:
 		if !b.o.Allow["network.host"] {
-			return nil, fmt.Errorf("network.host is not allowed: RUN --network=host needs build --allow network.host")
+			return nil, fmt.Errorf("network.host is not allowed: --network=host needs build --allow network.host")
 		}
 		p.network = "host"
 		key = append(key, "--network=host")
@@ -146,11 +149,25 @@ func (b *builder) planMount(ctx context.Context, st *stageState, m *instructions
 	rm := runMount{m: m}
 	switch m.Type {
 	case instructions.MountTypeBind, instructions.MountTypeCache, instructions.MountTypeTmpfs:
+	case instructions.MountTypeSecret:
+		rm.secretID = m.CacheID
+		if rm.secretID == "" {
+			rm.secretID = m.Source
+		}
+		if rm.secretID == "" {
+			rm.secretID = path.Base(m.Target)
+		}
+		if m.Target == "" {
+			if m.Env != nil && *m.Env != "" {
+				return rm, nil
+			}
+			m.Target = "/run/secrets/" + rm.secretID
+		}
 	default:
-		return rm, fmt.Errorf("RUN --mount=type=%s is not supported (bind, cache and tmpfs are)", m.Type)
+		return rm, fmt.Errorf("--mount=type=%s is not supported (bind, cache, tmpfs and secret are)", m.Type)
 	}
 	if m.Target == "" {
-		return rm, fmt.Errorf("RUN --mount=type=%s: a target is required", m.Type)
+		return rm, fmt.Errorf("--mount=type=%s: a target is required", m.Type)
 	}
 	target := m.Target
 	if !path.IsAbs(target) {
@@ -162,14 +179,17 @@ func (b *builder) planMount(ctx context.Context, st *stageState, m *instructions
 	}
 	rm.target = path.Clean(target)
 	if rm.target == "/" {
-		return rm, fmt.Errorf("RUN --mount: the target cannot be /")
+		return rm, fmt.Errorf("--mount: the target cannot be /")
 	}
 	if m.Type == instructions.MountTypeCache && m.Source != "" && m.From == "" {
-		return rm, fmt.Errorf("RUN --mount=type=cache: source needs from")
+		return rm, fmt.Errorf("--mount=type=cache: source needs from")
+	}
+	if m.Type == instructions.MountTypeSecret {
+		return rm, nil
 	}
 	if m.Type != instructions.MountTypeBind {
 		if m.Type == instructions.MountTypeCache && m.From != "" {
-			return rm, fmt.Errorf("RUN --mount=type=cache,from=%s is not supported", m.From)
+			return rm, fmt.Errorf("--mount=type=cache,from=%s is not supported", m.From)
 		}
 		return rm, nil
 	}
@@ -177,14 +197,14 @@ func (b *builder) planMount(ctx context.Context, st *stageState, m *instructions
 	if m.From != "" && m.From != "context" {
 		t, err := b.fromTree(ctx, m.From)
 		if err != nil {
-			return rm, fmt.Errorf("RUN --mount=from=%s: %w", m.From, err)
+			return rm, fmt.Errorf("--mount=from=%s: %w", m.From, err)
 		}
 		tree = t
 	}
 	src, err := build.Resolve(tree, strings.TrimPrefix(path.Clean("/"+m.Source), "/"))
 	if err != nil {
 		if build.IsNotExist(err) {
-			return rm, fmt.Errorf("RUN --mount: source %s: not found", path.Clean("/"+m.Source))
+			return rm, fmt.Errorf("--mount: source %s: not found", path.Clean("/"+m.Source))
 		}
 		return rm, err
 	}
@@ -204,6 +224,12 @@ func mountText(rm runMount) string {
 	add("from", m.From)
 	add("source", m.Source)
 	add("id", m.CacheID)
+	if m.Env != nil {
+		add("env", *m.Env)
+	}
+	if m.Required {
+		parts = append(parts, "required")
+	}
 	add("sharing", string(m.CacheSharing))
 	if m.ReadOnly {
 		parts = append(parts, "ro")
@@ -225,39 +251,73 @@ func mountText(rm runMount) string {
 	return strings.Join(parts, ",")
 }
 
-// setupRun makes the mounts of a RUN: it returns the -v and --tmpfs values
-// of its container and a cleanup to call once the container is gone.
-func (b *builder) setupRun(p *runPlan) (binds, tmpfs []string, cleanup func(), err error) {
-	var undo []func()
-	cleanup = func() {
-		for i := len(undo) - 1; i >= 0; i-- {
-			undo[i]()
+// runSetup is what a RUN's mounts give its container.
+type runSetup struct {
+	binds, tmpfs []string // -v and --tmpfs values
+	env          []string // secrets given as environment variables
+	// stubs are the paths (relative, parents first) that the mount points
+	// will add to the image: they are removed from the layer when the
+	// command left them empty, as BuildKit does.
+	stubs []string
+	undo  []func()
+}
+
+// cleanup releases what setupRun made, once the container is gone.
+func (r *runSetup) cleanup() {
+	for i := len(r.undo) - 1; i >= 0; i-- {
+		r.undo[i]()
+	}
+}
+
+// removeStubs removes from upper the mount points made for the RUN's
+// mounts that are still empty, deepest first.
+func (r *runSetup) removeStubs(upper string) {
+	for i := len(r.stubs) - 1; i >= 0; i-- {
+		if emptyInUpper(upper, r.stubs[i]) {
+			os.Remove(filepath.Join(upper, filepath.FromSlash(r.stubs[i])))
 		}
 	}
+}
+
+// addStubs records the parts of target that the image lacks.
+func (r *runSetup) addStubs(image *build.Copier, target string) {
+	rel := ""
+	for _, part := range strings.Split(strings.Trim(target, "/"), "/") {
+		rel = path.Join(rel, part)
+		if !image.Exists(rel) && !slices.Contains(r.stubs, rel) {
+			r.stubs = append(r.stubs, rel)
+		}
+	}
+}
+
+// setupRun makes the mounts of a RUN in st.
+func (b *builder) setupRun(st *stageState, p *runPlan) (_ *runSetup, err error) {
+	rs := &runSetup{}
 	defer func() {
 		if err != nil {
-			cleanup()
+			rs.cleanup()
 		}
 	}()
+	image := &build.Copier{Below: b.e.Store.LowerDirs(st.im)}
 	tmpDir := func(prefix string) (string, error) {
 		d, err := b.e.Store.TempDir(prefix)
 		if err == nil {
-			undo = append(undo, func() { os.RemoveAll(d) })
+			rs.undo = append(rs.undo, func() { os.RemoveAll(d) })
 		}
 		return d, err
 	}
 	if p.script != nil {
 		d, err := tmpDir("build-heredoc-")
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		if err := os.WriteFile(filepath.Join(d, p.script.Name), []byte(p.script.Data), 0o755); err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		if err := os.Chmod(d, 0o755); err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
-		binds = append(binds, d+":"+heredocPipes+":ro")
+		rs.binds = append(rs.binds, d+":"+heredocPipes+":ro")
 	}
 	for _, rm := range p.mounts {
 		m := rm.m
@@ -267,43 +327,94 @@ func (b *builder) setupRun(p *runPlan) (binds, tmpfs []string, cleanup func(), e
 			if m.SizeLimit > 0 {
 				v += ":size=" + strconv.FormatInt(m.SizeLimit, 10)
 			}
-			tmpfs = append(tmpfs, v)
+			rs.tmpfs = append(rs.tmpfs, v)
+			rs.addStubs(image, rm.target)
 			continue
 		case instructions.MountTypeCache:
 			dir, release, err := b.cacheMount(m, rm.target, tmpDir)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, err
 			}
-			undo = append(undo, release)
-			binds = append(binds, dir+":"+rm.target+mountRO(m.ReadOnly))
+			rs.undo = append(rs.undo, release)
+			rs.binds = append(rs.binds, dir+":"+rm.target+mountRO(m.ReadOnly))
+			rs.addStubs(image, rm.target)
+			continue
+		case instructions.MountTypeSecret:
+			if err := b.secretMount(rs, rm, image, tmpDir); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		// A bind mount sees a copy of its source: writes with rw are
 		// discarded with the copy, and the context's .dockerignore holds.
 		d, err := tmpDir("build-bind-")
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		cp := &build.Copier{Dst: d, KeepOwner: true}
 		host := d
-		if rm.src.Info.IsDir() {
-			err = cp.Copy(rm.tree, rm.src, "/", true)
-			if err == nil {
-				err = os.Chmod(d, rm.src.Info.Mode().Perm())
-			}
-		} else {
-			err = cp.Copy(rm.tree, rm.src, "/", true)
+		err = cp.Copy(rm.tree, rm.src, "/", true)
+		if err == nil && rm.src.Info.IsDir() {
+			err = os.Chmod(d, rm.src.Info.Mode().Perm())
+		} else if err == nil {
 			host = filepath.Join(d, path.Base(rm.src.Rel))
-			if rm.src.Rel == "" {
-				host = d
-			}
 		}
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("RUN --mount=type=bind: %w", err)
+			return nil, fmt.Errorf("--mount=type=bind: %w", err)
 		}
-		binds = append(binds, host+":"+rm.target+mountRO(m.ReadOnly))
+		rs.binds = append(rs.binds, host+":"+rm.target+mountRO(m.ReadOnly))
+		rs.addStubs(image, rm.target)
 	}
-	return binds, tmpfs, cleanup, nil
+	return rs, nil
+}
+
+// secretMount gives a RUN the secret of a --mount=type=secret: a
+// read-only file (at /run/secrets/ID unless a target is given, mode 0400
+// unless mode= says otherwise) and, with env=, an environment variable. A
+// secret the build was not given is left out, or is an error with
+// required.
+func (b *builder) secretMount(rs *runSetup, rm runMount, image *build.Copier, tmpDir func(string) (string, error)) error {
+	m := rm.m
+	data, ok := b.o.Secrets[rm.secretID]
+	if !ok {
+		if m.Required {
+			return fmt.Errorf("secret %s: not found", rm.secretID)
+		}
+		return nil
+	}
+	if m.Env != nil && *m.Env != "" {
+		rs.env = append(rs.env, *m.Env+"="+string(data))
+	}
+	if rm.target == "" {
+		return nil
+	}
+	d, err := tmpDir("build-secret-")
+	if err != nil {
+		return err
+	}
+	f := filepath.Join(d, "secret")
+	mode, uid, gid := fs.FileMode(0o400), 0, 0
+	if m.Mode != nil {
+		mode = fs.FileMode(*m.Mode & 0o777)
+	}
+	if m.UID != nil {
+		uid = int(*m.UID)
+	}
+	if m.GID != nil {
+		gid = int(*m.GID)
+	}
+	if err := os.WriteFile(f, data, 0o600); err != nil {
+		return err
+	}
+	if err := os.Chown(f, uid, gid); err != nil {
+		return err
+	}
+	if err := os.Chmod(f, mode); err != nil {
+		return err
+	}
+	rs.binds = append(rs.binds, f+":"+rm.target+":ro")
+	rs.addStubs(image, rm.target)
+	return nil
 }
 
 func mountRO(ro bool) string {
