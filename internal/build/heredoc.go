@@ -16,3 +16,17 @@ func RawExpand(env []string) func(string) (string, error) {
 		return r, err
 	}
 }
+
+// ResolveFollow is Resolve that follows a final symbolic link too, inside
+// the tree: what a RUN --mount=type=bind source names.
+func ResolveFollow(t Tree, rel string) (Entry, error) {
+	r, err := resolvePath(t, rel, true)
+	if err != nil {
+		return Entry{}, err
+	}
+	fi, host, err := t.lstat(r)
+	if err != nil {
+		return Entry{}, err
+	}
+	return Entry{Rel: r, Host: host, Info: fi}, nil
+}

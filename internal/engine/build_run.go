@@ -181,6 +181,9 @@ func (b *builder) planMount(ctx context.Context, st *stageState, m *instructions
 	if rm.target == "/" {
 		return rm, fmt.Errorf("--mount: the target cannot be /")
 	}
+	if strings.ContainsAny(rm.target, ":,") {
+		return rm, fmt.Errorf("--mount: target %s: a target with ':' or ',' is not supported", rm.target)
+	}
 	if m.Type == instructions.MountTypeCache && m.Source != "" && m.From == "" {
 		return rm, fmt.Errorf("--mount=type=cache: source needs from")
 	}
@@ -201,12 +204,15 @@ func (b *builder) planMount(ctx context.Context, st *stageState, m *instructions
 		}
 		tree = t
 	}
-	src, err := build.Resolve(tree, strings.TrimPrefix(path.Clean("/"+m.Source), "/"))
+	src, err := build.ResolveFollow(tree, strings.TrimPrefix(path.Clean("/"+m.Source), "/"))
 	if err != nil {
 		if build.IsNotExist(err) {
 			return rm, fmt.Errorf("--mount: source %s: not found", path.Clean("/"+m.Source))
 		}
 		return rm, err
+	}
+	if !src.Info.IsDir() && !src.Info.Mode().IsRegular() {
+		return rm, fmt.Errorf("--mount: source %s is not a file or a directory", path.Clean("/"+m.Source))
 	}
 	rm.tree, rm.src = tree, src
 	return rm, nil
@@ -353,11 +359,15 @@ func (b *builder) setupRun(st *stageState, p *runPlan) (_ *runSetup, err error) 
 		}
 		cp := &build.Copier{Dst: d, KeepOwner: true}
 		host := d
-		err = cp.Copy(rm.tree, rm.src, "/", true)
-		if err == nil && rm.src.Info.IsDir() {
-			err = os.Chmod(d, rm.src.Info.Mode().Perm())
-		} else if err == nil {
-			host = filepath.Join(d, path.Base(rm.src.Rel))
+		if rm.src.Info.IsDir() {
+			err = cp.Copy(rm.tree, rm.src, "/", true)
+			if err == nil {
+				err = os.Chmod(d, rm.src.Info.Mode().Perm())
+			}
+		} else {
+			// A name of ours: the source's may hold a ':'.
+			host = filepath.Join(d, "file")
+			err = cp.Copy(rm.tree, rm.src, "/file", false)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("--mount=type=bind: %w", err)
@@ -442,7 +452,11 @@ func (b *builder) cacheMount(m *instructions.Mount, target string, tmpDir func(s
 	dir := filepath.Join(root, name)
 	mode, uid, gid := fs.FileMode(0o755), 0, 0
 	if m.Mode != nil {
-		mode = fs.FileMode(*m.Mode & 0o7777)
+		pm, err := build.ParseChmod(strconv.FormatUint(*m.Mode, 8))
+		if err != nil {
+			return "", nil, fmt.Errorf("--mount=type=cache: %w", err)
+		}
+		mode = *pm
 	}
 	if m.UID != nil {
 		uid = int(*m.UID)

@@ -132,6 +132,25 @@ RUN --mount=type=tmpfs,target=/scratch grep ' /scratch ' /proc/mounts | cut -d' 
 	if got := e.ok("run", "--rm", "mnt", "cat", "/count"); got != "1\n" {
 		t.Errorf("count after prune = %q, want 1", got)
 	}
+	// A source that is a symbolic link resolves inside the context: one
+	// that points out of it is not found, never a host file.
+	links := buildCtx(t, map[string]string{
+		"Dockerfile": "FROM busybox\nRUN --mount=type=bind,source=inside,target=/in cat /in > /viainside\nRUN --mount=type=bind,source=escape,target=/out cat /out\n",
+		"real":       "real\n",
+	})
+	for name, target := range map[string]string{"inside": "real", "escape": "/etc/hostname"} {
+		if err := os.Symlink(target, filepath.Join(links, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.fails(1, "source /escape: not found", "build", links)
+	if err := os.WriteFile(filepath.Join(links, "Dockerfile"), []byte("FROM busybox\nRUN --mount=type=bind,source=inside,target=/in cat /in > /viainside\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.ok("build", "-t", "links", links)
+	if got := e.ok("run", "--rm", "links", "cat", "/viainside"); got != "real\n" {
+		t.Errorf("through an inside link: %q", got)
+	}
 	if got := e.ok("ps", "-aq"); got != "" {
 		t.Errorf("containers left: %q", got)
 	}
