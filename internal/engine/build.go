@@ -689,15 +689,11 @@ func (b *builder) command(ctx context.Context, st *stageState, cmd instructions.
 	case *instructions.RunCommand:
 		return b.run(ctx, st, c)
 	case *instructions.CopyCommand:
-		if err := copyFlagsSupported("COPY", c.ExcludePatterns, c.Parents); err != nil {
-			return err
-		}
-		return b.copy(ctx, st, copySpec{src: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod, text: cmdText(c)})
+		return b.copy(ctx, st, copySpec{src: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod, text: cmdText(c),
+			exclude: c.ExcludePatterns, parents: c.Parents})
 	case *instructions.AddCommand:
-		if err := copyFlagsSupported("ADD", c.ExcludePatterns, false); err != nil {
-			return err
-		}
-		return b.copy(ctx, st, copySpec{src: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, text: cmdText(c), add: true})
+		return b.copy(ctx, st, copySpec{src: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, text: cmdText(c), add: true,
+			exclude: c.ExcludePatterns})
 	}
 	return fmt.Errorf("%s is not supported", strings.ToUpper(cmd.Name()))
 }
@@ -898,6 +894,8 @@ type copySpec struct {
 	chown, chmod string
 	text         string
 	add          bool
+	exclude      []string // --exclude patterns
+	parents      bool     // --parents
 }
 
 // copy runs COPY and ADD.
@@ -936,6 +934,7 @@ func (b *builder) copy(ctx context.Context, st *stageState, c copySpec) error {
 		tree    build.Tree
 		entries []build.Entry
 		archive bool
+		to      string // with --parents, the destination of this entry
 	}
 	var sources []source
 	var tmpDirs []string
@@ -961,6 +960,12 @@ func (b *builder) copy(ctx context.Context, st *stageState, c copySpec) error {
 		if c.add && strings.Contains(p, "://") {
 			return fmt.Errorf("ADD %s: only http and https URLs are supported", p)
 		}
+		tree := tree
+		if len(c.exclude) > 0 {
+			if tree, err = build.Exclude(tree, build.SourceBase(tree, p), c.exclude); err != nil {
+				return fmt.Errorf("--exclude: %w", err)
+			}
+		}
 		entries, err := build.Glob(tree, p)
 		if err != nil {
 			if build.IsNotExist(err) {
@@ -982,7 +987,11 @@ func (b *builder) copy(ctx context.Context, st *stageState, c copySpec) error {
 					return err
 				}
 			}
-			sources = append(sources, source{tree: tree, entries: []build.Entry{e}, archive: arch})
+			s := source{tree: tree, entries: []build.Entry{e}, archive: arch}
+			if c.parents {
+				s.to = build.ParentsDest(p, e, dest)
+			}
+			sources = append(sources, s)
 		}
 	}
 	if len(c.src.SourceContents) > 0 {
@@ -1016,7 +1025,11 @@ func (b *builder) copy(ctx context.Context, st *stageState, c copySpec) error {
 			cp := &build.Copier{Dst: dir, Below: below, Owner: owner, Mode: mode}
 			if !s.archive {
 				for _, e := range s.entries {
-					if err := cp.Copy(s.tree, e, dest, destDir); err != nil {
+					to, toDir := dest, destDir
+					if s.to != "" {
+						to, toDir = s.to, true
+					}
+					if err := cp.Copy(s.tree, e, to, toDir); err != nil {
 						return err
 					}
 				}

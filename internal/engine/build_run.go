@@ -581,19 +581,6 @@ func (b *builder) heredocSources(st *stageState, contents []instructions.SourceC
 	return dir, entries, nil
 }
 
-// copyFlagsSupported refuses the COPY and ADD flags of the labs syntax
-// that this builder does not implement; --link is accepted: each layer is
-// built on its own already, and the result is the same.
-func copyFlagsSupported(instr string, exclude []string, parents bool) error {
-	if len(exclude) > 0 {
-		return fmt.Errorf("%s --exclude is not supported", instr)
-	}
-	if parents {
-		return fmt.Errorf("%s --parents is not supported", instr)
-	}
-	return nil
-}
-
 // rawExpander expands the variables of a heredoc's content, leaving quotes
 // alone, as BuildKit does for COPY <<EOF.
 func (b *builder) rawExpander(env []string) func(string) (string, error) {

@@ -190,8 +190,6 @@ func TestBuildSyntaxFlags(t *testing.T) {
 		{"bad mount type", "FROM busybox\nRUN --mount=type=nfs,target=/x true\n", "unsupported mount type"},
 		{"bad network", "FROM busybox\nRUN --network=bridge true\n", "invalid network mode"},
 		{"missing bind source", "FROM busybox\nRUN --mount=type=bind,source=nothere,target=/x true\n", "source /nothere: not found"},
-		{"exclude", "FROM busybox\nCOPY --exclude=*.log . /x/\n", "COPY --exclude is not supported"},
-		{"parents", "FROM busybox\nCOPY --parents a/b /x/\n", "COPY --parents is not supported"},
 		{"security", "FROM busybox\nRUN --security=insecure true\n", "RUN: --security is not supported"},
 	}
 	for _, c := range cases {
@@ -205,14 +203,44 @@ func TestBuildSyntaxFlags(t *testing.T) {
 		})
 	}
 	e.t = t
-	// COPY --link and ADD --link give what COPY and ADD give.
+	// COPY --link and ADD --link give what COPY and ADD give; --exclude
+	// leaves out what its patterns match below the source; --parents keeps
+	// the sources' directories (after a "/./" pivot).
 	dir := buildCtx(t, map[string]string{
-		"Dockerfile": "# syntax=docker/dockerfile:1.7\n# check=skip=all\nFROM busybox\nCOPY --link a.txt /linked/\nADD --link --chmod=0600 a.txt /added\n",
-		"a.txt":      "A\n",
+		"Dockerfile": `# syntax=docker/dockerfile:1.7
+# check=skip=all
+FROM busybox
+COPY --link a.txt /linked/
+ADD --link --chmod=0600 a.txt /added
+COPY --exclude=*.txt --exclude=sub/skip dir/ /ex/
+COPY --exclude=*.md hom* /homs/
+COPY --parents x/a.txt y/a.txt /parents/
+COPY --parents ./x/./y/*.txt /pivot/
+`,
+		"a.txt":        "A\n",
+		"dir/a.txt":    "",
+		"dir/keep.go":  "",
+		"dir/sub/skip": "",
+		"dir/sub/kept": "",
+		"home.md":      "",
+		"home.go":      "",
+		"homer.txt":    "",
+		"x/a.txt":      "",
+		"y/a.txt":      "",
+		"x/y/b.txt":    "",
+		"x/y/c.txt":    "",
 	})
 	e.ok("build", "-t", "link", dir)
-	if got := e.ok("run", "--rm", "link", "sh", "-c", "cat /linked/a.txt /added; stat -c %a /added"); got != "A\nA\n600\n" {
-		t.Errorf("--link files: %q", got)
+	if got := e.ok("run", "--rm", "link", "sh", "-c", "cat /linked/a.txt /added; stat -c %a /added; find /ex /homs /parents /pivot -type f | sort"); got != "A\nA\n600\n"+
+		"/ex/keep.go\n/ex/sub/kept\n/homs/home.go\n/homs/homer.txt\n/parents/x/a.txt\n/parents/y/a.txt\n/pivot/y/b.txt\n/pivot/y/c.txt\n" {
+		t.Errorf("--link, --exclude, --parents files:\n%s", got)
+	}
+	// An excluded file's change does not touch the cache.
+	if err := os.WriteFile(filepath.Join(dir, "dir", "a.txt"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := e.ok("build", dir); strings.Count(out, "Using cache") != 6 {
+		t.Errorf("a change of an excluded file ran steps again:\n%s", out)
 	}
 	if got := e.ok("ps", "-aq"); got != "" {
 		t.Errorf("containers left: %q", got)
