@@ -73,8 +73,8 @@ func (e *Engine) PruneBuildCache() (int, error) {
 	if err != nil {
 		return n, err
 	}
-	m, err := e.pruneCacheMounts()
-	n += m
+	m, _, err := e.pruneCacheMounts(func(time.Time) bool { return true })
+	n += len(m)
 	if err != nil {
 		return n, err
 	}

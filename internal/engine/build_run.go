@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -470,19 +471,6 @@ func (b *builder) cacheMount(m *instructions.Mount, target string, tmpDir func(s
 		}
 		return os.Chmod(d, mode)
 	}
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		tmp, err := os.MkdirTemp(root, ".new-")
-		if err != nil {
-			return "", nil, err
-		}
-		if err := made(tmp); err != nil {
-			os.Remove(tmp)
-			return "", nil, err
-		}
-		if err := os.Rename(tmp, dir); err != nil {
-			os.Remove(tmp) // another build made it first
-		}
-	}
 	release := func() {}
 	lockPath := filepath.Join(root, name+".lock")
 	switch m.CacheSharing {
@@ -512,30 +500,79 @@ func (b *builder) cacheMount(m *instructions.Mount, target string, tmpDir func(s
 		}
 		release = func() { l.Unlock() }
 	}
+	// Made under the lock, so that a prune (which takes it exclusively)
+	// never removes it from under a build.
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		tmp, err := os.MkdirTemp(root, ".new-")
+		if err == nil {
+			if err = made(tmp); err == nil {
+				if os.Rename(tmp, dir) != nil {
+					os.Remove(tmp) // another build made it first
+				}
+			} else {
+				os.Remove(tmp)
+			}
+		}
+		if err != nil {
+			release()
+			return "", nil, err
+		}
+	}
 	return dir, release, nil
 }
 
-// pruneCacheMounts removes the cache mounts' directories and returns how
-// many there were.
-func (e *Engine) pruneCacheMounts() (int, error) {
+// pruneCacheMounts removes the cache mounts' directories that match
+// (their last change) and no running build uses, and returns their names
+// and the space freed.
+func (e *Engine) pruneCacheMounts(match func(time.Time) bool) ([]string, int64, error) {
 	root := filepath.Join(e.Store.Root(), cacheMountsDir)
 	entries, err := os.ReadDir(root)
 	if os.IsNotExist(err) {
-		return 0, nil
+		return nil, 0, nil
 	}
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
-	n := 0
+	var names []string
+	var space int64
 	for _, en := range entries {
-		if en.IsDir() && !strings.HasPrefix(en.Name(), ".") {
-			n++
+		dir := filepath.Join(root, en.Name())
+		if strings.HasPrefix(en.Name(), ".new-") {
+			if fi, err := en.Info(); err == nil && time.Since(fi.ModTime()) > time.Hour {
+				os.RemoveAll(dir) // left by a killed build
+			}
+			continue
 		}
+		fi, err := en.Info()
+		if err != nil || !en.IsDir() || !match(fi.ModTime()) {
+			continue
+		}
+		l, ok, err := lockfile.TryAcquire(dir+".lock", lockfile.Exclusive)
+		if err != nil {
+			return names, space, err
+		}
+		if !ok {
+			continue // in use by a build
+		}
+		filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if i, err := d.Info(); err == nil {
+					space += i.Size()
+				}
+			}
+			return nil
+		})
+		err = os.RemoveAll(dir)
+		if err == nil {
+			os.Remove(dir + ".lock")
+		}
+		l.Unlock()
+		if err != nil {
+			return names, space, fmt.Errorf("removing the build's cache mount: %w", err)
+		}
+		names = append(names, "cachemount:"+en.Name())
 	}
-	if err := os.RemoveAll(root); err != nil {
-		return n, fmt.Errorf("removing the build's cache mounts: %w", err)
-	}
-	return n, nil
+	return names, space, nil
 }
 
 // heredocSources writes the heredocs of a COPY or ADD (<<EOF sources) as
