@@ -42,18 +42,21 @@ COPY --chmod=0755 --chown=1000:50 <<A <<'B' /multi/
 A
 literal $WHO
 B
+ADD <<EOF /added
+added
+EOF
 `
 	dir := buildCtx(t, map[string]string{"Dockerfile": df})
 	first := e.buildID(dir, "-t", "here")
-	script := `cat /h1 /h2 /h3 /h4 /etc/greeting /multi/B; stat -c '%u:%g %a' /multi/A /multi/B /etc/greeting; ls /dev/pipes 2>&1 | wc -l`
-	want := "one\ntwo\nawk ran\nvia-sh\nfirst\nsecond\nhello world\nliteral $WHO\n1000:50 755\n1000:50 755\n0:0 644\n1\n"
+	script := `cat /h1 /h2 /h3 /h4 /etc/greeting /multi/B /added; stat -c '%u:%g %a' /multi/A /multi/B /etc/greeting; ls /dev/pipes 2>&1 | wc -l`
+	want := "one\ntwo\nawk ran\nvia-sh\nfirst\nsecond\nhello world\nliteral $WHO\nadded\n1000:50 755\n1000:50 755\n0:0 644\n1\n"
 	if got := e.ok("run", "--rm", "here", "sh", "-c", script); got != want {
 		t.Errorf("files:\n got %q\nwant %q", got, want)
 	}
 	// A fully cached rebuild gives the same image.
 	out := e.ok("build", dir)
-	if n := strings.Count(out, "Using cache"); n != 7 || !strings.Contains(out, "Successfully built "+first[7:19]) {
-		t.Errorf("cached rebuild: %d steps from cache, want 7, and image %s:\n%s", n, first[7:19], out)
+	if n := strings.Count(out, "Using cache"); n != 8 || !strings.Contains(out, "Successfully built "+first[7:19]) {
+		t.Errorf("cached rebuild: %d steps from cache, want 8, and image %s:\n%s", n, first[7:19], out)
 	}
 	// The heredoc's content is part of the key: a changed RUN heredoc runs
 	// again, and the steps after it too; an expanded one follows the
@@ -66,7 +69,7 @@ B
 		t.Errorf("after a change of the third RUN's heredoc: %d steps from cache, want 3:\n%s", n, out)
 	}
 	out = e.ok("build", "-t", "here", "--build-arg", "WHO=you", dir)
-	if strings.Contains(out, "Step 7/8 : COPY <<EOF /etc/greeting\n ---> Using cache") {
+	if strings.Contains(out, "Step 7/9 : COPY <<EOF /etc/greeting\n ---> Using cache") {
 		t.Errorf("COPY heredoc with another WHO came from the cache:\n%s", out)
 	}
 	if got := e.ok("run", "--rm", "here", "cat", "/h3", "/etc/greeting", "/multi/B"); got != "via-sh-2\nhello you\nliteral $WHO\n" {
@@ -144,12 +147,13 @@ RUN --mount=type=tmpfs,target=/scratch grep ' /scratch ' /proc/mounts | cut -d' 
 		}
 	}
 	e.fails(1, "source /escape: not found", "build", links)
-	if err := os.WriteFile(filepath.Join(links, "Dockerfile"), []byte("FROM busybox\nRUN --mount=type=bind,source=inside,target=/in cat /in > /viainside\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(links, "Dockerfile"), []byte("FROM busybox\nRUN --mount=type=bind,source=inside,target=/in cat /in > /viainside\n"+
+		"RUN --mount=type=bind,from=busybox,source=/etc,target=/be grep -c ^root: /be/passwd > /fromimage\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	e.ok("build", "-t", "links", links)
-	if got := e.ok("run", "--rm", "links", "cat", "/viainside"); got != "real\n" {
-		t.Errorf("through an inside link: %q", got)
+	if got := e.ok("run", "--rm", "links", "cat", "/viainside", "/fromimage"); got != "real\n1\n" {
+		t.Errorf("through an inside link, from an image: %q", got)
 	}
 	if got := e.ok("ps", "-aq"); got != "" {
 		t.Errorf("containers left: %q", got)
