@@ -2,8 +2,8 @@
 # GeeDocker's benchmark against its peers, offline, on loopback, in one run.
 #
 #   scripts/bench.sh [PART...]     (default: all of pull run exec lifecycle
-#                                   bridge monitor seccomp; `make bench` builds
-#                                   first)
+#                                   bridge monitor seccomp build ocirun health
+#                                   saveload api; `make bench` builds first)
 #
 # pull      Two images in a local docker-registry on a free 127.0.0.1 port:
 #           Debian bookworm minbase (one layer) and a four-layer image (the
@@ -60,6 +60,12 @@
 #           containers are probed every second (`--health-cmd true
 #           --health-interval 1s`), read once each has run 5 probes, against
 #           10 monitors of containers without a check, as in part monitor.
+# api       The Engine API: the docker CLI's `docker ps` and `docker run --rm
+#           --network none busybox true` through `geedocker serve` and through
+#           `podman system service` (CONTAINERS_CONF=scripts/bench/podman.conf),
+#           each on a unix socket of its own, and geedocker's own `run --rm`
+#           for the server's overhead, in one hyperfine run. Needs the docker
+#           CLI (a client only).
 #
 # Prints a Markdown section on stdout (progress goes to stderr). With
 # BENCH_WRITE=1 it also writes docs/benchmarks.md. Results (hyperfine JSON,
@@ -104,15 +110,15 @@ die() {
 parts=()
 for a in "$@"; do
 	case $a in
-	pull | run | exec | lifecycle | bridge | monitor | seccomp | build | ocirun | health | saveload) parts+=("$a") ;;
+	pull | run | exec | lifecycle | bridge | monitor | seccomp | build | ocirun | health | saveload | api) parts+=("$a") ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
-	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, seccomp, build, ocirun, health, saveload, or nothing for all)" ;;
+	*) die "unknown part $a (want pull, run, exec, lifecycle, bridge, monitor, seccomp, build, ocirun, health, saveload, api, or nothing for all)" ;;
 	esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor seccomp build ocirun health saveload)
+[ ${#parts[@]} -gt 0 ] || parts=(pull run exec lifecycle bridge monitor seccomp build ocirun health saveload api)
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 [ "$(id -u)" = 0 ] || die "needs root (containers, mounts, cgroups)"
@@ -147,6 +153,7 @@ T=$(realpath "$(mktemp -d "$W/run.XXXXXX")")
 RT=$(mktemp -d /run/gdbench.XXXXXX)
 REG_PID=
 NETNS=
+SERVE_PIDS=
 # geedocker's stores: one for the parts on --network none, one for the bridge
 # part (used only inside its network namespace)
 GD_ROOT=$T/gd-run
@@ -228,6 +235,11 @@ wait_gone() {
 
 cleanup() {
 	set +e
+	local p
+	for p in $SERVE_PIDS; do # the API servers of the api part
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	if [ -n "$REG_PID" ]; then
 		kill "$REG_PID" 2>/dev/null
 		wait "$REG_PID" 2>/dev/null
@@ -1088,6 +1100,78 @@ bench_health() {
 	md ""
 }
 
+# --- part J: the Engine API ----------------------------------------------
+
+# await_socket PATH PID: waits until a server listens on the unix socket PATH
+# (at most 30 s), or dies with the server PID
+await_socket() {
+	local i
+	for i in $(seq 300); do
+		[ -S "$1" ] && docker -H "unix://$1" version >/dev/null 2>&1 && return 0
+		kill -0 "$2" 2>/dev/null || die "the server for $1 exited"
+		sleep 0.1
+	done
+	die "nothing listens on $1"
+}
+
+bench_api() {
+	command -v docker >/dev/null || {
+		log "the docker CLI is not installed: the api part is not measured"
+		return 0
+	}
+	log "preparing busybox for geedocker and podman"
+	gd_busybox "$GD_ROOT"
+	podman_busybox
+	# the docker CLI asks for busybox, which podman's Docker API resolves to docker.io/library/busybox
+	podman_run tag busybox:latest docker.io/library/busybox:latest >/dev/null
+	local gd_sock=$RT/geedocker.sock pm_sock=$RT/podman.sock
+	export DOCKER_CONFIG=$T/docker-config # nothing of the user's
+	"$GD" --root "$GD_ROOT" serve -H "unix://$gd_sock" 2>>"$T/serve.log" &
+	SERVE_PIDS="$SERVE_PIDS $!"
+	await_socket "$gd_sock" $!
+	$PODMAN_RUN system service --time=0 "unix://$pm_sock" 2>>"$T/podman-service.log" &
+	SERVE_PIDS="$SERVE_PIDS $!"
+	await_socket "$pm_sock" $!
+	local gd_api pm_api
+	gd_api=$(docker -H "unix://$gd_sock" version --format '{{.Server.APIVersion}}')
+	pm_api=$(docker -H "unix://$pm_sock" version --format '{{.Server.APIVersion}}')
+
+	local json=$W/results/api.json
+	log "Engine API: docker ps and docker run through geedocker serve and podman system service (3 warmups, $RUN_RUNS runs each)"
+	hyperfine -N "${HF_OUT[@]}" --warmup 3 --runs "$RUN_RUNS" --export-json "$json" \
+		-n gd-ps "docker -H unix://$gd_sock ps" \
+		-n pm-ps "docker -H unix://$pm_sock ps" \
+		-n gd-run "docker -H unix://$gd_sock run --rm --network none busybox true" \
+		-n pm-run "docker -H unix://$pm_sock run --rm --network none busybox true" \
+		-n gd-cli "$GD --root $GD_ROOT run --rm --network none busybox true" >&2
+	[ -z "$(ls -A "$GD_ROOT/containers" 2>/dev/null)" ] || log "warning: geedocker left containers behind: $(ls "$GD_ROOT/containers")"
+	[ -z "$(podman_run ps -aq)" ] || log "warning: podman left containers behind"
+
+	local stats=$T/api.tsv
+	medians "$json" >"$stats"
+	md "### The Engine API"
+	md ""
+	md "The docker CLI ($(version_of docker --version)) against \`geedocker serve\` (API $gd_api) and against"
+	md "\`podman system service\` (API $pm_api), each on a unix socket, both over stores holding the busybox"
+	md "image and no container; $RUN_RUNS runs after 3 warmups (hyperfine -N), in one hyperfine run. The last row is"
+	md "geedocker's own CLI, for the server's overhead."
+	md ""
+	hf_table "$stats" gd-ps="docker ps → geedocker serve" pm-ps="docker ps → podman system service" \
+		gd-run="docker run --rm --network none busybox true → geedocker serve" \
+		pm-run="docker run --rm --network none busybox true → podman system service" \
+		gd-cli="geedocker run --rm --network none busybox true (no server)"
+	md ""
+	md "$(awk -F'\t' '{ m[$1] = $2 } END { printf "docker run through geedocker serve / through podman: %.2f on the median (target at most 0.30: %s); over geedocker'"'"'s own run --rm: %+.1f ms (%.2f×).", m["gd-run"]/m["pm-run"], (m["gd-run"]/m["pm-run"] <= 0.30 ? "met" : "missed"), (m["gd-run"]-m["gd-cli"])*1000, m["gd-run"]/m["gd-cli"] }' "$stats")"
+	md ""
+	local p
+	for p in $SERVE_PIDS; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	SERVE_PIDS=
+	rm -f "$gd_sock" "$pm_sock"
+}
+
 # --- the report ----------------------------------------------------------
 
 if want pull; then bench_pull; fi
@@ -1101,6 +1185,7 @@ if want build; then bench_build; fi
 if want ocirun; then bench_ocirun; fi
 if want health; then bench_health; fi
 if want saveload; then bench_saveload; fi
+if want api; then bench_api; fi
 
 {
 	echo "## Latest run"
@@ -1123,7 +1208,7 @@ if [ "${BENCH_WRITE:-0}" = 1 ]; then
 		echo "locally (Debian minbase from the apt mirror, generated files), podman, skopeo and runc from Debian."
 		echo "To reproduce, as root on Debian: \`make bench\` (installs the missing tools with apt, caches the"
 		echo "images in \`\$GEE_BENCH_WORK\`, default \`/var/tmp/geedocker-bench\`, and cleans up after itself)."
-		echo "\`scripts/bench.sh PART...\` runs some of the parts (pull, run, exec, lifecycle, bridge, monitor, saveload;"
+		echo "\`scripts/bench.sh PART...\` runs some of the parts (pull, run, exec, lifecycle, bridge, monitor, seccomp, build, ocirun, health, saveload, api;"
 		echo "\`scripts/bench.sh --help\` says what each measures); \`BENCH_WRITE=1\` rewrites this file."
 		echo "Figures from a machine that is busy with other work are noisy: note the load average."
 		echo ""

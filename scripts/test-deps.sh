@@ -14,11 +14,13 @@
 #   containerd       containerd 1.6, ctr and its runc shim: scripts/test-containerd.sh drives
 #                    geedocker-runc with them
 #   runc             the e2e run tests run again with --runtime runc
+#   docker-compose   docker-compose 1.29.2 and, as its dependency, Debian's docker-py 5.0.3
+#                    (python3-docker): the e2e compose and docker-py tests drive `geedocker serve`
 #
 # Usage: scripts/test-deps.sh   (as root, or with sudo available)
 set -euo pipefail
 
-packages=(docker-registry busybox-static apache2-utils debootstrap nftables iproute2 util-linux gcc libc6-dev libseccomp-dev containerd runc)
+packages=(docker-registry busybox-static apache2-utils debootstrap nftables iproute2 util-linux gcc libc6-dev libseccomp-dev containerd runc docker-compose)
 
 fail() {
 	echo "test-deps: $*" >&2
@@ -63,7 +65,7 @@ fi
 for p in "${missing[@]}"; do
 	installed "$p" || fail "$p is still not installed after apt-get install"
 done
-for f in /usr/bin/docker-registry /bin/busybox /usr/bin/htpasswd /usr/sbin/debootstrap; do
+for f in /usr/bin/docker-registry /bin/busybox /usr/bin/htpasswd /usr/sbin/debootstrap /usr/bin/docker-compose; do
 	[ -x "$f" ] || fail "$f missing after installing ${missing[*]}"
 done
 [ -f /usr/include/seccomp.h ] || fail "/usr/include/seccomp.h missing after installing ${missing[*]}"

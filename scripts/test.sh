@@ -28,6 +28,8 @@ if [ "${SKIP_WORKLOADS:-0}" != 1 ]; then
 fi
 echo "== unit and root tests, end to end"
 go test -count=1 -timeout 30m ./...
+echo "== testcontainers-go driving geedocker serve (a module of its own; Ryuk disabled)"
+(cd test/testcontainers && go vet ./... && go test -count=1 -timeout 10m ./...)
 echo "== containerd 1.6 driving geedocker-runc"
 ./scripts/test-containerd.sh
 echo "== containerd's CRI plugin driving geedocker-runc, through crictl"

@@ -247,12 +247,16 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, conflict(fmt.Errorf("container %s is paused, unpause the container before attach.", r.PathValue("id"))))
 		return
 	}
-	conn, br, err := hijack(w, r, c.Config.Tty)
+	conn, br, err := takeConn(w)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	a := &attachSession{conn: conn, q: newQueue(conn), ended: make(chan struct{})}
+	// The session joins the run before the head goes out: a client may
+	// start the container as soon as it has read the head, and the output
+	// must find the session. What comes before the head is read waits.
+	q, open := newGatedQueue(conn)
+	a := &attachSession{conn: conn, q: q, ended: make(chan struct{})}
 	a.stdout, a.stderr = outputs(a.q, c.Config.Tty, boolParam(r, "stdout"), boolParam(r, "stderr"))
 	if boolParam(r, "stdin") && c.Config.OpenStdin {
 		a.in = br
@@ -264,6 +268,8 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 		rn.sessions = append(rn.sessions, a)
 		started := rn.stdin
 		rn.mu.Unlock()
+		writeHead(conn, r, c.Config.Tty)
+		open()
 		if started != nil {
 			go feedInput(a, started.(interface {
 				io.Writer
@@ -274,6 +280,8 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rn.mu.Unlock()
+	writeHead(conn, r, c.Config.Tty)
+	open()
 	// Started elsewhere (the CLI, or an earlier server): its monitor serves us.
 	client, err := s.Engine.Attach(c.ID)
 	if err != nil {
@@ -293,16 +301,26 @@ func orDiscard(w io.Writer) io.Writer {
 	return w
 }
 
+// terminalSize reads the h (rows) and w (columns) of a resize request; a bad one is
+// answered with 400 and ok false.
+func terminalSize(w http.ResponseWriter, r *http.Request) (h, wd uint64, ok bool) {
+	h, err1 := strconv.ParseUint(r.URL.Query().Get("h"), 10, 16)
+	wd, err2 := strconv.ParseUint(r.URL.Query().Get("w"), 10, 16)
+	if err1 != nil || err2 != nil {
+		writeError(w, badRequest(errors.New("invalid h or w")))
+		return 0, 0, false
+	}
+	return h, wd, true
+}
+
 // resizeContainer is POST /containers/{id}/resize?h=…&w=….
 func (s *Server) resizeContainer(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.lookup(w, r)
 	if !ok {
 		return
 	}
-	h, err1 := strconv.ParseUint(r.URL.Query().Get("h"), 10, 16)
-	wd, err2 := strconv.ParseUint(r.URL.Query().Get("w"), 10, 16)
-	if err1 != nil || err2 != nil {
-		writeError(w, badRequest(errors.New("invalid h or w")))
+	h, wd, ok := terminalSize(w, r)
+	if !ok {
 		return
 	}
 	if !c.State.Running {

@@ -537,6 +537,21 @@ func endpoints(c *container.Container) map[string]*network.EndpointSettings {
 		}
 		out[name] = es
 	}
+	// A container that is not running shows the networks it will join, with
+	// the aliases its start gives it, as Docker's does (docker-compose reads
+	// them on a created container before it starts it).
+	mode := c.HostConfig.NetworkMode
+	if mode == "" || mode == "none" || mode == "host" || strings.HasPrefix(mode, "container:") {
+		return out
+	}
+	if _, ok := out[mode]; !ok {
+		out[mode] = &network.EndpointSettings{Aliases: append([]string{c.ID[:12]}, c.HostConfig.Aliases...)}
+	}
+	for _, name := range c.HostConfig.ExtraNetworks {
+		if _, ok := out[name]; !ok {
+			out[name] = &network.EndpointSettings{Aliases: append([]string{c.ID[:12]}, c.HostConfig.ExtraAliases[name]...)}
+		}
+	}
 	return out
 }
 

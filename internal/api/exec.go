@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sync"
 	"syscall"
 
+	"github.com/creack/pty"
 	ctypes "github.com/moby/moby/api/types/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -31,6 +33,7 @@ type execSession struct {
 	running  bool
 	exitCode *int
 	pid      int
+	console  *os.File // the master of the exec's terminal while it runs (tty)
 }
 
 func (s *Server) execRoutes(mux *http.ServeMux) {
@@ -154,10 +157,22 @@ func (s *Server) startExec(w http.ResponseWriter, r *http.Request) {
 		writeError(w, execError(err))
 		return
 	}
+	if proc.Console != nil {
+		// Resizable from now on (POST /exec/{id}/resize), until the process ends.
+		ex.mu.Lock()
+		ex.console = proc.Console
+		ex.mu.Unlock()
+	}
 	conn, br, err := hijack(w, r, cfg.Tty)
 	if err != nil {
 		proc.Signal(syscall.SIGKILL)
 		proc.Wait()
+		ex.mu.Lock()
+		ex.console = nil
+		ex.mu.Unlock()
+		if proc.Console != nil {
+			proc.Console.Close()
+		}
 		return
 	}
 	defer conn.Close()
@@ -186,6 +201,9 @@ func (s *Server) startExec(w http.ResponseWriter, r *http.Request) {
 	})
 	s.awaitExec(ex)
 	if proc.Console != nil {
+		ex.mu.Lock()
+		ex.console = nil
+		ex.mu.Unlock()
 		proc.Console.Close()
 	}
 	closeWrite(conn)
@@ -259,12 +277,30 @@ func execError(err error) error {
 	return err
 }
 
+// resizeExec is POST /exec/{id}/resize?h=ROWS&w=COLS: the size of the
+// terminal of an exec that runs with one. An exec without a terminal has no
+// size to set, as with Docker's: nothing happens.
 func (s *Server) resizeExec(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.execByID(w, r); !ok {
+	ex, ok := s.execByID(w, r)
+	if !ok {
 		return
 	}
-	// The exec's terminal size is set at start (ConsoleSize); later resizes
-	// are not passed on yet.
+	h, wd, ok := terminalSize(w, r)
+	if !ok {
+		return
+	}
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	switch {
+	case !ex.started:
+		writeError(w, conflict(fmt.Errorf("exec %s is not started", ex.ID)))
+		return
+	case ex.console != nil:
+		if err := pty.Setsize(ex.console, &pty.Winsize{Rows: uint16(h), Cols: uint16(wd)}); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 }
 

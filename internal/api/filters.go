@@ -82,3 +82,16 @@ func (f filters) matchContainer(c *container.Container) bool {
 	}
 	return true
 }
+
+// matchLabels says whether labels has every one of the label filter's
+// values: "key" (present) or "key=value".
+func matchLabels(vals []string, labels map[string]string) bool {
+	for _, v := range vals {
+		k, want, hasVal := strings.Cut(v, "=")
+		got, present := labels[k]
+		if !present || hasVal && got != want {
+			return false
+		}
+	}
+	return true
+}

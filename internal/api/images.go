@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ctypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/api/types/storage"
@@ -26,6 +27,16 @@ func (s *Server) imageRoutes(mux *http.ServeMux) {
 }
 
 func (s *Server) listImages(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilters(r.URL.Query().Get("filters"))
+	if err != nil {
+		writeError(w, badRequest(err))
+		return
+	}
+	fl, err := s.newImageFilter(f)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	sums, err := s.Engine.Images()
 	if err != nil {
 		writeError(w, err)
@@ -33,8 +44,12 @@ func (s *Server) listImages(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []image.Summary{}
 	for _, sum := range sums {
+		labels := s.imageLabels(sum)
+		if !fl.match(sum, labels) {
+			continue
+		}
 		is := image.Summary{ID: sum.Image.ID, Created: sum.Image.Created.Unix(), Size: sum.Image.Size,
-			Containers: -1, SharedSize: -1, RepoTags: []string{}, RepoDigests: []string{}, Labels: map[string]string{}}
+			Containers: -1, SharedSize: -1, RepoTags: []string{}, RepoDigests: []string{}, Labels: labels()}
 		for _, t := range sum.RepoTags {
 			is.RepoTags = append(is.RepoTags, t.Familiar())
 		}
@@ -81,7 +96,18 @@ func (s *Server) inspectImage(w http.ResponseWriter, r *http.Request, name strin
 	if b, err := json.Marshal(ii.Config); err == nil && json.Unmarshal(b, cfg) == nil {
 		out.Config = cfg
 	}
-	writeJSON(w, http.StatusOK, out)
+	// ContainerConfig, which API 1.45 dropped, is kept (empty) for every
+	// version: docker-compose 1.29.2 negotiates the newest version and reads
+	// its Volumes when it recreates a container (against Docker 25 and later
+	// it fails there with KeyError: 'ContainerConfig').
+	writeJSON(w, http.StatusOK, legacyImageInspect{InspectResponse: out, ContainerConfig: &ctypes.Config{}})
+}
+
+// legacyImageInspect is an image's inspect document with the field that
+// API 1.45 removed.
+type legacyImageInspect struct {
+	image.InspectResponse
+	ContainerConfig *ctypes.Config `json:"ContainerConfig"`
 }
 
 func (s *Server) imageHistory(w http.ResponseWriter, r *http.Request, name string) {

@@ -20,7 +20,12 @@ type Address struct {
 // /path, tcp://HOST:PORT (default port 2375), fd:// is not supported. TCP is
 // accepted only on a loopback address: without TLS, anyone who reaches the
 // socket is root on the host.
-func ParseHost(h string) (Address, error) {
+func ParseHost(h string) (Address, error) { return ParseHostTLS(h, false) }
+
+// ParseHostTLS is ParseHost for a server that, with verified, serves TCP
+// with TLS and requires client certificates signed by its CA (--tlsverify):
+// then TCP is accepted on any address, and its default port is 2376.
+func ParseHostTLS(h string, verified bool) (Address, error) {
 	switch {
 	case strings.HasPrefix(h, "/"):
 		return Address{"unix", h}, nil
@@ -37,10 +42,13 @@ func ParseHost(h string) (Address, error) {
 		}
 		host, port, err := net.SplitHostPort(u.Host)
 		if err != nil {
-			host, port = u.Host, "2375"
+			host, port = strings.Trim(u.Host, "[]"), "2375"
+			if verified {
+				port = "2376"
+			}
 		}
-		if !isLoopback(host) {
-			return Address{}, fmt.Errorf("refusing to listen on %s: TCP is served only on a loopback address (TLS is not supported yet)", h)
+		if !verified && !isLoopback(host) {
+			return Address{}, fmt.Errorf("refusing to listen on %s: TCP is served only on a loopback address, unless with --tlsverify (TLS and client certificates)", h)
 		}
 		return Address{"tcp", net.JoinHostPort(host, port)}, nil
 	}

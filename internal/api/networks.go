@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
@@ -29,9 +30,17 @@ func networkOf(n gdnet.Network) network.Network {
 	out := network.Network{
 		Name: n.Name, ID: n.ID, Scope: "local", Driver: "bridge", EnableIPv4: true, Internal: n.Internal,
 		IPAM:    network.IPAM{Driver: "default", Options: map[string]string{}, Config: []network.IPAMConfig{{Subnet: n.Subnet, Gateway: n.Gateway}}},
-		Options: map[string]string{"com.docker.network.bridge.name": n.Bridge},
+		Options: map[string]string{},
 		Labels:  map[string]string{},
 	}
+	// Docker shows the options a network was made with: none for a user
+	// network (docker-compose compares them with its file's), the bridge's
+	// name for the default one.
+	if n.Name == gdnet.DefaultName {
+		out.Options["com.docker.network.bridge.name"] = n.Bridge
+		out.Options["com.docker.network.bridge.default_bridge"] = "true"
+	}
+	maps.Copy(out.Labels, n.Labels)
 	return out
 }
 
@@ -42,7 +51,7 @@ func (s *Server) listNetworks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for k := range f {
-		if k != "name" && k != "id" && k != "driver" {
+		if k != "name" && k != "id" && k != "driver" && k != "label" {
 			writeError(w, badRequest(fmt.Errorf("invalid filter '%s'", k)))
 			return
 		}
@@ -56,7 +65,7 @@ func (s *Server) listNetworks(w http.ResponseWriter, r *http.Request) {
 	for _, n := range nets {
 		if !matchAny(f["name"], func(v string) bool { return strings.Contains(n.Name, v) }) ||
 			!matchAny(f["id"], func(v string) bool { return strings.HasPrefix(n.ID, v) }) ||
-			!matchAny(f["driver"], func(v string) bool { return v == "bridge" }) {
+			!matchAny(f["driver"], func(v string) bool { return v == "bridge" }) || !matchLabels(f["label"], n.Labels) {
 			continue
 		}
 		out = append(out, network.Summary{Network: networkOf(n)})
@@ -138,7 +147,7 @@ func (s *Server) createNetwork(w http.ResponseWriter, r *http.Request) {
 		writeError(w, conflict(fmt.Errorf("network with name %s already exists", req.Name)))
 		return
 	}
-	n, err := s.Engine.CreateNetwork(req.Name, subnet, gateway, req.Internal)
+	n, err := s.Engine.CreateLabeledNetwork(req.Name, subnet, gateway, req.Internal, req.Labels)
 	if err != nil {
 		writeError(w, userError(err))
 		return
@@ -164,7 +173,11 @@ func (s *Server) connectNetwork(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest(errors.New("a container is required")))
 		return
 	}
-	if err := s.Engine.ConnectNetwork(r.PathValue("id"), req.Container); err != nil {
+	var aliases []string
+	if req.EndpointConfig != nil {
+		aliases = req.EndpointConfig.Aliases
+	}
+	if err := s.Engine.ConnectNetworkAliases(r.PathValue("id"), req.Container, aliases); err != nil {
 		writeError(w, connectError(err))
 		return
 	}

@@ -79,6 +79,16 @@ func outputs(conn io.Writer, tty, stdout, stderr bool) (io.Writer, io.Writer) {
 // the stream's header: 101 when the client asked to upgrade, 200 otherwise.
 // What the client sent after its request is read from the returned reader.
 func hijack(w http.ResponseWriter, r *http.Request, tty bool) (net.Conn, *bufio.Reader, error) {
+	conn, br, err := takeConn(w)
+	if err != nil {
+		return nil, nil, err
+	}
+	writeHead(conn, r, tty)
+	return conn, br, nil
+}
+
+// takeConn hijacks the connection of a request, without answering yet.
+func takeConn(w http.ResponseWriter) (net.Conn, *bufio.Reader, error) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		return nil, nil, errors.New("the connection cannot be hijacked")
@@ -87,6 +97,12 @@ func hijack(w http.ResponseWriter, r *http.Request, tty bool) (net.Conn, *bufio.
 	if err != nil {
 		return nil, nil, err
 	}
+	return conn, rw.Reader, nil
+}
+
+// writeHead answers a hijacked request with the stream's head, and returns
+// once the client has read it (awaitHeadRead).
+func writeHead(conn net.Conn, r *http.Request, tty bool) {
 	ctype := types.MediaTypeMultiplexedStream
 	if tty {
 		ctype = types.MediaTypeRawStream
@@ -96,7 +112,7 @@ func hijack(w http.ResponseWriter, r *http.Request, tty bool) (net.Conn, *bufio.
 	} else {
 		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nApi-Version: %s\r\n\r\n", ctype, APIVersion)
 	}
-	return conn, rw.Reader, nil
+	awaitHeadRead(conn)
 }
 
 // closeWrite ends the server's side of a hijacked stream, so the client
@@ -131,6 +147,7 @@ type queue struct {
 	size    int
 	closed  bool          // no more writes
 	done    chan struct{} // the writer goroutine ended
+	gate    chan struct{} // when not nil, nothing is sent before it is closed
 }
 
 func newQueue(conn net.Conn) *queue {
@@ -140,8 +157,21 @@ func newQueue(conn net.Conn) *queue {
 	return q
 }
 
+// newGatedQueue is a queue that holds what is written to it until open is
+// called: the output of a session registered before its head is sent.
+func newGatedQueue(conn net.Conn) (q *queue, open func()) {
+	q = &queue{conn: conn, done: make(chan struct{}), gate: make(chan struct{})}
+	q.cond = sync.NewCond(&q.mu)
+	go q.run()
+	var once sync.Once
+	return q, func() { once.Do(func() { close(q.gate) }) }
+}
+
 func (q *queue) run() {
 	defer close(q.done)
+	if q.gate != nil {
+		<-q.gate
+	}
 	for {
 		q.mu.Lock()
 		for len(q.pending) == 0 && !q.closed {

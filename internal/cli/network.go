@@ -15,6 +15,7 @@ func newNetworkCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "network", Short: "Manage networks"}
 	var subnet, gateway, driver string
 	var internal bool
+	var labels []string
 	create := &cobra.Command{
 		Use:   "create [OPTIONS] NETWORK",
 		Short: "Create a network",
@@ -27,7 +28,12 @@ func newNetworkCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := e.CreateNetwork(args[0], subnet, gateway, internal)
+			lm := map[string]string{}
+			for _, l := range labels {
+				k, v, _ := strings.Cut(l, "=")
+				lm[k] = v
+			}
+			n, err := e.CreateLabeledNetwork(args[0], subnet, gateway, internal, lm)
 			if err != nil {
 				return err
 			}
@@ -39,6 +45,7 @@ func newNetworkCmd(g *globals) *cobra.Command {
 	create.Flags().StringVar(&gateway, "gateway", "", "IPv4 gateway for the subnet")
 	create.Flags().StringVarP(&driver, "driver", "d", "bridge", "Driver to manage the Network")
 	create.Flags().BoolVar(&internal, "internal", false, "Restrict external access to the network")
+	create.Flags().StringArrayVar(&labels, "label", nil, "Set metadata on a network")
 
 	var quiet, noTrunc bool
 	var lsFormat string
@@ -135,8 +142,9 @@ func newNetworkCmd(g *globals) *cobra.Command {
 		},
 	}
 	prune.Flags().BoolP("force", "f", false, "Do not prompt for confirmation")
+	var aliases []string
 	connect := &cobra.Command{
-		Use:   "connect NETWORK CONTAINER",
+		Use:   "connect [OPTIONS] NETWORK CONTAINER",
 		Short: "Connect a container to a network",
 		Args:  exactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -144,9 +152,10 @@ func newNetworkCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.ConnectNetwork(args[0], args[1])
+			return e.ConnectNetworkAliases(args[0], args[1], aliases)
 		},
 	}
+	connect.Flags().StringArrayVar(&aliases, "alias", nil, "Add network-scoped alias for the container")
 	disconnect := &cobra.Command{
 		Use:   "disconnect NETWORK CONTAINER",
 		Short: "Disconnect a container from a network",
@@ -218,7 +227,7 @@ func networkInspect(e *engine.Engine, n network.Network) networkResource {
 		IPAM:       networkIPAM{Driver: "default", Config: []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}},
 		Containers: containers,
 		Options:    map[string]string{"com.docker.network.bridge.name": n.Bridge},
-		Labels:     map[string]string{},
+		Labels:     labelsOrEmpty(n.Labels),
 	}
 }
 
@@ -257,4 +266,12 @@ func newPortCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// labelsOrEmpty is labels, or an empty map (inspect shows {}, not null).
+func labelsOrEmpty(labels map[string]string) map[string]string {
+	if labels == nil {
+		return map[string]string{}
+	}
+	return labels
 }

@@ -147,6 +147,10 @@ type HostConfig struct {
 	OomKillDisable    *bool  `json:"OomKillDisable"`
 	// Links are the --link values as Docker records them: "/NAME:/SELF/ALIAS".
 	Links []string `json:"Links"`
+
+	// ExtraAliases are the aliases on networks joined with `network connect`
+	// (the endpoint config's), by network name.
+	ExtraAliases map[string][]string `json:"ExtraAliases,omitempty"`
 }
 
 // Ulimit is one --ulimit: soft and hard limits of a resource by Docker's name; -1 is

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"archive/tar"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 	"github.com/geedocker/geedocker/internal/archive"
 	"github.com/geedocker/geedocker/internal/build"
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/idmap"
 	"github.com/geedocker/geedocker/internal/reference"
 	"github.com/geedocker/geedocker/internal/spec"
 	"github.com/geedocker/geedocker/internal/store"
@@ -769,6 +771,12 @@ func (b *builder) newLayer(ctx context.Context, st *stageState, fill func(dir st
 
 // ingestDiff unpacks the tar stream of dir (archive.Diff) as a new layer on top of st's image.
 func (b *builder) ingestDiff(ctx context.Context, st *stageState, dir string) (*store.Layer, error) {
+	return b.ingestDiffWith(ctx, st, dir, nil)
+}
+
+// ingestDiffWith is ingestDiff with every header of the layer passed through shift (when not
+// nil).
+func (b *builder) ingestDiffWith(ctx context.Context, st *stageState, dir string, shift func(*tar.Header)) (*store.Layer, error) {
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(archive.Diff(ctx, dir, pw)) }()
 	ing, err := b.e.Store.NewLayerIngest()
@@ -776,7 +784,9 @@ func (b *builder) ingestDiff(ctx context.Context, st *stageState, dir string) (*
 		pr.CloseWithError(err)
 		return nil, err
 	}
-	size, diffID, err := unpack(ctx, ing, pr, nil)
+	layerTar, stopShift := shiftingReader(ctx, pr, shift)
+	size, diffID, err := unpack(ctx, ing, layerTar, nil)
+	stopShift()
 	pr.CloseWithError(io.ErrClosedPipe)
 	if err != nil {
 		ing.Abort()
@@ -828,12 +838,14 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 	empty := []string{}
 	ro := RunOptions{
 		Image: st.im.ID, BaseImage: st.im, Name: name, Remove: true, Pull: PullNever,
-		// The upper directory of a remapped container holds shifted owners,
-		// which would end up in the layer: RUN runs in the host's user
-		// namespace, as with --userns=host.
-		Userns: "host",
 		Spec:   spec.Options{Cmd: args, Entrypoint: &empty, Env: append(all, rs.env...), Network: plan.network, Binds: rs.binds, Tmpfs: rs.tmpfs},
 		Stdout: b.o.Out, Stderr: b.o.Out,
+	}
+	if plan.network == "host" || len(plan.mounts) > 0 {
+		// The host's network needs its user namespace: no userns-remap for this step.
+		// Nor for a step with --mount: its cache directories and secrets are the
+		// host's root's, as the ids it gives them (uid=, gid=) are.
+		ro.Userns = "host"
 	}
 	var id string
 	var layer *store.Layer
@@ -851,8 +863,19 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 			layerErr = err
 			return
 		}
+		rc, err := cs.Get(cid)
+		if err != nil {
+			layerErr = err
+			return
+		}
+		// Under userns-remap, the upper directory holds the container's host ids.
+		remap, err := containerRemap(rc)
+		if err != nil {
+			layerErr = err
+			return
+		}
 		rs.removeStubs(filepath.Join(cs.Dir(cid), "upper"))
-		layer, layerErr = b.layerFromUpper(ctx, st, filepath.Join(cs.Dir(cid), "upper"))
+		layer, layerErr = b.layerFromUpper(ctx, st, filepath.Join(cs.Dir(cid), "upper"), remap)
 	}
 	// Cancelling the build kills the command (the signal goes to its PID 1).
 	sigs := make(chan os.Signal, 1)
@@ -880,11 +903,11 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 
 // layerFromUpper turns the upper directory of a RUN container into a layer,
 // without the mount points the runtime made (see madeMountPoints).
-func (b *builder) layerFromUpper(ctx context.Context, st *stageState, upper string) (*store.Layer, error) {
+func (b *builder) layerFromUpper(ctx context.Context, st *stageState, upper string, remap *idmap.Remap) (*store.Layer, error) {
 	for m := range madeMountPoints(upper, b.e.Store.LowerDirs(st.im)) {
 		os.Remove(filepath.Join(upper, m))
 	}
-	return b.ingestDiff(ctx, st, upper)
+	return b.ingestDiffWith(ctx, st, upper, layerToContainerIDs(remap))
 }
 
 // copySpec is a COPY or ADD.

@@ -66,6 +66,10 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 	if err != nil {
 		return "", err
 	}
+	remap, err := containerRemap(fs.c)
+	if err != nil {
+		return "", err
+	}
 	var cf v1.ConfigFile
 	if err := json.Unmarshal(raw, &cf); err != nil {
 		return "", fmt.Errorf("image config %s: %w", fs.im.ID, err)
@@ -119,7 +123,10 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 		dr.CloseWithError(io.ErrClosedPipe)
 		pw.CloseWithError(err)
 	}()
-	size, diffID, err := unpack(ctx, ing, pr, nil)
+	// A remapped container's layer holds its host ids: the image gets the container's.
+	layerTar, stopShift := shiftingReader(ctx, pr, layerToContainerIDs(remap))
+	size, diffID, err := unpack(ctx, ing, layerTar, nil)
+	stopShift()
 	pr.CloseWithError(io.ErrClosedPipe)
 	if err != nil {
 		ing.Abort()
@@ -188,7 +195,11 @@ func (e *Engine) Export(ctx context.Context, ref string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := layerfs.Export(ctx, w, append([]string{fs.upper}, fs.lower...)); err != nil {
+	remap, err := containerRemap(fs.c)
+	if err != nil {
+		return err
+	}
+	if err := layerfs.ExportWith(ctx, w, append([]string{fs.upper}, fs.lower...), exportOwners(remap)); err != nil {
 		return fmt.Errorf("exporting %s: %w", fs.c.ID[:12], err)
 	}
 	e.EmitContainer(fs.c, "export")

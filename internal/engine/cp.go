@@ -9,6 +9,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/copyfs"
+	"github.com/geedocker/geedocker/internal/idmap"
 )
 
 // CopyHelperCommand is the hidden command that copies files of a stopped
@@ -45,12 +46,16 @@ func (e *Engine) Copy(ctx context.Context, req CopyRequest, globalArgs []string,
 	if err != nil {
 		return err
 	}
+	remap, err := containerRemap(c)
+	if err != nil {
+		return err
+	}
 	if rs, ok := livePid(cs, c); ok {
 		root, err := copyfs.OpenRoot(fmt.Sprintf("/proc/%d/root", rs.Pid))
 		// Checked again once open: the PID was not reused meanwhile.
 		if err == nil && container.Alive(rs.Pid, rs.PidStart) {
 			defer root.Close()
-			return copyWith(ctx, root, req, stdin, stdout)
+			return copyWith(ctx, root, remap, req, stdin, stdout)
 		}
 		if err == nil {
 			root.Close()
@@ -66,8 +71,9 @@ func livePid(cs *container.Store, c *container.Container) (container.RunState, b
 	return rs, ok && rs.Pid > 0 && container.Alive(rs.Pid, rs.PidStart)
 }
 
-// copyWith does the copy with the container's root file system at ctr.
-func copyWith(ctx context.Context, ctr *copyfs.Root, req CopyRequest, stdin io.Reader, stdout io.Writer) error {
+// copyWith does the copy with the container's root file system at ctr. With remap, ctr shows
+// the container's files with its host ids: the owners are shifted on the way in and out.
+func copyWith(ctx context.Context, ctr *copyfs.Root, remap *idmap.Remap, req CopyRequest, stdin io.Reader, stdout io.Writer) error {
 	host, err := copyfs.OpenRoot("/")
 	if err != nil {
 		return err
@@ -85,7 +91,13 @@ func copyWith(ctx context.Context, ctr *copyfs.Root, req CopyRequest, stdin io.R
 			if !d.Exists || !d.IsDir {
 				return fmt.Errorf("destination %q must be a directory", req.Dst)
 			}
-			return ctr.ExtractWith(ctx, req.Dst, stdin, req.Extract)
+			in, stop := shiftingReader(ctx, stdin, toHostIDs(remap, req.Extract.RootOwned))
+			defer stop()
+			o := req.Extract
+			if remap != nil {
+				o.RootOwned = false // done by the shift, to the container's root
+			}
+			return ctr.ExtractWith(ctx, req.Dst, in, o)
 		}
 		s, err := host.Stat(req.Src, req.FollowLink)
 		if err != nil {
@@ -99,8 +111,10 @@ func copyWith(ctx context.Context, ctr *copyfs.Root, req CopyRequest, stdin io.R
 		if err != nil {
 			return err
 		}
-		return pipeCopy(ctx, func(w io.Writer) error { return host.Archive(ctx, w, req.Src, req.FollowLink, name, req.Archive) },
-			func(r io.Reader) error { return ctr.Extract(ctx, dir, r) })
+		return pipeCopy(ctx, func(w io.Writer) error {
+			sw, wait := shiftingWriter(ctx, w, toHostIDs(remap, false))
+			return wait(host.Archive(ctx, sw, req.Src, req.FollowLink, name, req.Archive))
+		}, func(r io.Reader) error { return ctr.Extract(ctx, dir, r) })
 	}
 	s, err := ctr.Stat(req.Src, req.FollowLink)
 	if err != nil {
@@ -117,7 +131,8 @@ func copyWith(ctx context.Context, ctr *copyfs.Root, req CopyRequest, stdin io.R
 		if name == "" {
 			name = path.Base(path.Clean(req.Src))
 		}
-		return ctr.Archive(ctx, stdout, req.Src, req.FollowLink, name, true)
+		out, wait := shiftingWriter(ctx, stdout, toContainerIDs(remap))
+		return wait(ctr.Archive(ctx, out, req.Src, req.FollowLink, name, true))
 	}
 	d, err := host.Stat(req.Dst, true)
 	if err != nil {
@@ -127,8 +142,10 @@ func copyWith(ctx context.Context, ctr *copyfs.Root, req CopyRequest, stdin io.R
 	if err != nil {
 		return err
 	}
-	return pipeCopy(ctx, func(w io.Writer) error { return ctr.Archive(ctx, w, req.Src, req.FollowLink, name, true) },
-		func(r io.Reader) error { return host.Extract(ctx, dir, r) })
+	return pipeCopy(ctx, func(w io.Writer) error {
+		sw, wait := shiftingWriter(ctx, w, toContainerIDs(remap))
+		return wait(ctr.Archive(ctx, sw, req.Src, req.FollowLink, name, true))
+	}, func(r io.Reader) error { return host.Extract(ctx, dir, r) })
 }
 
 // pipeCopy runs a tar writer and a tar reader joined by a pipe.

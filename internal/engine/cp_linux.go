@@ -13,9 +13,12 @@ import (
 	"strings"
 	"syscall"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/geedocker/geedocker/internal/copyfs"
+	"github.com/geedocker/geedocker/internal/idmap"
+	"github.com/geedocker/geedocker/internal/runtime"
 )
 
 // copyStopped re-executes geedocker as the copy helper in a new mount
@@ -73,8 +76,11 @@ func (e *Engine) CopyHelper(ctx context.Context, reqJSON string, stdin io.Reader
 	if err := os.MkdirAll(target, 0o755); err != nil {
 		return err
 	}
-	opts := "lowerdir=" + strings.Join(fs.lower, ":") + ",upperdir=" + fs.upper + ",workdir=" + filepath.Join(dir, "work")
-	if err := unix.Mount("overlay", target, "overlay", 0, opts); err != nil {
+	remap, err := containerRemap(fs.c)
+	if err != nil {
+		return err
+	}
+	if err := mountStopped(fs, remap, target, filepath.Join(dir, "work")); err != nil {
 		if errors.Is(err, unix.EBUSY) {
 			return fmt.Errorf("container %s is starting: try again", fs.c.ID[:12])
 		}
@@ -85,5 +91,23 @@ func (e *Engine) CopyHelper(ctx context.Context, reqJSON string, stdin io.Reader
 		return err
 	}
 	defer root.Close()
-	return copyWith(ctx, root, req, stdin, stdout)
+	return copyWith(ctx, root, remap, req, stdin, stdout)
+}
+
+// mountStopped mounts the overlay of a stopped container on target. A remapped container's
+// image layers are idmapped as they are when it runs, so that all its files show their host
+// ids, as through a running container's root.
+func mountStopped(fs *containerFS, remap *idmap.Remap, target, work string) error {
+	if remap == nil {
+		opts := "lowerdir=" + strings.Join(fs.lower, ":") + ",upperdir=" + fs.upper + ",workdir=" + work
+		return unix.Mount("overlay", target, "overlay", 0, opts)
+	}
+	uid := []specs.LinuxIDMapping{{ContainerID: 0, HostID: remap.UID.Start, Size: remap.UID.Size}}
+	gid := []specs.LinuxIDMapping{{ContainerID: 0, HostID: remap.GID.Start, Size: remap.GID.Size}}
+	mnt, err := runtime.IdmappedOverlay(uid, gid, fs.lower, fs.upper, work)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(mnt)
+	return unix.MoveMount(mnt, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH)
 }

@@ -347,14 +347,8 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 	}
 	cs, _ := e.Containers()
 	if c.State.Running || c.State.Restarting {
-		if rs, ok := cs.ReadRunState(c.ID); ok {
-			done := make(chan struct{})
-			go func() { waitGone(rs.MonitorPid, rs.MonitorStart, -1); close(done) }()
-			select {
-			case <-done:
-			case <-ctx.Done():
-				return 0, ctx.Err()
-			}
+		if err := awaitMonitor(ctx, cs, c.ID); err != nil {
+			return 0, err
 		}
 	}
 	c, err = cs.Get(c.ID)
@@ -362,6 +356,23 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 		return 0, err
 	}
 	return e.reconcile(cs, c).State.ExitCode, nil
+}
+
+// awaitMonitor waits until the monitor named by the container's run state (if any) has
+// ended, or ctx ends.
+func awaitMonitor(ctx context.Context, cs *container.Store, id string) error {
+	rs, ok := cs.ReadRunState(id)
+	if !ok {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { waitGone(rs.MonitorPid, rs.MonitorStart, -1); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Remove deletes a container; a running one only with force (it is killed).

@@ -216,7 +216,7 @@ func (e *Engine) attachExtra(nsPath string, c *container.Container, n network.Ne
 	}
 	return container.Endpoint{
 		NetworkID: n.ID, IPAddress: ep.IP.String(), IPPrefixLen: ep.Prefix, Gateway: ep.Gateway.String(),
-		MacAddress: ep.MAC.String(), Aliases: []string{c.ID[:12]}, IfName: ifname,
+		MacAddress: ep.MAC.String(), Aliases: append([]string{c.ID[:12]}, c.HostConfig.ExtraAliases[n.Name]...), IfName: ifname,
 	}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -98,6 +99,11 @@ func (e *Engine) Network(ref string) (network.Network, error) {
 
 // CreateNetwork makes a bridge network; subnet and gateway are optional.
 func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (network.Network, error) {
+	return e.CreateLabeledNetwork(name, subnet, gateway, internal, nil)
+}
+
+// CreateLabeledNetwork is CreateNetwork with the network's labels (--label).
+func (e *Engine) CreateLabeledNetwork(name, subnet, gateway string, internal bool, labels map[string]string) (network.Network, error) {
 	if err := os.MkdirAll(e.networksDir(), 0o700); err != nil {
 		return network.Network{}, err
 	}
@@ -153,6 +159,9 @@ func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (net
 			return n, errdefs.InvalidArgument(fmt.Errorf("invalid gateway %s for subnet %s", gateway, prefix))
 		}
 		n.Gateway = gw
+	}
+	if len(labels) > 0 {
+		n.Labels = labels
 	}
 	if err := n.Validate(); err != nil {
 		return n, err
@@ -336,6 +345,12 @@ func checkNames(o *RunOptions) error {
 // ConnectNetwork joins a container to a further network: at once when it
 // runs (as eth1, eth2 …), and at every start.
 func (e *Engine) ConnectNetwork(netRef, ref string) error {
+	return e.ConnectNetworkAliases(netRef, ref, nil)
+}
+
+// ConnectNetworkAliases is ConnectNetwork with the container's aliases on
+// that network (--alias), which its DNS answers there.
+func (e *Engine) ConnectNetworkAliases(netRef, ref string, aliases []string) error {
 	n, err := e.Network(netRef)
 	if err != nil {
 		return err
@@ -343,6 +358,24 @@ func (e *Engine) ConnectNetwork(netRef, ref string) error {
 	c, err := e.Container(ref)
 	if err != nil {
 		return err
+	}
+	// The short ID is every endpoint's alias already (docker-compose names it too).
+	aliases = slices.DeleteFunc(slices.Clone(aliases), func(a string) bool { return a == c.ID[:12] })
+	if len(aliases) > 0 && n.Name == network.DefaultName {
+		return errdefs.InvalidArgument(errors.New("network-scoped alias is supported only for containers in user defined networks"))
+	}
+	for _, a := range aliases {
+		if err := spec.ValidateAlias(a); err != nil {
+			return errdefs.InvalidArgument(err)
+		}
+	}
+	if len(aliases) > 0 {
+		// Seen by attachExtra below, and kept for every start.
+		c.HostConfig.ExtraAliases = maps.Clone(c.HostConfig.ExtraAliases)
+		if c.HostConfig.ExtraAliases == nil {
+			c.HostConfig.ExtraAliases = map[string][]string{}
+		}
+		c.HostConfig.ExtraAliases[n.Name] = aliases
 	}
 	if !isBridgeMode(c.HostConfig.NetworkMode) {
 		return errdefs.InvalidArgument(fmt.Errorf("container %s uses --network %s: it cannot be connected to another network", ref, c.HostConfig.NetworkMode))
@@ -371,6 +404,12 @@ func (e *Engine) ConnectNetwork(netRef, ref string) error {
 	}
 	updated, err := cs.Update(c.ID, func(c *container.Container) error {
 		c.HostConfig.ExtraNetworks = append(c.HostConfig.ExtraNetworks, n.Name)
+		if len(aliases) > 0 {
+			if c.HostConfig.ExtraAliases == nil {
+				c.HostConfig.ExtraAliases = map[string][]string{}
+			}
+			c.HostConfig.ExtraAliases[n.Name] = aliases
+		}
 		if ep.IPAddress != "" {
 			if c.NetworkSettings.Networks == nil {
 				c.NetworkSettings.Networks = map[string]container.Endpoint{}
@@ -432,6 +471,7 @@ func (e *Engine) DisconnectNetwork(netRef, ref string) error {
 	}
 	updated, err := cs.Update(c.ID, func(c *container.Container) error {
 		c.HostConfig.ExtraNetworks = slices.DeleteFunc(c.HostConfig.ExtraNetworks, func(s string) bool { return s == n.Name })
+		delete(c.HostConfig.ExtraAliases, n.Name)
 		delete(c.NetworkSettings.Networks, n.Name)
 		return nil
 	})

@@ -290,7 +290,7 @@ func (e *Engine) mountVolumes(ctx context.Context, plan []volumeUse, im *store.I
 				return nil, nil, undo, fmt.Errorf("copying the image's %s into volume %s: %w", u.Dest, name, err)
 			}
 			if remap != nil {
-				if err := shiftOwners(v.Mountpoint, remap.UID.Start, remap.GID.Start); err != nil {
+				if err := shiftOwners(v.Mountpoint, remap); err != nil {
 					return nil, nil, undo, fmt.Errorf("volume %s: %w", name, err)
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/geedocker/geedocker/internal/copyfs"
+	"github.com/geedocker/geedocker/internal/idmap"
 	"github.com/geedocker/geedocker/internal/layerfs"
 )
 
@@ -30,9 +31,10 @@ func copyUp(ctx context.Context, lowerDirs []string, p, dst string) error {
 	return err
 }
 
-// shiftOwners moves every owner under dir (dir included, no link followed) up by the
-// starts of a user namespace's ranges: what root owned in the image, the remapped root owns.
-func shiftOwners(dir string, uidStart, gidStart uint32) error {
+// shiftOwners gives every file under dir (dir included, no link followed) the host ids of
+// its owners in a user namespace of remap: what root owned in the image, the remapped root
+// owns.
+func shiftOwners(dir string, remap *idmap.Remap) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -46,7 +48,8 @@ func shiftOwners(dir string, uidStart, gidStart uint32) error {
 			return nil
 		}
 		mode := fi.Mode()
-		if err := os.Lchown(p, int(st.Uid+uidStart), int(st.Gid+gidStart)); err != nil {
+		uid, gid := remap.ToHost(int(st.Uid), int(st.Gid))
+		if err := os.Lchown(p, uid, gid); err != nil {
 			return err
 		}
 		// chown clears the set-id bits of files; put them back.

@@ -43,6 +43,10 @@ func (e *Engine) WaitCondition(ctx context.Context, ref, condition string) (int,
 		if err := awaitPath(ctx, cs.RunDir(), c.ID+".json", true); err != nil {
 			return 0, err
 		}
+		// The record may not say running yet: the run state's monitor is what is waited for.
+		if err := awaitMonitor(ctx, cs, c.ID); err != nil {
+			return 0, err
+		}
 	}
 	code, err := e.Wait(ctx, c.ID)
 	if err != nil {

@@ -150,6 +150,12 @@ func (v *view) list(rel string, dirs []int, hide bool) ([]node, error) {
 
 // Export writes the merged file system of layers (top first) as a tar.
 func Export(ctx context.Context, w io.Writer, layers []string) error {
+	return ExportWith(ctx, w, layers, nil)
+}
+
+// ExportWith is Export with each header passed through owners (when not nil) with the index
+// of the layer its entry comes from, to change its owners.
+func ExportWith(ctx context.Context, w io.Writer, layers []string, owners func(layer int, h *tar.Header)) error {
 	v, err := open(layers)
 	if err != nil {
 		return err
@@ -159,7 +165,7 @@ func Export(ctx context.Context, w io.Writer, layers []string) error {
 	for i := range all {
 		all[i] = i
 	}
-	ex := &exporter{ctx: ctx, v: v, tw: tar.NewWriter(w), links: map[[3]uint64]string{}, buf: make([]byte, 1<<20)}
+	ex := &exporter{ctx: ctx, v: v, tw: tar.NewWriter(w), links: map[[3]uint64]string{}, buf: make([]byte, 1<<20), owners: owners}
 	if err := ex.dir("", all); err != nil {
 		return err
 	}
@@ -211,6 +217,7 @@ type exporter struct {
 	// xattrs: files and directories carry their extended attributes (overlay's own left
 	// out), as SCHILY.xattr PAX records.
 	xattrs bool
+	owners func(layer int, h *tar.Header) // nil: as on disk
 }
 
 // addXattrs records the extended attributes of name in dirfd (not followed) on hdr.
@@ -278,6 +285,9 @@ func (ex *exporter) entry(parent, p string, n node) error {
 	hdr := &tar.Header{
 		Name: name, Mode: int64(st.Mode & 0o7777), Uid: int(st.Uid), Gid: int(st.Gid),
 		ModTime: time.Unix(st.Mtim.Sec, 0), Format: tar.FormatPAX,
+	}
+	if ex.owners != nil {
+		ex.owners(n.layer, hdr)
 	}
 	dirfd, err := ex.v.openDir(n.layer, parent)
 	if err != nil {

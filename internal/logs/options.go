@@ -33,24 +33,10 @@ func ParseOptions(opts []string) (Options, error) {
 	for _, opt := range opts {
 		key, value, _ := strings.Cut(opt, "=")
 		switch key {
-		case "max-size":
-			n, err := parseSize(value)
-			if err != nil {
-				return Options{}, fmt.Errorf("max-size: %w", err)
+		case "max-size", "max-file":
+			if err := o.setRotation(key, value); err != nil {
+				return Options{}, err
 			}
-			if n <= 0 {
-				return Options{}, errors.New("max-size must be a positive number")
-			}
-			o.MaxSize = n
-		case "max-file":
-			n, err := strconv.Atoi(value)
-			if err != nil {
-				return Options{}, fmt.Errorf("max-file: %w", err)
-			}
-			if n < 1 {
-				return Options{}, errors.New("max-file cannot be less than 1")
-			}
-			o.MaxFile = n
 		case "compress", "labels", "labels-regex", "env", "env-regex", "tag":
 			return Options{}, fmt.Errorf("log opt '%s' of the json-file log driver is not supported by geedocker", key)
 		default:
@@ -80,24 +66,10 @@ func ParseDriverOptions(driver string, opts []string) (Options, error) {
 	for _, opt := range opts {
 		key, value, _ := strings.Cut(opt, "=")
 		switch key {
-		case "max-size":
-			n, err := parseSize(value)
-			if err != nil {
-				return Options{}, fmt.Errorf("max-size: %w", err)
+		case "max-size", "max-file":
+			if err := o.setRotation(key, value); err != nil {
+				return Options{}, err
 			}
-			if n <= 0 {
-				return Options{}, errors.New("max-size must be a positive number")
-			}
-			o.MaxSize = n
-		case "max-file":
-			n, err := strconv.Atoi(value)
-			if err != nil {
-				return Options{}, fmt.Errorf("max-file: %w", err)
-			}
-			if n < 1 {
-				return Options{}, errors.New("max-file cannot be less than 1")
-			}
-			o.MaxFile = n
 		case "compress":
 			if _, err := strconv.ParseBool(value); err != nil {
 				return Options{}, fmt.Errorf("compress: invalid value %q: must be a boolean", printable(value))
@@ -107,6 +79,30 @@ func ParseDriverOptions(driver string, opts []string) (Options, error) {
 		}
 	}
 	return o, nil
+}
+
+// setRotation sets max-size or max-file (key) from its --log-opt value, with Docker's checks.
+func (o *Options) setRotation(key, value string) error {
+	if key == "max-size" {
+		n, err := parseSize(value)
+		if err != nil {
+			return fmt.Errorf("max-size: %w", err)
+		}
+		if n <= 0 {
+			return errors.New("max-size must be a positive number")
+		}
+		o.MaxSize = n
+		return nil
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil {
+		return fmt.Errorf("max-file: %w", err)
+	}
+	if n < 1 {
+		return errors.New("max-file cannot be less than 1")
+	}
+	o.MaxFile = n
+	return nil
 }
 
 // sizePattern is the syntax of Docker's go-units sizes: a number, an

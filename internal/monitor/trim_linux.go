@@ -13,7 +13,9 @@ import (
 // trimMemory gives back what a long-lived monitor no longer needs: the
 // pages of the geedocker binary it touched while starting (they stay in the
 // page cache, shared, and come back if the code runs again) and the heap
-// left over from the start.
+// left over from the start. On a kernel that maps a whole large folio of the
+// page cache at a fault (6.18), most of the binary's pages come back as soon as
+// the runtime runs again: see "Monitor memory" in docs/benchmarks.md.
 func trimMemory() {
 	debug.FreeOSMemory()
 	exe, err := os.Readlink("/proc/self/exe")

@@ -25,6 +25,9 @@ type Network struct {
 	Subnet   netip.Prefix `json:"subnet"`
 	Gateway  netip.Addr   `json:"gateway"`
 	Internal bool         `json:"internal"` // no route to the outside, no published ports
+
+	// Labels are the network's own (network create --label), for its users.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // Endpoint is what a container's connection to a network looks like, as

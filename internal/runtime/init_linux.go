@@ -74,6 +74,8 @@ func Init() {
 	case execArg0:
 		goruntime.LockOSThread()
 		runChild("exec", execInContainer)
+	case usernsArg0:
+		os.Exit(0) // its user namespace is all that is asked of it (see IdmappedOverlay)
 	}
 }
 
