@@ -275,3 +275,23 @@ RUN --mount=type=secret,id=absent test ! -e /run/secrets/absent
 	e.fails(125, "failed to read secret", "build", "--secret", "id=tok,src=/nonexistent/file", req)
 	e.ok("build", "--secret", "id=tok,src="+secret, req)
 }
+
+// Under userns-remap, a RUN with --mount runs in the host's user namespace:
+// its cache directory is writable and its secret readable, as without.
+func TestBuildMountsUsernsRemap(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	user, _ := usernsUser(t)
+	e.withUsernsRemap(user)
+	dir := buildCtx(t, map[string]string{"Dockerfile": `FROM busybox
+RUN --mount=type=cache,target=/c --mount=type=secret,id=tok echo x >> /c/log && cat /run/secrets/tok > /seen && stat -c %u /seen > /owner
+`})
+	secret := filepath.Join(t.TempDir(), "tok")
+	if err := os.WriteFile(secret, []byte("s3cr3t"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.ok("build", "--secret", "id=tok,src="+secret, "-t", "remapped", dir)
+	if got := e.ok("run", "--rm", "--network", "none", "remapped", "cat", "/seen", "/owner"); got != "s3cr3t0\n" {
+		t.Errorf("secret and owner seen: %q", got)
+	}
+}
