@@ -26,6 +26,8 @@ type buildFlags struct {
 	quiet     bool
 	iidfile   string
 	network   string
+	allow     []string
+	secrets   []string
 }
 
 func newBuildCmd(g *globals) *cobra.Command {
@@ -49,6 +51,8 @@ func newBuildCmd(g *globals) *cobra.Command {
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
 	fl.StringVar(&f.iidfile, "iidfile", "", "Write the image ID to the file")
 	fl.StringVar(&f.network, "network", "default", `Set the networking mode for the RUN instructions during build ("default", "none", "host")`)
+	fl.StringArrayVar(&f.allow, "allow", nil, `Allow extra privileged entitlement (e.g., "network.host")`)
+	fl.StringArrayVar(&f.secrets, "secret", nil, `Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")`)
 	fl.Bool("rm", true, "Remove intermediate containers after a successful build (always)")
 	return c
 }
@@ -83,6 +87,29 @@ func runBuild(c *cobra.Command, g *globals, f buildFlags, ctxArg string) error {
 		o.Network = f.network
 	default:
 		return flagError{fmt.Errorf("network mode %q not supported by the builder (use default, none or host)", f.network)}
+	}
+	for _, a := range f.allow {
+		for _, v := range strings.Split(a, ",") {
+			switch v = strings.TrimSpace(v); v {
+			case "network.host":
+				if o.Allow == nil {
+					o.Allow = map[string]bool{}
+				}
+				o.Allow[v] = true
+			default:
+				return flagError{fmt.Errorf("invalid entitlement: %s", v)}
+			}
+		}
+	}
+	for _, v := range f.secrets {
+		id, data, err := readBuildSecret(v)
+		if err != nil {
+			return flagError{err}
+		}
+		if o.Secrets == nil {
+			o.Secrets = map[string][]byte{}
+		}
+		o.Secrets[id] = data
 	}
 	if ctxArg == "-" {
 		o.ContextTar = g.stdin
@@ -145,4 +172,64 @@ func runBuild(c *cobra.Command, g *globals, f buildFlags, ctxArg string) error {
 		fmt.Fprintf(g.stdout, "Successfully tagged %s\n", t.Familiar())
 	}
 	return nil
+}
+
+// readBuildSecret reads a --secret value, as buildx does:
+// id=ID[,src=FILE | ,env=VAR][,type=file|env]; without src or env, the
+// variable named ID, else the file named ID.
+func readBuildSecret(v string) (string, []byte, error) {
+	var id, src, env, typ string
+	for _, field := range strings.Split(v, ",") {
+		key, val, ok := strings.Cut(field, "=")
+		if !ok {
+			return "", nil, fmt.Errorf("invalid secret %q: %q is not key=value", v, field)
+		}
+		switch strings.ToLower(key) {
+		case "id":
+			id = val
+		case "src", "source":
+			src = val
+		case "env":
+			env = val
+		case "type":
+			if val != "file" && val != "env" {
+				return "", nil, fmt.Errorf("invalid secret %q: unsupported type %q", v, val)
+			}
+			typ = val
+		default:
+			return "", nil, fmt.Errorf("invalid secret %q: unexpected key %q", v, key)
+		}
+	}
+	if id == "" {
+		id = src
+		if id == "" {
+			id = env
+		}
+	}
+	if id == "" {
+		return "", nil, fmt.Errorf("invalid secret %q: an id is required", v)
+	}
+	if src == "" && env == "" {
+		if _, set := os.LookupEnv(id); typ == "env" || typ == "" && set {
+			env = id
+		} else {
+			src = id
+		}
+	}
+	if typ == "env" && env == "" {
+		env = src
+		src = ""
+	}
+	if env != "" && src == "" {
+		val, set := os.LookupEnv(env)
+		if !set {
+			return "", nil, fmt.Errorf("secret %s: environment variable %s is not set", id, env)
+		}
+		return id, []byte(val), nil
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return "", nil, fmt.Errorf("failed to read secret %s from %s: %w", id, src, err)
+	}
+	return id, data, nil
 }

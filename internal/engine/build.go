@@ -46,6 +46,12 @@ type BuildOptions struct {
 	PullImage func(ctx context.Context, ref string) error
 	// Network of RUN containers: "" for the default network, "none", "host".
 	Network string
+	// Allow are the entitlements granted with --allow: "network.host" lets
+	// RUN --network=host run.
+	Allow map[string]bool
+	// Secrets are the --secret values: contents by id, for RUN
+	// --mount=type=secret.
+	Secrets map[string][]byte
 	// Out receives the progress, one line per step as Docker's classic
 	// builder prints it, and the output of RUN.
 	Out io.Writer
@@ -58,13 +64,19 @@ type BuildRunError struct {
 }
 
 func (e *BuildRunError) Error() string {
-	return fmt.Sprintf("The command '%s' returned a non-zero code: %d", e.Command, e.Code)
+	// A heredoc's lines are shown as \n: the error stays one line.
+	return fmt.Sprintf("The command '%s' returned a non-zero code: %d", strings.ReplaceAll(e.Command, "\n", `\n`), e.Code)
 }
 
 // PruneBuildCache drops the build cache and the layers only it used, and
 // returns how many cache records it removed.
 func (e *Engine) PruneBuildCache() (int, error) {
 	n, err := e.Store.PruneBuildCache()
+	if err != nil {
+		return n, err
+	}
+	m, _, err := e.pruneCacheMounts(func(time.Time) bool { return true })
+	n += len(m)
 	if err != nil {
 		return n, err
 	}
@@ -679,9 +691,11 @@ func (b *builder) command(ctx context.Context, st *stageState, cmd instructions.
 	case *instructions.RunCommand:
 		return b.run(ctx, st, c)
 	case *instructions.CopyCommand:
-		return b.copy(ctx, st, copySpec{src: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod, text: cmdText(c)})
+		return b.copy(ctx, st, copySpec{src: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod, text: cmdText(c),
+			exclude: c.ExcludePatterns, parents: c.Parents})
 	case *instructions.AddCommand:
-		return b.copy(ctx, st, copySpec{src: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, text: cmdText(c), add: true})
+		return b.copy(ctx, st, copySpec{src: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, text: cmdText(c), add: true,
+			exclude: c.ExcludePatterns})
 	}
 	return fmt.Errorf("%s is not supported", strings.ToUpper(cmd.Name()))
 }
@@ -801,31 +815,36 @@ func (b *builder) layerRecord(st *stageState, diffID string, size int64) *store.
 
 // run executes a RUN step in a container of the current image.
 func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCommand) error {
-	if len(c.Files) > 0 {
-		return fmt.Errorf("heredocs are not supported")
+	plan, err := b.planRun(ctx, st, c)
+	if err != nil {
+		return err
 	}
-	if len(c.FlagsUsed) > 0 {
-		return fmt.Errorf("RUN --%s is not supported", c.FlagsUsed[0])
-	}
-	args := shellArgs(&st.cfg.Config, c.ShellDependantCmdLine)
+	args := plan.args
 	keyed, all := b.argEnv(st)
 	text := build.Describe(keyed, strings.Join(args, " "))
-	key := build.CacheKey(st.im.ID, "RUN "+text, "")
+	key := build.CacheKey(st.im.ID, "RUN "+plan.keyText+text, plan.sources)
 	if hit, err := b.cached(st, key); hit || err != nil {
 		return err
 	}
 	if len(st.im.Layers) == 0 {
 		return fmt.Errorf("RUN needs an image with files to run: this one is empty (FROM scratch)")
 	}
+	rs, err := b.setupRun(st, plan)
+	if err != nil {
+		return err
+	}
+	defer rs.cleanup()
 	name := buildContainerPrefix + container.NewID()[:12]
 	empty := []string{}
 	ro := RunOptions{
 		Image: st.im.ID, BaseImage: st.im, Name: name, Remove: true, Pull: PullNever,
-		Spec:   spec.Options{Cmd: args, Entrypoint: &empty, Env: all, Network: b.o.Network},
+		Spec:   spec.Options{Cmd: args, Entrypoint: &empty, Env: append(all, rs.env...), Network: plan.network, Binds: rs.binds, Tmpfs: rs.tmpfs},
 		Stdout: b.o.Out, Stderr: b.o.Out,
 	}
-	if b.o.Network == "host" {
+	if plan.network == "host" || len(plan.mounts) > 0 {
 		// The host's network needs its user namespace: no userns-remap for this step.
+		// Nor for a step with --mount: its cache directories and secrets are the
+		// host's root's, as the ids it gives them (uid=, gid=) are.
 		ro.Userns = "host"
 	}
 	var id string
@@ -855,6 +874,7 @@ func (b *builder) run(ctx context.Context, st *stageState, c *instructions.RunCo
 			layerErr = err
 			return
 		}
+		rs.removeStubs(filepath.Join(cs.Dir(cid), "upper"))
 		layer, layerErr = b.layerFromUpper(ctx, st, filepath.Join(cs.Dir(cid), "upper"), remap)
 	}
 	// Cancelling the build kills the command (the signal goes to its PID 1).
@@ -897,13 +917,12 @@ type copySpec struct {
 	chown, chmod string
 	text         string
 	add          bool
+	exclude      []string // --exclude patterns
+	parents      bool     // --parents
 }
 
 // copy runs COPY and ADD.
 func (b *builder) copy(ctx context.Context, st *stageState, c copySpec) error {
-	if len(c.src.SourceContents) > 0 {
-		return fmt.Errorf("heredocs are not supported")
-	}
 	var tree build.Tree = b.ctx
 	if c.from != "" {
 		t, err := b.fromTree(ctx, c.from)
@@ -938,6 +957,7 @@ func (b *builder) copy(ctx context.Context, st *stageState, c copySpec) error {
 		tree    build.Tree
 		entries []build.Entry
 		archive bool
+		to      string // with --parents, the destination of this entry
 	}
 	var sources []source
 	var tmpDirs []string
@@ -963,6 +983,12 @@ func (b *builder) copy(ctx context.Context, st *stageState, c copySpec) error {
 		if c.add && strings.Contains(p, "://") {
 			return fmt.Errorf("ADD %s: only http and https URLs are supported", p)
 		}
+		tree := tree
+		if len(c.exclude) > 0 {
+			if tree, err = build.Exclude(tree, build.SourceBase(tree, p), c.exclude); err != nil {
+				return fmt.Errorf("--exclude: %w", err)
+			}
+		}
 		entries, err := build.Glob(tree, p)
 		if err != nil {
 			if build.IsNotExist(err) {
@@ -984,8 +1010,23 @@ func (b *builder) copy(ctx context.Context, st *stageState, c copySpec) error {
 					return err
 				}
 			}
-			sources = append(sources, source{tree: tree, entries: []build.Entry{e}, archive: arch})
+			s := source{tree: tree, entries: []build.Entry{e}, archive: arch}
+			if c.parents {
+				s.to = build.ParentsDest(p, e, dest)
+			}
+			sources = append(sources, s)
 		}
+	}
+	if len(c.src.SourceContents) > 0 {
+		dir, entries, err := b.heredocSources(st, c.src.SourceContents)
+		if dir != "" {
+			tmpDirs = append(tmpDirs, dir)
+		}
+		if err != nil {
+			return err
+		}
+		sources = append(sources, source{tree: &build.DirTree{Dir: dir}, entries: entries})
+		count += len(entries)
 	}
 	if count > 1 && !strings.HasSuffix(dest, "/") {
 		return fmt.Errorf("When using %s with more than one source file, the destination must be a directory and end with a /", strings.ToUpper(strings.Fields(c.text)[0]))
@@ -1007,7 +1048,11 @@ func (b *builder) copy(ctx context.Context, st *stageState, c copySpec) error {
 			cp := &build.Copier{Dst: dir, Below: below, Owner: owner, Mode: mode}
 			if !s.archive {
 				for _, e := range s.entries {
-					if err := cp.Copy(s.tree, e, dest, destDir); err != nil {
+					to, toDir := dest, destDir
+					if s.to != "" {
+						to, toDir = s.to, true
+					}
+					if err := cp.Copy(s.tree, e, to, toDir); err != nil {
 						return err
 					}
 				}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/geedocker/geedocker/internal/events"
 )
@@ -92,7 +93,11 @@ func (e *Engine) PruneBuildCacheSpace(f PruneFilter) ([]string, int64, error) {
 			return ids, 0, err
 		}
 	}
-	var reclaimed int64
+	mounts, reclaimed, err := e.pruneCacheMounts(func(t time.Time) bool { return f.Match(t, nil) })
+	ids = append(ids, mounts...)
+	if err != nil {
+		return ids, reclaimed, err
+	}
 	for chainID, size := range sizes {
 		if !e.Store.HasLayer(chainID) {
 			reclaimed += size
