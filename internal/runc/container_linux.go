@@ -36,6 +36,8 @@ type CreateOpts struct {
 	// Stdin, Stdout and Stderr of the init; *os.File are handed over as they are.
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// PreserveFiles become the command's descriptors 3, 4, … (--preserve-fds).
+	PreserveFiles []*os.File
 }
 
 // Create makes a container from a bundle and returns its init: waiting at its start gate, or
@@ -105,7 +107,7 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	if cgPath == "" {
 		cgPath = "/" + o.ID
 	}
-	cfg := runtime.Config{Spec: spec, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}
+	cfg := runtime.Config{Spec: spec, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, PreserveFiles: o.PreserveFiles}
 	var apply cgroups.Manager // the container's cgroup, for the device rules
 	if mode, _ := cgroups.Detect(); mode != cgroups.Unavailable {
 		m, err := cgroups.NewPath(mode, cgPath, cgroups.Opts{})
@@ -479,6 +481,7 @@ type ExecOpts struct {
 	Stdin         io.Reader
 	Stdout        io.Writer
 	Stderr        io.Writer
+	PreserveFiles []*os.File // as in CreateOpts
 }
 
 // Exec starts a process in the running container id. With a terminal and a console socket,
@@ -499,7 +502,8 @@ func (s Store) Exec(ctx context.Context, o ExecOpts) (*runtime.Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := runtime.ExecConfig{Pid: rec.Pid, Process: o.Process, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}
+	cfg := runtime.ExecConfig{Pid: rec.Pid, Process: o.Process, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+		PreserveFiles: o.PreserveFiles}
 	if spec.Linux != nil {
 		cfg.Seccomp = spec.Linux.Seccomp
 	}

@@ -165,13 +165,14 @@ func create(ctx context.Context, s runc.Store, args []string, runNow bool) error
 	if err := needArgs(name, fs.Args(), 1, 1); err != nil {
 		return err
 	}
-	if preserve > 0 {
-		return errors.New("--preserve-fds is not supported")
-	}
 	o.ID = fs.Arg(0)
 	o.Stdin, o.Stdout, o.Stderr = os.Stdin, os.Stdout, os.Stderr
+	var err error
+	if o.PreserveFiles, err = preservedFiles(preserve); err != nil {
+		return err
+	}
 	if !runNow {
-		_, err := s.Create(ctx, o)
+		_, err = s.Create(ctx, o)
 		return err
 	}
 	o.NoGate = true
@@ -205,6 +206,22 @@ func create(ctx context.Context, s runc.Store, args []string, runNow bool) error
 		return err
 	}
 	return exitCode(st.Code)
+}
+
+// preservedFiles are this process's descriptors 3 to 3+n-1, for --preserve-fds n: each must
+// be open.
+func preservedFiles(n int) ([]*os.File, error) {
+	if n < 0 {
+		return nil, &usageError{fmt.Sprintf("invalid value %d for --preserve-fds", n)}
+	}
+	var files []*os.File
+	for fd := 3; fd < 3+n; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return nil, fmt.Errorf("--preserve-fds %d: descriptor %d is not open", n, fd)
+		}
+		files = append(files, os.NewFile(uintptr(fd), "preserved-fd-"+strconv.Itoa(fd)))
+	}
+	return files, nil
 }
 
 func bundleOr(b string) string {
@@ -320,10 +337,11 @@ func execCmd(ctx context.Context, s runc.Store, args []string) error {
 	if err := needArgs("exec", fs.Args(), 1, -1); err != nil {
 		return err
 	}
-	if preserve > 0 {
-		return errors.New("--preserve-fds is not supported")
-	}
 	o.ID = fs.Arg(0)
+	var err error
+	if o.PreserveFiles, err = preservedFiles(preserve); err != nil {
+		return err
+	}
 	var proc *specs.Process
 	if processFile != "" {
 		b, err := os.ReadFile(processFile)
