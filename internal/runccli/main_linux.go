@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
+	"github.com/geedocker/geedocker/internal/oom"
 	"github.com/geedocker/geedocker/internal/runc"
 	"github.com/geedocker/geedocker/internal/runtime"
 )
@@ -575,7 +576,8 @@ func update(s runc.Store, args []string) error {
 }
 
 // events prints the container's usage as runc's stats event: once with --stats, otherwise
-// every --interval until the container stops.
+// every --interval, and an oom event as soon as the kernel OOM-kills a process of the
+// container, until the container stops.
 func events(s runc.Store, args []string) error {
 	fs := newFlags("events", os.Stderr)
 	var stats bool
@@ -588,21 +590,93 @@ func events(s runc.Store, args []string) error {
 	if err := needArgs("events", fs.Args(), 1, 1); err != nil {
 		return err
 	}
+	if interval <= 0 {
+		return &usageError{"duration interval must be greater than 0"}
+	}
 	id := fs.Arg(0)
-	for {
+	printStats := func() error {
 		st, err := s.Stats(id)
 		if err != nil {
 			return err
 		}
-		if err := printJSON(statsEvent(id, st), false); err != nil {
-			return err
+		return printJSON(statsEvent(id, st), false)
+	}
+	if stats {
+		return printStats()
+	}
+	cur, err := s.State(id)
+	if err != nil {
+		return err
+	}
+	if cur.Status == runc.Stopped {
+		return fmt.Errorf("container with id %s is not running", id)
+	}
+	exited, err := waitExit(cur.Pid)
+	if err != nil {
+		return err
+	}
+	cg, err := s.OOMCgroup(id)
+	if err != nil {
+		return err
+	}
+	// OOM kills before now are not news.
+	reported, _ := oom.Count(cg)
+	ooms := make(chan struct{}, 1)
+	stopWatch := oom.Watch(cg, func() {
+		select {
+		case ooms <- struct{}{}:
+		default:
 		}
-		if stats {
+	})
+	defer stopWatch()
+	// printOOM prints an oom event when the counter grew since the last one.
+	printOOM := func() error {
+		n, err := oom.Count(cg)
+		if err != nil || n <= reported {
 			return nil
 		}
-		time.Sleep(interval)
-		if cur, err := s.State(id); err != nil || cur.Status == runc.Stopped {
-			return nil
+		reported = n
+		return printJSON(event{Type: "oom", ID: id}, false)
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	if err := printStats(); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ooms:
+			if err := printOOM(); err != nil {
+				return err
+			}
+		case <-tick.C:
+			if err := printStats(); err != nil {
+				return err
+			}
+		case <-exited:
+			// The kill that ended the container may not have been reported yet.
+			stopWatch()
+			return printOOM()
 		}
 	}
+}
+
+// waitExit returns a channel closed when process pid ends (it need not be our child).
+func waitExit(pid int) (<-chan struct{}, error) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return nil, fmt.Errorf("watching process %d: %w", pid, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer unix.Close(fd)
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		for {
+			if _, err := unix.Poll(fds, -1); err != unix.EINTR {
+				return
+			}
+		}
+	}()
+	return done, nil
 }
