@@ -638,11 +638,9 @@ func events(s runc.Store, args []string) error {
 		reported = n
 		return printJSON(event{Type: "oom", ID: id}, false)
 	}
+	// As runc: the first stats after one interval.
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	if err := printStats(); err != nil {
-		return err
-	}
 	for {
 		select {
 		case <-ooms:
