@@ -308,12 +308,33 @@ func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 				return fmt.Errorf("signalling process %d: %w", pid, err)
 			}
 		}
-		return nil
+		// As runc, which thaws the cgroup once it has signalled all its processes.
+		return s.thawPaused(rec, st)
 	}
 	if st == Stopped {
 		return fmt.Errorf("container %s: %w", id, ErrNotRunning)
 	}
-	return signalInit(rec, sig)
+	if err := signalInit(rec, sig); err != nil {
+		return err
+	}
+	// A frozen process dies of SIGKILL only once thawed on cgroup v1: as runc, thaw it.
+	if sig == unix.SIGKILL {
+		return s.thawPaused(rec, st)
+	}
+	return nil
+}
+
+// thawPaused thaws the cgroup of a container that was paused.
+func (s Store) thawPaused(rec *Record, st Status) error {
+	if st != Paused {
+		return nil
+	}
+	if cg := s.cgroup(rec); cg != nil {
+		if err := cg.Thaw(); err != nil {
+			return fmt.Errorf("thawing container %s: %w", rec.ID, err)
+		}
+	}
+	return nil
 }
 
 // signalInit signals the init through a pidfd, so a reused pid is never signalled.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -449,6 +450,9 @@ func list(s runc.Store, args []string) error {
 	if err != nil {
 		return err
 	}
+	for i := range states {
+		states[i].Owner = ownerOf(filepath.Join(s.Root, states[i].ID))
+	}
 	if quiet {
 		for _, st := range states {
 			fmt.Fprintln(os.Stdout, st.ID)
@@ -466,11 +470,25 @@ func list(s runc.Store, args []string) error {
 		fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
 		for _, st := range states {
 			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", st.ID, st.Pid, st.Status, st.Bundle,
-				st.Created.Format(time.RFC3339Nano), "root")
+				st.Created.Format(time.RFC3339Nano), st.Owner)
 		}
 		return w.Flush()
 	}
 	return &usageError{fmt.Sprintf("invalid format option %q", format)}
+}
+
+// ownerOf is the name of the user who owns the container's state directory, as runc's list
+// shows it ("#UID" for a user without a name).
+func ownerOf(dir string) string {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return ""
+	}
+	uid := strconv.FormatUint(uint64(st.Uid), 10)
+	if u, err := user.LookupId(uid); err == nil {
+		return u.Username
+	}
+	return "#" + uid
 }
 
 func specCmd(args []string) error {

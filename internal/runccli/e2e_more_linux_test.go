@@ -1,0 +1,65 @@
+package runccli_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/runc"
+)
+
+// As runc: SIGKILL reaches the init of a paused container (the cgroup is thawed for it), and
+// kill --all thaws the cgroup once it has signalled every process.
+func TestKillPaused(t *testing.T) {
+	e := newEnv(t)
+	e.writeSpec(func(s *specs.Spec) { s.Process.Args = []string{"sleep", "1000"} })
+	id := e.newID()
+	e.must("create", id)
+	e.must("start", id)
+	pid := e.state(id).Pid
+
+	e.must("pause", id)
+	e.must("kill", "--all", id, "CONT") // PID 1 of its namespace ignores it
+	if st := e.state(id); st.Status != runc.Running {
+		t.Errorf("after kill --all of a paused container: %s, want running", st.Status)
+	}
+	e.must("pause", id)
+	e.must("kill", id, "KILL")
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil || !ws.Signaled() || ws.Signal() != unix.SIGKILL {
+		t.Errorf("the init of a paused container after kill KILL: %v, %v", ws, err)
+	}
+	if st := e.state(id); st.Status != runc.Stopped {
+		t.Errorf("after kill KILL of a paused container: %s", st.Status)
+	}
+	e.must("delete", id)
+}
+
+// As runc: list shows the owner of each container (the owner of its state directory), state
+// an empty one; the annotations come before it.
+func TestListOwner(t *testing.T) {
+	e := newEnv(t)
+	e.writeSpec(func(s *specs.Spec) {
+		s.Process.Args = []string{"true"}
+		s.Annotations = map[string]string{"a": "b"}
+	})
+	id := e.newID()
+	e.must("create", id)
+	pid := e.state(id).Pid
+	var list []runc.State
+	if err := json.Unmarshal([]byte(e.must("list", "--format", "json")), &list); err != nil || len(list) != 1 || list[0].Owner != "root" {
+		t.Errorf("list --format json: %+v, %v; want owner root", list, err)
+	}
+	if out := e.must("list"); !strings.Contains(out, "OWNER") || !strings.HasSuffix(strings.TrimSpace(out), "root") {
+		t.Errorf("list:\n%s", out)
+	}
+	out := e.must("state", id)
+	if !strings.Contains(out, `"owner": ""`) || strings.Index(out, `"annotations"`) > strings.Index(out, `"owner"`) {
+		t.Errorf("state:\n%s", out)
+	}
+	e.must("delete", id)
+	_, _ = unix.Wait4(pid, nil, 0, nil)
+}
