@@ -3,7 +3,6 @@ package runc
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -150,7 +149,7 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	cfg.StartGate = gate
 	if h := spec.Hooks; h != nil && len(h.CreateContainer)+len(h.StartContainer) > 0 {
 		cfg.ContainerHooks = &runtime.ContainerHooks{Create: h.CreateContainer, Start: h.StartContainer,
-			State: func(pid int) ([]byte, error) { return json.Marshal(rec.State(Created)) }}
+			State: func(pid int) ([]byte, error) { return hookState(rec.State(Created)) }}
 	}
 	cfg.Created = func(pid int) error {
 		start, err := startTime(pid)

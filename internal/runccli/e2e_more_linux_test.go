@@ -2,6 +2,9 @@ package runccli_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -62,4 +65,37 @@ func TestListOwner(t *testing.T) {
 	}
 	e.must("delete", id)
 	_, _ = unix.Wait4(pid, nil, 0, nil)
+}
+
+// As runc: delete of a created container (never started) runs the poststop hooks, with the
+// OCI state on stdin; the startContainer hooks never run.
+func TestDeleteCreatedRunsPoststop(t *testing.T) {
+	e := newEnv(t)
+	out := filepath.Join(t.TempDir(), "hooks")
+	e.writeSpec(func(s *specs.Spec) {
+		s.Process.Args = []string{"true"}
+		s.Annotations = map[string]string{"a": "b"}
+		s.Hooks = &specs.Hooks{
+			StartContainer: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "echo started > /started"}}},
+			Poststop:       []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "cat > " + out}}},
+		}
+	})
+	id := e.newID()
+	e.must("create", id)
+	pid := e.state(id).Pid
+	e.must("delete", id)
+	_, _ = unix.Wait4(pid, nil, 0, nil)
+	b, err := os.ReadFile(out)
+	var st map[string]any
+	if err != nil || json.Unmarshal(b, &st) != nil {
+		t.Fatalf("poststop read %q (%v)", b, err)
+	}
+	want := map[string]any{"ociVersion": st["ociVersion"], "id": id, "status": "stopped", "bundle": e.bundle,
+		"annotations": map[string]any{"a": "b"}}
+	if !reflect.DeepEqual(st, want) {
+		t.Errorf("poststop read %s, want %v", b, want)
+	}
+	if _, err := os.Stat(filepath.Join(e.bundle, "rootfs/started")); !os.IsNotExist(err) {
+		t.Errorf("startContainer ran for a container never started: %v", err)
+	}
 }
