@@ -24,6 +24,14 @@ func TestKillPaused(t *testing.T) {
 	e.must("start", id)
 	pid := e.state(id).Pid
 
+	// ps passes its arguments after the ID to ps(1), as runc; "--" too, which ps refuses.
+	if out := e.must("ps", id, "-o", "pid,comm"); !strings.HasPrefix(strings.TrimSpace(out), "PID COMMAND") {
+		t.Errorf("ps -o pid,comm:\n%s", out)
+	}
+	if r := e.run("ps", id, "--", "-o", "pid"); r.code != 1 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("ps ID -- -o pid: %+v, want one line and exit 1", r)
+	}
+
 	e.must("pause", id)
 	e.must("kill", "--all", id, "CONT") // PID 1 of its namespace ignores it
 	if st := e.state(id); st.Status != runc.Running {

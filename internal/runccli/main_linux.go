@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"os/user"
 	"path/filepath"
@@ -518,6 +519,13 @@ func specCmd(args []string) error {
 func psTable(args []string, pids []int) ([]byte, error) {
 	out, err := execOutput("ps", args...)
 	if err != nil {
+		// ps's own first line says what it did not like ("error: garbage option").
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if line, _, _ := strings.Cut(strings.TrimSpace(string(ee.Stderr)), "\n"); line != "" {
+				return nil, fmt.Errorf("running ps: %w: %s", err, line)
+			}
+		}
 		return nil, fmt.Errorf("running ps: %w", err)
 	}
 	return filterPs(out, pids)
