@@ -127,7 +127,7 @@ const usage = `geedocker-runc: an OCI runtime with runc's command line
 Usage: geedocker-runc [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [OPTIONS] ID
 
 Commands: create, start, run, state, kill, delete, exec, ps, list, pause, resume, update,
-          events --stats, features, spec
+          events, features, spec
 `
 
 func printJSON(v any, indent bool) error {
