@@ -26,7 +26,7 @@ import (
 // File descriptors of a re-executed child (the init, an exec child), set up by Start and Exec
 // through exec.Cmd.ExtraFiles: first the caller's preserved files, 3 to 3+preservedFds-1
 // (Config.PreserveFiles), which the command gets at the same numbers, as with runc's
-// --preserve-fds; then the runtime's own, from ownFd(0) up. A child learns preservedFds from
+// --preserve-fds; then the runtime's own, from ownFd(preservedFds, 0) up. A child learns preservedFds from
 // its argv[1] (childArgs); the variables below are the child's numbers.
 var (
 	preservedFds = 0

@@ -66,11 +66,10 @@ func sealedExe() (*os.File, string, error) {
 }
 
 // sealedExePathFor is the path a child given n ExtraFiles is executed from: the sealed binary,
-// through its descriptor. exec.Cmd's child moves
-// descriptors onto 0 to n+2, and, on its way, onto numbers up to twice that; then it executes
-// the path. When the sealed descriptor is not above all of them (many preserved files), the
-// path is that of a copy above them, which done closes once the child is started. (Without
-// preserved files, minSealedFd is high enough.)
+// through its descriptor. exec.Cmd's child moves descriptors onto 0 to n+2, and, on its way,
+// onto numbers up to twice that; then it executes the path. When the sealed descriptor is not
+// above all of them (many preserved files), the path is that of a copy above them, which done
+// closes once the child is started. (Without preserved files, minSealedFd is high enough.)
 func sealedExePathFor(n int) (path string, done func(), err error) {
 	f, _, err := sealedExe()
 	if err != nil {
