@@ -3,7 +3,6 @@ package runc
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +35,8 @@ type CreateOpts struct {
 	// Stdin, Stdout and Stderr of the init; *os.File are handed over as they are.
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// PreserveFiles become the command's descriptors 3, 4, … (--preserve-fds).
+	PreserveFiles []*os.File
 }
 
 // Create makes a container from a bundle and returns its init: waiting at its start gate, or
@@ -105,7 +106,7 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	if cgPath == "" {
 		cgPath = "/" + o.ID
 	}
-	cfg := runtime.Config{Spec: spec, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}
+	cfg := runtime.Config{Spec: spec, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, PreserveFiles: o.PreserveFiles}
 	var apply cgroups.Manager // the container's cgroup, for the device rules
 	if mode, _ := cgroups.Detect(); mode != cgroups.Unavailable {
 		m, err := cgroups.NewPath(mode, cgPath, cgroups.Opts{})
@@ -148,7 +149,7 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 	cfg.StartGate = gate
 	if h := spec.Hooks; h != nil && len(h.CreateContainer)+len(h.StartContainer) > 0 {
 		cfg.ContainerHooks = &runtime.ContainerHooks{Create: h.CreateContainer, Start: h.StartContainer,
-			State: func(pid int) ([]byte, error) { return json.Marshal(rec.State(Created)) }}
+			State: func(pid int) ([]byte, error) { return hookState(rec.State(Created)) }}
 	}
 	cfg.Created = func(pid int) error {
 		start, err := startTime(pid)
@@ -306,12 +307,33 @@ func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 				return fmt.Errorf("signalling process %d: %w", pid, err)
 			}
 		}
-		return nil
+		// As runc, which thaws the cgroup once it has signalled all its processes.
+		return s.thawPaused(rec, st)
 	}
 	if st == Stopped {
 		return fmt.Errorf("container %s: %w", id, ErrNotRunning)
 	}
-	return signalInit(rec, sig)
+	if err := signalInit(rec, sig); err != nil {
+		return err
+	}
+	// A frozen process dies of SIGKILL only once thawed on cgroup v1: as runc, thaw it.
+	if sig == unix.SIGKILL {
+		return s.thawPaused(rec, st)
+	}
+	return nil
+}
+
+// thawPaused thaws the cgroup of a container that was paused.
+func (s Store) thawPaused(rec *Record, st Status) error {
+	if st != Paused {
+		return nil
+	}
+	if cg := s.cgroup(rec); cg != nil {
+		if err := cg.Thaw(); err != nil {
+			return fmt.Errorf("thawing container %s: %w", rec.ID, err)
+		}
+	}
+	return nil
 }
 
 // signalInit signals the init through a pidfd, so a reused pid is never signalled.
@@ -479,6 +501,7 @@ type ExecOpts struct {
 	Stdin         io.Reader
 	Stdout        io.Writer
 	Stderr        io.Writer
+	PreserveFiles []*os.File // as in CreateOpts
 }
 
 // Exec starts a process in the running container id. With a terminal and a console socket,
@@ -499,7 +522,8 @@ func (s Store) Exec(ctx context.Context, o ExecOpts) (*runtime.Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := runtime.ExecConfig{Pid: rec.Pid, Process: o.Process, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}
+	cfg := runtime.ExecConfig{Pid: rec.Pid, Process: o.Process, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+		PreserveFiles: o.PreserveFiles}
 	if spec.Linux != nil {
 		cfg.Seccomp = spec.Linux.Seccomp
 	}

@@ -17,7 +17,7 @@ func runHooks(ctx context.Context, kind string, hooks []specs.Hook, st State) er
 	if len(hooks) == 0 {
 		return nil
 	}
-	in, err := json.Marshal(st)
+	in, err := hookState(st)
 	if err != nil {
 		return fmt.Errorf("encoding state for %s hooks: %w", kind, err)
 	}
@@ -27,6 +27,13 @@ func runHooks(ctx context.Context, kind string, hooks []specs.Hook, st State) er
 		}
 	}
 	return nil
+}
+
+// hookState is what a hook reads on its stdin: the OCI state (specs.State), as runc gives it,
+// without runc's own fields (rootfs, created, owner).
+func hookState(st State) ([]byte, error) {
+	return json.Marshal(specs.State{Version: st.OCIVersion, ID: st.ID, Status: specs.ContainerState(st.Status),
+		Pid: st.Pid, Bundle: st.Bundle, Annotations: st.Annotations})
 }
 
 func runHook(ctx context.Context, h specs.Hook, state []byte) error {

@@ -62,8 +62,8 @@ type State struct {
 	Bundle      string            `json:"bundle"`
 	Rootfs      string            `json:"rootfs"`
 	Created     time.Time         `json:"created"`
-	Owner       string            `json:"owner"`
 	Annotations map[string]string `json:"annotations,omitempty"`
+	Owner       string            `json:"owner"` // empty in `state`; `list` fills it in, as runc
 }
 
 // State is the record seen with a status; the pid is 0 once stopped, as with runc.

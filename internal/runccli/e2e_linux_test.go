@@ -97,6 +97,12 @@ type result struct {
 // create leaves behind keeps them.
 func (e *env) run(args ...string) result {
 	e.t.Helper()
+	return e.runFiles(nil, args...)
+}
+
+// runFiles is run with files as geedocker-runc's descriptors 3, 4, ….
+func (e *env) runFiles(files []*os.File, args ...string) result {
+	e.t.Helper()
 	dir := e.t.TempDir()
 	stdout, _ := os.Create(filepath.Join(dir, "stdout"))
 	stderr, _ := os.Create(filepath.Join(dir, "stderr"))
@@ -107,6 +113,7 @@ func (e *env) run(args ...string) result {
 	cmd := exec.CommandContext(ctx, e.bin, append([]string{"--root", e.root}, args...)...)
 	cmd.Dir = e.bundle
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.ExtraFiles = files
 	err := cmd.Run()
 	var r result
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -123,6 +130,16 @@ func (e *env) run(args ...string) result {
 func (e *env) must(args ...string) string {
 	e.t.Helper()
 	r := e.run(args...)
+	if r.code != 0 {
+		e.t.Fatalf("%s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+// mustFiles is must with files as descriptors 3, 4, ….
+func (e *env) mustFiles(files []*os.File, args ...string) string {
+	e.t.Helper()
+	r := e.runFiles(files, args...)
 	if r.code != 0 {
 		e.t.Fatalf("%s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 	}

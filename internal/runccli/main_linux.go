@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
+	"github.com/geedocker/geedocker/internal/oom"
 	"github.com/geedocker/geedocker/internal/runc"
 	"github.com/geedocker/geedocker/internal/runtime"
 )
@@ -124,7 +127,7 @@ const usage = `geedocker-runc: an OCI runtime with runc's command line
 Usage: geedocker-runc [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [OPTIONS] ID
 
 Commands: create, start, run, state, kill, delete, exec, ps, list, pause, resume, update,
-          events --stats, features, spec
+          events, features, spec
 `
 
 func printJSON(v any, indent bool) error {
@@ -165,13 +168,14 @@ func create(ctx context.Context, s runc.Store, args []string, runNow bool) error
 	if err := needArgs(name, fs.Args(), 1, 1); err != nil {
 		return err
 	}
-	if preserve > 0 {
-		return errors.New("--preserve-fds is not supported")
-	}
 	o.ID = fs.Arg(0)
 	o.Stdin, o.Stdout, o.Stderr = os.Stdin, os.Stdout, os.Stderr
+	var err error
+	if o.PreserveFiles, err = preservedFiles(preserve); err != nil {
+		return err
+	}
 	if !runNow {
-		_, err := s.Create(ctx, o)
+		_, err = s.Create(ctx, o)
 		return err
 	}
 	o.NoGate = true
@@ -205,6 +209,22 @@ func create(ctx context.Context, s runc.Store, args []string, runNow bool) error
 		return err
 	}
 	return exitCode(st.Code)
+}
+
+// preservedFiles are this process's descriptors 3 to 3+n-1, for --preserve-fds n: each must
+// be open.
+func preservedFiles(n int) ([]*os.File, error) {
+	if n < 0 {
+		return nil, &usageError{fmt.Sprintf("invalid value %d for --preserve-fds", n)}
+	}
+	var files []*os.File
+	for fd := 3; fd < 3+n; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return nil, fmt.Errorf("--preserve-fds %d: descriptor %d is not open", n, fd)
+		}
+		files = append(files, os.NewFile(uintptr(fd), "preserved-fd-"+strconv.Itoa(fd)))
+	}
+	return files, nil
 }
 
 func bundleOr(b string) string {
@@ -320,10 +340,11 @@ func execCmd(ctx context.Context, s runc.Store, args []string) error {
 	if err := needArgs("exec", fs.Args(), 1, -1); err != nil {
 		return err
 	}
-	if preserve > 0 {
-		return errors.New("--preserve-fds is not supported")
-	}
 	o.ID = fs.Arg(0)
+	var err error
+	if o.PreserveFiles, err = preservedFiles(preserve); err != nil {
+		return err
+	}
 	var proc *specs.Process
 	if processFile != "" {
 		b, err := os.ReadFile(processFile)
@@ -430,6 +451,9 @@ func list(s runc.Store, args []string) error {
 	if err != nil {
 		return err
 	}
+	for i := range states {
+		states[i].Owner = ownerOf(filepath.Join(s.Root, states[i].ID))
+	}
 	if quiet {
 		for _, st := range states {
 			fmt.Fprintln(os.Stdout, st.ID)
@@ -447,11 +471,25 @@ func list(s runc.Store, args []string) error {
 		fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
 		for _, st := range states {
 			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", st.ID, st.Pid, st.Status, st.Bundle,
-				st.Created.Format(time.RFC3339Nano), "root")
+				st.Created.Format(time.RFC3339Nano), st.Owner)
 		}
 		return w.Flush()
 	}
 	return &usageError{fmt.Sprintf("invalid format option %q", format)}
+}
+
+// ownerOf is the name of the user who owns the container's state directory, as runc's list
+// shows it ("#UID" for a user without a name).
+func ownerOf(dir string) string {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return ""
+	}
+	uid := strconv.FormatUint(uint64(st.Uid), 10)
+	if u, err := user.LookupId(uid); err == nil {
+		return u.Username
+	}
+	return "#" + uid
 }
 
 func specCmd(args []string) error {
@@ -481,6 +519,13 @@ func specCmd(args []string) error {
 func psTable(args []string, pids []int) ([]byte, error) {
 	out, err := execOutput("ps", args...)
 	if err != nil {
+		// ps's own first line says what it did not like ("error: garbage option").
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if line, _, _ := strings.Cut(strings.TrimSpace(string(ee.Stderr)), "\n"); line != "" {
+				return nil, fmt.Errorf("running ps: %w: %s", err, line)
+			}
+		}
 		return nil, fmt.Errorf("running ps: %w", err)
 	}
 	return filterPs(out, pids)
@@ -557,7 +602,8 @@ func update(s runc.Store, args []string) error {
 }
 
 // events prints the container's usage as runc's stats event: once with --stats, otherwise
-// every --interval until the container stops.
+// every --interval, and an oom event as soon as the kernel OOM-kills a process of the
+// container, until the container stops.
 func events(s runc.Store, args []string) error {
 	fs := newFlags("events", os.Stderr)
 	var stats bool
@@ -570,21 +616,91 @@ func events(s runc.Store, args []string) error {
 	if err := needArgs("events", fs.Args(), 1, 1); err != nil {
 		return err
 	}
+	if interval <= 0 {
+		return &usageError{"duration interval must be greater than 0"}
+	}
 	id := fs.Arg(0)
-	for {
+	printStats := func() error {
 		st, err := s.Stats(id)
 		if err != nil {
 			return err
 		}
-		if err := printJSON(statsEvent(id, st), false); err != nil {
-			return err
+		return printJSON(statsEvent(id, st), false)
+	}
+	if stats {
+		return printStats()
+	}
+	cur, err := s.State(id)
+	if err != nil {
+		return err
+	}
+	if cur.Status == runc.Stopped {
+		return fmt.Errorf("container with id %s is not running", id)
+	}
+	exited, err := waitExit(cur.Pid)
+	if err != nil {
+		return err
+	}
+	cg, err := s.OOMCgroup(id)
+	if err != nil {
+		return err
+	}
+	// OOM kills before now are not news.
+	reported, _ := oom.Count(cg)
+	ooms := make(chan struct{}, 1)
+	stopWatch := oom.Watch(cg, func() {
+		select {
+		case ooms <- struct{}{}:
+		default:
 		}
-		if stats {
+	})
+	defer stopWatch()
+	// printOOM prints an oom event when the counter grew since the last one.
+	printOOM := func() error {
+		n, err := oom.Count(cg)
+		if err != nil || n <= reported {
 			return nil
 		}
-		time.Sleep(interval)
-		if cur, err := s.State(id); err != nil || cur.Status == runc.Stopped {
-			return nil
+		reported = n
+		return printJSON(event{Type: "oom", ID: id}, false)
+	}
+	// As runc: the first stats after one interval.
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ooms:
+			if err := printOOM(); err != nil {
+				return err
+			}
+		case <-tick.C:
+			if err := printStats(); err != nil {
+				return err
+			}
+		case <-exited:
+			// The kill that ended the container may not have been reported yet.
+			stopWatch()
+			return printOOM()
 		}
 	}
+}
+
+// waitExit returns a channel closed when process pid ends (it need not be our child).
+func waitExit(pid int) (<-chan struct{}, error) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return nil, fmt.Errorf("watching process %d: %w", pid, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer unix.Close(fd)
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		for {
+			if _, err := unix.Poll(fds, -1); err != unix.EINTR {
+				return
+			}
+		}
+	}()
+	return done, nil
 }

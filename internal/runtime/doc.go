@@ -29,6 +29,12 @@
 // The command therefore runs as PID 1 of the container, and the parent waits for it like
 // for any child (Process.Wait).
 //
+// The descriptor numbers above are those without Config.PreserveFiles. With N preserved
+// files (runc's --preserve-fds), they are the child's 3 to 3+N-1, the runtime's own come
+// after them (config pipe 3+N, sync pipe 3+N+1, …; N is the child's argv[1]), and the
+// preserved ones, close-on-exec during the setup, are opened again for the command alone
+// once everything else is close-on-exec. The same holds for Exec.
+//
 // # Terminal
 //
 // With Spec.Process.Terminal the init allocates the terminal in the container's own devpts,

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,9 +20,9 @@ import (
 	"github.com/geedocker/geedocker/internal/seccomp"
 )
 
-// execPidfdFd is the descriptor of the exec child that holds a pidfd of the container's
-// process, for the constructor of package nsenter. (configFd and syncFd as for the init.)
-const execPidfdFd = 5
+// The runtime's descriptors in an exec child with n preserved ones: configFd and syncFd as for
+// the init, then a pidfd of the container's process, for the constructor of package nsenter.
+func execChildFds(n int) (config, sync, pidfd int) { return ownFd(n, 0), ownFd(n, 1), ownFd(n, 2) }
 
 // execNamespaces are the namespaces Exec joins when they differ from the caller's, by the
 // name of their file in /proc/<pid>/ns.
@@ -64,10 +65,12 @@ func Exec(ctx context.Context, c ExecConfig) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding exec config: %w", err)
 	}
-	self, err := sealedExePath()
+	nPreserve := len(c.PreserveFiles)
+	self, doneSelf, err := sealedExePathFor(nPreserve + 3)
 	if err != nil {
 		return nil, err
 	}
+	defer doneSelf()
 
 	// From here on c.Pid is the process of the pidfd: it cannot be reused while we look at it.
 	pidfd, err := unix.PidfdOpen(c.Pid, 0)
@@ -115,7 +118,7 @@ func Exec(ctx context.Context, c ExecConfig) (*Process, error) {
 		return nil, fmt.Errorf("entering container process %d: %w", c.Pid, os.ErrProcessDone)
 	}
 
-	// The pipes to the exec child; the ends it gets become its fds 3 and 4, the pidfd its fd 5.
+	// The preserved files, then the pipes to the exec child and the pidfd (execChildFds).
 	configR, configW, err := os.Pipe()
 	if err != nil {
 		closeConsole()
@@ -129,11 +132,12 @@ func Exec(ctx context.Context, c ExecConfig) (*Process, error) {
 		return nil, fmt.Errorf("creating sync pipe: %w", err)
 	}
 	defer syncR.Close()
+	_, childSync, childPidfd := execChildFds(nPreserve)
 	cmd := &exec.Cmd{
 		Path:       self, // the sealed binary, never the host's file
-		Args:       []string{execArg0},
-		Env:        []string{nsenter.Env + "=" + nsenter.Value(flags, execPidfdFd, syncFd)},
-		ExtraFiles: []*os.File{configR, syncW, pidFile},
+		Args:       childArgs(execArg0, nPreserve),
+		Env:        []string{nsenter.Env + "=" + nsenter.Value(flags, childPidfd, childSync)},
+		ExtraFiles: append(slices.Clone(c.PreserveFiles), configR, syncW, pidFile),
 	}
 	if console != nil {
 		// The child makes it its controlling terminal, in a session of its own.

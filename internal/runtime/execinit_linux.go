@@ -21,7 +21,7 @@ func execInContainer() error {
 		return errors.New("exec child is not in the container: the nsenter constructor did not run")
 	}
 	var cfg processConfig
-	f := os.NewFile(configFd, "exec-config")
+	f := os.NewFile(uintptr(configFd), "exec-config")
 	err := json.NewDecoder(f).Decode(&cfg)
 	f.Close()
 	if err != nil {

@@ -23,11 +23,37 @@ import (
 	"github.com/geedocker/geedocker/internal/seccomp"
 )
 
-// File descriptors of the init, set up by Start through exec.Cmd.ExtraFiles.
-const (
-	configFd = 3 // read: the initConfig, as JSON, sent once the init is in its cgroup
-	syncFd   = 4 // write: an initReport when the command cannot be executed; closed by execve
+// File descriptors of a re-executed child (the init, an exec child), set up by Start and Exec
+// through exec.Cmd.ExtraFiles: first the caller's preserved files, 3 to 3+preservedFds-1
+// (Config.PreserveFiles), which the command gets at the same numbers, as with runc's
+// --preserve-fds; then the runtime's own, from ownFd(preservedFds, 0) up. A child learns preservedFds from
+// its argv[1] (childArgs); the variables below are the child's numbers.
+var (
+	preservedFds = 0
+	configFd     = 3 // read: the initConfig, as JSON, sent once the init is in its cgroup
+	syncFd       = 4 // write: an initReport when the command cannot be executed; closed by execve
 )
+
+// ownFd is the number of the i-th descriptor of the runtime in a child with n preserved ones.
+func ownFd(n, i int) int { return 3 + n + i }
+
+// childArgs is the argv of a child with n preserved descriptors.
+func childArgs(arg0 string, n int) []string {
+	if n == 0 {
+		return []string{arg0}
+	}
+	return []string{arg0, strconv.Itoa(n)}
+}
+
+// childFds sets the descriptor numbers of this child from its argv.
+func childFds() {
+	if len(os.Args) < 2 {
+		return
+	}
+	if n, err := strconv.Atoi(os.Args[1]); err == nil && n > 0 {
+		preservedFds, configFd, syncFd = n, ownFd(n, 0), ownFd(n, 1)
+	}
+}
 
 // gatePassed is set in an init once it has closed its sync pipe and waited at its start gate:
 // a failure after that is reported on its stderr, as its exit code (127, 126 or 1).
@@ -65,6 +91,7 @@ func Init() {
 	}
 	switch os.Args[0] {
 	case initArg0:
+		childFds()
 		// Everything the child does to itself (namespaces, capabilities, no_new_privs, the
 		// credentials that survive execve) is per thread: it stays on the main thread, the
 		// one that calls execve. (During package initialization the main goroutine runs
@@ -72,6 +99,7 @@ func Init() {
 		goruntime.LockOSThread()
 		runChild("container init", initContainer)
 	case execArg0:
+		childFds()
 		goruntime.LockOSThread()
 		runChild("exec", execInContainer)
 	case usernsArg0:
@@ -85,6 +113,11 @@ func runChild(what string, setup func() error) {
 	// Until execve, nothing in the container may open this process's /proc/<pid>/exe (our
 	// binary) or its memory (CVE-2019-5736). execve makes the process dumpable again.
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	// Not even a hook gets the preserved descriptors: execCommand opens them again for the
+	// command, and for it alone.
+	for fd := 3; fd < ownFd(preservedFds, 0); fd++ {
+		unix.CloseOnExec(fd)
+	}
 	unix.CloseOnExec(configFd)
 	unix.CloseOnExec(syncFd)
 	err := func() (err error) {
@@ -120,7 +153,7 @@ func runChild(what string, setup func() error) {
 // cgroup. It returns only on failure: on success it becomes the container's command.
 func initContainer() error {
 	var cfg initConfig
-	f := os.NewFile(configFd, "init-config")
+	f := os.NewFile(uintptr(configFd), "init-config")
 	err := json.NewDecoder(f).Decode(&cfg)
 	f.Close()
 	if err != nil {
@@ -218,9 +251,15 @@ func execCommand(cfg *processConfig) error {
 		}
 	}
 	// No descriptor of the engine reaches the command (CVE-2024-21626): the init's own are
-	// closed as soon as they are used; whatever else is open above 2 closes at execve.
+	// closed as soon as they are used; whatever else is open above 2 closes at execve,
 	if err := closeOnExecFrom(3); err != nil {
 		return err
+	}
+	// but the preserved ones (Config.PreserveFiles), which the command gets at their numbers.
+	for fd := 3; fd < ownFd(preservedFds, 0); fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {
+			return fmt.Errorf("passing preserved descriptor %d: %w", fd, err)
+		}
 	}
 	// Installing a filter needs no_new_privs or CAP_SYS_ADMIN. Without no_new_privs the
 	// filter goes in while the capabilities are still there; so every system call from here

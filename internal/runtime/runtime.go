@@ -102,6 +102,11 @@ type Config struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+
+	// PreserveFiles become descriptors 3, 4, … of the container's command, in order, as with
+	// runc's --preserve-fds (socket activation's LISTEN_FDS). No other descriptor of the
+	// runtime reaches the command.
+	PreserveFiles []*os.File
 }
 
 // ContainerHooks are the hooks the init runs itself; see Config.ContainerHooks.
@@ -142,6 +147,9 @@ type ExecConfig struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+
+	// PreserveFiles as in Config.
+	PreserveFiles []*os.File
 }
 
 // Process is a started container process: the command of the spec, running as PID 1 of its

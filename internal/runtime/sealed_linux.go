@@ -28,8 +28,11 @@ import (
 // minSealedFd, so that the descriptors exec.Cmd sets up in the child never land on it.
 
 // minSealedFd is the lowest descriptor number the sealed binary may have: above those that
-// exec.Cmd's ExtraFiles occupy in a child (3 to 6).
+// exec.Cmd's ExtraFiles occupy in a child (3 to 7) without preserved files.
 const minSealedFd = 10
+
+// maxOwnFiles is how many ExtraFiles the runtime itself gives a child, at most.
+const maxOwnFiles = 5
 
 var sealed struct {
 	once sync.Once
@@ -62,13 +65,25 @@ func sealedExe() (*os.File, string, error) {
 	return sealed.file, sealed.how, sealed.err
 }
 
-// sealedExePath is the path a child is executed from: the sealed binary, through its descriptor.
-func sealedExePath() (string, error) {
+// sealedExePathFor is the path a child given n ExtraFiles is executed from: the sealed binary,
+// through its descriptor. exec.Cmd's child moves descriptors onto 0 to n+2, and, on its way,
+// onto numbers up to twice that; then it executes the path. When the sealed descriptor is not
+// above all of them (many preserved files), the path is that of a copy above them, which done
+// closes once the child is started. (Without preserved files, minSealedFd is high enough.)
+func sealedExePathFor(n int) (path string, done func(), err error) {
 	f, _, err := sealedExe()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return "/proc/self/fd/" + strconv.Itoa(int(f.Fd())), nil
+	need := 2*(3+n) + 1
+	if n <= maxOwnFiles || int(f.Fd()) >= need {
+		return "/proc/self/fd/" + strconv.Itoa(int(f.Fd())), func() {}, nil
+	}
+	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, need)
+	if err != nil {
+		return "", nil, fmt.Errorf("moving the sealed binary above the child's descriptors: %w", err)
+	}
+	return "/proc/self/fd/" + strconv.Itoa(fd), func() { unix.Close(fd) }, nil
 }
 
 // SealMethod reports how this process seals its binary for the containers it enters: "overlay"

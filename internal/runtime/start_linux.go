@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"syscall"
 
 	"github.com/creack/pty"
@@ -38,12 +39,15 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	self, err := sealedExePath()
+	// The preserved files first (fds 3…), then the runtime's: at most five (below).
+	nPreserve := len(c.PreserveFiles)
+	self, doneSelf, err := sealedExePathFor(nPreserve + 5)
 	if err != nil {
 		return nil, err
 	}
+	defer doneSelf()
 
-	// The two pipes to the init; the ends the init gets become its fds 3 and 4.
+	// The two pipes to the init; the ends the init gets become its configFd and syncFd.
 	configR, configW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("creating config pipe: %w", err)
@@ -71,12 +75,12 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	}
 	cmd := &exec.Cmd{
 		Path: self, // the sealed binary, never the host's file
-		Args: []string{initArg0},
+		Args: childArgs(initArg0, nPreserve),
 		// The init lives for milliseconds: no garbage collector and one P
 		// spare it threads and page faults. Its environment is not the
 		// container's (the command gets the spec's).
 		Env:        initEnv,
-		ExtraFiles: []*os.File{configR, syncW},
+		ExtraFiles: append(slices.Clone(c.PreserveFiles), configR, syncW),
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: cloneFlags,
 			Setsid:     true,
@@ -89,7 +93,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
 	}
 	if rootfsSockChild != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, rootfsSockChild) // fd rootfsSockFd
+		cmd.ExtraFiles = append(cmd.ExtraFiles, rootfsSockChild) // fd rootfsSockFd()
 	}
 	if c.StartGate != nil {
 		cfg.GateFd = 3 + len(cmd.ExtraFiles)

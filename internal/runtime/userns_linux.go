@@ -20,8 +20,9 @@ import (
 // parent passes the mount over a socket (fd rootfsSockFd of the init), and the init moves it
 // onto its root.
 
-// rootfsSockFd is the init's end of the socket on which the parent sends its root mount.
-const rootfsSockFd = 5
+// rootfsSockFd is the init's end of the socket on which the parent sends its root mount: its
+// third descriptor of the runtime, after configFd and syncFd.
+func rootfsSockFd() int { return ownFd(preservedFds, 2) }
 
 // idMappings turns the spec's id mappings into those of os/exec.
 func idMappings(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
@@ -130,8 +131,8 @@ func receiveFd(sock int) (int, error) {
 
 // receiveRootfs takes the root mount the parent sent on rootfsSockFd and moves it onto rootfs.
 func receiveRootfs(rootfs string) error {
-	fd, err := receiveFd(rootfsSockFd)
-	unix.Close(rootfsSockFd)
+	fd, err := receiveFd(rootfsSockFd())
+	unix.Close(rootfsSockFd())
 	if err == nil && fd < 0 {
 		err = fmt.Errorf("no descriptor")
 	}
