@@ -35,3 +35,16 @@ func TestUpdateOutOfRangeIsInvalidArgument(t *testing.T) {
 		t.Errorf("record after a refused update: %+v, %v", got.HostConfig, err)
 	}
 }
+
+// An image reference that cannot be parsed is the client's error (400 through the API).
+func TestLookupBadReferenceIsInvalidArgument(t *testing.T) {
+	e, err := New(t.TempDir(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{"../../etc", "UPPER", "a b"} {
+		if _, _, err := e.Lookup(ref); !errors.Is(err, errdefs.ErrInvalidArgument) || err.Error() == "" {
+			t.Errorf("Lookup(%q): %v; want an invalid argument", ref, err)
+		}
+	}
+}
