@@ -41,6 +41,11 @@ func (e *Engine) Copy(ctx context.Context, req CopyRequest, globalArgs []string,
 	if err != nil {
 		return err
 	}
+	if req.ToContainer {
+		if err := checkCopyTarget(c, req.Dst); err != nil {
+			return err
+		}
+	}
 	cs, err := e.Containers()
 	if err != nil {
 		return err

@@ -34,3 +34,30 @@ func TestCpWhiteoutNamesFromContainer(t *testing.T) {
 	}
 	e.ok("rm", "-f", "running", "stopped")
 }
+
+// cp into a --read-only container is refused but into its writable volumes, and into a
+// read-only mount always, as Docker refuses them, for a running or a stopped container.
+func TestCpIntoReadOnly(t *testing.T) {
+	e := newEnv(t)
+	e.importBusybox("busybox:latest")
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := t.TempDir()
+	e.ok("run", "-d", "--network", "none", "--name", "running", "--read-only", "-v", "atkvol:/data", "-v", conf+":/conf:ro", "busybox", "sleep", "1000")
+	e.ok("create", "--network", "none", "--name", "stopped", "--read-only", "-v", "atkvol:/data", "-v", conf+":/conf:ro", "busybox", "true")
+	for _, c := range []string{"running", "stopped"} {
+		e.fails(1, "container rootfs is marked read-only", "cp", file, c+":/tmp")
+		e.fails(1, "mounted volume is marked read-only", "cp", file, c+":/conf/f")
+	}
+	e.ok("cp", file, "running:/data/f")
+	if got := e.ok("exec", "running", "cat", "/data/f"); got != "x\n" {
+		t.Errorf("cp into a writable volume of a read-only container: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(conf, "f")); err == nil {
+		t.Error("a file was copied into a read-only bind")
+	}
+	e.ok("rm", "-f", "running", "stopped")
+	e.ok("volume", "rm", "atkvol")
+}
