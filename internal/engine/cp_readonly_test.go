@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -53,5 +54,21 @@ func TestCopyIntoReadOnly(t *testing.T) {
 		if err := checkCopyTarget(map[string]*container.Container{"ro": ro, "rw": rw}[tc.ctr], tc.dst); err != nil {
 			t.Errorf("copy into %s:%s: %v; want it allowed", tc.ctr, tc.dst, err)
 		}
+	}
+}
+
+// When the unpacking side of a copy fails, its error is the one reported, not the
+// "copy stopped" its end causes on the archiving side.
+func TestPipeCopyReportsTheReadersError(t *testing.T) {
+	want := errors.New("destination: no such file or directory")
+	err := pipeCopy(context.Background(), func(w io.Writer) error {
+		for {
+			if _, err := w.Write(make([]byte, 4096)); err != nil {
+				return err
+			}
+		}
+	}, func(r io.Reader) error { return want })
+	if err != want {
+		t.Errorf("pipeCopy: %v; want %v", err, want)
 	}
 }
