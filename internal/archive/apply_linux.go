@@ -18,8 +18,9 @@ import (
 )
 
 // Apply unpacks the uncompressed tar stream r into dir (an existing, empty
-// directory), converting whiteouts to overlayfs form, and then reads r to its
-// end. It returns the total size of regular file content written. On error
+// directory), converting whiteouts to overlayfs form (unless opts.Files),
+// and then reads r to its end. It returns the total size of regular file
+// content written. On error
 // dir is left partly written; the caller removes it.
 //
 // r is read by a goroutine of Apply's own, which ends before Apply returns;
@@ -129,12 +130,15 @@ func (u *unpacker) entry(e *layerEntry) error {
 		return u.rootDir(hdr)
 	}
 	parent, base := splitPath(rel)
-	if inAufsMetaDir(parent) {
-		return nil
-	}
-	kind, hidden, err := classifyWhiteout(base)
-	if err != nil || kind == whiteoutMeta {
-		return err
+	kind, hidden := notWhiteout, ""
+	if !u.opts.Files {
+		if inAufsMetaDir(parent) {
+			return nil
+		}
+		kind, hidden, err = classifyWhiteout(base)
+		if err != nil || kind == whiteoutMeta {
+			return err
+		}
 	}
 
 	p, err := u.dir(parent, true)

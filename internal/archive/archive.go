@@ -19,6 +19,10 @@ type Options struct {
 	MaxSize int64
 	// MaxEntries bounds the number of entries; 0 = default 5,000,000.
 	MaxEntries int
+	// Files says the stream is an archive of files (cp, a build context,
+	// ADD of a local archive), not an image layer: ".wh." names are
+	// ordinary names, never whiteouts, as Docker's untar reads them.
+	Files bool
 }
 
 func (o Options) maxSize() int64 {

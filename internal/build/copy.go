@@ -1,6 +1,7 @@
 package build
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -307,12 +308,15 @@ func lookupDB(t Tree, file, name string) (int, int, bool) {
 	if err != nil || e.Info.Mode().Type() != 0 {
 		return 0, 0, false
 	}
-	b, err := os.ReadFile(e.Host)
+	// Read line by line: an image's file may be huge, and only one line is wanted.
+	fh, err := os.Open(e.Host)
 	if err != nil {
 		return 0, 0, false
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Split(line, ":")
+	defer fh.Close()
+	sc := bufio.NewScanner(fh)
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), ":")
 		if len(f) < 3 || f[0] != name {
 			continue
 		}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
@@ -17,12 +16,27 @@ type Ignore struct {
 	pm *patternmatcher.PatternMatcher
 }
 
-// ReadIgnore reads dir/.dockerignore; a missing file excludes nothing.
+// ReadIgnore reads dir/.dockerignore; a missing file excludes nothing. A
+// symbolic link is followed inside dir only, as every path of a context
+// is: a context (a stranger's tar, for the API) never makes the engine read
+// a file of the host, nor wait on a FIFO or a device.
 func ReadIgnore(dir string) (*Ignore, error) {
-	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
+	t := &DirTree{Dir: dir}
+	rel, err := resolvePath(t, ".dockerignore", true)
+	if err != nil {
+		return nil, fmt.Errorf("reading .dockerignore: %w", err)
+	}
+	fi, p, err := t.lstat(rel)
 	if errors.Is(err, os.ErrNotExist) {
 		return &Ignore{}, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errors.New("reading .dockerignore: not a regular file")
+	}
+	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package build
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -54,4 +55,46 @@ func TestReadIgnore(t *testing.T) {
 	if err != nil || ig.Excluded("anything") {
 		t.Errorf("without .dockerignore: %v, %v", ig.Excluded("anything"), err)
 	}
+}
+
+// A .dockerignore that is a symbolic link is followed inside the context
+// only: a link to a host file reads nothing of the host, a link inside the
+// context is read, and a FIFO is refused rather than waited on.
+func TestReadIgnoreLinks(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "host-file")
+	if err := os.WriteFile(outside, []byte("*\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("link out of the context", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.Symlink(outside, filepath.Join(dir, ".dockerignore")); err != nil {
+			t.Fatal(err)
+		}
+		ig, err := ReadIgnore(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ig.Excluded("x") {
+			t.Errorf("the patterns of %s, a host file, were read", outside)
+		}
+	})
+	t.Run("link inside the context", func(t *testing.T) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "ignore"), []byte("x\n"), 0o644)
+		os.Symlink("ignore", filepath.Join(dir, ".dockerignore"))
+		ig, err := ReadIgnore(dir)
+		if err != nil || !ig.Excluded("x") {
+			t.Errorf("ReadIgnore: %v; want x excluded", err)
+		}
+	})
+	t.Run("fifo", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+			t.Skip(err)
+		}
+		os.Symlink("/fifo", filepath.Join(dir, ".dockerignore"))
+		if _, err := ReadIgnore(dir); err == nil || err.Error() != "reading .dockerignore: not a regular file" {
+			t.Errorf("ReadIgnore: %v", err)
+		}
+	})
 }

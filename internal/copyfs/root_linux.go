@@ -259,6 +259,6 @@ func (r *Root) Extract(ctx context.Context, dir string, tr io.Reader) error {
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return fmt.Errorf("%s: %w", dir, ErrNotDir)
 	}
-	_, err = archive.Apply(ctx, fmt.Sprintf("/proc/self/fd/%d", fd), tr, archive.Options{})
+	_, err = archive.Apply(ctx, fmt.Sprintf("/proc/self/fd/%d", fd), tr, archive.Options{Files: true})
 	return err
 }

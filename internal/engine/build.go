@@ -131,7 +131,7 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("reading the build context: %w", err)
 		}
-		_, err = archive.Apply(ctx, dir, rc, archive.Options{})
+		_, err = archive.Apply(ctx, dir, rc, archive.Options{Files: true})
 		rc.Close()
 		if err != nil {
 			return "", fmt.Errorf("reading the build context: %w", err)
@@ -1153,6 +1153,6 @@ func extract(ctx context.Context, p, dir string) error {
 		return err
 	}
 	defer rc.Close()
-	_, err = archive.Apply(ctx, dir, rc, archive.Options{})
+	_, err = archive.Apply(ctx, dir, rc, archive.Options{Files: true})
 	return err
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -41,6 +42,11 @@ func (e *Engine) Copy(ctx context.Context, req CopyRequest, globalArgs []string,
 	c, err := e.Container(req.Container)
 	if err != nil {
 		return err
+	}
+	if req.ToContainer {
+		if err := checkCopyTarget(c, req.Dst); err != nil {
+			return err
+		}
 	}
 	cs, err := e.Containers()
 	if err != nil {
@@ -158,10 +164,12 @@ func pipeCopy(ctx context.Context, write func(io.Writer) error, read func(io.Rea
 		done <- err
 	}()
 	rerr := read(pr)
-	pr.CloseWithError(fmt.Errorf("copy stopped"))
+	pr.CloseWithError(errCopyStopped)
 	werr := <-done
-	if werr != nil {
+	if werr != nil && (rerr == nil || !errors.Is(werr, errCopyStopped)) {
 		return werr
 	}
-	return rerr
+	return rerr // the reader's failure, not the writer's "copy stopped" that it caused
 }
+
+var errCopyStopped = errors.New("copy stopped")

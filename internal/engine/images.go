@@ -84,7 +84,7 @@ func (e *Engine) Lookup(s string) (*store.Image, *reference.Reference, error) {
 		}
 	}
 	if _, err := reference.Parse(s); err != nil && !hexPrefix().MatchString(s) {
-		return nil, nil, err
+		return nil, nil, errdefs.InvalidArgument(err)
 	}
 	return nil, nil, fmt.Errorf("%w: %s", ErrNoSuchImage, familiarOrRaw(s))
 }

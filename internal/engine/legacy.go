@@ -7,6 +7,7 @@ import (
 	"net"
 	"path"
 	"strings"
+	"unicode"
 
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
@@ -80,7 +81,9 @@ func (e *Engine) links(values []string, self, netMode string) ([]string, error) 
 			alias = name
 		}
 		name, alias = strings.TrimPrefix(name, "/"), strings.TrimPrefix(alias, "/")
-		if name == "" || alias == "" || strings.Contains(alias, ":") {
+		// The alias becomes a name of a line of the container's /etc/hosts: a space, a
+		// newline or another control character would add names or lines of its own.
+		if name == "" || alias == "" || strings.Contains(alias, ":") || strings.ContainsFunc(alias, badHostsRune) {
 			return nil, errdefs.InvalidArgument(fmt.Errorf("bad format for links: %s", v))
 		}
 		c, err := e.Container(name)
@@ -94,6 +97,8 @@ func (e *Engine) links(values []string, self, netMode string) ([]string, error) 
 	}
 	return out, nil
 }
+
+func badHostsRune(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
 
 // linkHosts are the /etc/hosts entries of a container's links on the default bridge, in the
 // form of --add-host values ("NAMES:IP"): each linked container's address with its alias, its

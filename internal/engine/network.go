@@ -62,6 +62,11 @@ func (e *Engine) Networks() ([]network.Network, error) {
 
 func (e *Engine) readNetwork(name string) (network.Network, error) {
 	var n network.Network
+	// A name is a file of the networks directory, never a path: a reference such as
+	// "../volumes/v/_data/x" (a file a container wrote) must not read a file elsewhere.
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
+		return n, fmt.Errorf("%w: %s", ErrNoSuchNetwork, name)
+	}
 	b, err := os.ReadFile(filepath.Join(e.networksDir(), name+".json"))
 	if err != nil {
 		return n, fmt.Errorf("%w: %s", ErrNoSuchNetwork, name)

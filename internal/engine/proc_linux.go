@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -70,14 +71,10 @@ func (e *Engine) UserNames(c *container.Container) (map[uint32]string, error) {
 		return nil, fmt.Errorf("opening the root of %s: %w", c.Name, err)
 	}
 	defer unix.Close(root)
-	fd, err := unix.Openat2(root, "etc/passwd", &unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_CLOEXEC,
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
-	})
+	f, err := openRegularInRoot(root, "etc/passwd")
 	if err != nil {
 		return nil, fmt.Errorf("opening /etc/passwd of %s: %w", c.Name, err)
 	}
-	f := os.NewFile(uintptr(fd), "passwd")
 	defer f.Close()
 	names, err := runtime.UserNames(io.LimitReader(f, 16<<20))
 	if err != nil {
@@ -95,4 +92,27 @@ func (e *Engine) UserNames(c *container.Container) (map[uint32]string, error) {
 		}
 	}
 	return host, nil
+}
+
+// openRegularInRoot opens the regular file p below the directory root (RESOLVE_IN_ROOT). A
+// running container can put a FIFO or a device there: the open does not wait for a writer
+// (O_NONBLOCK) and anything but a regular file is refused, so that nothing hangs on it.
+func openRegularInRoot(root int, p string) (*os.File, error) {
+	fd, err := unix.Openat2(root, p, &unix.OpenHow{
+		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK | unix.O_NOCTTY,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		return nil, errors.New("not a regular file")
+	}
+	return os.NewFile(uintptr(fd), p), nil
 }

@@ -59,7 +59,7 @@ func (e *Engine) Update(ref string, o UpdateOptions) ([]string, error) {
 		merged := recordResources(hc)
 		var err error
 		if res, err = spec.LinuxResources(merged); err != nil {
-			return err
+			return errdefs.InvalidArgument(err) // a value out of range: the client's error
 		}
 		// The spec of the next starts gets the new limits; its device rules stay.
 		var s specs.Spec

@@ -112,9 +112,14 @@ func (j *Journal) Append(m Message) error {
 		return fmt.Errorf("recording an event: %w", err)
 	}
 	defer l.Unlock()
-	f, err := os.OpenFile(j.path(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(j.path(), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("recording an event: %w", err)
+	}
+	if torn(f) {
+		// A writer killed mid-line left a line without its end: this event starts a line
+		// of its own instead of being glued to it and lost.
+		line = append([]byte{'\n'}, line...)
 	}
 	_, err = f.Write(line)
 	var size int64
@@ -133,6 +138,17 @@ func (j *Journal) Append(m Message) error {
 		}
 	}
 	return nil
+}
+
+// torn reports whether the journal file f does not end with a newline.
+func torn(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return false
+	}
+	var last [1]byte
+	_, err = f.ReadAt(last[:], fi.Size()-1)
+	return err == nil && last[0] != '\n'
 }
 
 // ContainerAttributes are the attributes of a container's events, as Docker gives them:
