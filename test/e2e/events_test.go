@@ -307,3 +307,24 @@ func TestEventsRenameUpdateHealth(t *testing.T) {
 	follow.interrupt(t, syscall.SIGINT)
 	e.ok("rm", "-f", "after")
 }
+
+// TestEventsOOMChild: a child of PID 1 OOM-killed while PID 1 survives gives an `oom` event
+// as it happens, and the container keeps running.
+func TestEventsOOMChild(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	start := time.Now()
+	follow := startEvents(t, e.command("events", "--since", start.Format(time.RFC3339Nano),
+		"--filter", "event=oom", "--format", "{{.Action}} {{.Actor.Attributes.name}}"))
+	id := e.detached("--name", "hog", "--memory", "32m", "--memory-swap", "32m", "busybox", "sh", "-c",
+		"tail /dev/zero; echo survived; exec sleep 1000")
+	follow.await(t, "oom hog")
+	if got := e.inspectField(id, "{{.State.Status}}"); got != "running" {
+		t.Errorf("after its child's OOM kill, the container is %s", got)
+	}
+	logs := startEvents(t, e.command("logs", "-f", id)) // a reader of lines, as the events'
+	logs.await(t, "survived")                           // PID 1 goes on
+	logs.interrupt(t, syscall.SIGINT)
+	follow.interrupt(t, syscall.SIGINT)
+	e.ok("rm", "-f", id)
+}
