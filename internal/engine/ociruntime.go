@@ -109,9 +109,10 @@ func layerFile(layers []string, p string) []byte {
 	return nil
 }
 
-// writeBundle makes the container's directory the bundle of an external runtime: its
-// config.json is s, the final spec (cgroup and network namespace filled in), with the
-// root at DIR/rootfs, where the runtime's create mounts it (see monitor.OCIRuntime).
+// writeBundle makes the container's directory the bundle of its next start: its config.json
+// is s, the final spec (cgroup and namespace paths filled in), with the root at DIR/rootfs,
+// where the built-in runtime mounts the overlay in the container's mount namespace, and an
+// external runtime's create finds it mounted (see monitor.OCIRuntime).
 func writeBundle(dir string, s *specs.Spec) error {
 	if err := os.MkdirAll(s.Root.Path, 0o755); err != nil {
 		return fmt.Errorf("making the bundle's rootfs: %w", err)

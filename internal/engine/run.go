@@ -620,17 +620,23 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 	if st.Runtime, err = e.ociRuntime(c.HostConfig.Runtime); err != nil {
 		return nil, err
 	}
+	// The container's directory is the bundle of this start, whichever runtime runs it:
+	// its config.json is the final spec (cgroup and namespace paths filled in), what the
+	// runtime reads. An external runtime gets it in standard form (see standardSpec).
+	st.Bundle = dir
 	if st.Runtime != nil {
 		if st.WireAfterCreate {
 			return nil, fmt.Errorf("runtime %s: a user namespace needs the built-in runtime (%s)", st.Runtime.Name, BuiltinRuntime)
 		}
-		st.Bundle = dir
 		if err := standardSpec(&s, dir); err != nil {
 			return nil, err
 		}
-		if err := writeBundle(dir, &s); err != nil {
-			return nil, err
-		}
+	}
+	if err := writeBundle(dir, &s); err != nil {
+		return nil, err
+	}
+	if st.Runtime == nil {
+		st.Spec = nil // the monitor reads it from the bundle
 	}
 	e.emitMounts(c, "mount")
 	return st, nil

@@ -335,6 +335,12 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 		}
 		return fail(err, 125, false) // removed meanwhile
 	}
+	if st.Spec == nil && st.Bundle != "" {
+		// The built-in runtime's spec is the bundle's config.json, as an OCI runtime's.
+		if st.Spec, err = readBundleSpec(st.Bundle); err != nil {
+			return fail(err, 125, true)
+		}
+	}
 	rc := runtime.Config{
 		Spec: st.Spec, RootfsMounts: st.RootfsMounts, Cgroup: cgroupProcs(st.Cgroup.Dirs),
 		SeccompCacheDir: st.SeccompCacheDir,

@@ -1,7 +1,12 @@
 package monitor
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
+	"path/filepath"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/geedocker/geedocker/internal/runtime"
 )
@@ -39,4 +44,17 @@ type OCIRuntime struct {
 type process interface {
 	Signal(os.Signal) error
 	Wait() (runtime.ExitStatus, error)
+}
+
+// readBundleSpec reads the spec of a start from its bundle's config.json.
+func readBundleSpec(bundle string) (*specs.Spec, error) {
+	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		return nil, fmt.Errorf("reading the bundle: %w", err)
+	}
+	var s specs.Spec
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("reading the bundle: %s: %w", filepath.Join(bundle, "config.json"), err)
+	}
+	return &s, nil
 }
