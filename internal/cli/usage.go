@@ -19,11 +19,20 @@ type usageError struct {
 
 func (e usageError) Error() string { return e.msg }
 
-// ErrorText is what the command prints on stderr for err.
+// ErrorText is what the command prints on stderr for err. Several errors (a
+// command given several names, each failing) are one line each, each with its
+// prefix, as Docker's CLI prints each daemon error.
 func ErrorText(err error) string {
 	var ue usageError
 	if errors.As(err, &ue) {
 		return ue.msg
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, e := range j.Unwrap() {
+			lines = append(lines, ErrorText(e))
+		}
+		return strings.Join(lines, "\n")
 	}
 	return "Error: " + err.Error()
 }
