@@ -126,6 +126,10 @@ func newNetworkCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if force, _ := c.Flags().GetBool("force"); !force &&
+				!confirm(g, "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue?") {
+				return nil
+			}
 			names, err := e.PruneNetworks()
 			if len(names) > 0 {
 				fmt.Fprintln(g.stdout, "Deleted Networks:")

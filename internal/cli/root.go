@@ -123,7 +123,21 @@ func NewRoot() *cobra.Command {
 		newServeCmd(g),
 		newServeCmd(g), newEventsCmd(g), newSystemCmd(g),
 	)
-	ctr.AddCommand(newUpdateCmd(g))
+	ctr.AddCommand(newUpdateCmd(g), newPortCmd(g))
+	// Docker's other names for the same commands.
+	for _, a := range []struct {
+		group   *cobra.Command
+		name    string
+		aliases []string
+	}{
+		{ctr, "ls", []string{"list", "ps"}},
+		{ctr, "rm", []string{"remove"}},
+		{image, "rm", []string{"remove", "rmi"}},
+	} {
+		if sub, _, err := a.group.Find([]string{a.name}); err == nil && sub != a.group {
+			sub.Aliases = append(sub.Aliases, a.aliases...)
+		}
+	}
 	root.AddCommand(newUpdateCmd(g))
 	root.AddCommand(newPauseCmd(g), newUnpauseCmd(g))
 	for _, c := range allCommands(root) {
