@@ -1,0 +1,157 @@
+//go:build linux
+
+package e2e
+
+import (
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// promptRun runs geedocker with answer on its stdin and returns stdout and
+// the exit code.
+func (e *env) promptRun(answer string, args ...string) (string, int) {
+	e.t.Helper()
+	cmd := e.command(args...)
+	cmd.Stdin = strings.NewReader(answer)
+	cmd.Stderr = os.Stderr
+	out, _ := cmd.Output()
+	return string(out), cmd.ProcessState.ExitCode()
+}
+
+// TestUsageErrorsAsDocker28: a bad flag, a wrong number of arguments, an
+// unknown subcommand and several failing names print what Docker 28's CLI
+// prints, with its exit codes.
+func TestUsageErrorsAsDocker28(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run", "--foo", "busybox"}, 125, "unknown flag: --foo\n\nUsage:  geedocker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'geedocker run --help' for more information\n"},
+		{[]string{"ps", "--filter"}, 125, "flag needs an argument: --filter\n\nUsage:  geedocker ps [OPTIONS]\n\nRun 'geedocker ps --help' for more information\n"},
+		{[]string{"container", "ls", "--foo"}, 125, "unknown flag: --foo\n\nUsage:  geedocker container ls [OPTIONS]\n\nRun 'geedocker container ls --help' for more information\n"},
+		{[]string{"rm"}, 1, "geedocker: 'geedocker rm' requires at least 1 argument\n\nUsage:  geedocker rm [OPTIONS] CONTAINER [CONTAINER...]\n\nSee 'geedocker rm --help' for more information\n"},
+		{[]string{"pull"}, 1, "geedocker: 'geedocker pull' requires 1 argument\n\nUsage:  geedocker pull [OPTIONS] NAME[:TAG|@DIGEST]\n\nRun 'geedocker pull --help' for more information\n"},
+		{[]string{"ps", "x"}, 1, "geedocker: 'geedocker ps' accepts no arguments\n\nUsage:  geedocker ps [OPTIONS]\n\nRun 'geedocker ps --help' for more information\n"},
+		{[]string{"network", "foo"}, 1, "geedocker: unknown command: geedocker network foo\n\nUsage:  geedocker network\n\nRun 'geedocker network --help' for more information\n"},
+		{[]string{"foo"}, 1, "geedocker: unknown command: geedocker foo\n\nRun 'geedocker --help' for more information\n"},
+		{[]string{"run", "--name", "x y", "busybox", "true"}, 125, "Error: Invalid container name (x y), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\n"},
+		{[]string{"rm", "nosuch1", "nosuch2"}, 1, "Error: No such container: nosuch1\nError: No such container: nosuch2\n"},
+		{[]string{"stop", "nosuch1", "nosuch2"}, 1, "Error: No such container: nosuch1\nError: No such container: nosuch2\n"},
+		{[]string{"rmi", "nosuch1", "nosuch2"}, 1, "Error: No such image: nosuch1:latest\nError: No such image: nosuch2:latest\n"},
+	} {
+		r := e.gd(tt.args...)
+		if r.Code != tt.code || r.Stderr != tt.want || r.Stdout != "" {
+			t.Errorf("geedocker %s: exit %d, stdout %q, stderr\n%q\nwant exit %d and stderr\n%q", strings.Join(tt.args, " "), r.Code, r.Stdout, r.Stderr, tt.code, tt.want)
+		}
+	}
+	if out := e.ok("ps", "-aq"); out != "" {
+		t.Errorf("a refused run left containers: %q", out)
+	}
+}
+
+// TestPruneAsks: the prune commands without -f ask Docker's question on
+// stdout and remove nothing unless the answer is y.
+func TestPruneAsks(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	e.ok("create", "--name", "stopped", "busybox", "true")
+	e.ok("volume", "create", "vol")
+	e.ok("network", "create", "net")
+	t.Cleanup(func() { e.gd("rm", "-f", "stopped"); e.gd("volume", "rm", "vol"); e.gd("network", "rm", "net") })
+	for _, tt := range []struct {
+		args     []string
+		question string
+	}{
+		{[]string{"container", "prune"}, "WARNING! This will remove all stopped containers."},
+		{[]string{"image", "prune"}, "WARNING! This will remove all dangling images."},
+		{[]string{"image", "prune", "-a"}, "WARNING! This will remove all images without at least one container associated to them."},
+		{[]string{"volume", "prune"}, "WARNING! This will remove anonymous local volumes not used by at least one container."},
+		{[]string{"volume", "prune", "-a"}, "WARNING! This will remove all local volumes not used by at least one container."},
+		{[]string{"network", "prune"}, "WARNING! This will remove all custom networks not used by at least one container."},
+	} {
+		for _, answer := range []string{"n\n", ""} {
+			out, code := e.promptRun(answer, tt.args...)
+			if want := tt.question + "\nAre you sure you want to continue? [y/N] "; code != 0 || out != want {
+				t.Errorf("geedocker %s answered %q: exit %d\n%q\nwant\n%q", strings.Join(tt.args, " "), answer, code, out, want)
+			}
+		}
+	}
+	if out := e.ok("ps", "-a", "--format", "{{.Names}}"); out != "stopped\n" {
+		t.Errorf("containers after refused prunes: %q", out)
+	}
+	if out := e.ok("volume", "ls", "-q"); out != "vol\n" {
+		t.Errorf("volumes after refused prunes: %q", out)
+	}
+	if out := e.ok("network", "inspect", "-f", "{{.Name}}", "net"); out != "net\n" {
+		t.Errorf("networks after refused prunes: %q", out)
+	}
+	out, code := e.promptRun("y\n", "container", "prune")
+	if code != 0 || !strings.HasPrefix(out, "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] Deleted Containers:\n") {
+		t.Errorf("container prune answered y: exit %d\n%s", code, out)
+	}
+	if out := e.ok("ps", "-aq"); out != "" {
+		t.Errorf("containers after container prune: %q", out)
+	}
+}
+
+// TestPublishAllAndAliases: -P publishes the exposed ports -p does not bind
+// (each once); Docker's other command names work; events ends on a signal
+// with 128+signal and nothing on stderr.
+func TestPublishAllAndAliases(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	e.detached("--name", "web", "-p", "80", "-p", "127.0.0.1:8080:81", "--expose", "81", "--expose", "90", "-P", "busybox", "sleep", "1000")
+	out := e.ok("port", "web")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "80/tcp -> 0.0.0.0:") || lines[1] != "81/tcp -> 127.0.0.1:8080" || !strings.HasPrefix(lines[2], "90/tcp -> 0.0.0.0:") {
+		t.Errorf("port web:\n%s\nwant 80 and 90 on 0.0.0.0, 81 on 127.0.0.1:8080, each once", out)
+	}
+	if got := e.ok("container", "port", "web"); got != out {
+		t.Errorf("container port web = %q, want %q", got, out)
+	}
+	for _, args := range [][]string{{"container", "list"}, {"container", "ps"}, {"container", "ls"}} {
+		if got := e.ok(append(args, "--format", "{{.Names}}")...); got != "web\n" {
+			t.Errorf("geedocker %s = %q", strings.Join(args, " "), got)
+		}
+	}
+	e.fails(1, "No such image: nosuch:latest", "image", "rmi", "nosuch")
+	e.fails(1, "No such image: nosuch:latest", "image", "remove", "nosuch")
+	e.fails(1, "No such container: nosuch", "container", "remove", "nosuch")
+
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		cmd := e.command("events", "--since", "0", "--filter", "type=image", "--format", "{{.Action}}")
+		s := startEvents(t, cmd)
+		s.await(t, "import")
+		if code := s.interrupt(t, sig); code != 128+int(sig) {
+			t.Errorf("events after %v: exit %d, want %d", sig, code, 128+int(sig))
+		}
+	}
+}
+
+// TestPrivilegedGetsHostDevices: --privileged gives the host's device nodes
+// (not only the default ones), as Docker does.
+func TestPrivilegedGetsHostDevices(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	var node string
+	for _, p := range []string{"/dev/kmsg", "/dev/loop-control", "/dev/fuse", "/dev/net/tun", "/dev/mem"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&os.ModeDevice != 0 {
+			node = p
+			break
+		}
+	}
+	if node == "" {
+		t.Skip("no host device beyond Docker's default ones to look for")
+	}
+	if out := e.sh([]string{"--privileged"}, "test -e "+node+" && echo yes"); out != "yes\n" {
+		t.Errorf("--privileged: %s missing (%q)", node, out)
+	}
+	if out := e.sh(nil, "test -e "+node+" || echo no"); out != "no\n" {
+		t.Errorf("unprivileged: %s present (%q)", node, out)
+	}
+}
