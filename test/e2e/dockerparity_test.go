@@ -87,7 +87,7 @@ func TestPruneAsks(t *testing.T) {
 	if out := e.ok("volume", "ls", "-q"); out != "vol\n" {
 		t.Errorf("volumes after refused prunes: %q", out)
 	}
-	if out := e.ok("network", "inspect", "-f", "{{.Name}}", "net"); out != "net\n" {
+	if out := e.ok("network", "ls", "--format", "{{.Name}}", "--filter", "name=^net$"); out != "net\n" {
 		t.Errorf("networks after refused prunes: %q", out)
 	}
 	out, code := e.promptRun("y\n", "container", "prune")
