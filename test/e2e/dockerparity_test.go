@@ -155,3 +155,38 @@ func TestPrivilegedGetsHostDevices(t *testing.T) {
 		t.Errorf("unprivileged: %s present (%q)", node, out)
 	}
 }
+
+// TestInspectJSONInDockerOrder: `inspect -f '{{json …}}'` of the common
+// parts prints Docker's keys in Docker's order.
+func TestInspectJSONInDockerOrder(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	id := e.detached("--name", "cfg", "--ulimit", "nofile=100:200", "--health-cmd", "true", "--health-interval", "1h",
+		"-p", "127.0.0.1:8081:80", "-l", "a=b", "busybox", "sleep", "1000")
+	for _, tt := range []struct{ field, want string }{
+		{".HostConfig.Ulimits", `[{"Name":"nofile","Hard":200,"Soft":100}]`},
+		{".Config", `{"Hostname":"` + id[:12] + `","Domainname":"","User":"","AttachStdin":false,"AttachStdout":false,"AttachStderr":false,` +
+			`"ExposedPorts":{"80/tcp":{}},"Tty":false,"OpenStdin":false,"StdinOnce":false,` +
+			`"Env":ENV,"Cmd":["sleep","1000"],` +
+			`"Healthcheck":{"Test":["CMD-SHELL","true"],"Interval":3600000000000},"Image":"busybox","Volumes":null,"WorkingDir":"/",` +
+			`"Entrypoint":null,"OnBuild":null,"Labels":{"a":"b"}}`},
+		{".State.Health", `{"Status":"starting","FailingStreak":0,"Log":[]}`},
+		{".NetworkSettings.Ports", `{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8081"}]}`},
+	} {
+		got := strings.TrimSpace(e.ok("inspect", "-f", "{{json "+tt.field+"}}", "cfg"))
+		if i, j := strings.Index(got, `"Env":[`), strings.Index(got, `],"Cmd"`); i >= 0 && j > i {
+			got = got[:i] + `"Env":ENV` + got[j+1:] // the environment is checked elsewhere
+		}
+		if got != tt.want {
+			t.Errorf("inspect -f '{{json %s}}' =\n%s\nwant\n%s", tt.field, got, tt.want)
+		}
+	}
+	ep := e.ok("inspect", "-f", "{{json .NetworkSettings.Networks.bridge}}", "cfg")
+	if !strings.HasPrefix(ep, `{"IPAMConfig":null,"Links":null,"Aliases":["`+id[:12]+`"],"MacAddress":"`) ||
+		!strings.Contains(ep, `,"DriverOpts":null,"GwPriority":0,"NetworkID":"`) || !strings.HasSuffix(ep, `"GlobalIPv6PrefixLen":0,"DNSNames":null}`+"\n") {
+		t.Errorf("inspect -f '{{json .NetworkSettings.Networks.bridge}}' = %s, not in Docker's order", ep)
+	}
+	if got := e.ok("inspect", "-f", `{{.NetworkSettings.IPAddress}} {{range .NetworkSettings.Networks}}{{.IPPrefixLen}}{{end}}`, "cfg"); !strings.HasPrefix(got, "172.") || !strings.HasSuffix(got, " 16\n") {
+		t.Errorf("inspect network fields: %q", got)
+	}
+}
