@@ -190,3 +190,21 @@ func TestInspectJSONInDockerOrder(t *testing.T) {
 		t.Errorf("inspect network fields: %q", got)
 	}
 }
+
+// TestTopPsOptions: `top CONTAINER [ps OPTIONS]` runs ps with those options
+// and keeps the container's processes, as Docker's.
+func TestTopPsOptions(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	e.detached("--name", "tp", "-u", "65534", "busybox", "sleep", "1000")
+	out := e.ok("top", "tp", "-eo", "pid,user,args")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != "PID USER COMMAND" ||
+		strings.Join(strings.Fields(lines[1])[1:], " ") != "nobody sleep 1000" {
+		t.Errorf("top tp -eo pid,user,args:\n%s", out)
+	}
+	if out := e.ok("top", "tp"); !strings.Contains(out, "nobody") || !strings.HasPrefix(out, "UID ") {
+		t.Errorf("top tp:\n%s", out)
+	}
+	e.fails(1, "Couldn't find PID field in ps output", "top", "tp", "-o", "comm")
+}
