@@ -26,7 +26,7 @@ type containerInspect struct {
 	RestartCount    int                    `json:"RestartCount"`
 	Driver          string                 `json:"Driver"`
 	Platform        string                 `json:"Platform"`
-	HostConfig      container.HostConfig   `json:"HostConfig"`
+	HostConfig      inspectHostConfig      `json:"HostConfig"`
 	Mounts          []mountPoint           `json:"Mounts"`
 	Config          inspectConfig          `json:"Config"`
 	NetworkSettings inspectNetworkSettings `json:"NetworkSettings"`
@@ -87,7 +87,7 @@ func makeContainerInspect(dir string, c *container.Container) containerInspect {
 		ID: c.ID, Created: inspectTime(c.Created), Path: c.Path, Args: c.Args, Image: c.Image,
 		ResolvConfPath: dir + "/resolv.conf", HostnamePath: dir + "/hostname", HostsPath: dir + "/hosts",
 		LogPath: c.LogPath, Name: "/" + c.Name, RestartCount: c.RestartCount, Driver: "overlay",
-		Platform: "linux", HostConfig: c.HostConfig, Config: makeInspectConfig(c.Config), Mounts: []mountPoint{},
+		Platform: "linux", HostConfig: makeInspectHostConfig(c.HostConfig), Config: makeInspectConfig(c.Config), Mounts: []mountPoint{},
 		State: containerState{
 			Status: c.State.Status, Running: c.State.Running, Paused: c.State.Paused, Restarting: c.State.Restarting, Pid: c.State.Pid, ExitCode: c.State.ExitCode,
 			OOMKilled: c.State.OOMKilled, Error: c.State.Error,

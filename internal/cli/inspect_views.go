@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/network"
 )
 
 // The parts of a container's inspect document whose records are stored in
@@ -112,6 +113,36 @@ func networkSettings(c *container.Container) inspectNetworkSettings {
 	}
 	if len(out.Networks) == 0 {
 		out.Networks[c.HostConfig.NetworkMode] = inspectEndpoint{}
+	}
+	return out
+}
+
+// inspectHostConfig is the stored host config with PortBindings in Docker's
+// shape ({"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}) instead of the
+// -p values it is kept as.
+type inspectHostConfig struct {
+	container.HostConfig
+	PortBindings map[string][]inspectPort `json:"PortBindings"`
+}
+
+func makeInspectHostConfig(hc container.HostConfig) inspectHostConfig {
+	out := inspectHostConfig{HostConfig: hc, PortBindings: map[string][]inspectPort{}}
+	for _, p := range hc.PortBindings {
+		ms, err := network.ParsePublish(p)
+		if err != nil {
+			continue // refused when the container was made
+		}
+		for _, m := range ms {
+			key := fmt.Sprintf("%d/%s", m.ContainerPort, m.Proto)
+			b := inspectPort{}
+			if m.HostIP.IsValid() {
+				b.HostIP = m.HostIP.String()
+			}
+			if m.HostPort != 0 {
+				b.HostPort = fmt.Sprint(m.HostPort)
+			}
+			out.PortBindings[key] = append(out.PortBindings[key], b)
+		}
 	}
 	return out
 }

@@ -172,6 +172,7 @@ func TestInspectJSONInDockerOrder(t *testing.T) {
 			`"Entrypoint":null,"OnBuild":null,"Labels":{"a":"b"}}`},
 		{".State.Health", `{"Status":"starting","FailingStreak":0,"Log":[]}`},
 		{".NetworkSettings.Ports", `{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8081"}]}`},
+		{".HostConfig.PortBindings", `{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8081"}]}`},
 	} {
 		got := strings.TrimSpace(e.ok("inspect", "-f", "{{json "+tt.field+"}}", "cfg"))
 		if i, j := strings.Index(got, `"Env":[`), strings.Index(got, `],"Cmd"`); i >= 0 && j > i {
