@@ -27,7 +27,9 @@ func ErrorText(err error) string {
 	if errors.As(err, &ue) {
 		return ue.msg
 	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
+	// errors.Join's: several errors, one a line (a classed error also wraps
+	// several, its class among them, but reads as one line).
+	if j, ok := err.(interface{ Unwrap() []error }); ok && strings.Contains(err.Error(), "\n") {
 		var lines []string
 		for _, e := range j.Unwrap() {
 			lines = append(lines, ErrorText(e))

@@ -3,7 +3,9 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -208,4 +210,27 @@ func TestTopPsOptions(t *testing.T) {
 		t.Errorf("top tp:\n%s", out)
 	}
 	e.fails(1, "Couldn't find PID field in ps output", "top", "tp", "-o", "comm")
+}
+
+// TestSystemDfVerboseSizes: `system df -v` prints SIZE with three digits and
+// SHARED and UNIQUE SIZE with four, as Docker's formatter.
+func TestSystemDfVerboseSizes(t *testing.T) {
+	e := newEnv(t)
+	e.withBusybox()
+	size, err := strconv.ParseFloat(strings.TrimSpace(e.ok("image", "inspect", "-f", "{{.Size}}", "busybox")), 64)
+	if err != nil || size < 1e6 || size >= 1e7 {
+		t.Fatalf("busybox size %v %v: the test expects a few MB", size, err)
+	}
+	// busybox and nocmd share their one layer.
+	want := fmt.Sprintf("%.3gMB %.4gMB 0B", size/1e6, size/1e6)
+	out := e.ok("system", "df", "-v")
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) >= 8 && f[0] == "busybox" {
+			if got := strings.Join(f[len(f)-4:len(f)-1], " "); got != want {
+				t.Errorf("system df -v busybox SIZE, SHARED SIZE, UNIQUE SIZE: %q, want %q", got, want)
+			}
+			return
+		}
+	}
+	t.Errorf("system df -v: no busybox line:\n%s", out)
 }
