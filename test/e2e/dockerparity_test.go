@@ -234,3 +234,27 @@ func TestSystemDfVerboseSizes(t *testing.T) {
 	}
 	t.Errorf("system df -v: no busybox line:\n%s", out)
 }
+
+// TestAPIInspectMountsAndPortBindings: the docker CLI through `serve` sees
+// the container's mounts and its -p bindings, the same as `inspect` here.
+func TestAPIInspectMountsAndPortBindings(t *testing.T) {
+	needDocker(t)
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.serve(false)
+	dir := t.TempDir()
+	e.detached("--name", "mp", "-v", dir+":/hosttmp:ro", "-v", "data:/data", "-p", "127.0.0.1:8082:80", "-p", "81", "busybox", "sleep", "1000")
+	t.Cleanup(func() { e.gd("volume", "rm", "data") })
+	for _, f := range []string{"{{json .HostConfig.PortBindings}}", "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}};{{end}}"} {
+		want := e.ok("inspect", "-f", f, "mp")
+		if got := s.ok("inspect", "-f", f, "mp"); got != want {
+			t.Errorf("docker inspect -f '%s' = %q, geedocker's %q", f, got, want)
+		}
+	}
+	if got := e.ok("inspect", "-f", "{{json .HostConfig.PortBindings}}", "mp"); got != `{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8082"}],"81/tcp":[{"HostIp":"","HostPort":""}]}`+"\n" {
+		t.Errorf("inspect PortBindings = %s", got)
+	}
+	if got := e.ok("inspect", "-f", "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}};{{end}}", "mp"); got != "bind  /hosttmp false;volume data /data true;\n" {
+		t.Errorf("inspect Mounts = %q", got)
+	}
+}
