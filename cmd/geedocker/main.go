@@ -57,7 +57,7 @@ func main() {
 	}
 	if err != nil {
 		if !cli.IsSilent(err) {
-			fmt.Fprintln(os.Stderr, "Error: "+err.Error())
+			fmt.Fprintln(os.Stderr, cli.ErrorText(err))
 		}
 		os.Exit(cli.ExitCode(err))
 	}

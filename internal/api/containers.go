@@ -575,7 +575,7 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 	out := ctypes.InspectResponse{
 		ID: c.ID, Created: timeText(c.Created), Path: c.Path, Args: c.Args, Image: c.Image,
 		Name: "/" + c.Name, RestartCount: c.RestartCount, Driver: "overlay", Platform: "linux",
-		LogPath: c.LogPath, ExecIDs: nil, Mounts: []ctypes.MountPoint{},
+		LogPath: c.LogPath, ExecIDs: nil, Mounts: inspectMounts(c),
 		State: &ctypes.State{
 			Status: ctypes.ContainerState(c.State.Status), Running: c.State.Running, Paused: c.State.Paused,
 			Restarting: c.State.Restarting, OOMKilled: c.State.OOMKilled, Pid: c.State.Pid,
@@ -595,6 +595,7 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 			ReadonlyRootfs: hc.ReadonlyRootfs, Privileged: hc.Privileged, UsernsMode: ctypes.UsernsMode(hc.UsernsMode), Runtime: hc.Runtime,
 			CapAdd: hc.CapAdd, CapDrop: hc.CapDrop, SecurityOpt: hc.SecurityOpt, Tmpfs: hc.Tmpfs,
 			PublishAllPorts: hc.PublishAllPorts, DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, Links: hc.Links,
+			PortBindings:  inspectPortBindings(hc),
 			RestartPolicy: ctypes.RestartPolicy{Name: ctypes.RestartPolicyMode(hc.RestartPolicy.Name), MaximumRetryCount: hc.RestartPolicy.MaximumRetryCount},
 			LogConfig:     ctypes.LogConfig{Type: hc.LogConfig.Type, Config: hc.LogConfig.Config},
 			Resources: ctypes.Resources{

@@ -264,6 +264,9 @@ func newContainerPruneCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if !force && !confirm(g, "WARNING! This will remove all stopped containers.\nAre you sure you want to continue?") {
+				return nil
+			}
 			ids, reclaimed, err := e.PruneContainers()
 			if len(ids) > 0 {
 				fmt.Fprintln(g.stdout, "Deleted Containers:")

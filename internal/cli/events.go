@@ -60,7 +60,7 @@ func newEventsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			// Each event is written as it comes: a reader of a pipe sees it at once.
-			return e.Events().Read(c.Context(), sinceT, untilT, func(m events.Message) error {
+			err = e.Events().Read(c.Context(), sinceT, untilT, func(m events.Message) error {
 				if !f.Include(m) {
 					return nil
 				}
@@ -76,6 +76,11 @@ func newEventsCmd(g *globals) *cobra.Command {
 				_, err := g.stdout.Write(b.Bytes())
 				return err
 			})
+			if err == nil && untilT.IsZero() {
+				// Ended by a signal: 128+signal, quietly, as Docker's CLI.
+				err = c.Context().Err()
+			}
+			return err
 		},
 	}
 	fl := c.Flags()

@@ -12,24 +12,24 @@ import (
 
 // containerInspect is Docker's inspect document of a container.
 type containerInspect struct {
-	ID              string               `json:"Id"`
-	Created         string               `json:"Created"`
-	Path            string               `json:"Path"`
-	Args            []string             `json:"Args"`
-	State           containerState       `json:"State"`
-	Image           string               `json:"Image"`
-	ResolvConfPath  string               `json:"ResolvConfPath"`
-	HostnamePath    string               `json:"HostnamePath"`
-	HostsPath       string               `json:"HostsPath"`
-	LogPath         string               `json:"LogPath"`
-	Name            string               `json:"Name"`
-	RestartCount    int                  `json:"RestartCount"`
-	Driver          string               `json:"Driver"`
-	Platform        string               `json:"Platform"`
-	HostConfig      container.HostConfig `json:"HostConfig"`
-	Mounts          []mountPoint         `json:"Mounts"`
-	Config          container.Config     `json:"Config"`
-	NetworkSettings map[string]any       `json:"NetworkSettings"`
+	ID              string                 `json:"Id"`
+	Created         string                 `json:"Created"`
+	Path            string                 `json:"Path"`
+	Args            []string               `json:"Args"`
+	State           containerState         `json:"State"`
+	Image           string                 `json:"Image"`
+	ResolvConfPath  string                 `json:"ResolvConfPath"`
+	HostnamePath    string                 `json:"HostnamePath"`
+	HostsPath       string                 `json:"HostsPath"`
+	LogPath         string                 `json:"LogPath"`
+	Name            string                 `json:"Name"`
+	RestartCount    int                    `json:"RestartCount"`
+	Driver          string                 `json:"Driver"`
+	Platform        string                 `json:"Platform"`
+	HostConfig      inspectHostConfig      `json:"HostConfig"`
+	Mounts          []mountPoint           `json:"Mounts"`
+	Config          inspectConfig          `json:"Config"`
+	NetworkSettings inspectNetworkSettings `json:"NetworkSettings"`
 }
 
 type containerState struct {
@@ -72,17 +72,27 @@ func inspectTime(t interface {
 	return t.Format("2006-01-02T15:04:05.999999999Z07:00")
 }
 
+// inspectHealth is the health state with Docker's empty log ([], not null).
+func inspectHealth(h *container.Health) *container.Health {
+	if h == nil || h.Log != nil {
+		return h
+	}
+	cp := *h
+	cp.Log = []container.HealthResult{}
+	return &cp
+}
+
 func makeContainerInspect(dir string, c *container.Container) containerInspect {
 	d := containerInspect{
 		ID: c.ID, Created: inspectTime(c.Created), Path: c.Path, Args: c.Args, Image: c.Image,
 		ResolvConfPath: dir + "/resolv.conf", HostnamePath: dir + "/hostname", HostsPath: dir + "/hosts",
 		LogPath: c.LogPath, Name: "/" + c.Name, RestartCount: c.RestartCount, Driver: "overlay",
-		Platform: "linux", HostConfig: c.HostConfig, Config: c.Config, Mounts: []mountPoint{},
+		Platform: "linux", HostConfig: makeInspectHostConfig(c.HostConfig), Config: makeInspectConfig(c.Config), Mounts: []mountPoint{},
 		State: containerState{
 			Status: c.State.Status, Running: c.State.Running, Paused: c.State.Paused, Restarting: c.State.Restarting, Pid: c.State.Pid, ExitCode: c.State.ExitCode,
 			OOMKilled: c.State.OOMKilled, Error: c.State.Error,
 			StartedAt: inspectTime(c.State.StartedAt), FinishedAt: inspectTime(c.State.FinishedAt),
-			Health: c.State.Health,
+			Health: inspectHealth(c.State.Health),
 		},
 		NetworkSettings: networkSettings(c),
 	}
@@ -164,22 +174,3 @@ func newContainerInspectCmd(g *globals) *cobra.Command {
 
 // networkSettings is Docker's NetworkSettings: the primary network's
 // address at the top, every network under Networks, ports by "80/tcp".
-func networkSettings(c *container.Container) map[string]any {
-	ports := map[string]any{}
-	for _, p := range c.NetworkSettings.Ports {
-		key := fmt.Sprintf("%d/%s", p.ContainerPort, p.Proto)
-		list, _ := ports[key].([]map[string]string)
-		ports[key] = append(list, map[string]string{"HostIp": p.HostIP, "HostPort": fmt.Sprint(p.HostPort)})
-	}
-	out := map[string]any{"Ports": ports, "Networks": map[string]any{}, "IPAddress": "", "Gateway": "", "MacAddress": "", "IPPrefixLen": 0}
-	nets := map[string]any{}
-	for name, ep := range c.NetworkSettings.Networks {
-		nets[name] = ep
-		out["IPAddress"], out["Gateway"], out["MacAddress"], out["IPPrefixLen"] = ep.IPAddress, ep.Gateway, ep.MacAddress, ep.IPPrefixLen
-	}
-	if len(nets) == 0 {
-		nets[c.HostConfig.NetworkMode] = map[string]any{}
-	}
-	out["Networks"] = nets
-	return out
-}

@@ -49,6 +49,7 @@ func newNetworkCmd(g *globals) *cobra.Command {
 
 	var quiet, noTrunc bool
 	var lsFormat string
+	var lsFilters []string
 	ls := &cobra.Command{
 		Use:     "ls [OPTIONS]",
 		Aliases: []string{"list"},
@@ -59,20 +60,29 @@ func newNetworkCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			nf, err := parseNetworkFilters(lsFilters)
+			if err != nil {
+				return err
+			}
 			all, err := e.Networks()
 			if err != nil {
 				return err
 			}
 			var rows []networkRow
+			add := func(r networkRow, fullID string) {
+				if nf.match(r, fullID) {
+					rows = append(rows, r)
+				}
+			}
 			for _, n := range all {
 				id := n.ID
 				if !noTrunc {
 					id = id[:12]
 				}
-				rows = append(rows, networkRow{ID: id, Name: n.Name, Driver: "bridge", Scope: "local", IPv6: "false", Internal: fmt.Sprint(n.Internal)})
+				add(networkRow{ID: id, Name: n.Name, Driver: "bridge", Scope: "local", IPv6: "false", Internal: fmt.Sprint(n.Internal)}, n.ID)
 			}
-			rows = append(rows, networkRow{ID: "host", Name: "host", Driver: "host", Scope: "local", IPv6: "false", Internal: "false"},
-				networkRow{ID: "none", Name: "none", Driver: "null", Scope: "local", IPv6: "false", Internal: "false"})
+			add(networkRow{ID: "host", Name: "host", Driver: "host", Scope: "local", IPv6: "false", Internal: "false"}, "host")
+			add(networkRow{ID: "none", Name: "none", Driver: "null", Scope: "local", IPv6: "false", Internal: "false"}, "none")
 			if quiet {
 				lsFormat = "{{.ID}}"
 			}
@@ -80,6 +90,7 @@ func newNetworkCmd(g *globals) *cobra.Command {
 		},
 	}
 	ls.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display network IDs")
+	ls.Flags().StringArrayVarP(&lsFilters, "filter", "f", nil, "Provide filter values (e.g. \"driver=bridge\")")
 	ls.Flags().BoolVar(&noTrunc, "no-trunc", false, "Do not truncate the output")
 	ls.Flags().StringVar(&lsFormat, "format", "", formatUsage)
 
@@ -132,6 +143,10 @@ func newNetworkCmd(g *globals) *cobra.Command {
 			e, err := g.engine()
 			if err != nil {
 				return err
+			}
+			if force, _ := c.Flags().GetBool("force"); !force &&
+				!confirm(g, "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue?") {
+				return nil
 			}
 			names, err := e.PruneNetworks()
 			if len(names) > 0 {

@@ -50,9 +50,12 @@ func newImagePruneCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			prune := e.PruneImages
+			prune, what := e.PruneImages, "all dangling images"
 			if all {
-				prune = e.PruneUnusedImages
+				prune, what = e.PruneUnusedImages, "all images without at least one container associated to them"
+			}
+			if !force && !confirm(g, "WARNING! This will remove "+what+".\nAre you sure you want to continue?") {
+				return nil
 			}
 			res, reclaimed, err := prune()
 			if len(res) > 0 {

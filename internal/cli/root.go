@@ -44,6 +44,10 @@ func ExitCode(err error) int {
 	if errors.As(err, &se) {
 		return se.Code
 	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return ue.code
+	}
 	var fe flagError
 	if errors.As(err, &fe) {
 		return 125
@@ -90,7 +94,7 @@ func NewRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.root, "root", defRoot, "Root directory of the store (env GEEDOCKER_ROOT)")
 	root.PersistentFlags().StringVar(&g.configFile, "config-file", defConfig, "GeeDocker's configuration file (env GEEDOCKER_CONFIG)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return flagError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
+		return badFlag(c, err)
 	})
 
 	image := &cobra.Command{Use: "image", Short: "Manage images"}
@@ -119,11 +123,26 @@ func NewRoot() *cobra.Command {
 		newServeCmd(g),
 		newServeCmd(g), newEventsCmd(g), newSystemCmd(g),
 	)
-	ctr.AddCommand(newUpdateCmd(g))
+	ctr.AddCommand(newUpdateCmd(g), newPortCmd(g))
+	// Docker's other names for the same commands.
+	for _, a := range []struct {
+		group   *cobra.Command
+		name    string
+		aliases []string
+	}{
+		{ctr, "ls", []string{"list", "ps"}},
+		{ctr, "rm", []string{"remove"}},
+		{image, "rm", []string{"remove", "rmi"}},
+	} {
+		if sub, _, err := a.group.Find([]string{a.name}); err == nil && sub != a.group {
+			sub.Aliases = append(sub.Aliases, a.aliases...)
+		}
+	}
 	root.AddCommand(newUpdateCmd(g))
 	root.AddCommand(newPauseCmd(g), newUnpauseCmd(g))
 	for _, c := range allCommands(root) {
 		c.Flags().SortFlags = false
+		c.DisableFlagsInUseLine = true // the usage lines say [OPTIONS], as Docker's
 		if c.HasSubCommands() && c.RunE == nil {
 			// Cobra runs nothing (and exits 0) for a parent command with an
 			// unknown subcommand unless the parent itself runs.
@@ -149,16 +168,19 @@ func allCommands(c *cobra.Command) []*cobra.Command {
 
 func subcommandRequired(c *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return flagError{fmt.Errorf("unknown command %q for %q\nSee '%s --help'.", args[0], c.CommandPath(), c.CommandPath())}
+		return unknownCommand(c, args[0])
 	}
 	return flagError{fmt.Errorf("%q requires a subcommand\nSee '%s --help'.", c.CommandPath(), c.CommandPath())}
 }
 
-// exactArgs and minArgs give Docker's usage errors (exit 125).
+// exactArgs, minArgs, maxArgs and rangeArgs give Docker's usage errors (exit 1).
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) != n {
-			return flagError{fmt.Errorf("%q requires exactly %d argument(s).\nSee '%s --help'.\n\nUsage:  %s", c.CommandPath(), n, c.CommandPath(), c.UseLine())}
+			if n == 0 {
+				return badArgs(c, "accepts no arguments")
+			}
+			return badArgs(c, "requires "+arguments(n))
 		}
 		return nil
 	}
@@ -167,7 +189,7 @@ func exactArgs(n int) cobra.PositionalArgs {
 func minArgs(n int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) < n {
-			return flagError{fmt.Errorf("%q requires at least %d argument(s).\nSee '%s --help'.\n\nUsage:  %s", c.CommandPath(), n, c.CommandPath(), c.UseLine())}
+			return badArgs(c, "requires at least "+arguments(n))
 		}
 		return nil
 	}
@@ -176,7 +198,7 @@ func minArgs(n int) cobra.PositionalArgs {
 func maxArgs(n int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) > n {
-			return flagError{fmt.Errorf("%q requires at most %d argument(s).\nSee '%s --help'.\n\nUsage:  %s", c.CommandPath(), n, c.CommandPath(), c.UseLine())}
+			return badArgs(c, "requires at most "+arguments(n))
 		}
 		return nil
 	}
@@ -185,7 +207,10 @@ func maxArgs(n int) cobra.PositionalArgs {
 func rangeArgs(lo, hi int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) < lo || len(args) > hi {
-			return flagError{fmt.Errorf("%q requires at least %d and at most %d arguments.\nSee '%s --help'.\n\nUsage:  %s", c.CommandPath(), lo, hi, c.CommandPath(), c.UseLine())}
+			if lo == 0 {
+				return badArgs(c, "requires at most "+arguments(hi))
+			}
+			return badArgs(c, fmt.Sprintf("requires at least %d and at most %s", lo, arguments(hi)))
 		}
 		return nil
 	}

@@ -51,21 +51,24 @@ func TestRootUsageErrors(t *testing.T) {
 	tests := []struct {
 		args []string
 		want string // the start of the error message
+		code int
 	}{
-		{[]string{"images", "--bogus"}, "unknown flag: --bogus\nSee 'geedocker images --help'."},
-		{[]string{"images", "-z"}, "unknown shorthand flag: 'z' in -z"},
-		{[]string{"ps", "--all=maybe"}, `invalid argument "maybe" for "-a, --all" flag`},
-		{[]string{"images", "a", "b"}, `"geedocker images" requires at least 0 and at most 1 arguments.`},
-		{[]string{"tag", "busybox"}, `"geedocker tag" requires exactly 2 argument(s).`},
-		{[]string{"rmi"}, `"geedocker rmi" requires at least 1 argument(s).`},
-		{[]string{"image", "rm"}, `"geedocker image rm" requires at least 1 argument(s).`},
-		{[]string{"ps", "extra"}, `"geedocker ps" requires exactly 0 argument(s).`},
-		{[]string{"images", "--filter", "bogus=1"}, "invalid filter 'bogus'"},
-		{[]string{"images", "--filter", "dangling=perhaps"}, "invalid filter 'dangling=perhaps'"},
-		{[]string{"ps", "--filter", "status=sleeping"}, "invalid filter 'status=sleeping'"},
-		{[]string{"run", "--memory", "10XB", "busybox"}, `invalid argument "10XB" for "-m, --memory" flag`},
-		{[]string{"run", "--bogus", "busybox"}, "unknown flag: --bogus"},
-		{[]string{"import", "-", "--change", "RUN make"}, `invalid --change "RUN make"`},
+		// Docker 28's words and codes: a bad flag 125, a wrong number of arguments 1.
+		{[]string{"images", "--bogus"}, "unknown flag: --bogus\n\nUsage:  geedocker images [OPTIONS] [REPOSITORY[:TAG]]\n\nRun 'geedocker images --help' for more information", 125},
+		{[]string{"images", "-z"}, "unknown shorthand flag: 'z' in -z", 125},
+		{[]string{"ps", "--all=maybe"}, `invalid argument "maybe" for "-a, --all" flag`, 125},
+		{[]string{"images", "a", "b"}, `geedocker: 'geedocker images' requires at most 1 argument`, 1},
+		{[]string{"tag", "busybox"}, `geedocker: 'geedocker tag' requires 2 arguments`, 1},
+		{[]string{"rmi"}, "geedocker: 'geedocker rmi' requires at least 1 argument\n\nUsage:  geedocker rmi [OPTIONS] IMAGE [IMAGE...]\n\nSee 'geedocker rmi --help' for more information", 1},
+		{[]string{"image", "rm"}, `geedocker: 'geedocker image rm' requires at least 1 argument`, 1},
+		{[]string{"ps", "extra"}, `geedocker: 'geedocker ps' accepts no arguments`, 1},
+		{[]string{"commit"}, `geedocker: 'geedocker commit' requires at least 1 and at most 2 arguments`, 1},
+		{[]string{"images", "--filter", "bogus=1"}, "invalid filter 'bogus'", 125},
+		{[]string{"images", "--filter", "dangling=perhaps"}, "invalid filter 'dangling=perhaps'", 125},
+		{[]string{"ps", "--filter", "status=sleeping"}, "invalid filter 'status=sleeping'", 125},
+		{[]string{"run", "--memory", "10XB", "busybox"}, `invalid argument "10XB" for "-m, --memory" flag`, 125},
+		{[]string{"run", "--bogus", "busybox"}, "unknown flag: --bogus", 125},
+		{[]string{"import", "-", "--change", "RUN make"}, `invalid --change "RUN make"`, 125},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -77,8 +80,8 @@ func TestRootUsageErrors(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), tt.want) {
 				t.Errorf("error =\n %q\nwant it to start with\n %q", err, tt.want)
 			}
-			if code := ExitCode(err); code != 125 {
-				t.Errorf("exit code %d, want 125", code)
+			if code := ExitCode(err); code != tt.code {
+				t.Errorf("exit code %d, want %d", code, tt.code)
 			}
 			if IsSilent(err) {
 				t.Error("a usage error would not be printed")

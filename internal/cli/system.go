@@ -99,8 +99,8 @@ func printDfVerbose(g *globals, du *engine.DiskUsage, format string) error {
 	var images []imageRow
 	for _, im := range du.Images {
 		r := imageRow{Repository: "<none>", Tag: "<none>", ID: strings.TrimPrefix(im.Image.ID, "sha256:")[:12],
-			CreatedSince: ago(im.Image.Created), Size: humanSize(im.Image.Size), SharedSize: humanSize(im.SharedSize),
-			UniqueSize: humanSize(im.Image.Size - im.SharedSize), Containers: strconv.Itoa(im.Containers)}
+			CreatedSince: ago(im.Image.Created), Size: humanSize(im.Image.Size), SharedSize: humanSize4(im.SharedSize),
+			UniqueSize: humanSize4(im.Image.Size - im.SharedSize), Containers: strconv.Itoa(im.Containers)}
 		if len(im.RepoTags) > 0 {
 			r.Repository, r.Tag = im.RepoTags[0].FamiliarName(), im.RepoTags[0].Tag
 		}

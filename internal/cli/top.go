@@ -19,10 +19,10 @@ func parseNonNegative(s string) (int, error) {
 
 // newTopCmd is `top`: the container's processes as seen from the host.
 func newTopCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "top CONTAINER",
+	c := &cobra.Command{
+		Use:   "top CONTAINER [ps OPTIONS]",
 		Short: "Display the running processes of a container",
-		Args:  exactArgs(1),
+		Args:  minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			e, err := g.engine()
 			if err != nil {
@@ -35,6 +35,18 @@ func newTopCmd(g *globals) *cobra.Command {
 			pids, err := e.Procs(ct)
 			if err != nil {
 				return err
+			}
+			if len(args) > 1 {
+				titles, rows, err := hostPSTable(args[1:], pids)
+				if err != nil {
+					return err
+				}
+				tw := newTable(g.stdout)
+				fmt.Fprintln(tw, strings.Join(titles, "\t"))
+				for _, r := range rows {
+					fmt.Fprintln(tw, strings.Join(r, "\t"))
+				}
+				return tw.Flush()
 			}
 			names, _ := e.UserNames(ct) // no passwd file: uids
 			tw := newTable(g.stdout)
@@ -53,6 +65,8 @@ func newTopCmd(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	c.Flags().SetInterspersed(false) // what follows the container is ps's
+	return c
 }
 
 type procInfo struct {

@@ -149,7 +149,7 @@ func newVolumeCmd(g *globals) *cobra.Command {
 	}
 	rm.Flags().BoolVarP(&force, "force", "f", false, "Force the removal of one or more volumes")
 
-	var pruneAll bool
+	var pruneAll, pruneForce bool
 	var pruneFilters []string
 	prune := &cobra.Command{
 		Use:   "prune [OPTIONS]",
@@ -164,6 +164,13 @@ func newVolumeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			what := "anonymous local volumes"
+			if pruneAll {
+				what = "all local volumes"
+			}
+			if !pruneForce && !confirm(g, "WARNING! This will remove "+what+" not used by at least one container.\nAre you sure you want to continue?") {
+				return nil
+			}
 			names, reclaimed, err := e.PruneVolumes(pruneAll, func(v *volume.Volume) bool { return f.Match(v, 0) })
 			if len(names) > 0 {
 				fmt.Fprintln(g.stdout, "Deleted Volumes:")
@@ -174,7 +181,7 @@ func newVolumeCmd(g *globals) *cobra.Command {
 			return err
 		},
 	}
-	prune.Flags().BoolP("force", "f", false, "Do not prompt for confirmation")
+	prune.Flags().BoolVarP(&pruneForce, "force", "f", false, "Do not prompt for confirmation")
 	prune.Flags().BoolVarP(&pruneAll, "all", "a", false, "Remove all unused volumes, not just anonymous ones")
 	prune.Flags().StringArrayVar(&pruneFilters, "filter", nil, "Provide filter values (e.g. \"label=<label>\")")
 

@@ -289,7 +289,7 @@ func checkName(name string) error {
 		return nil
 	}
 	if !validName().MatchString(name) {
-		return errdefs.InvalidArgument(fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name))
+		return errdefs.InvalidArgument(fmt.Errorf("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name))
 	}
 	if len(name) > MaxNameLength {
 		return errdefs.InvalidArgument(fmt.Errorf("invalid container name %q: longer than %d characters", name, MaxNameLength))

@@ -145,7 +145,7 @@ func TestCreateInvalidName(t *testing.T) {
 			s := newStore(t)
 			c := &Container{ID: hexID("c", 'c'), Name: name}
 			err := s.Create(c)
-			if err == nil || !strings.Contains(err.Error(), "invalid container name") ||
+			if err == nil || !strings.Contains(err.Error(), "Invalid container name ("+name+")") ||
 				!strings.Contains(err.Error(), "only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed") {
 				t.Fatalf("Create(name %q) error = %v, want Docker's invalid name error", name, err)
 			}

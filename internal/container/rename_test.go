@@ -37,7 +37,7 @@ func TestRename(t *testing.T) {
 		{"taken", "db", ErrNameInUse, `Conflict. The container name "/db" is already in use by container "` + db.ID + `". You have to remove (or rename) that container to be able to reuse that name.`},
 		{"same", "front", ErrSameName, "Renaming a container with the same name as its current name"},
 		{"empty", "", nil, "Neither old nor new names may be empty"},
-		{"invalid", "a/b", nil, "invalid container name (a/b), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"},
+		{"invalid", "a/b", nil, "Invalid container name (a/b), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

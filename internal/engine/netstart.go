@@ -101,10 +101,20 @@ func (e *Engine) setupNetwork(cs *container.Store, c *container.Container, s *sp
 		ports = append(ports, m...)
 	}
 	if c.HostConfig.PublishAllPorts {
+		// -P publishes each exposed port that no -p binds already, as Docker.
+		bound := map[[2]string]bool{}
+		for _, m := range ports {
+			bound[[2]string{fmt.Sprint(m.ContainerPort), m.Proto}] = true
+		}
 		for p := range c.Config.ExposedPorts {
 			m, err := network.ParsePublish(p)
-			if err == nil {
-				ports = append(ports, m...)
+			if err != nil {
+				continue
+			}
+			for _, pm := range m {
+				if !bound[[2]string{fmt.Sprint(pm.ContainerPort), pm.Proto}] {
+					ports = append(ports, pm)
+				}
 			}
 		}
 	}

@@ -393,6 +393,9 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 	so.HostnamePath = filepath.Join(dir, "hostname")
 	so.HostsPath = filepath.Join(dir, "hosts")
 	so.ResolvConfPath = filepath.Join(dir, "resolv.conf")
+	if so.Privileged {
+		so.HostDevices = spec.HostDevices() // Docker gives a privileged container the host's /dev
+	}
 	s, err := spec.Build(so)
 	if err != nil {
 		return nil, err

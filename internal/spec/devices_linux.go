@@ -79,3 +79,40 @@ func deviceNode(p string) (specs.LinuxDevice, error) {
 		FileMode: &mode, UID: &uid, GID: &gid,
 	}, nil
 }
+
+// HostDevices lists the host's device nodes under /dev, for a privileged
+// container (Options.HostDevices), as runc's and Docker's: the directories
+// of other mounts (pts, shm, mqueue, fd …) and /dev/console are skipped,
+// and so is what cannot be read.
+func HostDevices() []specs.LinuxDevice {
+	return hostDevicesUnder("/dev")
+}
+
+func hostDevicesUnder(dir string) []specs.LinuxDevice {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var devs []specs.LinuxDevice
+	for _, de := range des {
+		p := filepath.Join(dir, de.Name())
+		if de.IsDir() {
+			switch de.Name() {
+			case "pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev":
+			default:
+				devs = append(devs, hostDevicesUnder(p)...)
+			}
+			continue
+		}
+		if de.Name() == "console" {
+			continue
+		}
+		d, err := deviceNode(p)
+		if err != nil {
+			continue
+		}
+		d.Path = p
+		devs = append(devs, d)
+	}
+	return devs
+}

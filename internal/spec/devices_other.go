@@ -12,3 +12,6 @@ import (
 func devicesFromPath(hostPath, ctrPath string) ([]specs.LinuxDevice, error) {
 	return nil, errors.New("devices can only be added on Linux")
 }
+
+// HostDevices is empty: device nodes are read from a Linux host only.
+func HostDevices() []specs.LinuxDevice { return nil }

@@ -206,7 +206,7 @@ func TestRename(t *testing.T) {
 	otherID := e.inspectField("other", "{{.Id}}")
 	e.fails(1, `Conflict. The container name "/other" is already in use by container "`+otherID+`". You have to remove (or rename) that container to be able to reuse that name.`, "rename", "new", "other")
 	e.fails(1, "Renaming a container with the same name as its current name", "container", "rename", "new", "new")
-	e.fails(1, "invalid container name (bad/name)", "rename", "new", "bad/name")
+	e.fails(1, "Invalid container name (bad/name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", "rename", "new", "bad/name")
 	e.fails(1, "No such container: nosuch", "rename", "nosuch", "x")
 	if got := e.inspectField(id, "{{.Name}}"); got != "/new" {
 		t.Errorf("name after refused renames = %q", got)

@@ -196,7 +196,7 @@ func TestPullErrors(t *testing.T) {
 	e.fails(1, "manifest for "+reg.Addr+"/busybox:nope not found", "pull", reg.Addr+"/busybox:nope")
 	e.fails(1, "invalid reference format: repository name must be lowercase", "pull", reg.Addr+"/BusyBox")
 	e.fails(1, "invalid reference format", "pull", "busy$box")
-	e.fails(125, "requires exactly 1 argument", "pull")
+	e.fails(1, "'geedocker pull' requires 1 argument", "pull")
 	e.fails(125, "unknown flag: --bogus", "pull", "--bogus", "x")
 	// A registry that is not there.
 	e.fails(1, "connection refused", "pull", "127.0.0.1:1/busybox")

@@ -223,7 +223,7 @@ func (e *env) fails(code int, want string, args ...string) testutil.Result {
 	if !strings.Contains(r.Stderr, want) {
 		e.t.Fatalf("geedocker %s: stderr %q does not contain %q", strings.Join(args, " "), r.Stderr, want)
 	}
-	if n := strings.Count(strings.TrimSpace(r.Stderr), "\n"); n > 0 && !strings.Contains(r.Stderr, "See '") {
+	if n := strings.Count(strings.TrimSpace(r.Stderr), "\n"); n > 0 && !strings.Contains(r.Stderr, "--help' for more information") {
 		e.t.Errorf("geedocker %s: error is %d lines, want one:\n%s", strings.Join(args, " "), n+1, r.Stderr)
 	}
 	return r
