@@ -12,8 +12,10 @@ import (
 	goruntime "runtime"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/geedocker/geedocker/internal/cgroups"
+	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/registry"
 	"github.com/geedocker/geedocker/internal/store"
 )
@@ -74,7 +76,55 @@ type Engine struct {
 	// caller that outlives them (serve); a short-lived command leaves them
 	// to init.
 	ReapMonitors bool
+
+	// The outside things a start, a cleanup and a repair act on, behind small interfaces so
+	// that unit tests can fake them; New sets the real ones (hostNetwork, hostCgroups,
+	// hostProcesses).
+	net   containerNetwork
+	cgs   cgroupReleaser
+	procs processes
 }
+
+// containerNetwork wires a container's network for a start and releases it (see
+// setupNetwork and releaseNetwork).
+type containerNetwork interface {
+	setup(cs *container.Store, c *container.Container, s *specs.Spec, pid int) (*netSetup, error)
+	release(cs *container.Store, c *container.Container, ns *netSetup)
+}
+
+// cgroupReleaser kills whatever runs in a container's cgroup and removes the cgroup.
+type cgroupReleaser interface {
+	release(id string)
+}
+
+// processes tells whether a process recorded with its start time still runs
+// (container.Alive).
+type processes interface {
+	alive(pid int, start uint64) bool
+}
+
+type hostNetwork struct{ e *Engine }
+
+func (h hostNetwork) setup(cs *container.Store, c *container.Container, s *specs.Spec, pid int) (*netSetup, error) {
+	return h.e.setupNetwork(cs, c, s, pid)
+}
+
+func (h hostNetwork) release(cs *container.Store, c *container.Container, ns *netSetup) {
+	h.e.releaseNetwork(cs, c, ns)
+}
+
+type hostCgroups struct{ e *Engine }
+
+func (h hostCgroups) release(id string) {
+	if cg, err := h.e.cgroup(id); err == nil {
+		cg.Kill()
+		cg.Destroy()
+	}
+}
+
+type hostProcesses struct{}
+
+func (hostProcesses) alive(pid int, start uint64) bool { return container.Alive(pid, start) }
 
 // New opens the store at root.
 func New(root string, cfg Config) (*Engine, error) {
@@ -83,6 +133,7 @@ func New(root string, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{Store: s, Config: cfg}
+	e.net, e.cgs, e.procs = hostNetwork{e}, hostCgroups{e}, hostProcesses{}
 	e.containerHooks()
 	return e, nil
 }

@@ -58,15 +58,15 @@ func (e *Engine) containerHooks() {
 // monitorGone tells whether c is recorded as running (or restarting) but its monitor is gone
 // (killed, crashed, or the host rebooted), and the exit code it is given: 137 when its PID 1
 // is still alive (the repair kills it), 255 otherwise.
-func monitorGone(cs *container.Store, c *container.Container) (gone bool, code int) {
+func (e *Engine) monitorGone(cs *container.Store, c *container.Container) (gone bool, code int) {
 	if !c.State.Running && !c.State.Restarting {
 		return false, 0
 	}
 	rs, ok := cs.ReadRunState(c.ID)
-	if ok && container.Alive(rs.MonitorPid, rs.MonitorStart) {
+	if ok && e.procs.alive(rs.MonitorPid, rs.MonitorStart) {
 		return false, 0
 	}
-	if ok && container.Alive(rs.Pid, rs.PidStart) {
+	if ok && e.procs.alive(rs.Pid, rs.PidStart) {
 		return true, 137
 	}
 	return true, 255
@@ -84,8 +84,8 @@ func markMonitorDied(c *container.Container, code int) {
 // observe returns c as a reader sees it, changing nothing: a container whose monitor is gone
 // shows as exited (a copy says so), or, with --rm, not at all (nil); its record is repaired
 // by the next command that acts on it, or by Repair.
-func observe(cs *container.Store, c *container.Container) *container.Container {
-	gone, code := monitorGone(cs, c)
+func (e *Engine) observe(cs *container.Store, c *container.Container) *container.Container {
+	gone, code := e.monitorGone(cs, c)
 	if !gone {
 		return c
 	}
@@ -101,12 +101,12 @@ func observe(cs *container.Store, c *container.Container) *container.Container {
 // killed, its cgroup and network released, and it becomes exited (removed, with --rm).
 // Records of healthy containers are returned as they are.
 func (e *Engine) reconcile(cs *container.Store, c *container.Container) *container.Container {
-	gone, code := monitorGone(cs, c)
+	gone, code := e.monitorGone(cs, c)
 	if !gone {
 		return c
 	}
-	e.releaseCgroup(c.ID)
-	e.releaseNetwork(cs, c, nil)
+	e.cgs.release(c.ID)
+	e.net.release(cs, c, nil)
 	updated, err := cs.Update(c.ID, func(c *container.Container) error {
 		if !c.State.Running && !c.State.Restarting {
 			return errStopped // someone else repaired it, or the monitor finished
@@ -140,14 +140,6 @@ func (e *Engine) removeRunFiles(cs *container.Store, id string) {
 	netns.Remove(e.netnsPath(cs, id))
 }
 
-// releaseCgroup kills whatever runs in a container's cgroup and removes it.
-func (e *Engine) releaseCgroup(id string) {
-	if cg, err := e.cgroup(id); err == nil {
-		cg.Kill()
-		cg.Destroy()
-	}
-}
-
 // ListContainers returns every container, newest first, as a reader sees it: listing changes
 // nothing (see observe). Commands whose decisions rest on the list call Repair first.
 func (e *Engine) ListContainers() ([]*container.Container, error) {
@@ -161,7 +153,7 @@ func (e *Engine) ListContainers() ([]*container.Container, error) {
 	}
 	out := all[:0]
 	for _, c := range all {
-		if c = observe(cs, c); c != nil {
+		if c = e.observe(cs, c); c != nil {
 			out = append(out, c)
 		}
 	}
@@ -404,8 +396,8 @@ func (e *Engine) RemoveWithVolumes(ref string, force, volumes bool) error {
 			}
 		}
 	}
-	e.releaseCgroup(c.ID)
-	e.releaseNetwork(cs, c, nil)
+	e.cgs.release(c.ID)
+	e.net.release(cs, c, nil)
 	e.removeRunFiles(cs, c.ID)
 	return e.deleteContainer(cs, c, volumes)
 }

@@ -651,9 +651,9 @@ func (e *Engine) wireNetwork(cs *container.Store, c *container.Container, s *spe
 	if s == nil {
 		s = &specs.Spec{Linux: &specs.Linux{}}
 	}
-	ns, err := e.setupNetwork(cs, c, s, pid)
+	ns, err := e.net.setup(cs, c, s, pid)
 	if err != nil {
-		e.releaseNetwork(cs, c, ns)
+		e.net.release(cs, c, ns)
 		return err
 	}
 	settings := c.NetworkSettings
@@ -680,7 +680,7 @@ func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRes
 	if err != nil {
 		return monitor.Next{}, nil // removed meanwhile
 	}
-	e.releaseNetwork(cs, c, nil)
+	e.net.release(cs, c, nil)
 	if ex.StartFailed {
 		return monitor.Next{}, nil
 	}
