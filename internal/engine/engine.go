@@ -92,9 +92,10 @@ type containerNetwork interface {
 	release(cs *container.Store, c *container.Container, ns *netSetup)
 }
 
-// cgroupReleaser kills whatever runs in a container's cgroup and removes the cgroup.
+// cgroupReleaser kills whatever runs in a container's cgroup and removes the cgroup; it
+// tells whether the kernel OOM-killed a process of it first.
 type cgroupReleaser interface {
-	release(id string)
+	release(id string) (oomKilled bool)
 }
 
 // processes tells whether a process recorded with its start time still runs
@@ -115,11 +116,13 @@ func (h hostNetwork) release(cs *container.Store, c *container.Container, ns *ne
 
 type hostCgroups struct{ e *Engine }
 
-func (h hostCgroups) release(id string) {
+func (h hostCgroups) release(id string) (oomKilled bool) {
 	if cg, err := h.e.cgroup(id); err == nil {
+		oomKilled, _ = cg.OOMKilled()
 		cg.Kill()
 		cg.Destroy()
 	}
+	return oomKilled
 }
 
 type hostProcesses struct{}

@@ -7,6 +7,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/monitor"
 )
 
 // fakeNetwork stands for the host's network: it counts what is set up and released.
@@ -34,10 +35,13 @@ func (f *fakeNetwork) release(cs *container.Store, c *container.Container, ns *n
 	f.released = append(f.released, ns)
 }
 
-// fakeCgroups counts the cgroups released.
-type fakeCgroups map[string]int
+// fakeCgroups counts the cgroups released; those named in oom were OOM-killed.
+type fakeCgroups struct {
+	released map[string]int
+	oom      map[string]bool
+}
 
-func (f fakeCgroups) release(id string) { f[id]++ }
+func (f fakeCgroups) release(id string) bool { f.released[id]++; return f.oom[id] }
 
 // fakeProcesses holds the pids that are alive (start times are not checked).
 type fakeProcesses map[int]bool
@@ -64,7 +68,7 @@ func newFakeEngine(t *testing.T) *fakes {
 		t.Fatal(err)
 	}
 	f := &fakes{e: e, net: &fakeNetwork{setups: map[string]int{}, releases: map[string]int{}},
-		cgs: fakeCgroups{}, procs: fakeProcesses{}}
+		cgs: fakeCgroups{map[string]int{}, map[string]bool{}}, procs: fakeProcesses{}}
 	e.net, e.cgs, e.procs = f.net, f.cgs, f.procs
 	if f.cs, err = e.Containers(); err != nil {
 		t.Fatal(err)
@@ -141,8 +145,8 @@ func TestReconcile(t *testing.T) {
 			if tt.wantRepaired {
 				wantReleases = 1
 			}
-			if f.cgs[c.ID] != wantReleases || f.net.releases[c.ID] != wantReleases {
-				t.Errorf("cgroup released %d times, network %d times; want %d", f.cgs[c.ID], f.net.releases[c.ID], wantReleases)
+			if f.cgs.released[c.ID] != wantReleases || f.net.releases[c.ID] != wantReleases {
+				t.Errorf("cgroup released %d times, network %d times; want %d", f.cgs.released[c.ID], f.net.releases[c.ID], wantReleases)
 			}
 			fresh, err := f.cs.Get(c.ID)
 			if tt.wantRemoved {
@@ -182,8 +186,8 @@ func TestReconcile(t *testing.T) {
 			}
 			// A second look repairs nothing more.
 			f.e.reconcile(f.cs, fresh)
-			if f.cgs[c.ID] != 1 || f.net.releases[c.ID] != 1 {
-				t.Errorf("after a second reconcile: cgroup released %d times, network %d times; want 1", f.cgs[c.ID], f.net.releases[c.ID])
+			if f.cgs.released[c.ID] != 1 || f.net.releases[c.ID] != 1 {
+				t.Errorf("after a second reconcile: cgroup released %d times, network %d times; want 1", f.cgs.released[c.ID], f.net.releases[c.ID])
 			}
 		})
 	}
@@ -226,8 +230,8 @@ func TestRepairAndList(t *testing.T) {
 			t.Errorf("%s: listing changed the record: %v %+v", c.Name, err, fresh)
 		}
 	}
-	if len(f.cgs) != 0 || len(f.net.releases) != 0 {
-		t.Errorf("listing released cgroups %v, networks %v", f.cgs, f.net.releases)
+	if len(f.cgs.released) != 0 || len(f.net.releases) != 0 {
+		t.Errorf("listing released cgroups %v, networks %v", f.cgs.released, f.net.releases)
 	}
 
 	// Repair sweeps them, and again changes nothing more.
@@ -250,11 +254,11 @@ func TestRepairAndList(t *testing.T) {
 	}
 	want := map[string]int{dead.ID: 1, deadRm.ID: 1}
 	for id, n := range want {
-		if f.cgs[id] != n || f.net.releases[id] != n {
-			t.Errorf("%s: cgroup released %d times, network %d; want %d", id[:12], f.cgs[id], f.net.releases[id], n)
+		if f.cgs.released[id] != n || f.net.releases[id] != n {
+			t.Errorf("%s: cgroup released %d times, network %d; want %d", id[:12], f.cgs.released[id], f.net.releases[id], n)
 		}
 	}
-	if len(f.cgs) != len(want) || len(f.net.releases) != len(want) {
+	if len(f.cgs.released) != len(want) || len(f.net.releases) != len(want) {
 		t.Errorf("released cgroups %v, networks %v; want only the repaired", f.cgs, f.net.releases)
 	}
 }
@@ -296,6 +300,81 @@ func TestWireNetwork(t *testing.T) {
 			}
 			if ep := fresh.NetworkSettings.Networks["bridge"]; ep.IPAddress != "172.17.0.2" {
 				t.Errorf("recorded settings = %+v", fresh.NetworkSettings)
+			}
+		})
+	}
+}
+
+func TestCleanup(t *testing.T) {
+	tests := []struct {
+		name        string
+		rec         record
+		restart     string
+		ex          monitor.Exit
+		oom         bool
+		deleted     bool // the record is gone before the cleanup
+		wantNetRel  int
+		wantStatus  string // "" when the record is to be gone
+		wantCode    int
+		wantOOM     bool
+		wantRestart bool
+	}{
+		{name: "start failed", rec: record{status: container.Created}, ex: monitor.Exit{StartFailed: true}, oom: true,
+			wantNetRel: 1, wantStatus: container.Created},
+		{name: "exited", rec: record{status: container.Running, runState: true}, ex: monitor.Exit{Code: 3},
+			wantNetRel: 1, wantStatus: container.Exited, wantCode: 3},
+		{name: "OOM-killed", rec: record{status: container.Running, runState: true}, ex: monitor.Exit{Code: 137}, oom: true,
+			wantNetRel: 1, wantStatus: container.Exited, wantCode: 137, wantOOM: true},
+		{name: "--rm", rec: record{status: container.Running, autoRemove: true, runState: true}, ex: monitor.Exit{Code: 0},
+			wantNetRel: 1},
+		{name: "restart always", rec: record{status: container.Running, runState: true}, restart: "always", ex: monitor.Exit{Code: 1},
+			wantNetRel: 1, wantStatus: container.Restarting, wantCode: 1, wantRestart: true},
+		{name: "removed meanwhile", rec: record{status: container.Running, runState: true}, ex: monitor.Exit{Code: 0}, deleted: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeEngine(t)
+			c := f.create(t, tt.rec)
+			if tt.restart != "" {
+				if _, err := f.cs.Update(c.ID, func(c *container.Container) error {
+					c.HostConfig.RestartPolicy = container.RestartPolicy{Name: tt.restart}
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.cgs.oom[c.ID] = tt.oom
+			if tt.deleted {
+				if err := f.cs.Delete(c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			next, err := f.e.cleanup(f.cs, c.ID, tt.ex, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next.Restart != tt.wantRestart {
+				t.Errorf("restart = %v, want %v", next.Restart, tt.wantRestart)
+			}
+			if f.cgs.released[c.ID] != 1 || f.net.releases[c.ID] != tt.wantNetRel {
+				t.Errorf("cgroup released %d times, network %d; want 1, %d", f.cgs.released[c.ID], f.net.releases[c.ID], tt.wantNetRel)
+			}
+			fresh, err := f.cs.Get(c.ID)
+			if tt.wantStatus == "" {
+				if err == nil {
+					t.Errorf("record still there: %+v", fresh.State)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := fresh.State; s.Status != tt.wantStatus || s.ExitCode != tt.wantCode || s.OOMKilled != tt.wantOOM {
+				t.Errorf("state = %+v, want %s, code %d, OOM %v", s, tt.wantStatus, tt.wantCode, tt.wantOOM)
+			}
+			_, ok := f.cs.ReadRunState(c.ID)
+			if wantRS := tt.rec.runState && tt.wantStatus != container.Exited; ok != wantRS {
+				t.Errorf("run state present = %v, want %v", ok, wantRS)
 			}
 		})
 	}

@@ -669,12 +669,8 @@ func (e *Engine) wireNetwork(cs *container.Store, c *container.Container, s *spe
 // start failed, the exit is recorded, a --rm container removed, and with mayRestart the
 // restart policy applied (Docker's back-off: 100 ms, doubling, at most a minute).
 func (e *Engine) cleanup(cs *container.Store, id string, ex monitor.Exit, mayRestart bool) (monitor.Next, error) {
-	if cg, err := e.cgroup(id); err == nil {
-		if oom, _ := cg.OOMKilled(); oom && !ex.StartFailed {
-			ex.OOMKilled = true
-		}
-		cg.Kill()
-		cg.Destroy()
+	if oom := e.cgs.release(id); oom && !ex.StartFailed {
+		ex.OOMKilled = true
 	}
 	c, err := cs.Get(id)
 	if err != nil {
