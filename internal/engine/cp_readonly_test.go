@@ -14,14 +14,7 @@ import (
 // A copy into a container is refused, in Docker's words and before anything is touched,
 // into a read-only mount, and with --read-only anywhere but a writable mount.
 func TestCopyIntoReadOnly(t *testing.T) {
-	e, err := New(t.TempDir(), Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := e.Containers()
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, cs := newEngineAndContainers(t)
 	ro := &container.Container{ID: container.NewID(), Name: "ro"}
 	ro.HostConfig.ReadonlyRootfs = true
 	ro.Mounts = []container.MountPoint{{Type: "volume", Destination: "/data", RW: true}, {Type: "bind", Destination: "/conf", RW: false}}

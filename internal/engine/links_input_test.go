@@ -12,14 +12,7 @@ import (
 // a space (the API takes any string) would add lines or names of its own, so it is refused
 // in Docker's words.
 func TestLinkAliasCannotInjectHosts(t *testing.T) {
-	e, err := New(t.TempDir(), Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := e.Containers()
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, cs := newEngineAndContainers(t)
 	if err := cs.Create(&container.Container{ID: container.NewID(), Name: "db"}); err != nil {
 		t.Fatal(err)
 	}

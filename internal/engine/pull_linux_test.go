@@ -25,15 +25,6 @@ import (
 	"github.com/geedocker/geedocker/internal/store"
 )
 
-func newEngine(t *testing.T) *Engine {
-	t.Helper()
-	e, err := New(t.TempDir(), Config{})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return e
-}
-
 func mustParse(t *testing.T, s string) reference.Reference {
 	t.Helper()
 	r, err := reference.Parse(s)

@@ -12,21 +12,14 @@ import (
 // An update with a value out of range is the client's error (400 through the API, not
 // 500), and the record is left as it was.
 func TestUpdateOutOfRangeIsInvalidArgument(t *testing.T) {
-	e, err := New(t.TempDir(), Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := e.Containers()
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, cs := newEngineAndContainers(t)
 	c := &container.Container{ID: container.NewID(), Name: "upd"}
 	c.Spec = []byte(`{}`)
 	c.HostConfig.CPUShares = 512
 	if err := cs.Create(c); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.Update("upd", UpdateOptions{Resources: spec.Resources{CPUShares: -1}})
+	_, err := e.Update("upd", UpdateOptions{Resources: spec.Resources{CPUShares: -1}})
 	if err == nil || !errors.Is(err, errdefs.ErrInvalidArgument) {
 		t.Fatalf("update --cpu-shares -1: %v; want an invalid argument", err)
 	}
@@ -38,10 +31,7 @@ func TestUpdateOutOfRangeIsInvalidArgument(t *testing.T) {
 
 // An image reference that cannot be parsed is the client's error (400 through the API).
 func TestLookupBadReferenceIsInvalidArgument(t *testing.T) {
-	e, err := New(t.TempDir(), Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEngine(t)
 	for _, ref := range []string{"../../etc", "UPPER", "a b"} {
 		if _, _, err := e.Lookup(ref); !errors.Is(err, errdefs.ErrInvalidArgument) || err.Error() == "" {
 			t.Errorf("Lookup(%q): %v; want an invalid argument", ref, err)
