@@ -301,9 +301,6 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 		if !nsenter.Available {
 			return cfg, 0, fmt.Errorf("joining an existing user namespace needs a binary built with cgo")
 		}
-		if nsPlan.pidPath != "" {
-			return cfg, 0, fmt.Errorf("joining both an existing user namespace and an existing pid namespace is not supported")
-		}
 	} else if userns && (len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0) {
 		return cfg, 0, fmt.Errorf("a user namespace needs uid and gid mappings")
 	}
@@ -313,7 +310,9 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 				return cfg, 0, fmt.Errorf("a container with a user namespace needs an overlay root, not %s", m.Type)
 			}
 		}
-		if len(nsPlan.join) > 0 {
+		// A namespace joined by a container that joins a user namespace must belong to
+		// that user namespace (a pod's): the kernel refuses any other (EPERM).
+		if len(nsPlan.join) > 0 && nsPlan.userPath == "" {
 			return cfg, 0, fmt.Errorf("a container with a user namespace of its own cannot join the host's namespaces")
 		}
 	}

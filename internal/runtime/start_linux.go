@@ -187,7 +187,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	}
 	if usernsFile != nil {
 		usernsFile.Close()
-		if err := joinedInit(ctx, p, syncR); err != nil {
+		if err := joinedInit(ctx, p, syncR, cloneFlags&unix.CLONE_NEWPID != 0); err != nil {
 			return fail(err)
 		}
 	}
@@ -257,16 +257,18 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 }
 
 // joinedInit reads the report of the nsenter constructor of an init that joins a user
-// namespace: the pid of the process that goes on, a sibling of cmd's process (which exits at
-// once) when the init forked into a new PID namespace.
-func joinedInit(ctx context.Context, p *Process, syncR io.Reader) error {
+// namespace: the pid of the process that goes on. When the init forked into a new PID
+// namespace (forked), that is a sibling of cmd's process (which exits at once); otherwise it
+// is cmd's process, as the init's own PID namespace numbers it (a joined one, maybe), and p
+// keeps cmd's pid.
+func joinedInit(ctx context.Context, p *Process, syncR io.Reader, forked bool) error {
 	stop := context.AfterFunc(ctx, func() { _ = p.cmd.Process.Kill() })
 	var pid int32
 	err := binary.Read(syncR, binary.NativeEndian, &pid)
 	if !stop() {
 		return ctx.Err()
 	}
-	if err == nil && pid > 0 && int(pid) != p.cmd.Process.Pid {
+	if err == nil && pid > 0 && forked {
 		// A child of ours too (CLONE_PARENT). On Linux FindProcess does not fail.
 		p.proc, _ = os.FindProcess(int(pid))
 	}
@@ -279,7 +281,9 @@ func joinedInit(ctx context.Context, p *Process, syncR io.Reader) error {
 	case pid <= 0:
 		return fmt.Errorf("container init: bad pid %d", pid)
 	}
-	p.Pid = int(pid)
+	if forked {
+		p.Pid = int(pid)
+	}
 	return nil
 }
 
