@@ -93,21 +93,41 @@ func TestJoinUserNamespace(t *testing.T) {
 	}
 }
 
-// Joining a mount namespace stays refused: the runtime would build the container's root in
-// a namespace other processes share.
-func TestJoinMountNamespaceRefused(t *testing.T) {
+// A namespace that cannot be joined is one clear line, and nothing is left behind. Joining a
+// mount namespace stays refused: the runtime would build the container's root in a namespace
+// other processes share.
+func TestJoinNamespaceErrors(t *testing.T) {
 	e := newEnv(t)
-	e.writeSpec(func(s *specs.Spec) {
-		s.Process.Args = []string{"true"}
-		for i, ns := range s.Linux.Namespaces {
-			if ns.Type == specs.MountNamespace {
-				s.Linux.Namespaces[i].Path = "/proc/self/ns/mnt"
+	tests := []struct {
+		name    string
+		typ     specs.LinuxNamespaceType
+		path    string
+		wantErr string
+	}{
+		{"mount", specs.MountNamespace, "/proc/self/ns/mnt", "joining an existing mount namespace (/proc/self/ns/mnt) is not supported"},
+		{"user: no such path", specs.UserNamespace, "/nonexistent/ns/user", "opening user namespace /nonexistent/ns/user: no such file or directory"},
+		{"user: not a user namespace", specs.UserNamespace, "/proc/self/ns/net", "joining the user namespace: Invalid argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.t = t
+			e.writeSpec(func(s *specs.Spec) {
+				s.Process.Args = []string{"true"}
+				i := slices.IndexFunc(s.Linux.Namespaces, func(ns specs.LinuxNamespace) bool { return ns.Type == tt.typ })
+				if i < 0 {
+					s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: tt.typ})
+					i = len(s.Linux.Namespaces) - 1
+				}
+				s.Linux.Namespaces[i].Path = tt.path
+			})
+			id := e.newID()
+			r := e.run("run", "--bundle", e.bundle, id)
+			if r.code == 0 || !strings.Contains(r.stderr, tt.wantErr) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("run: %+v, want one line with %q", r, tt.wantErr)
 			}
-		}
-	})
-	id := e.newID()
-	r := e.run("run", "--bundle", e.bundle, id)
-	if r.code == 0 || !strings.Contains(r.stderr, "joining an existing mount namespace (/proc/self/ns/mnt) is not supported") {
-		t.Errorf("run: %+v, want a refusal", r)
+			if _, err := os.Stat(filepath.Join(e.root, id)); !os.IsNotExist(err) {
+				t.Errorf("run left its state: %v", err)
+			}
+		})
 	}
 }

@@ -98,7 +98,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 			configR.Close()
 			syncW.Close()
 			closeFile(rootfsSockChild)
-			return nil, fmt.Errorf("opening user namespace: %w", err)
+			return nil, fmt.Errorf("opening user namespace %s: %w", cfg.userPath, err)
 		}
 		usernsFile = os.NewFile(uintptr(fd), cfg.userPath)
 		defer usernsFile.Close()
