@@ -231,7 +231,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	// The init sends the terminal once the container's devpts is mounted, or closes the
 	// socket when it fails before. Then the sync pipe closes without a word when execve
 	// succeeds (it is close-on-exec), or carries the report of what failed.
-	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })
+	stop := context.AfterFunc(ctx, func() { _ = p.Signal(unix.SIGKILL) })
 	var consoleErr error
 	if consoleSock != nil {
 		console, consoleErr = receiveConsole(consoleSock)
@@ -265,14 +265,14 @@ func joinedInit(ctx context.Context, p *Process, syncR io.Reader, forked bool) e
 	stop := context.AfterFunc(ctx, func() { _ = p.cmd.Process.Kill() })
 	var pid int32
 	err := binary.Read(syncR, binary.NativeEndian, &pid)
-	if !stop() {
-		return ctx.Err()
-	}
+	cancelled := !stop()
 	if err == nil && pid > 0 && forked {
 		// A child of ours too (CLONE_PARENT). On Linux FindProcess does not fail.
 		p.proc, _ = os.FindProcess(int(pid))
 	}
 	switch {
+	case cancelled:
+		return ctx.Err()
 	case err != nil:
 		return fmt.Errorf("container init ended before joining its user namespace: %w", err)
 	case pid == -1:
