@@ -1,6 +1,7 @@
-// Package nsenter lets a process of this binary join the namespaces of a running container
-// before the Go runtime starts. It is imported for its side effect by package runtime, whose
-// Exec uses it; on its own it does nothing unless the environment asks for it.
+// Package nsenter lets a process of this binary join the namespaces of a running container,
+// or an existing user namespace, before the Go runtime starts. It is imported for its side
+// effect by package runtime, whose Exec uses it, and whose Start uses it for an init that
+// joins a user namespace; on its own it does nothing unless the environment asks for it.
 //
 // # Why C
 //
