@@ -35,6 +35,20 @@
 // preserved ones, close-on-exec during the setup, are opened again for the command alone
 // once everything else is close-on-exec. The same holds for Exec.
 //
+// # Joined namespaces
+//
+// A namespace of the spec with a path is joined instead of created: network, IPC, UTS and
+// cgroup by the init with setns(2) (above); PID by a thread of the parent, thrown away, which
+// enters it before forking the init; user by the init's C constructor of package nsenter
+// (see its doc), while the init still has one thread: it joins the user namespace, becomes
+// its root, unshares the spec's new namespaces (so that they belong to that user namespace)
+// and, with a new PID namespace, forks once with clone3(CLONE_PARENT); the parent reads the
+// pid of the init on fd 4 before it adds it to the cgroup, and the init checks that the
+// constructor ran before it does anything. The maps are the joined namespace's; the other
+// namespaces it joins must belong to it (the kernel refuses others). Joining a
+// mount namespace is refused: the init would mount and pivot_root in a namespace that other
+// processes share (pivot_root moves the root of every process of the namespace).
+//
 // # Terminal
 //
 // With Spec.Process.Terminal the init allocates the terminal in the container's own devpts,

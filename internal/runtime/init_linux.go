@@ -20,6 +20,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/geedocker/geedocker/internal/runtime/nsenter"
 	"github.com/geedocker/geedocker/internal/seccomp"
 )
 
@@ -161,6 +162,10 @@ func initContainer() error {
 	}
 	if cfg.GateFd != 0 {
 		unix.CloseOnExec(cfg.GateFd) // not even a hook of the init gets it
+	}
+	if cfg.JoinUserNS && !nsenter.Joined() {
+		// Never set up the container in the host's user namespace.
+		return errors.New("container init is not in the user namespace to join: the nsenter constructor did not run")
 	}
 	// Files the init creates get exactly the modes of the spec.
 	unix.Umask(0)

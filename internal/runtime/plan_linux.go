@@ -10,6 +10,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/geedocker/geedocker/internal/runtime/nsenter"
 	"github.com/geedocker/geedocker/internal/seccomp"
 )
 
@@ -113,13 +114,17 @@ type namespacePlan struct {
 	newCgroup  bool                                // unshare(CLONE_NEWCGROUP) once inside the cgroup
 	join       map[specs.LinuxNamespaceType]string // existing namespaces entered with setns(2)
 	pidPath    string                              // an existing PID namespace the init is forked into
+	userPath   string                              // an existing user namespace the init joins first
 }
 
 // planNamespaces checks the namespaces of the spec and says how to make or join them. A new
 // mount namespace is required: everything the runtime mounts lives in it. Joining is
 // supported for the namespaces that can be entered by one thread of a running process:
-// network, IPC, UTS and cgroup; and for the PID namespace, which the parent enters on a
-// thread of its own before forking the init.
+// network, IPC, UTS and cgroup; for the PID namespace, which the parent enters on a
+// thread of its own before forking the init; and for the user namespace, which the init
+// joins in the constructor of package nsenter, while it has one thread, before it creates
+// the new namespaces in it. Joining a mount namespace is refused: the runtime would mount
+// the container's root in a namespace that other processes share.
 func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 	p := namespacePlan{join: map[specs.LinuxNamespaceType]string{}}
 	newMount := false
@@ -142,6 +147,8 @@ func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 					// A process cannot change its own PID namespace: the parent enters it
 					// before the init is forked.
 					p.pidPath = ns.Path
+				case specs.UserNamespace:
+					p.userPath = ns.Path
 				default:
 					return p, fmt.Errorf("joining an existing %s namespace (%s) is not supported", ns.Type, ns.Path)
 				}
@@ -196,7 +203,12 @@ type initConfig struct {
 	// CreateHooks run in the init after the mounts, before pivot_root (Config.ContainerHooks).
 	CreateHooks []specs.Hook `json:"createHooks,omitempty"`
 
-	pidPath string // planNamespaces' pidPath, for Start; not sent
+	// JoinUserNS: the init joins an existing user namespace (userPath) in the constructor of
+	// package nsenter, which also creates its new namespaces; it checks that it did.
+	JoinUserNS bool `json:"joinUserNS,omitempty"`
+
+	pidPath  string // planNamespaces' pidPath, for Start; not sent
+	userPath string // planNamespaces' userPath, for Start; not sent
 }
 
 // processConfig is the part of the plan about the process itself, the same for a container's
@@ -283,16 +295,24 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 		mounts = slices.Delete(slices.Clone(mounts), i, i+1)
 		proc.ExecSelf = true
 	}
-	if nsPlan.cloneFlags&unix.CLONE_NEWUSER != 0 {
-		if len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0 {
-			return cfg, 0, fmt.Errorf("a user namespace needs uid and gid mappings")
+	userns := nsPlan.cloneFlags&unix.CLONE_NEWUSER != 0 || nsPlan.userPath != ""
+	if nsPlan.userPath != "" {
+		// The maps are those of the joined namespace; the spec's are not written.
+		if !nsenter.Available {
+			return cfg, 0, fmt.Errorf("joining an existing user namespace needs a binary built with cgo")
 		}
+	} else if userns && (len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0) {
+		return cfg, 0, fmt.Errorf("a user namespace needs uid and gid mappings")
+	}
+	if userns {
 		for _, m := range rootfsMounts {
 			if m.Type != "overlay" {
 				return cfg, 0, fmt.Errorf("a container with a user namespace needs an overlay root, not %s", m.Type)
 			}
 		}
-		if len(nsPlan.join) > 0 {
+		// A namespace joined by a container that joins a user namespace must belong to
+		// that user namespace (a pod's): the kernel refuses any other (EPERM).
+		if len(nsPlan.join) > 0 && nsPlan.userPath == "" {
 			return cfg, 0, fmt.Errorf("a container with a user namespace of its own cannot join the host's namespaces")
 		}
 	}
@@ -300,7 +320,8 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 		return cfg, 0, fmt.Errorf("seccomp: %w", err)
 	}
 	cfg = initConfig{
-		RootfsFromParent: nsPlan.cloneFlags&unix.CLONE_NEWUSER != 0 && len(rootfsMounts) > 0,
+		RootfsFromParent: userns && len(rootfsMounts) > 0,
+		JoinUserNS:       nsPlan.userPath != "",
 		Rootfs:           rootfs,
 		RootfsMounts:     rootfsMounts,
 		Propagation:      s.Linux.RootfsPropagation,
@@ -318,6 +339,7 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 		OwnConsole:       proc.Terminal && hasDevpts(mounts),
 		processConfig:    proc,
 		pidPath:          nsPlan.pidPath,
+		userPath:         nsPlan.userPath,
 	}
 	if cfg.OwnConsole {
 		cfg.ConsoleSize = s.Process.ConsoleSize

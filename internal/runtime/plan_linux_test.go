@@ -66,6 +66,7 @@ func TestPlanNamespaces(t *testing.T) {
 		wantCg    bool
 		wantJoin  map[specs.LinuxNamespaceType]string
 		wantPID   string
+		wantUser  string
 		wantErr   string
 	}{
 		{name: "docker default", linux: ns(specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.MountNamespace),
@@ -77,7 +78,8 @@ func TestPlanNamespaces(t *testing.T) {
 		{name: "no mount ns", linux: ns(specs.PIDNamespace), wantErr: "new mount namespace"},
 		{name: "nil linux", linux: nil, wantErr: "new mount namespace"},
 		{name: "user ns", linux: ns(specs.MountNamespace, specs.UserNamespace), wantFlags: unix.CLONE_NEWNS | unix.CLONE_NEWUSER},
-		{name: "join user", linux: withPath(ns(specs.MountNamespace), specs.UserNamespace, "/proc/1/ns/user"), wantErr: "not supported"},
+		{name: "join user: by the init's constructor", linux: withPath(ns(specs.MountNamespace, specs.PIDNamespace), specs.UserNamespace, "/proc/1/ns/user"),
+			wantFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, wantUser: "/proc/1/ns/user"},
 		{name: "join pid: by the parent", linux: withPath(ns(specs.MountNamespace), specs.PIDNamespace, "/proc/1/ns/pid"),
 			wantFlags: unix.CLONE_NEWNS, wantPID: "/proc/1/ns/pid"},
 		{name: "join cgroup", linux: withPath(ns(specs.MountNamespace), specs.CgroupNamespace, "/proc/1/ns/cgroup"),
@@ -102,6 +104,9 @@ func TestPlanNamespaces(t *testing.T) {
 			}
 			if p.pidPath != tt.wantPID {
 				t.Errorf("pidPath = %q, want %q", p.pidPath, tt.wantPID)
+			}
+			if p.userPath != tt.wantUser {
+				t.Errorf("userPath = %q, want %q", p.userPath, tt.wantUser)
 			}
 			if len(p.join) != len(tt.wantJoin) || (len(tt.wantJoin) > 0 && !reflect.DeepEqual(p.join, tt.wantJoin)) {
 				t.Errorf("join = %v, want %v", p.join, tt.wantJoin)
@@ -161,9 +166,24 @@ func TestNewInitConfigRefuses(t *testing.T) {
 			withUserNS(s)
 			s.Linux.Namespaces[1].Path = "/proc/1/ns/net"
 		}, "cannot join the host's namespaces"},
+		{"joined user ns: its maps, not the spec's", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/1/ns/user"})
+		}, ""},
+		{"joined user ns joining a network namespace: a pod's", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/1/ns/user"})
+			s.Linux.Namespaces[1].Path = "/proc/1/ns/net"
+		}, ""},
+		{"joined user and pid ns", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/1/ns/user"},
+				specs.LinuxNamespace{Type: specs.PIDNamespace, Path: "/proc/1/ns/pid"})
+		}, ""},
+		{"joined mount ns", func(s *specs.Spec) { s.Linux.Namespaces[0].Path = "/proc/1/ns/mnt" }, "joining an existing mount namespace (/proc/1/ns/mnt) is not supported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if strings.HasPrefix(tt.name, "joined user") && !nsenter.Available {
+				t.Skip("joining a user namespace needs cgo")
+			}
 			s := good()
 			tt.mutate(s)
 			_, _, err := newInitConfig(s, "/rootfs", nil, "")

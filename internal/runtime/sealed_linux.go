@@ -28,11 +28,11 @@ import (
 // minSealedFd, so that the descriptors exec.Cmd sets up in the child never land on it.
 
 // minSealedFd is the lowest descriptor number the sealed binary may have: above those that
-// exec.Cmd's ExtraFiles occupy in a child (3 to 7) without preserved files.
+// exec.Cmd's ExtraFiles occupy in a child (3 to 8) without preserved files.
 const minSealedFd = 10
 
 // maxOwnFiles is how many ExtraFiles the runtime itself gives a child, at most.
-const maxOwnFiles = 5
+const maxOwnFiles = 6
 
 var sealed struct {
 	once sync.Once

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"github.com/geedocker/geedocker/internal/runtime/nsenter"
 )
 
 // Start starts the container's init and returns once the init has executed the spec's
@@ -39,9 +42,9 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// The preserved files first (fds 3…), then the runtime's: at most five (below).
+	// The preserved files first (fds 3…), then the runtime's: at most six (below).
 	nPreserve := len(c.PreserveFiles)
-	self, doneSelf, err := sealedExePathFor(nPreserve + 5)
+	self, doneSelf, err := sealedExePathFor(nPreserve + 6)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +66,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	// A user namespace of its own: Go writes the maps, and the init starts as its root.
 	var rootfsSock, rootfsSockChild *os.File
 	userns := cloneFlags&unix.CLONE_NEWUSER != 0
-	if userns && cfg.RootfsFromParent {
+	if cfg.RootfsFromParent {
 		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
 			configR.Close()
@@ -85,6 +88,21 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 			Cloneflags: cloneFlags,
 			Setsid:     true,
 		},
+	}
+	var usernsFile *os.File
+	if cfg.userPath != "" {
+		// Joined by the init's nsenter constructor, which then creates the new namespaces
+		// in it (cloneFlags): the clone creates none.
+		fd, err := unix.Open(cfg.userPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			configR.Close()
+			syncW.Close()
+			closeFile(rootfsSockChild)
+			return nil, fmt.Errorf("opening user namespace %s: %w", cfg.userPath, err)
+		}
+		usernsFile = os.NewFile(uintptr(fd), cfg.userPath)
+		defer usernsFile.Close()
+		cmd.SysProcAttr.Cloneflags = 0
 	}
 	if userns {
 		cmd.SysProcAttr.UidMappings = idMappings(c.Spec.Linux.UIDMappings)
@@ -130,6 +148,11 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	} else {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	}
+	if usernsFile != nil {
+		// The last of the init's descriptors: the constructor closes it.
+		cmd.Env = append(slices.Clone(initEnv), nsenter.UserEnv+"="+nsenter.UserValue(cloneFlags, 3+len(cmd.ExtraFiles), 3+nPreserve+1))
+		cmd.ExtraFiles = append(cmd.ExtraFiles, usernsFile)
+	}
 	config, err := json.Marshal(cfg)
 	switch {
 	case err != nil:
@@ -153,11 +176,20 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	p := &Process{Pid: cmd.Process.Pid, Console: console, cmd: cmd}
 	fail := func(err error) (*Process, error) {
 		_ = cmd.Process.Kill()
+		if p.proc != nil {
+			_ = p.proc.Kill()
+		}
 		_, _ = p.Wait()
 		if console != nil {
 			console.Close()
 		}
 		return nil, err
+	}
+	if usernsFile != nil {
+		usernsFile.Close()
+		if err := joinedInit(ctx, p, syncR, cloneFlags&unix.CLONE_NEWPID != 0); err != nil {
+			return fail(err)
+		}
 	}
 
 	// The init waits for its config: only once it is in the cgroup does it do anything.
@@ -199,7 +231,7 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	// The init sends the terminal once the container's devpts is mounted, or closes the
 	// socket when it fails before. Then the sync pipe closes without a word when execve
 	// succeeds (it is close-on-exec), or carries the report of what failed.
-	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })
+	stop := context.AfterFunc(ctx, func() { _ = p.Signal(unix.SIGKILL) })
 	var consoleErr error
 	if consoleSock != nil {
 		console, consoleErr = receiveConsole(consoleSock)
@@ -222,6 +254,37 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		return fail(fmt.Errorf("receiving the container's terminal: the init sent none"))
 	}
 	return p, nil
+}
+
+// joinedInit reads the report of the nsenter constructor of an init that joins a user
+// namespace: the pid of the process that goes on. When the init forked into a new PID
+// namespace (forked), that is a sibling of cmd's process (which exits at once); otherwise it
+// is cmd's process, as the init's own PID namespace numbers it (a joined one, maybe), and p
+// keeps cmd's pid.
+func joinedInit(ctx context.Context, p *Process, syncR io.Reader, forked bool) error {
+	stop := context.AfterFunc(ctx, func() { _ = p.cmd.Process.Kill() })
+	var pid int32
+	err := binary.Read(syncR, binary.NativeEndian, &pid)
+	cancelled := !stop()
+	if err == nil && pid > 0 && forked {
+		// A child of ours too (CLONE_PARENT). On Linux FindProcess does not fail.
+		p.proc, _ = os.FindProcess(int(pid))
+	}
+	switch {
+	case cancelled:
+		return ctx.Err()
+	case err != nil:
+		return fmt.Errorf("container init ended before joining its user namespace: %w", err)
+	case pid == -1:
+		msg, _ := io.ReadAll(io.LimitReader(syncR, 4096))
+		return fmt.Errorf("container init: %s", msg)
+	case pid <= 0:
+		return fmt.Errorf("container init: bad pid %d", pid)
+	}
+	if forked {
+		p.Pid = int(pid)
+	}
+	return nil
 }
 
 // closeFile closes f when it is not nil.

@@ -23,6 +23,7 @@
 #endif
 
 #define NSENTER_ENV "_GEEDOCKER_NSENTER"
+#define USERNS_ENV "_GEEDOCKER_NSENTER_USERNS"
 
 /* Set once the namespaces are joined; read by Joined in nsenter_linux.go. */
 int geedocker_nsenter_joined;
@@ -60,15 +61,86 @@ static void fail(int syncfd, const char *what)
 	_exit(1);
 }
 
+/*
+ * fork_into_pidns forks once with clone3(CLONE_PARENT), after the PID namespace of the
+ * children changed: the child goes on, the parent reports the child's pid and exits.
+ */
+static void fork_into_pidns(int syncfd)
+{
+	/*
+	 * CLONE_PARENT makes the child a child of our parent, which waits for it; clone3
+	 * without a stack returns twice, like fork.
+	 */
+	struct nsenter_clone_args args = { .flags = CLONE_PARENT };
+	int *tid = NULL;
+	long pid;
+
+	/*
+	 * The C library caches the thread id in its thread descriptor, at the address it gave
+	 * set_tid_address(2). fork() has the kernel write the child's id there; a raw clone
+	 * does not, unless asked the same way.
+	 */
+	if (prctl(PR_GET_TID_ADDRESS, (unsigned long)&tid, 0, 0, 0) == 0 && tid != NULL) {
+		args.flags |= CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+		args.child_tid = (uint64_t)(uintptr_t)tid;
+	}
+	pid = syscall(SYS_clone3, &args, sizeof args);
+	if (pid < 0)
+		fail(syncfd, "forking into the PID namespace of the container");
+	if (pid > 0) {
+		report(syncfd, (int32_t)pid, NULL);
+		_exit(0);
+	}
+}
+
+/*
+ * join_userns makes a container's init that joins an existing user namespace: it enters the
+ * user namespace, becomes its root, then makes the container's new namespaces, which so
+ * belong to the joined user namespace. See doc.go.
+ */
+static void join_userns(const char *value)
+{
+	unsigned long flags;
+	int usernsfd, syncfd, n = 0;
+
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (sscanf(value, "%lu:%d:%d%n", &flags, &usernsfd, &syncfd, &n) != 3 || value[n] != '\0') {
+		fprintf(stderr, "%s: bad value %s\n", USERNS_ENV, value);
+		_exit(1);
+	}
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fail(syncfd, "making the process not dumpable");
+	if (setns(usernsfd, CLONE_NEWUSER) < 0)
+		fail(syncfd, "joining the user namespace");
+	close(usernsfd);
+	/* Root of the joined namespace, as runc's init is; the command's user comes later. */
+	if (setresgid(0, 0, 0) < 0)
+		fail(syncfd, "becoming root (gid 0) of the joined user namespace");
+	if (setresuid(0, 0, 0) < 0)
+		fail(syncfd, "becoming root (uid 0) of the joined user namespace");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail(syncfd, "making the process not dumpable");
+	if (flags != 0 && unshare((int)flags) < 0)
+		fail(syncfd, "creating the container's namespaces in the joined user namespace");
+	if (flags & CLONE_NEWPID)
+		fork_into_pidns(syncfd);
+	else
+		report(syncfd, (int32_t)getpid(), NULL);
+	geedocker_nsenter_joined = 1;
+}
+
 __attribute__((constructor)) static void nsenter(void)
 {
 	const char *value = getenv(NSENTER_ENV);
 	unsigned long flags;
 	int pidfd, syncfd, n = 0;
-	long pid;
 
-	if (value == NULL)
+	if (value == NULL) {
+		value = getenv(USERNS_ENV);
+		if (value != NULL)
+			join_userns(value);
 		return;
+	}
 	/* Before anything of the container can see this process. execve undoes it. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (sscanf(value, "%lu:%d:%d%n", &flags, &pidfd, &syncfd, &n) != 3 || value[n] != '\0') {
@@ -83,34 +155,9 @@ __attribute__((constructor)) static void nsenter(void)
 		fail(syncfd, "joining the namespaces of the container process");
 	close(pidfd);
 
-	pid = getpid();
-	if (flags & CLONE_NEWPID) {
-		/*
-		 * Only children enter the PID namespace. CLONE_PARENT makes the child a child of our
-		 * parent, which waits for it; clone3 without a stack returns twice, like fork.
-		 */
-		struct nsenter_clone_args args = { .flags = CLONE_PARENT };
-		int *tid = NULL;
-
-		/*
-		 * The C library caches the thread id in its thread descriptor, at the address it
-		 * gave set_tid_address(2). fork() has the kernel write the child's id there; a
-		 * raw clone does not, unless asked the same way.
-		 */
-		if (prctl(PR_GET_TID_ADDRESS, (unsigned long)&tid, 0, 0, 0) == 0 && tid != NULL) {
-			args.flags |= CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
-			args.child_tid = (uint64_t)(uintptr_t)tid;
-		}
-		pid = syscall(SYS_clone3, &args, sizeof args);
-		if (pid < 0)
-			fail(syncfd, "forking into the PID namespace of the container");
-		if (pid > 0) {
-			report(syncfd, (int32_t)pid, NULL);
-			_exit(0);
-		}
-		geedocker_nsenter_joined = 1;
-		return;
-	}
-	report(syncfd, (int32_t)pid, NULL);
+	if (flags & CLONE_NEWPID)
+		fork_into_pidns(syncfd);
+	else
+		report(syncfd, (int32_t)getpid(), NULL);
 	geedocker_nsenter_joined = 1;
 }

@@ -1,0 +1,133 @@
+package runccli_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// A container that joins the user namespace of another by its path: with namespaces of its
+// own, created in that user namespace; or with the other's network, IPC, UTS and PID
+// namespaces too, as a pod's containers join those of the pod's sandbox. It sees the joined
+// namespaces and their maps, and is root there.
+func TestJoinUserNamespace(t *testing.T) {
+	e := newEnv(t)
+	// The user namespace's root (100000 on the host) walks to the rootfs.
+	for dir := e.bundle; dir != os.TempDir(); dir = filepath.Dir(dir) {
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.writeSpec(func(s *specs.Spec) {
+		s.Process.Args = []string{"sleep", "1000"}
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	})
+	first := e.newID()
+	e.must("create", "--bundle", e.bundle, first)
+	e.must("start", first)
+	pid := strconv.Itoa(e.state(first).Pid)
+	nsOf := func(name string) string {
+		t.Helper()
+		l, err := os.Readlink("/proc/" + pid + "/ns/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	uidMap, err := os.ReadFile("/proc/" + pid + "/uid_map")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostNet, _ := os.Readlink("/proc/self/ns/net")
+
+	tests := []struct {
+		name string
+		join []specs.LinuxNamespaceType // besides the user namespace
+		// the network and PID namespaces it should see, and its pid there
+		net, pidns, pid string
+	}{
+		{name: "namespaces of its own", net: "new", pidns: "new", pid: "1"},
+		{name: "a pod's namespaces",
+			join: []specs.LinuxNamespaceType{specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.PIDNamespace},
+			net:  nsOf("net"), pidns: nsOf("pid"), pid: "not 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.t = t
+			e.writeSpec(func(s *specs.Spec) {
+				s.Process.Args = []string{"sh", "-c", "for ns in user net pid; do readlink /proc/self/ns/$ns; done; cat /proc/self/uid_map; id -u; echo $$"}
+				for i, ns := range s.Linux.Namespaces {
+					if slices.Contains(tt.join, ns.Type) {
+						s.Linux.Namespaces[i].Path = "/proc/" + pid + "/ns/" + map[specs.LinuxNamespaceType]string{
+							specs.NetworkNamespace: "net", specs.IPCNamespace: "ipc", specs.UTSNamespace: "uts", specs.PIDNamespace: "pid"}[ns.Type]
+					}
+				}
+				s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/" + pid + "/ns/user"})
+			})
+			out := e.must("run", "--bundle", e.bundle, e.newID())
+			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			if len(lines) != 6 {
+				t.Fatalf("in the joining container:\n%s", out)
+			}
+			if lines[0] != nsOf("user") || lines[3]+"\n" != string(uidMap) || lines[4] != "0" {
+				t.Errorf("in the joining container:\n%s\nwant user namespace %s, uid_map %q, uid 0", out, nsOf("user"), uidMap)
+			}
+			switch tt.net {
+			case "new":
+				if lines[1] == nsOf("net") || lines[1] == hostNet || lines[2] == nsOf("pid") || lines[5] != "1" {
+					t.Errorf("the container does not have network and PID namespaces of its own:\n%s", out)
+				}
+			default:
+				if lines[1] != tt.net || lines[2] != tt.pidns || lines[5] == "1" {
+					t.Errorf("the container is not in the joined network and PID namespaces %s %s:\n%s", tt.net, tt.pidns, out)
+				}
+			}
+		})
+	}
+}
+
+// A namespace that cannot be joined is one clear line, and nothing is left behind. Joining a
+// mount namespace stays refused: the runtime would build the container's root in a namespace
+// other processes share.
+func TestJoinNamespaceErrors(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name    string
+		typ     specs.LinuxNamespaceType
+		path    string
+		wantErr string
+	}{
+		{"mount", specs.MountNamespace, "/proc/self/ns/mnt", "joining an existing mount namespace (/proc/self/ns/mnt) is not supported"},
+		{"user: no such path", specs.UserNamespace, "/nonexistent/ns/user", "opening user namespace /nonexistent/ns/user: no such file or directory"},
+		{"user: not a user namespace", specs.UserNamespace, "/proc/self/ns/net", "joining the user namespace: Invalid argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.t = t
+			e.writeSpec(func(s *specs.Spec) {
+				s.Process.Args = []string{"true"}
+				i := slices.IndexFunc(s.Linux.Namespaces, func(ns specs.LinuxNamespace) bool { return ns.Type == tt.typ })
+				if i < 0 {
+					s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: tt.typ})
+					i = len(s.Linux.Namespaces) - 1
+				}
+				s.Linux.Namespaces[i].Path = tt.path
+			})
+			id := e.newID()
+			r := e.run("run", "--bundle", e.bundle, id)
+			if r.code == 0 || !strings.Contains(r.stderr, tt.wantErr) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("run: %+v, want one line with %q", r, tt.wantErr)
+			}
+			if _, err := os.Stat(filepath.Join(e.root, id)); !os.IsNotExist(err) {
+				t.Errorf("run left its state: %v", err)
+			}
+		})
+	}
+}
