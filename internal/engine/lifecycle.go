@@ -141,12 +141,14 @@ func (e *Engine) removeRunFiles(cs *container.Store, id string) {
 }
 
 // ListContainers returns every container, newest first, as a reader sees it: listing changes
-// nothing (see observe). Commands whose decisions rest on the list call Repair first.
+// no container (see observe); it only removes what a killed create left, a directory without
+// a record. Commands whose decisions rest on the list call Repair first.
 func (e *Engine) ListContainers() ([]*container.Container, error) {
 	cs, err := e.Containers()
 	if err != nil {
 		return nil, err
 	}
+	cs.SweepIncomplete() // what a killed create left: no record, nothing a user sees or names
 	all, err := cs.List()
 	if err != nil {
 		return nil, err
