@@ -185,18 +185,8 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 			return p, err
 		}
 	}
-	if p.Console != nil && o.ConsoleSocket != "" {
-		err := sendConsole(o.ConsoleSocket, p.Console)
-		p.Console.Close()
-		p.Console = nil
-		if err != nil {
-			return p, err
-		}
-	}
-	if o.PidFile != "" {
-		if err := writePidFile(o.PidFile, p.Pid); err != nil {
-			return p, err
-		}
+	if err := handOver(p, o.ConsoleSocket, o.PidFile); err != nil {
+		return p, err
 	}
 	if o.NoGate {
 		s.poststart(ctx, rec)
@@ -534,24 +524,29 @@ func (s Store) Exec(ctx context.Context, o ExecOpts) (*runtime.Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Console != nil && o.ConsoleSocket != "" {
-		err := sendConsole(o.ConsoleSocket, p.Console)
+	if err := handOver(p, o.ConsoleSocket, o.PidFile); err != nil {
+		_ = p.Signal(unix.SIGKILL)
+		_, _ = p.Wait()
+		return nil, err
+	}
+	return p, nil
+}
+
+// handOver gives a started process's terminal to the console socket (when both exist) and
+// writes its pid file (when asked), as runc does after create, run and exec.
+func handOver(p *runtime.Process, consoleSocket, pidFile string) error {
+	if p.Console != nil && consoleSocket != "" {
+		err := sendConsole(consoleSocket, p.Console)
 		p.Console.Close()
 		p.Console = nil
 		if err != nil {
-			_ = p.Signal(unix.SIGKILL)
-			_, _ = p.Wait()
-			return nil, err
+			return err
 		}
 	}
-	if o.PidFile != "" {
-		if err := writePidFile(o.PidFile, p.Pid); err != nil {
-			_ = p.Signal(unix.SIGKILL)
-			_, _ = p.Wait()
-			return nil, err
-		}
+	if pidFile != "" {
+		return writePidFile(pidFile, p.Pid)
 	}
-	return p, nil
+	return nil
 }
 
 // sendConsole sends the terminal's master to the Unix socket at path, as runc does.
