@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/testutil"
 )
@@ -119,13 +121,20 @@ func (e *env) awaitMonitors() {
 	ids, _ := cs.IDs()
 	deadline := time.Now().Add(30 * time.Second)
 	for _, id := range ids {
-		for time.Now().Before(deadline) {
-			rs, ok := cs.ReadRunState(id)
-			if !ok || !container.Alive(rs.MonitorPid, rs.MonitorStart) {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
+		rs, ok := cs.ReadRunState(id)
+		if !ok {
+			continue
 		}
+		// A pidfd becomes readable when its process ends; opened, then checked to be the
+		// monitor (not a process that reused its pid).
+		fd, err := unix.PidfdOpen(rs.MonitorPid, 0)
+		if err != nil {
+			continue
+		}
+		if container.Alive(rs.MonitorPid, rs.MonitorStart) {
+			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, int(max(time.Until(deadline), 0)/time.Millisecond))
+		}
+		unix.Close(fd)
 	}
 }
 
