@@ -9,11 +9,13 @@ LDFLAGS := -s -w -X github.com/geedocker/geedocker/internal/cli.Version=$(VERSIO
 # cgo for the C constructor of internal/runtime/nsenter (exec) and for libseccomp
 # (internal/seccomp, libseccomp-dev's libseccomp.a); linked statically because the binary is
 # also bind-mounted into containers as their --init, where no dynamic loader exists.
-# geedocker-monitor, the small program that holds a detached container, is installed next to it.
+# Installed next to it: geedocker-monitor, the small program that holds a detached container
+# (pure Go: no cgo), and geedocker-init, the container's init and the monitor's hooks.
 build:
 	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo -ldflags '$(LDFLAGS) -linkmode external -extldflags "-static"' -o $(BIN) ./cmd/geedocker
 	ln -sf geedocker bin/geedocker-runc
-	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo -ldflags '-s -w -linkmode external -extldflags "-static"' -o $(BIN)-monitor ./cmd/geedocker-monitor
+	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo -ldflags '-s -w -linkmode external -extldflags "-static"' -o $(BIN)-init ./cmd/geedocker-init
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(BIN)-monitor ./cmd/geedocker-monitor
 
 # The main job on a fresh machine, offline: build, make a busybox image from
 # Debian's busybox-static, import it, list it, run a container from it.

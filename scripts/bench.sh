@@ -125,7 +125,7 @@ want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 if ! [[ $LIFECYCLE_N =~ ^[0-9]+$ ]] || [ "$LIFECYCLE_N" -lt 20 ]; then
 	die "LIFECYCLE_N must be a number, at least 20 (got $LIFECYCLE_N)"
 fi
-[ -x "$GD_BUILT" ] && [ -x "$GD_BUILT-monitor" ] || die "$GD_BUILT or $GD_BUILT-monitor missing: run make bench (or make build) first"
+[ -x "$GD_BUILT" ] && [ -x "$GD_BUILT-monitor" ] && [ -x "$GD_BUILT-init" ] || die "$GD_BUILT, $GD_BUILT-monitor or $GD_BUILT-init missing: run make bench (or make build) first"
 command -v go >/dev/null || die "go not found (it builds the helper in scripts/bench)"
 
 # --- tools ---------------------------------------------------------------
@@ -296,6 +296,7 @@ mkdir "$T/bin"
 cp "$GD_BUILT" "$T/bin/geedocker"
 ln -s geedocker "$T/bin/geedocker-runc"
 cp "$GD_BUILT-monitor" "$T/bin/geedocker-monitor" # the monitor of detached containers, found next to it
+cp "$GD_BUILT-init" "$T/bin/geedocker-init"       # its hooks and the containers' init, next to it too
 GD=$T/bin/geedocker
 
 log "working in $T"

@@ -89,6 +89,7 @@ for a in $(/bin/busybox --list); do
 done
 cp "$bin" "$r/bin/geedocker"
 cp "$bin-monitor" "$r/bin/geedocker-monitor" || fail "$bin-monitor missing: make build makes it next to $bin"
+cp "$bin-init" "$r/bin/geedocker-init" || fail "$bin-init missing: make build makes it next to $bin"
 # The device program's root tests, run in the VM by checks.sh.
 if command -v go >/dev/null; then
 	CGO_ENABLED=0 go test -c -o "$r/cgroups.test" ./internal/cgroups || fail "go test -c ./internal/cgroups failed"

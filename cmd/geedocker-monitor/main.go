@@ -1,80 +1,83 @@
-// Command geedocker-monitor holds one detached container for as long as it lives (see
-// package monitor): geedocker starts it, next to itself, as
+// Command geedocker-monitor holds one detached container for as long as it lives, as conmon
+// holds one for podman (see package holder): geedocker starts it, next to itself, as
 //
-//	geedocker-monitor --engine GEEDOCKER --root ROOT --config-file FILE [--prepared] [--wait-attach] [--open-stdin] container-monitor ID
+//	geedocker-monitor --engine GEEDOCKER --root ROOT [--config-file FILE] --socket PATH
+//	                  [--prepared] [--wait-attach] [--open-stdin] container-monitor ID
 //
-// with the first start's monitor.Start as JSON on stdin (--prepared) and a pipe on fd 3
-// for the outcome of the first start. It is also the container's init (package runtime
-// re-executes it) and the --init of a container, so those come first.
+// with the first start's description on stdin (--prepared) and a pipe on fd 3 for the
+// outcome of the first start. It starts the container, and records what happens to it,
+// through the short-lived commands of geedocker-init, installed next to it; a depcheck test
+// keeps it small.
 package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
-	"fmt"
+	"errors"
 	"os"
 	"os/signal"
+	"path/filepath"
 	goruntime "runtime"
-	"runtime/debug"
 	"syscall"
 
-	"github.com/geedocker/geedocker/internal/container"
-	"github.com/geedocker/geedocker/internal/dns"
-	"github.com/geedocker/geedocker/internal/events"
-	"github.com/geedocker/geedocker/internal/monitor"
-	"github.com/geedocker/geedocker/internal/runtime"
-	"github.com/geedocker/geedocker/internal/tinyinit"
+	"github.com/geedocker/geedocker/internal/holder"
 )
+
+// InitBinary is the program that runs the hooks, next to this one.
+const InitBinary = "geedocker-init"
 
 // No memory profiling: its bucket table alone would be larger than the monitor.
 func init() { goruntime.MemProfileRate = 0 }
 
 func main() {
-	// A re-executed container init never returns from runtime.Init.
-	runtime.Init()
-	// So is the helper that mounts the root filesystem of an external OCI runtime.
-	monitor.RootfsHelper()
-	if tinyinit.IsInit() {
-		tinyinit.Main(os.Args[1:])
-	}
 	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "geedocker-monitor: "+err.Error())
+		os.Stderr.WriteString("geedocker-monitor: " + err.Error() + "\n")
 		os.Exit(1)
 	}
 }
 
-// memoryLimit is the soft limit of the Go heap once the container runs.
-const memoryLimit = 2 << 20
+const usage = "usage: geedocker-monitor --engine GEEDOCKER --root ROOT [--config-file FILE] --socket PATH [--prepared] [--wait-attach] [--open-stdin] container-monitor ID"
 
 func run(args []string) error {
-	// The monitor lives as long as the container: keep it small (but not while it starts
-	// the container: a tight limit then makes the collector run all the time).
-	debug.SetGCPercent(50)
-	fs := flag.NewFlagSet("geedocker-monitor", flag.ContinueOnError)
-	engine := fs.String("engine", "", "the geedocker binary, for the hooks")
-	root := fs.String("root", "", "the store root")
-	configFile := fs.String("config-file", "", "geedocker's config file")
-	prepared := fs.Bool("prepared", false, "the first start is prepared: its monitor.Start is on stdin")
-	waitAttach := fs.Bool("wait-attach", false, "start the container once a client has attached")
-	openStdin := fs.Bool("open-stdin", false, "hold the container's stdin open for attached clients")
-	if err := fs.Parse(args); err != nil {
-		return err
+	var engine, socket string
+	var prepared, waitAttach, openStdin bool
+	var global, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		value := func() string {
+			if i+1 < len(args) {
+				i++
+				return args[i]
+			}
+			return ""
+		}
+		switch a {
+		case "--engine":
+			engine = value()
+		case "--root", "--config-file":
+			global = append(global, a, value())
+		case "--socket":
+			socket = value()
+		case "--prepared":
+			prepared = true
+		case "--wait-attach":
+			waitAttach = true
+		case "--open-stdin":
+			openStdin = true
+		default:
+			rest = append(rest, a)
+		}
 	}
-	if fs.NArg() != 2 || fs.Arg(0) != "container-monitor" || *engine == "" || *root == "" {
-		return fmt.Errorf("usage: geedocker-monitor --engine GEEDOCKER --root ROOT [--config-file FILE] [flags] container-monitor ID")
+	if len(rest) != 2 || rest[0] != "container-monitor" || engine == "" || socket == "" || len(global) == 0 {
+		return errors.New(usage)
 	}
-	id := fs.Arg(1)
-	dns.Program = *engine // the resolver is geedocker's, not this program's
+	id := rest[1]
+	// The pipe of the command that started this one: never a child's.
+	syscall.CloseOnExec(3)
 	ready := os.NewFile(3, "ready")
 	report := func(msg string) {
 		if ready != nil {
 			ready.WriteString(msg)
 		}
-	}
-	fail := func(err error) error {
-		report(monitor.ReadyMessage(err))
-		return err
 	}
 	// Hang-ups and interrupts of the terminal that started it are caught and dropped, not
 	// ignored: an ignored signal stays ignored across execve, and the container's processes
@@ -85,42 +88,30 @@ func run(args []string) error {
 		for range sigs {
 		}
 	}()
-	cs, err := container.Open(*root)
+	self, err := os.Executable()
 	if err != nil {
-		return fail(err)
+		report(holder.ReadyMessage(err))
+		return err
 	}
-	var first *monitor.Start
-	if *prepared {
-		first = new(monitor.Start)
-		done := make(chan error)
-		go func() { done <- json.NewDecoder(os.Stdin).Decode(first) }() // its stack goes with it
-		if err := <-done; err != nil {
-			return fail(fmt.Errorf("reading the prepared start: %w", err))
-		}
+	hooks, err := holder.NewExecHooks(holder.ExecHooks{
+		Init: filepath.Join(filepath.Dir(self), InitBinary), Engine: engine, Global: global, ID: id,
+		Prepared: prepared,
+	})
+	if err != nil {
+		report(holder.ReadyMessage(err))
+		return err
 	}
-	if err := os.MkdirAll(cs.RunDir(), 0o700); err != nil {
-		return fail(err)
-	}
-	global := []string{"--root", *root}
-	if *configFile != "" {
-		global = append(global, "--config-file", *configFile)
-	}
-	cfg := monitor.Config{
-		Store: cs, ID: id, First: first,
-		Hooks:     monitor.ExecHooks{Engine: *engine, Global: global, ID: id},
-		Socket:    cs.AttachSocket(id),
-		Events:    events.Open(*root),
-		OpenStdin: *openStdin, WaitAttach: *waitAttach,
+	cfg := holder.Config{
+		Hooks: hooks, Socket: socket, OpenStdin: openStdin, WaitAttach: waitAttach,
 		Ready: func(err error) {
-			report(monitor.ReadyMessage(err))
+			report(holder.ReadyMessage(err))
 			ready.Close()
 			ready = nil
-			debug.SetMemoryLimit(memoryLimit)
 		},
 	}
-	if *waitAttach {
+	if waitAttach {
 		cfg.Listening = func() { report("listening") }
 	}
-	monitor.Run(context.Background(), cfg)
+	holder.Run(context.Background(), cfg)
 	return nil
 }

@@ -4,19 +4,19 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"net"
+	"os"
 	"sync"
 )
 
 // Client is a connection to a container's monitor.
 type Client struct {
-	conn net.Conn
+	conn *os.File
 	mu   sync.Mutex
 }
 
 // Dial connects to the attach socket at path.
 func Dial(path string) (*Client, error) {
-	conn, err := net.Dial("unix", path)
+	conn, err := dial(path)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (a *Client) Copy(stdout, stderr io.Writer) (code int, exited bool, err erro
 	for {
 		typ, p, err := readFrame(a.conn)
 		if err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) {
+			if errors.Is(err, io.EOF) || errors.Is(err, os.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) {
 				return 0, false, nil
 			}
 			return 0, false, err

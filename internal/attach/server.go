@@ -2,17 +2,14 @@ package attach
 
 import (
 	"encoding/binary"
-	"fmt"
+	"errors"
 	"io"
-	"net"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 // Request is a control request to a container's monitor.
@@ -25,18 +22,18 @@ type Request struct {
 }
 
 func (r Request) encode() []byte {
-	return []byte(fmt.Sprintf("%s %d %d", r.Op, int(r.Signal), r.Timeout.Milliseconds()))
+	return []byte(r.Op + " " + strconv.Itoa(int(r.Signal)) + " " + strconv.FormatInt(r.Timeout.Milliseconds(), 10))
 }
 
 func parseRequest(p []byte) (Request, error) {
 	f := strings.Fields(string(p))
 	if len(f) != 3 {
-		return Request{}, fmt.Errorf("bad control request %q", p)
+		return Request{}, errors.New("bad control request " + strconv.Quote(string(p)))
 	}
 	sig, err1 := strconv.Atoi(f[1])
 	ms, err2 := strconv.ParseInt(f[2], 10, 64)
 	if err1 != nil || err2 != nil {
-		return Request{}, fmt.Errorf("bad control request %q", p)
+		return Request{}, errors.New("bad control request " + strconv.Quote(string(p)))
 	}
 	return Request{Op: f[0], Signal: syscall.Signal(sig), Timeout: time.Duration(ms) * time.Millisecond}, nil
 }
@@ -44,7 +41,7 @@ func parseRequest(p []byte) (Request, error) {
 // Server is the monitor's side: it fans the container's output out to every client and feeds
 // their input to the container.
 type Server struct {
-	ln      net.Listener
+	ln      *os.File
 	path    string
 	control func(Request) error
 
@@ -64,9 +61,9 @@ type Server struct {
 // control requests; nil refuses them.
 func Listen(path string, control func(Request) error) (*Server, error) {
 	os.Remove(path)
-	ln, err := net.Listen("unix", path)
+	ln, err := listen(path)
 	if err != nil {
-		return nil, fmt.Errorf("attach socket: %w", err)
+		return nil, errors.New("attach socket: " + err.Error())
 	}
 	s := &Server{ln: ln, path: path, control: control, clients: map[*client]struct{}{}, first: make(chan struct{})}
 	go s.accept()
@@ -78,7 +75,7 @@ func (s *Server) First() <-chan struct{} { return s.first }
 
 func (s *Server) accept() {
 	for {
-		conn, err := s.ln.Accept()
+		conn, err := accept(s.ln)
 		if err != nil {
 			return
 		}
@@ -116,7 +113,7 @@ func (s *Server) serve(c *client) {
 			reply := ""
 			req, err := parseRequest(p)
 			if err == nil && s.control == nil {
-				err = fmt.Errorf("control requests are not served here")
+				err = errors.New("control requests are not served here")
 			}
 			if err == nil {
 				err = s.control(req)
@@ -135,7 +132,7 @@ func (s *Server) serve(c *client) {
 			}
 		case FrameResize:
 			if s.console != nil && len(p) == 4 {
-				pty.Setsize(s.console, &pty.Winsize{Rows: binary.BigEndian.Uint16(p), Cols: binary.BigEndian.Uint16(p[2:])})
+				setSize(s.console, binary.BigEndian.Uint16(p), binary.BigEndian.Uint16(p[2:]))
 			}
 		case FrameClose:
 			if s.closeIn != nil {
@@ -156,9 +153,12 @@ func (s *Server) drop(c *client) {
 // Broadcast queues a frame for every client; a client whose queue would grow past
 // MaxPending is dropped. It never waits for a client.
 func (s *Server) Broadcast(typ byte, p []byte) {
-	f := frame(typ, p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.clients) == 0 {
+		return // nobody attached: no frame to make
+	}
+	f := frame(typ, p)
 	for c := range s.clients {
 		if !c.enqueue(f) {
 			delete(s.clients, c)
@@ -214,7 +214,7 @@ func (s *Server) Close() {
 
 // client is one connection and the output queued for it.
 type client struct {
-	conn    net.Conn
+	conn    *os.File
 	mu      sync.Mutex
 	cond    *sync.Cond
 	queue   [][]byte

@@ -88,24 +88,6 @@ func (h *HealthConfig) TimeoutOrDefault() time.Duration {
 	return orDefault(h.Timeout, DefaultHealthTimeout)
 }
 
-// NextProbe is the wait before the next probe, from the end of the last one: Interval, or
-// StartInterval while the container is still starting within its start period; never past
-// the end of the start period. started is when the container started, status its health.
-func (h *HealthConfig) NextProbe(started time.Time, status string, now time.Time) time.Duration {
-	interval := orDefault(h.Interval, DefaultHealthInterval)
-	elapsed := now.Sub(started)
-	if elapsed >= h.StartPeriod {
-		return interval
-	}
-	if rest := h.StartPeriod - elapsed; rest < interval {
-		return rest
-	}
-	if status == HealthStarting {
-		return orDefault(h.StartInterval, DefaultHealthStartInterval)
-	}
-	return interval
-}
-
 // Restarted is the health of a container that starts again: starting, no failures, the log
 // kept; nil when cfg asks for no probes.
 func (h *Health) Restarted(cfg *HealthConfig) *Health {

@@ -93,30 +93,6 @@ func TestHealthProbeArgs(t *testing.T) {
 	}
 }
 
-func TestHealthNextProbe(t *testing.T) {
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name    string
-		cfg     HealthConfig
-		elapsed time.Duration
-		status  string
-		want    time.Duration
-	}{
-		{"defaults", HealthConfig{}, 0, HealthStarting, 30 * time.Second},
-		{"interval", HealthConfig{Interval: time.Second}, 0, HealthStarting, time.Second},
-		{"start interval while starting", HealthConfig{Interval: time.Minute, StartPeriod: 10 * time.Minute, StartInterval: time.Second}, 0, HealthStarting, time.Second},
-		{"default start interval", HealthConfig{Interval: time.Minute, StartPeriod: 10 * time.Minute}, 0, HealthStarting, 5 * time.Second},
-		{"healthy in the start period", HealthConfig{Interval: time.Minute, StartPeriod: 10 * time.Minute}, 0, Healthy, time.Minute},
-		{"not past the start period", HealthConfig{Interval: time.Minute, StartPeriod: 90 * time.Second}, time.Minute, HealthStarting, 30 * time.Second},
-		{"after the start period", HealthConfig{Interval: time.Minute, StartPeriod: time.Minute, StartInterval: time.Second}, 2 * time.Minute, HealthStarting, time.Minute},
-	}
-	for _, tt := range tests {
-		if got := tt.cfg.NextProbe(start, tt.status, start.Add(tt.elapsed)); got != tt.want {
-			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
-		}
-	}
-}
-
 func TestHealthSuffix(t *testing.T) {
 	for status, want := range map[string]string{
 		"": "", HealthStarting: " (health: starting)", Healthy: " (healthy)", Unhealthy: " (unhealthy)",

@@ -89,7 +89,7 @@ func (e *Engine) startMonitor(ctx context.Context, id string, globalArgs []strin
 	}
 	defer pr.Close()
 	args := append([]string{"--engine", self}, globalArgs...)
-	args = append(args, "--prepared")
+	args = append(args, "--socket", cs.AttachSocket(id), "--prepared")
 	if attach {
 		args = append(args, "--wait-attach")
 	}
@@ -100,7 +100,9 @@ func (e *Engine) startMonitor(ctx context.Context, id string, globalArgs []strin
 	cmd := exec.Command(mon, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.ExtraFiles = []*os.File{pw}
-	cmd.Env = append(os.Environ(), "GOGC=50", "GOMAXPROCS=1")
+	// The monitor lives as long as the container: a soft limit keeps a chatty container's
+	// from growing its heap to the collector's usual goal (megabytes). Its hooks do without.
+	cmd.Env = append(os.Environ(), "GOGC=50", "GOMAXPROCS=1", "GOMEMLIMIT=3MiB", "GODEBUG=memprofilerate=0")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		pw.Close()

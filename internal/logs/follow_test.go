@@ -322,11 +322,11 @@ func TestFollowStopsAtUntil(t *testing.T) {
 	}
 	defer w.Close()
 	until := time.Now().Add(time.Hour)
-	w.now = func() time.Time { return until.Add(-time.Second) }
+	w.SetClock(func() time.Time { return until.Add(-time.Second) })
 	f := startFollow(t, path, ReadOptions{Tail: -1, Until: until})
 	fmt.Fprint(w.Stream("stdout"), "in time\n")
 	f.stdout.waitFor(t, "in time\n")
-	w.now = func() time.Time { return until.Add(time.Second) }
+	w.SetClock(func() time.Time { return until.Add(time.Second) })
 	fmt.Fprint(w.Stream("stdout"), "too late\n")
 	if err := f.wait(t); err != nil {
 		t.Fatal(err)

@@ -3,10 +3,11 @@ package logs
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"time"
+
+	"github.com/geedocker/geedocker/internal/logs/logfile"
 )
 
 // The local driver's file, as Docker's `local` log driver writes it: a sequence of frames,
@@ -24,46 +25,18 @@ import (
 
 // Driver names, as Docker's --log-driver takes them.
 const (
-	JSONFile = "json-file"
-	Local    = "local"
-	None     = "none"
+	JSONFile = logfile.JSONFile
+	Local    = logfile.Local
+	None     = logfile.None
 )
 
 const (
-	frameHeader = 4
-	// maxFrame bounds one entry: a larger length is not a frame Writer wrote (an entry holds
-	// at most 16 KiB of a line), so the file is not read further.
-	maxFrame = 1 << 20
+	frameHeader = logfile.FrameHeader
+	maxFrame    = logfile.MaxFrame
 	// Docker's defaults for the local driver.
 	localMaxSize = 20 * 1024 * 1024
 	localMaxFile = 5
 )
-
-// appendFrame appends one entry as a local-driver frame.
-func appendFrame(dst []byte, streamName string, line []byte, t time.Time) []byte {
-	partial := len(line) == 0 || line[len(line)-1] != '\n'
-	if !partial {
-		line = line[:len(line)-1]
-	}
-	start := len(dst)
-	dst = append(dst, 0, 0, 0, 0)
-	dst = appendBytesField(dst, 1, []byte(streamName))
-	dst = binary.AppendUvarint(append(dst, 2<<3|0), uint64(t.UnixNano()))
-	dst = appendBytesField(dst, 3, line)
-	if partial {
-		dst = append(dst, 4<<3|0, 1)
-	}
-	n := uint32(len(dst) - start - frameHeader)
-	binary.BigEndian.PutUint32(dst[start:], n)
-	return binary.BigEndian.AppendUint32(dst, n)
-}
-
-// appendBytesField appends a length-delimited protobuf field (wire type 2).
-func appendBytesField(dst []byte, field int, b []byte) []byte {
-	dst = binary.AppendUvarint(dst, uint64(field<<3|2))
-	dst = binary.AppendUvarint(dst, uint64(len(b)))
-	return append(dst, b...)
-}
 
 var errBadFrame = errors.New("not a log entry")
 
@@ -181,43 +154,3 @@ func (fr *frameReader) next() ([]byte, error) {
 
 // rest is an incomplete frame at the end: never an entry.
 func (fr *frameReader) rest() []byte { return nil }
-
-// repairFrames makes f (of size bytes) end after its last whole frame, cutting what a writer
-// that died mid-entry left, and returns the new size.
-func repairFrames(f *os.File, size int64) (int64, error) {
-	var b [frameHeader]byte
-	// The common case: the last frame is whole (its two lengths agree).
-	if size == 0 {
-		return 0, nil
-	}
-	if size >= 2*frameHeader {
-		if _, err := f.ReadAt(b[:], size-frameHeader); err != nil {
-			return 0, err
-		}
-		n := int64(binary.BigEndian.Uint32(b[:]))
-		if start := size - 2*frameHeader - n; start >= 0 {
-			if _, err := f.ReadAt(b[:], start); err != nil {
-				return 0, err
-			}
-			if int64(binary.BigEndian.Uint32(b[:])) == n {
-				return size, nil
-			}
-		}
-	}
-	// Walk the frames from the start and cut after the last whole one.
-	var off int64
-	for off+2*frameHeader <= size {
-		if _, err := f.ReadAt(b[:], off); err != nil {
-			return 0, err
-		}
-		n := int64(binary.BigEndian.Uint32(b[:]))
-		if n > maxFrame || off+2*frameHeader+n > size {
-			break
-		}
-		off += 2*frameHeader + n
-	}
-	if err := f.Truncate(off); err != nil {
-		return 0, fmt.Errorf("cutting a torn entry: %w", err)
-	}
-	return off, nil
-}

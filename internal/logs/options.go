@@ -10,19 +10,12 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/geedocker/geedocker/internal/logs/logfile"
 )
 
-// Options are the log driver and its --log-opt settings.
-type Options struct {
-	// Driver is JSONFile ("" too), Local or None.
-	Driver string
-	// MaxSize is the size in bytes at which the file is rotated; 0 means
-	// never.
-	MaxSize int64
-	// MaxFile is how many files the log keeps, the current one included;
-	// 0 means 1. Without MaxSize it has no effect, as in Docker.
-	MaxFile int
-}
+// Options say how a log is kept (package logfile).
+type Options = logfile.Options
 
 // ParseOptions parses --log-opt values ("max-size=10m", "max-file=3") with
 // Docker's rules and error messages. Sizes are decimal as in Docker's
@@ -34,7 +27,7 @@ func ParseOptions(opts []string) (Options, error) {
 		key, value, _ := strings.Cut(opt, "=")
 		switch key {
 		case "max-size", "max-file":
-			if err := o.setRotation(key, value); err != nil {
+			if err := setRotation(&o, key, value); err != nil {
 				return Options{}, err
 			}
 		case "compress", "labels", "labels-regex", "env", "env-regex", "tag":
@@ -67,7 +60,7 @@ func ParseDriverOptions(driver string, opts []string) (Options, error) {
 		key, value, _ := strings.Cut(opt, "=")
 		switch key {
 		case "max-size", "max-file":
-			if err := o.setRotation(key, value); err != nil {
+			if err := setRotation(&o, key, value); err != nil {
 				return Options{}, err
 			}
 		case "compress":
@@ -82,7 +75,7 @@ func ParseDriverOptions(driver string, opts []string) (Options, error) {
 }
 
 // setRotation sets max-size or max-file (key) from its --log-opt value, with Docker's checks.
-func (o *Options) setRotation(key, value string) error {
+func setRotation(o *Options, key, value string) error {
 	if key == "max-size" {
 		n, err := parseSize(value)
 		if err != nil {

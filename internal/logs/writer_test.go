@@ -43,7 +43,7 @@ func writeLog(t *testing.T, path string, o Options, ws []write) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.now = fakeClock(clockBase)
+	w.SetClock(fakeClock(clockBase))
 	for _, x := range ws {
 		if _, err := w.Stream(x.stream).Write([]byte(x.data)); err != nil {
 			t.Fatalf("Write(%s, %q): %v", x.stream, x.data, err)

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Hidden geedocker commands that the detached monitor runs as its hooks.
@@ -87,61 +86,4 @@ func (h ExecHooks) Exited(e Exit) (Next, error) {
 		return Next{}, err
 	}
 	return ParseNext(string(out))
-}
-
-// String is how container-cleanup prints n.
-func (n Next) String() string {
-	if n.Restart {
-		return "restart " + strconv.FormatInt(n.Delay.Milliseconds(), 10)
-	}
-	return "exit"
-}
-
-// ParseNext reads what Next.String wrote.
-func ParseNext(s string) (Next, error) {
-	s = strings.TrimSpace(s)
-	if s == "exit" {
-		return Next{}, nil
-	}
-	if ms, ok := strings.CutPrefix(s, "restart "); ok {
-		n, err := strconv.ParseInt(ms, 10, 64)
-		if err == nil && n >= 0 {
-			return Next{Restart: true, Delay: time.Duration(n) * time.Millisecond}, nil
-		}
-	}
-	return Next{}, fmt.Errorf("%s said %q", CleanupCommand, s)
-}
-
-// The detached monitor reports the first start to the command that started it on a pipe
-// (its fd 3): "listening" once its socket is up when asked to wait for a client, then "ok",
-// or "error CODE MESSAGE".
-
-// ReadyMessage is what the monitor writes for the outcome err of the first start.
-func ReadyMessage(err error) string {
-	if err == nil {
-		return "ok"
-	}
-	code := 125
-	var se *StartError
-	if errors.As(err, &se) {
-		code = se.Code
-	}
-	return fmt.Sprintf("error %d %s", code, err.Error())
-}
-
-// ParseReady reads what ReadyMessage wrote; an empty or unknown message means the monitor
-// died before the start.
-func ParseReady(msg string) error {
-	switch {
-	case msg == "ok":
-		return nil
-	case strings.HasPrefix(msg, "error "):
-		codeStr, text, _ := strings.Cut(strings.TrimPrefix(msg, "error "), " ")
-		code, err := strconv.Atoi(codeStr)
-		if err != nil {
-			code = 125
-		}
-		return &StartError{Code: code, Err: errors.New(text)}
-	}
-	return &StartError{Code: 125, Err: errors.New("the container's monitor exited before the container started")}
 }

@@ -1,28 +1,24 @@
-// Package monitor is what holds a running container: the loop that starts its PID 1 as a
-// child (through package runtime), copies its output to the json-file log and to attached
-// clients, serves the attach socket (input, resizes, and the control requests stop, kill
-// and cancel), watches the cgroup for OOM kills as they happen, waits for the exit and
-// restarts the container when the engine says so.
+// Package monitor is the engine's side of the loop that holds a running container (package
+// holder): the Starter starts PID 1 once (through package runtime, or an external OCI
+// runtime) and keeps the container's record, run state and events as it starts, hits an
+// OOM kill, exits and restarts. It is that loop's Hooks.
 //
-// The same loop runs in the foreground `run` (in the geedocker process) and in the
-// detached monitor, the small program geedocker-monitor (cmd/geedocker-monitor), which
-// lives as long as its container and therefore links only what the loop needs: no network
-// code, no registry client, no CLI framework (a depcheck test holds it there). What the
-// loop does not hold — the cgroup's creation and removal, the network, the restart policy,
-// --rm — is the engine's, reached through Hooks: function calls in the foreground `run`,
-// short-lived `geedocker container-prepare` and `geedocker container-cleanup` commands
-// for the detached monitor (like conmon's --exit-command).
+// The loop runs in two places. The foreground `run` runs it in the geedocker process
+// (Run), with the Starter's methods called directly. A detached container is held by the
+// small program geedocker-monitor (cmd/geedocker-monitor), which lives as long as its
+// container and so links package holder alone; it runs the Starter's methods as the
+// short-lived commands of geedocker-init (cmd/geedocker-init, Command), which links this
+// package and is also the container's init. What neither holds — the cgroup's creation
+// and removal, the network, the restart policy, --rm — is the engine's, reached through
+// Hooks: function calls in the foreground `run`, the short-lived `geedocker
+// container-prepare` and `geedocker container-cleanup` commands otherwise.
 //
-// One start, in order:
+// One start, by the Starter:
 //
 //	Hooks.Prepare (cgroup made, network wired)   (skipped for the first start when done already)
 //	log opened; run state names the monitor; record says running
 //	runtime.Start (Hooks.Created with the init's pid, for a user namespace's network)
-//	run state and record get PID 1; Config.Ready told
-//	output copied to the log and clients; OOM watched; control requests served
-//	PID 1 reaped; log closed
-//	Hooks.Exited (cgroup and network released; record says exited, restarting, or is gone)
-//	restart: back-off (cut short by stop or cancel), then again from the top
+//	run state and record get PID 1; start event
 package monitor
 
 import (
@@ -32,18 +28,17 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/dns"
 	"github.com/geedocker/geedocker/internal/events"
+	"github.com/geedocker/geedocker/internal/holder"
 	"github.com/geedocker/geedocker/internal/logs"
+	"github.com/geedocker/geedocker/internal/oom"
 	"github.com/geedocker/geedocker/internal/runtime"
 )
 
@@ -64,7 +59,7 @@ type Start struct {
 	// container with a user namespace of its own).
 	WireAfterCreate bool
 	// DNSDir, when not empty, is the records directory of the DNS resolver of user
-	// networks, which the monitor keeps running while the container runs (dns.Watch).
+	// networks, which the monitor keeps running while the container runs.
 	DNSDir string
 }
 
@@ -79,20 +74,19 @@ type Cgroup struct {
 	V2     bool
 }
 
-// Exit is how one run of the container ended.
-type Exit struct {
-	Code      int
-	OOMKilled bool
-	// StartFailed: the container's command never ran; the engine releases what Prepare
-	// took and leaves the record to the monitor.
-	StartFailed bool
-}
+// Exit, Next and StartError are the loop's (package holder).
+type (
+	Exit       = holder.Exit
+	Next       = holder.Next
+	StartError = holder.StartError
+)
 
-// Next is the engine's answer to an exit.
-type Next struct {
-	Restart bool
-	Delay   time.Duration // the back-off before the restart
-}
+// ParseNext, ReadyMessage and ParseReady are the loop's.
+var (
+	ParseNext    = holder.ParseNext
+	ReadyMessage = holder.ReadyMessage
+	ParseReady   = holder.ParseReady
+)
 
 // Hooks are the engine's part of the container's life.
 type Hooks interface {
@@ -105,233 +99,82 @@ type Hooks interface {
 	Exited(e Exit) (Next, error)
 }
 
-// StartError is a failure to start the container's command; Code is the exit code Docker
-// gives it (125, 126 or 127).
-type StartError struct {
-	Code int
-	Err  error
-}
-
-func (e *StartError) Error() string { return e.Err.Error() }
-func (e *StartError) Unwrap() error { return e.Err }
-
-// Config is what one monitor holds.
-type Config struct {
+// Starter is the loop's Hooks for one container: it starts it, and records what happens
+// to it.
+type Starter struct {
 	Store *container.Store
 	ID    string
 	Hooks Hooks
 	// First is the first start, prepared already; nil: Hooks.Prepare.
 	First *Start
-	// Stdin, Stdout, Stderr: the caller's streams (the foreground run), copied through
-	// pipes; nil for none. OpenStdin keeps a stdin open for attached clients instead.
-	Stdin          io.Reader
-	Stdout, Stderr io.Writer
-	OpenStdin      bool
-	// Socket is the attach socket's path.
-	Socket string
-	// WaitAttach: the first start waits until a client has attached; Listening is told
-	// when the socket is up.
-	WaitAttach bool
-	Listening  func()
-	// Ready is told once whether the first start worked.
-	Ready func(error)
-	// Signals are forwarded to PID 1.
-	Signals <-chan os.Signal
 	// Events, when not nil, receives the container's start, oom and die events.
 	Events *events.Journal
-}
-
-// monitor is the state of one Run.
-type monitor struct {
-	cfg Config
-	srv *attach.Server
+	// MonitorPid is the process that holds the container, its PID 1's parent: the run
+	// state names it.
+	MonitorPid int
 
 	before container.State // the record's state before the current start
-
-	mu      sync.Mutex
-	proc    process       // the running PID 1; nil between runs
-	stopped bool          // a stop was asked for: the back-off ends, no restart
-	backoff chan struct{} // during a back-off: closed to end it
+	oci    *ociProcess     // the current start's, with an OCI runtime
 }
 
-// Run holds the container until it has ended for good and returns its last exit. A failure
-// of the first start is returned (a *StartError, Config.Ready told as well); a later one
-// ends the loop with its exit code.
-func Run(ctx context.Context, cfg Config) (Exit, error) {
-	m := &monitor{cfg: cfg}
-	ready := cfg.Ready
-	tell := func(err error) {
-		if ready != nil {
-			ready(err)
-			ready = nil
+// Start starts the container once (holder.Hooks).
+func (s *Starter) Start(ctx context.Context, restart bool, sio holder.StartIO) (*holder.Started, error) {
+	cs, id := s.Store, s.ID
+	st := s.First
+	s.First = nil // the spec is large: hold it no longer than the start
+	if st == nil {
+		var err error
+		if st, err = s.Hooks.Prepare(ctx); err != nil {
+			s.restoreRecord(err, startCode(err))
+			s.Hooks.Exited(Exit{Code: 125, StartFailed: true})
+			return nil, &StartError{Code: startCode(err), Err: err}
 		}
 	}
-	srv, err := attach.Listen(cfg.Socket, m.control)
-	if err != nil {
-		tell(err)
-		return Exit{}, err
-	}
-	m.srv = srv
-	defer srv.Close()
-	if cfg.Listening != nil {
-		cfg.Listening()
-	}
-	if cfg.WaitAttach {
-		select {
-		case <-srv.First():
-		case <-ctx.Done():
-			tell(ctx.Err())
-			return Exit{}, ctx.Err()
-		}
-	}
-	if cfg.Signals != nil {
-		go func() {
-			for sig := range cfg.Signals {
-				m.mu.Lock()
-				if m.proc != nil {
-					m.proc.Signal(sig)
-				}
-				m.mu.Unlock()
-			}
-		}()
-	}
-	st := cfg.First
-	m.cfg.First = nil // the spec is large: hold it no longer than the start
-	restarts := 0
-	for {
-		if st == nil {
-			if st, err = cfg.Hooks.Prepare(ctx); err != nil {
-				m.restoreRecord(err, 125)
-				cfg.Hooks.Exited(Exit{Code: 125, StartFailed: true})
-				tell(err)
-				srv.Finish(125)
-				return Exit{Code: 125}, err
-			}
-		}
-		exit, err := m.runOnce(ctx, st, tell, restarts > 0)
-		st = nil
-		restarts++
-		if errors.Is(err, errStoppedBeforeRestart) {
-			srv.Finish(exit.Code)
-			return exit, nil
-		}
-		if err != nil {
-			srv.Finish(exit.Code)
-			return exit, err
-		}
-		next, err := cfg.Hooks.Exited(exit)
-		if err != nil || !next.Restart {
-			srv.Finish(exit.Code)
-			return exit, err
-		}
-		if !m.waitBackoff(ctx, next.Delay) {
-			srv.Finish(exit.Code)
-			return exit, nil
-		}
-	}
-}
-
-// errStoppedBeforeRestart ends the loop: a stop came while a restart was being prepared.
-var errStoppedBeforeRestart = errors.New("stopped before the restart")
-
-// runOnce starts the container and waits for its PID 1.
-func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), restart bool) (Exit, error) {
-	cs, id := m.cfg.Store, m.cfg.ID
 	c, err := cs.Get(id)
 	if err != nil {
-		m.cfg.Hooks.Exited(Exit{Code: 125, StartFailed: true})
-		tell(err)
-		return Exit{Code: 125}, err
+		s.Hooks.Exited(Exit{Code: 125, StartFailed: true})
+		return nil, &StartError{Code: 125, Err: err}
 	}
-	lw, err := logs.NewWriter(st.LogPath, st.LogOptions)
-	if err != nil {
-		err = fmt.Errorf("opening the container's log: %w", err)
-		m.cfg.Hooks.Exited(Exit{Code: 125, StartFailed: true})
-		tell(err)
-		return Exit{Code: 125}, err
-	}
-	outW := io.MultiWriter(lw.Stream("stdout"), m.srv.Writer(attach.FrameStdout))
-	errW := io.MultiWriter(lw.Stream("stderr"), m.srv.Writer(attach.FrameStderr))
-	if m.cfg.Stdout != nil {
-		outW = io.MultiWriter(m.cfg.Stdout, outW)
-	}
-	if m.cfg.Stderr != nil {
-		errW = io.MultiWriter(m.cfg.Stderr, errW)
-	}
-	// stdin: the caller's (copied through a pipe), or one held open for clients.
-	var stdin *os.File
-	var stdinW *os.File
-	if !c.Config.Tty && (m.cfg.Stdin != nil || m.cfg.OpenStdin) {
-		if stdin, stdinW, err = os.Pipe(); err != nil {
-			lw.Close()
-			m.cfg.Hooks.Exited(Exit{Code: 125, StartFailed: true})
-			tell(err)
-			return Exit{Code: 125}, err
-		}
-		if m.cfg.Stdin != nil {
-			go func(w *os.File) {
-				io.Copy(w, m.cfg.Stdin)
-				w.Close()
-			}(stdinW)
-			stdinW = nil
-		}
-	}
-	// The record says running before the container's first process exists, so that no
-	// reader ever sees it created (or exited) while a process of it runs; the run state
-	// names this monitor first, so that a repair does not take the start for the work of a
-	// dead monitor.
-	rs := container.RunState{MonitorPid: os.Getpid()}
-	rs.MonitorStart, _ = container.ProcessStart(rs.MonitorPid)
-	fail := func(err error, code int, restore bool) (Exit, error) {
-		if stdin != nil {
-			stdin.Close()
-		}
-		if stdinW != nil {
-			stdinW.Close()
-		}
-		lw.Close()
+	fail := func(err error, code int, restore bool) (*holder.Started, error) {
 		if restore {
-			m.restoreRecord(err, code)
+			s.restoreRecord(err, code)
 		}
 		cs.RemoveRunState(id)
-		m.cfg.Hooks.Exited(Exit{Code: code, StartFailed: true})
-		err = &StartError{Code: code, Err: err}
-		tell(err)
-		return Exit{Code: code}, err
+		s.Hooks.Exited(Exit{Code: code, StartFailed: true})
+		return nil, &StartError{Code: code, Err: err}
 	}
+	// The log can be written: the loop opens it again, for the container's output.
+	lw, err := logs.NewWriter(st.LogPath, st.LogOptions)
+	if err != nil {
+		return fail(fmt.Errorf("opening the container's log: %w", err), 125, false)
+	}
+	lw.Close()
+	// The record says running before the container's first process exists, so that no
+	// reader ever sees it created (or exited) while a process of it runs; the run state
+	// names the monitor first, so that a repair does not take the start for the work of a
+	// dead monitor.
+	rs := container.RunState{MonitorPid: s.MonitorPid}
+	rs.MonitorStart, _ = container.ProcessStart(rs.MonitorPid)
 	if err := cs.WriteRunState(id, rs); err != nil {
 		return fail(fmt.Errorf("recording the container's state: %w", err), 125, false)
 	}
 	if _, err := cs.Update(id, func(c *container.Container) error {
 		if restart {
-			m.mu.Lock()
-			stopped := m.stopped
-			m.mu.Unlock()
-			if stopped || c.ManualStop {
-				return errStoppedBeforeRestart
+			if c.ManualStop {
+				return holder.ErrStopped
 			}
+			c.RestartCount++
 		}
-		m.before = c.State
+		s.before = c.State
 		c.State = container.State{Status: container.Running, Running: true, StartedAt: time.Now().UTC(),
 			Health: c.State.Health.Restarted(c.Config.Healthcheck)}
 		c.ManualStop = false
 		return nil
 	}); err != nil {
-		if errors.Is(err, errStoppedBeforeRestart) {
-			lw.Close()
-			if stdin != nil {
-				stdin.Close()
-			}
-			if stdinW != nil {
-				stdinW.Close()
-			}
-			m.cfg.Hooks.Exited(Exit{StartFailed: true})
-			cs.Update(id, func(c *container.Container) error {
-				c.State.Status, c.State.Restarting = container.Exited, false
-				return nil
-			})
-			cs.RemoveRunState(id)
-			return Exit{Code: c.State.ExitCode}, err
+		if errors.Is(err, holder.ErrStopped) {
+			s.Hooks.Exited(Exit{StartFailed: true})
+			s.Stopped()
+			return nil, err
 		}
 		return fail(err, 125, false) // removed meanwhile
 	}
@@ -344,34 +187,29 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	rc := runtime.Config{
 		Spec: st.Spec, RootfsMounts: st.RootfsMounts, Cgroup: cgroupProcs(st.Cgroup.Dirs),
 		SeccompCacheDir: st.SeccompCacheDir,
-		Stdout:          outW, Stderr: errW,
+		Stdout:          sio.Stdout, Stderr: sio.Stderr,
 	}
-	if stdin != nil {
-		rc.Stdin = stdin
+	if sio.Stdin != nil && !st.Spec.Process.Terminal {
+		rc.Stdin = sio.Stdin
 	}
 	if st.WireAfterCreate {
-		rc.Created = m.cfg.Hooks.Created
+		rc.Created = s.Hooks.Created
 	}
-	var proc process
+	var proc holder.Process
 	var pid int
 	var console *os.File
 	if st.Runtime != nil {
 		var op *ociProcess
-		op, err = startOCI(ctx, st, m.cfg.ID, rc)
+		op, err = startOCI(ctx, st, id, rc)
 		if err == nil {
-			proc, pid, console = op, op.pid, op.console
+			s.oci, proc, pid, console = op, op, op.pid, op.console
 		}
 	} else {
 		var rp *runtime.Process
-		onFreshStack(func() { rp, err = runtime.Start(ctx, rc) })
+		rp, err = runtime.Start(ctx, rc)
 		if err == nil {
-			proc, pid, console = rp, rp.Pid, rp.Console
+			proc, pid, console = runtimeProcess{rp}, rp.Pid, rp.Console
 		}
-	}
-	rc, st.Spec, st.RootfsMounts = runtime.Config{}, nil, nil // no longer needed: let them go
-	if stdin != nil {
-		stdin.Close()
-		stdin = nil
 	}
 	if err != nil {
 		code := 125
@@ -383,9 +221,6 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 		}
 		return fail(err, code, true)
 	}
-	m.mu.Lock()
-	m.proc = proc
-	m.mu.Unlock()
 	rs.Pid = pid
 	rs.PidStart, _ = container.ProcessStart(pid)
 	startErr := cs.WriteRunState(id, rs)
@@ -402,94 +237,117 @@ func (m *monitor) runOnce(ctx context.Context, st *Start, tell func(error), rest
 	if startErr != nil {
 		proc.Signal(syscall.SIGKILL) // removed (rm -f), stopped or killed while it started
 	} else {
-		m.event(c, "start")
+		s.event(c, "start")
 	}
-	startedAt := time.Now()
-	// Client input goes to the container before anyone hears that it started.
-	var consoleDone chan struct{}
-	if console != nil {
-		m.srv.SetIO(console, console, nil)
-		consoleDone = make(chan struct{})
-		go func() {
-			io.Copy(outW, console) // ends with EIO when the container's side closes
-			close(consoleDone)
-		}()
-	} else if stdinW != nil {
-		w := stdinW
-		m.srv.SetIO(w, nil, func() { w.Close() })
+	started := &holder.Started{
+		Process: proc, Console: console, LogPath: st.LogPath, Log: st.LogOptions,
+		OOM: oom.Cgroup{Dir: st.Cgroup.Memory, V2: st.Cgroup.V2}, DNSDir: st.DNSDir,
 	}
-	tell(startErr)
-	stopHealth := m.watchHealth(c.Config.Healthcheck)
-	if st.DNSDir != "" {
-		watchCtx, stopDNS := context.WithCancel(context.Background())
-		dnsDone := make(chan struct{})
-		go func() {
-			dns.Watch(watchCtx, st.DNSDir)
-			close(dnsDone)
-		}()
-		defer func() { stopDNS(); <-dnsDone }()
+	if _, ok := s.Hooks.(Prober); ok {
+		started.Health = healthSchedule(c.Config.Healthcheck)
 	}
-	var oomSent atomic.Bool
-	stopWatch := watchOOM(st.Cgroup, func() {
-		cs.Update(id, func(c *container.Container) error { c.State.OOMKilled = true; return nil })
-		if !oomSent.Swap(true) {
-			m.event(c, "oom")
-		}
-	})
-	// Waited for on a goroutine of its own: a goroutine blocked in a system call keeps its
-	// stack, and this one's grew while it started the container; parked on a channel, the
-	// collector can shrink it.
-	var ps runtime.ExitStatus
-	waited := make(chan struct{})
-	go func() {
-		var err error
-		if ps, err = proc.Wait(); err != nil {
-			ps.Code = 255
-		}
-		close(waited)
-	}()
-	go trimMemory() // once this goroutine is parked, with one P: its stack shrinks too
-	<-waited
-	stopHealth()
-	m.mu.Lock()
-	m.proc = nil
-	m.mu.Unlock()
-	if consoleDone != nil {
-		<-consoleDone
-		console.Close()
-	}
-	if stdinW != nil {
-		stdinW.Close()
-	}
-	m.srv.SetIO(nil, nil, nil)
-	stopWatch()
-	lw.Close()
-	oom, _ := oomKilled(st.Cgroup)
-	if fresh, err := cs.Get(id); err == nil {
-		oom = oom || fresh.State.OOMKilled
-		c = fresh // renamed meanwhile: the events say its name now
-	}
-	if oom && !oomSent.Swap(true) {
-		m.event(c, "oom")
-	}
-	m.event(c, "die", "exitCode", strconv.Itoa(ps.Code),
-		"execDuration", strconv.Itoa(int(time.Since(startedAt).Seconds())))
-	return Exit{Code: ps.Code, OOMKilled: oom}, nil
+	return started, nil
 }
 
+// healthSchedule is the schedule of hc's probes, Docker's defaults filled in; nil for none.
+func healthSchedule(hc *container.HealthConfig) *holder.Health {
+	if !hc.Probed() {
+		return nil
+	}
+	orDefault := func(d, def time.Duration) time.Duration {
+		if d <= 0 {
+			return def
+		}
+		return d
+	}
+	return &holder.Health{
+		Interval:      orDefault(hc.Interval, container.DefaultHealthInterval),
+		Timeout:       hc.TimeoutOrDefault(),
+		StartPeriod:   hc.StartPeriod,
+		StartInterval: orDefault(hc.StartInterval, container.DefaultHealthStartInterval),
+	}
+}
+
+func startCode(err error) int {
+	var se *StartError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return 125
+}
+
+// runtimeProcess is PID 1 started by package runtime.
+type runtimeProcess struct{ p *runtime.Process }
+
+func (r runtimeProcess) Signal(sig os.Signal) error { return r.p.Signal(sig) }
+func (r runtimeProcess) Wait() (int, error) {
+	st, err := r.p.Wait()
+	return st.Code, err
+}
+
+// OOM records an OOM kill as it happens (holder.Hooks).
+func (s *Starter) OOM() {
+	c, err := s.Store.Update(s.ID, func(c *container.Container) error { c.State.OOMKilled = true; return nil })
+	if err == nil {
+		s.event(c, "oom")
+	}
+}
+
+// Exited records the exit's events and lets the engine release, record and decide
+// (holder.Hooks). During a back-off the run state names the monitor, so that wait, stop
+// and rm see it.
+func (s *Starter) Exited(e Exit) (Next, error) {
+	cs, id := s.Store, s.ID
+	if c, err := cs.Get(id); err == nil {
+		e.OOMKilled = e.OOMKilled || c.State.OOMKilled
+		if e.OOMKilled && !e.OOMReported {
+			s.event(c, "oom")
+		}
+		s.event(c, "die", "exitCode", strconv.Itoa(e.Code),
+			"execDuration", strconv.Itoa(int(time.Since(c.State.StartedAt).Seconds())))
+	}
+	next, err := s.Hooks.Exited(e)
+	if err == nil && next.Restart {
+		rs := container.RunState{MonitorPid: s.MonitorPid}
+		rs.MonitorStart, _ = container.ProcessStart(rs.MonitorPid)
+		cs.WriteRunState(id, rs)
+	}
+	return next, err
+}
+
+// Stopped records the end of a back-off by a stop (holder.Hooks).
+func (s *Starter) Stopped() {
+	s.Store.Update(s.ID, func(c *container.Container) error {
+		c.State.Status, c.State.Restarting = container.Exited, false
+		return nil
+	})
+	s.Store.RemoveRunState(s.ID)
+}
+
+// Probe runs the health check, when the engine's hooks can (holder.Hooks).
+func (s *Starter) Probe(ctx context.Context) (string, error) {
+	if p, ok := s.Hooks.(Prober); ok {
+		return p.Probe(ctx)
+	}
+	return "", errors.New("no health checks here")
+}
+
+// EnsureDNS keeps the resolver of user networks running (holder.Hooks).
+func (s *Starter) EnsureDNS(dir string) (int, error) { return dns.Ensure(dir) }
+
 // event records an event of the container c, when the monitor records events.
-func (m *monitor) event(c *container.Container, action string, extra ...string) {
-	if m.cfg.Events != nil {
-		m.cfg.Events.Record(events.Container, action, c.ID,
+func (s *Starter) event(c *container.Container, action string, extra ...string) {
+	if s.Events != nil {
+		s.Events.Record(events.Container, action, c.ID,
 			events.ContainerAttributes(c.Name, c.Config.Image, c.Config.Labels, extra...))
 	}
 }
 
 // restoreRecord puts back the record's state of before a start that failed, with the error.
-func (m *monitor) restoreRecord(err error, code int) {
-	m.cfg.Store.Update(m.cfg.ID, func(c *container.Container) error {
+func (s *Starter) restoreRecord(err error, code int) {
+	s.Store.Update(s.ID, func(c *container.Container) error {
 		if c.State.Running {
-			c.State = m.before
+			c.State = s.before
 		}
 		if c.State.Restarting || c.State.Status == container.Restarting {
 			c.State.Status, c.State.Restarting = container.Exited, false // no restart after this
@@ -500,99 +358,38 @@ func (m *monitor) restoreRecord(err error, code int) {
 	})
 }
 
-// waitBackoff waits out the back-off before a restart and tells whether to restart: not when
-// a stop or a cancel came meanwhile, or the record says stopped. The record says
-// restarting meanwhile (Hooks.Exited wrote it) and the run state names this monitor, so that
-// wait, stop and rm see it.
-func (m *monitor) waitBackoff(ctx context.Context, d time.Duration) bool {
-	cs, id := m.cfg.Store, m.cfg.ID
-	rs := container.RunState{MonitorPid: os.Getpid()}
-	rs.MonitorStart, _ = container.ProcessStart(rs.MonitorPid)
-	cs.WriteRunState(id, rs)
-	m.mu.Lock()
-	cancel := make(chan struct{})
-	if m.stopped {
-		close(cancel)
-	}
-	m.backoff = cancel
-	m.mu.Unlock()
-	t := time.NewTimer(d)
-	select {
-	case <-t.C:
-	case <-cancel:
-	case <-ctx.Done():
-	}
-	t.Stop()
-	m.mu.Lock()
-	m.backoff = nil
-	stopped := m.stopped || ctx.Err() != nil
-	m.mu.Unlock()
-	c, err := cs.Update(id, func(c *container.Container) error {
-		if c.ManualStop || stopped {
-			c.State.Status, c.State.Restarting = container.Exited, false
-			return nil
-		}
-		// Still restarting until the start records running.
-		c.RestartCount++
-		return nil
-	})
-	if err != nil || c.ManualStop || stopped {
-		cs.RemoveRunState(id)
-		return false
-	}
-	return true
+// Config is what the foreground run's loop holds.
+type Config struct {
+	Store *container.Store
+	ID    string
+	Hooks Hooks
+	// First is the first start, prepared already; nil: Hooks.Prepare.
+	First *Start
+	// Stdin, Stdout, Stderr: the caller's streams, copied through pipes; nil for none.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Socket is the attach socket's path.
+	Socket string
+	// Signals are forwarded to PID 1.
+	Signals <-chan os.Signal
+	// Events, when not nil, receives the container's start, oom and die events.
+	Events *events.Journal
 }
 
-// control serves the control requests of the attach socket.
-func (m *monitor) control(r attach.Request) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	switch r.Op {
-	case "cancel", "stop":
-		if r.Op == "stop" {
-			m.stopped = true
-		}
-		if m.backoff != nil {
-			close(m.backoff) // ends the back-off at once
-			m.backoff = nil
-			return nil
-		}
-		if r.Op == "cancel" || m.proc == nil {
-			return nil
-		}
-		p := m.proc
-		if err := p.Signal(r.Signal); err != nil {
-			return err
-		}
-		go func() {
-			done := make(chan struct{})
-			go func() { p.Wait(); close(done) }()
-			t := time.NewTimer(r.Timeout)
-			defer t.Stop()
-			select {
-			case <-t.C:
-				p.Signal(syscall.SIGKILL)
-			case <-done:
-			}
-		}()
-		return nil
-	case "kill":
-		if m.proc == nil {
-			return errors.New("the container is not running")
-		}
-		return m.proc.Signal(r.Signal)
+// Run holds the container in this process until it has ended for good, and returns its
+// last exit; a failure to start is a *StartError.
+func Run(ctx context.Context, cfg Config) (Exit, error) {
+	s := &Starter{Store: cfg.Store, ID: cfg.ID, Hooks: cfg.Hooks, First: cfg.First, Events: cfg.Events,
+		MonitorPid: os.Getpid()}
+	hc := holder.Config{Hooks: s, Socket: cfg.Socket, Signals: cfg.Signals}
+	if cfg.Stdin != nil {
+		hc.Stdin = cfg.Stdin
 	}
-	return fmt.Errorf("unknown control request %q", r.Op)
-}
-
-// onFreshStack runs f on a goroutine of its own and waits for it: the stack f grows (the
-// start encodes and decodes JSON, execs, seals the binary) goes away with that goroutine,
-// instead of staying with the one that then waits for the container for days.
-func onFreshStack(f func()) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	<-done
+	if cfg.Stdout != nil {
+		hc.Stdout = cfg.Stdout
+	}
+	if cfg.Stderr != nil {
+		hc.Stderr = cfg.Stderr
+	}
+	return holder.Run(ctx, hc)
 }

@@ -4,11 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-
-	"github.com/geedocker/geedocker/internal/runtime"
 )
 
 // OCIRuntime is an external OCI runtime with runc's command line (runc, crun,
@@ -40,12 +39,6 @@ type OCIRuntime struct {
 	Args []string `json:"args,omitempty"` // runtimeArgs: global options, before the command
 }
 
-// process is a running PID 1, started by package runtime or by an OCI runtime.
-type process interface {
-	Signal(os.Signal) error
-	Wait() (runtime.ExitStatus, error)
-}
-
 // readBundleSpec reads the spec of a start from its bundle's config.json.
 func readBundleSpec(bundle string) (*specs.Spec, error) {
 	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
@@ -57,4 +50,9 @@ func readBundleSpec(bundle string) (*specs.Spec, error) {
 		return nil, fmt.Errorf("reading the bundle: %s: %w", filepath.Join(bundle, "config.json"), err)
 	}
 	return &s, nil
+}
+
+// command is the runtime with its global options and args.
+func (rt *OCIRuntime) command(args ...string) *exec.Cmd {
+	return exec.Command(rt.Path, append(append([]string(nil), rt.Args...), args...)...)
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -74,15 +73,10 @@ type ociProcess struct {
 	console *os.File
 	copies  sync.WaitGroup // output copied from the container's pipes
 
-	once   sync.Once
-	done   chan struct{}
-	status runtime.ExitStatus
-	err    error
-}
-
-// command is the runtime with its global options and args.
-func (rt *OCIRuntime) command(args ...string) *exec.Cmd {
-	return exec.Command(rt.Path, append(append([]string(nil), rt.Args...), args...)...)
+	once sync.Once
+	done chan struct{}
+	code int // Docker's exit code: 128+n for signal n
+	err  error
 }
 
 // startOCI creates and starts the container of st with its OCI runtime.
@@ -128,6 +122,10 @@ func startOCI(ctx context.Context, st *Start, id string, rc runtime.Config) (*oc
 			dst **os.File
 		}{{rc.Stdout, &stdout}, {rc.Stderr, &stderr}} {
 			if out.w == nil {
+				continue
+			}
+			if f, ok := out.w.(*os.File); ok {
+				*out.dst = f // the monitor's pipe: the container writes to it directly
 				continue
 			}
 			r, w, err := os.Pipe()
@@ -242,7 +240,7 @@ func (p *ociProcess) abort() {
 
 // Wait reaps PID 1 (once; every caller gets the same status), waits for its output and
 // deletes the container from the runtime.
-func (p *ociProcess) Wait() (runtime.ExitStatus, error) {
+func (p *ociProcess) Wait() (int, error) {
 	p.once.Do(func() {
 		if p.pid > 0 {
 			var ws syscall.WaitStatus
@@ -258,9 +256,9 @@ func (p *ociProcess) Wait() (runtime.ExitStatus, error) {
 			}
 			if p.err == nil {
 				if ws.Signaled() {
-					p.status = runtime.ExitStatus{Code: 128 + int(ws.Signal()), Signal: ws.Signal()}
+					p.code = 128 + int(ws.Signal())
 				} else {
-					p.status = runtime.ExitStatus{Code: ws.ExitStatus()}
+					p.code = ws.ExitStatus()
 				}
 			}
 		}
@@ -269,7 +267,7 @@ func (p *ociProcess) Wait() (runtime.ExitStatus, error) {
 		close(p.done)
 	})
 	<-p.done
-	return p.status, p.err
+	return p.code, p.err
 }
 
 // Signal sends sig to PID 1 through the runtime; directly when the runtime cannot (the

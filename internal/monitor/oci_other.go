@@ -14,12 +14,13 @@ import (
 func RootfsHelper() {}
 
 type ociProcess struct {
+	rt      *OCIRuntime
 	pid     int
 	console *os.File
 }
 
-func (p *ociProcess) Wait() (runtime.ExitStatus, error) { return runtime.ExitStatus{}, errNotLinux }
-func (p *ociProcess) Signal(os.Signal) error            { return errNotLinux }
+func (p *ociProcess) Wait() (int, error)     { return 0, errNotLinux }
+func (p *ociProcess) Signal(os.Signal) error { return errNotLinux }
 
 var errNotLinux = errors.New("OCI runtimes need Linux")
 

@@ -78,15 +78,20 @@ func buildGeedocker() (string, error) {
 	defer cancel()
 	// No VCS stamping: a test build needs none, and git may refuse to
 	// describe a checkout owned by another user.
-	// geedocker-monitor next to it, where geedocker looks for it.
-	for _, pkg := range []string{"geedocker", "geedocker-monitor"} {
+	// geedocker-init and geedocker-monitor next to it, where geedocker looks for them.
+	for _, pkg := range []string{"geedocker", "geedocker-init", "geedocker-monitor"} {
 		cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-tags", "osusergo,netgo",
 			"-ldflags", "-linkmode external -extldflags -static", "-o", filepath.Join(dir, pkg), "./cmd/"+pkg)
 		cmd.Dir = root
 		// Static, as `make build` makes it: the binary also serves as the
 		// container's --init, where no dynamic loader may exist. With cgo, for
-		// the C constructor that exec needs (internal/runtime/nsenter).
+		// the C constructor that exec needs (internal/runtime/nsenter). The
+		// monitor is pure Go.
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		if pkg == "geedocker-monitor" {
+			cmd.Args = []string{"go", "build", "-buildvcs=false", "-o", filepath.Join(dir, pkg), "./cmd/" + pkg}
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("go build ./cmd/%s in %s: %w\n%s", pkg, root, err, out)
 		}

@@ -45,8 +45,8 @@ func buildExeattack(t *testing.T) string {
 	return exeattackBin
 }
 
-// attackEnv is an env whose engine binaries (geedocker and, next to it, geedocker-monitor, which
-// is also the containers' init) are private copies, which the test may "upgrade", plus a
+// attackEnv is an env whose engine binaries (geedocker and, next to it, geedocker-init, the
+// containers' init, and geedocker-monitor) are private copies, which the test may "upgrade", plus a
 // results directory the attacker writes to.
 type attackEnv struct {
 	*env
@@ -66,7 +66,7 @@ func newAttackEnv(t *testing.T) *attackEnv {
 	e.withBusybox()
 	dir := t.TempDir()
 	a := &attackEnv{env: e, res: filepath.Join(dir, "res")}
-	for _, name := range []string{"geedocker", "geedocker-monitor"} {
+	for _, name := range []string{"geedocker", "geedocker-init", "geedocker-monitor"} {
 		p := filepath.Join(dir, name)
 		copyFile(t, filepath.Join(filepath.Dir(e.bin), name), p, 0o755)
 		f, err := os.Open(p)
