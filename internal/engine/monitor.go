@@ -23,8 +23,12 @@ import (
 // through short-lived hidden commands (monitor.ExecHooks): container-prepare before a
 // restart, container-cleanup when the container exits.
 
-// MonitorBinary is the name of the monitor program, found next to geedocker.
-const MonitorBinary = "geedocker-monitor"
+// MonitorBinary is the name of the monitor program, found next to geedocker; InitBinary,
+// next to it too, is the container's init and the monitor's hooks (package monitor).
+const (
+	MonitorBinary = "geedocker-monitor"
+	InitBinary    = "geedocker-init"
+)
 
 // monitorPath is the monitor next to this binary, and this binary.
 func monitorPath() (mon, self string, err error) {

@@ -69,7 +69,7 @@ func (e *Engine) ociRuntime(name string) (*monitor.OCIRuntime, error) {
 // standardSpec turns what only the built-in runtime understands into standard spec: the
 // user's name (resolved against the image's /etc/passwd and /etc/group, read from the
 // container's layers: dir's upper, then the lower dirs) and the --init binary (our own,
-// /proc/self/exe for the built-in runtime: the monitor next to geedocker, whose argv[0]
+// /proc/self/exe for the built-in runtime: geedocker-init next to geedocker, whose argv[0]
 // docker-init makes it the init).
 func standardSpec(s *specs.Spec, dir string) error {
 	layers := append([]string{filepath.Join(dir, "upper")}, strings.Split(s.Annotations[annotationLowerDirs], ":")...)
@@ -83,7 +83,7 @@ func standardSpec(s *specs.Spec, dir string) error {
 			if err != nil {
 				return err
 			}
-			s.Mounts[i].Source = mon
+			s.Mounts[i].Source = filepath.Join(filepath.Dir(mon), InitBinary)
 		}
 	}
 	return nil
