@@ -19,5 +19,5 @@
 // The status is never stored: it is read from the init (alive, with the start time recorded
 // at create), the gate (still there: created) and the freezer (paused).
 //
-// Not done: systemd cgroups; joining a mount or user namespace by path; checkpoint/restore.
+// Not done: systemd cgroups; checkpoint/restore.
 package runc

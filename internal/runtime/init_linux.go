@@ -163,15 +163,17 @@ func initContainer() error {
 	if cfg.GateFd != 0 {
 		unix.CloseOnExec(cfg.GateFd) // not even a hook of the init gets it
 	}
-	if cfg.JoinUserNS && !nsenter.Joined() {
-		// Never set up the container in the host's user namespace.
-		return errors.New("container init is not in the user namespace to join: the nsenter constructor did not run")
+	if cfg.Nsenter && !nsenter.Joined() {
+		// Never set up the container in the host's mount or user namespace.
+		return errors.New("container init is not in the namespaces to join: the nsenter constructor did not run")
 	}
 	// Files the init creates get exactly the modes of the spec.
 	unix.Umask(0)
-	for typ, p := range cfg.Join {
-		if err := joinNamespace(typ, p); err != nil {
-			return err
+	for _, ns := range cfg.Join {
+		err := unix.Setns(ns.Fd, int(namespaceFlags[ns.Type]))
+		unix.Close(ns.Fd)
+		if err != nil {
+			return fmt.Errorf("joining %s namespace %s: %w", ns.Type, ns.Path, err)
 		}
 	}
 	var cg *cgroupInfo
@@ -396,18 +398,6 @@ func execveat(fd int, argv, env []string) error {
 	_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(empty)),
 		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])), unix.AT_EMPTY_PATH, 0)
 	return errno
-}
-
-func joinNamespace(typ specs.LinuxNamespaceType, p string) error {
-	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("opening %s namespace: %w", typ, err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Setns(fd, int(namespaceFlags[typ])); err != nil {
-		return fmt.Errorf("joining %s namespace %s: %w", typ, p, err)
-	}
-	return nil
 }
 
 // prepareRootfs builds the container's file system tree in the init's mount namespace and
