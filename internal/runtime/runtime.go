@@ -53,12 +53,13 @@ type Config struct {
 	// "uid:gid". UID and GID are then ignored; AdditionalGids are still added.
 	Spec *specs.Spec
 
-	// RootfsMounts are mounted, in order, on Spec.Root.Path inside the container's new mount
+	// RootfsMounts are mounted, in order, on Spec.Root.Path inside the container's mount
 	// namespace before anything else, e.g. the overlay of the image layers (with a user
 	// namespace, one overlay, built by the parent with idmapped layers):
 	//	{Type: "overlay", Source: "overlay", Options: []string{"lowerdir=...", "upperdir=...", "workdir=..."}}
 	// Their Destination is ignored. Nothing of the container is ever mounted in the host's
-	// mount namespace, so everything disappears when the container's last process dies.
+	// mount namespace (the runtime's own cannot be joined), so everything disappears when
+	// the container's last process dies; in a joined mount namespace, when that one's does.
 	RootfsMounts []specs.Mount
 
 	// Cgroup, when not nil, receives the pid of the container's init before the init reads

@@ -1,7 +1,8 @@
 // Package nsenter lets a process of this binary join the namespaces of a running container,
-// or an existing mount or user namespace, before the Go runtime starts. It is imported for its side
-// effect by package runtime, whose Exec uses it, and whose Start uses it for an init that
-// joins a mount or user namespace; on its own it does nothing unless the environment asks for it.
+// or an existing mount or user namespace, before the Go runtime starts. It is imported for
+// its side effect by package runtime, whose Exec uses it, and whose Start uses it for an init
+// that joins a mount or user namespace; on its own it does nothing unless the environment
+// asks for it.
 //
 // # Why C
 //
