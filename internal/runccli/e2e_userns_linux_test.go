@@ -146,6 +146,33 @@ func TestJoinMountNamespace(t *testing.T) {
 	}
 }
 
+// A spec without a mount namespace: the container shares the runtime's, as with runc; its
+// mounts are made there, under its root, and it is chrooted into it. Delete detaches them.
+// The runtime runs in a mount namespace that the test makes (unshare -m), never the host's.
+func TestNoMountNamespace(t *testing.T) {
+	e := newEnv(t)
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("needs unshare(1)")
+	}
+	e.writeSpec(func(s *specs.Spec) {
+		s.Process.Args = []string{"sh", "-c", "readlink /proc/self/ns/mnt; test -x /bin/busybox && echo in its root; test -e /proc/self/exe && echo its proc"}
+		s.Linux.Namespaces = slices.DeleteFunc(s.Linux.Namespaces, func(ns specs.LinuxNamespace) bool { return ns.Type == specs.MountNamespace })
+	})
+	id := e.newID()
+	// While created, the container's mounts are in the runtime's namespace; delete, or the
+	// end of run, detaches them all.
+	script := `readlink /proc/self/ns/mnt
+		"$0" --root "$1" create --bundle "$2" "$3" && grep -c -F " $2/" /proc/self/mountinfo
+		"$0" --root "$1" delete --force "$3" && grep -c -F " $2/" /proc/self/mountinfo
+		"$0" --root "$1" run --bundle "$2" "$3"; echo "exit $?"
+		grep -c -F " $2/" /proc/self/mountinfo`
+	out, _ := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script, e.bin, e.root, e.bundle, id).CombinedOutput()
+	l := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(l) != 8 || l[3] != l[0] || l[1] == "0" || l[2] != "0" || l[4] != "in its root" || l[5] != "its proc" || l[6] != "exit 0" || l[7] != "0" {
+		t.Errorf("want: the runtime's mount namespace; mounts while created, none after delete; the same namespace, in its root, its proc, exit 0, no mount left; got:\n%s", out)
+	}
+}
+
 // A namespace that cannot be joined is one clear line, and nothing is left behind. The
 // runtime's own mount namespace is refused: pivot_root there would move the root of every
 // process in it (the host's, often).

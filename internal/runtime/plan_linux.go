@@ -117,16 +117,17 @@ type namespacePlan struct {
 	pidPath    string                              // an existing PID namespace the init is forked into
 	userPath   string                              // an existing user namespace the init joins first
 	mountPath  string                              // an existing mount namespace the init joins first
+	noMount    bool                                // no mount namespace at all: the runtime's is used
 }
 
-// planNamespaces checks the namespaces of the spec and says how to make or join them. The
-// spec must have a mount namespace, new or joined: everything the runtime mounts lives in it.
-// Joining is supported for every namespace, each where it can be done: network, IPC, UTS and
-// cgroup by one thread of the init; the PID namespace by the parent, on a thread of its own,
-// before forking the init; the mount and user namespaces by the init in the constructor of
-// package nsenter, while it has one thread, before it creates the new namespaces. As with
-// runc, the init builds the container's root in a joined mount namespace as in a new one
-// (mounts, pivot_root): other processes of that namespace see it.
+// planNamespaces checks the namespaces of the spec and says how to make or join them. A spec
+// without a mount namespace shares the runtime's, as with runc (see prepareRootfs). Joining
+// is supported for every namespace, each where it can be done: network, IPC, UTS and cgroup
+// by one thread of the init; the PID namespace by the parent, on a thread of its own, before
+// forking the init; the mount and user namespaces by the init in the constructor of package
+// nsenter, while it has one thread, before it creates the new namespaces. As with runc, the
+// init builds the container's root in a joined mount namespace as in a new one (mounts,
+// pivot_root): other processes of that namespace see it.
 func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 	p := namespacePlan{join: map[specs.LinuxNamespaceType]string{}}
 	hasMount := false
@@ -166,9 +167,7 @@ func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 			p.cloneFlags |= flag
 		}
 	}
-	if !hasMount {
-		return p, fmt.Errorf("the spec must ask for a mount namespace (new, or one to join): the runtime mounts nothing in its own")
-	}
+	p.noMount = !hasMount
 	return p, nil
 }
 
@@ -205,6 +204,10 @@ type initConfig struct {
 
 	// CreateHooks run in the init after the mounts, before pivot_root (Config.ContainerHooks).
 	CreateHooks []specs.Hook `json:"createHooks,omitempty"`
+
+	// SharedMountNS: the spec has no mount namespace; the init mounts in the runtime's and
+	// chroots (see prepareRootfs).
+	SharedMountNS bool `json:"sharedMountNS,omitempty"`
 
 	// Nsenter: the init joins an existing mount or user namespace (mountPath, userPath) in
 	// the constructor of package nsenter, which also creates its new namespaces; it checks
@@ -270,6 +273,9 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 	if s == nil || s.Process == nil || s.Root == nil || s.Root.Path == "" {
 		return cfg, 0, fmt.Errorf("spec needs process and root")
 	}
+	if s.Linux == nil {
+		return cfg, 0, fmt.Errorf("spec needs a linux section")
+	}
 	proc, err := newProcessConfig(s.Process)
 	if err != nil {
 		return cfg, 0, err
@@ -316,6 +322,9 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 	if nsPlan.userPath == "" && userns && (len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0) {
 		return cfg, 0, fmt.Errorf("a user namespace needs uid and gid mappings")
 	}
+	if userns && nsPlan.noMount {
+		return cfg, 0, fmt.Errorf("a container with a user namespace needs a mount namespace")
+	}
 	if userns {
 		for _, m := range rootfsMounts {
 			if m.Type != "overlay" {
@@ -334,6 +343,7 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 	cfg = initConfig{
 		RootfsFromParent: userns && len(rootfsMounts) > 0,
 		Nsenter:          nsPlan.userPath != "" || nsPlan.mountPath != "",
+		SharedMountNS:    nsPlan.noMount,
 		Rootfs:           rootfs,
 		RootfsMounts:     rootfsMounts,
 		Propagation:      s.Linux.RootfsPropagation,

@@ -69,6 +69,8 @@ func TestPlanNamespaces(t *testing.T) {
 		wantUser  string
 		wantMount string
 		wantErr   string
+
+		wantNoMount bool
 	}{
 		{name: "docker default", linux: ns(specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.MountNamespace),
 			wantFlags: unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWNS},
@@ -76,8 +78,8 @@ func TestPlanNamespaces(t *testing.T) {
 			wantFlags: unix.CLONE_NEWNS, wantCg: true},
 		{name: "join network", linux: withPath(ns(specs.MountNamespace), specs.NetworkNamespace, "/proc/1/ns/net"),
 			wantFlags: unix.CLONE_NEWNS, wantJoin: map[specs.LinuxNamespaceType]string{specs.NetworkNamespace: "/proc/1/ns/net"}},
-		{name: "no mount ns", linux: ns(specs.PIDNamespace), wantErr: "must ask for a mount namespace"},
-		{name: "nil linux", linux: nil, wantErr: "must ask for a mount namespace"},
+		{name: "no mount ns: the runtime's", linux: ns(specs.PIDNamespace), wantFlags: unix.CLONE_NEWPID, wantNoMount: true},
+		{name: "nil linux", linux: nil, wantNoMount: true},
 		{name: "user ns", linux: ns(specs.MountNamespace, specs.UserNamespace), wantFlags: unix.CLONE_NEWNS | unix.CLONE_NEWUSER},
 		{name: "join user: by the init's constructor", linux: withPath(ns(specs.MountNamespace, specs.PIDNamespace), specs.UserNamespace, "/proc/1/ns/user"),
 			wantFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, wantUser: "/proc/1/ns/user"},
@@ -111,6 +113,9 @@ func TestPlanNamespaces(t *testing.T) {
 			}
 			if p.userPath != tt.wantUser {
 				t.Errorf("userPath = %q, want %q", p.userPath, tt.wantUser)
+			}
+			if p.noMount != tt.wantNoMount {
+				t.Errorf("noMount = %v, want %v", p.noMount, tt.wantNoMount)
 			}
 			if p.mountPath != tt.wantMount {
 				t.Errorf("mountPath = %q, want %q", p.mountPath, tt.wantMount)
@@ -189,6 +194,11 @@ func TestNewInitConfigRefuses(t *testing.T) {
 			s.Linux.Namespaces[0].Path = "/proc/1/ns/mnt"
 			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/1/ns/user"})
 		}, ""},
+		{"no mount ns", func(s *specs.Spec) { s.Linux.Namespaces = s.Linux.Namespaces[1:] }, ""},
+		{"user ns without a mount ns", func(s *specs.Spec) {
+			withUserNS(s)
+			s.Linux.Namespaces = s.Linux.Namespaces[1:]
+		}, "a container with a user namespace needs a mount namespace"},
 		{"user ns joining a mount namespace", func(s *specs.Spec) {
 			withUserNS(s)
 			s.Linux.Namespaces[0].Path = "/proc/1/ns/mnt"
