@@ -479,6 +479,18 @@ func DetachSharedRootfs(rootfs string) error {
 	if err != nil {
 		return fmt.Errorf("reading mounts: %w", err)
 	}
+	if !topIsSelfBind(mounts, dir) {
+		return nil
+	}
+	if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detaching the container's root %s: %w", dir, err)
+	}
+	return nil
+}
+
+// topIsSelfBind says whether the top mount of those stacked on dir is a bind of dir on itself:
+// of the file system of the mount below it, and of the directory dir is in that mount.
+func topIsSelfBind(mounts []*mountinfo.Info, dir string) bool {
 	byID := map[int]*mountinfo.Info{}
 	var at []*mountinfo.Info // the mounts stacked on dir
 	for _, m := range mounts {
@@ -494,18 +506,15 @@ func DetachSharedRootfs(rootfs string) error {
 		}
 	}
 	if top == nil {
-		return nil
+		return false
 	}
 	parent := byID[top.Parent]
 	if parent == nil || parent.Major != top.Major || parent.Minor != top.Minor {
-		return nil
+		return false
 	}
 	rel, err := filepath.Rel(parent.Mountpoint, dir)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") || filepath.Join(parent.Root, rel) != top.Root {
-		return nil
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return false
 	}
-	if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
-		return fmt.Errorf("detaching the container's root %s: %w", dir, err)
-	}
-	return nil
+	return filepath.Join(parent.Root, rel) == top.Root
 }
