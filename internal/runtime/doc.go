@@ -56,6 +56,13 @@
 // it, and pivot_root moves the root and working directory of those that were at the old
 // root. So the runtime's own mount namespace is refused (the host's, often).
 //
+// A spec without a mount namespace shares the runtime's, as with runc: the init binds the
+// root on itself there and makes that bind private (it leaves the propagation of / alone,
+// where runc makes it a slave), makes the spec's mounts under it, and chroots instead of
+// pivot_root. Those mounts outlive the init; DetachSharedRootfs, which the runc command line
+// calls at delete, detaches the bind and everything below it. Exec refuses such a container
+// (it shares the caller's mount namespace).
+//
 // # Terminal
 //
 // With Spec.Process.Terminal the init allocates the terminal in the container's own devpts,
@@ -104,7 +111,7 @@
 // # Boundary
 //
 // Every mount exists only in the container's mount namespace and goes away with its last
-// process. Every path of the container is resolved inside the rootfs with openat2
+// process (but for a spec without one, above). Every path of the container is resolved inside the rootfs with openat2
 // (RESOLVE_IN_ROOT) and mounted on through /proc/self/fd, so symlinks planted by an image
 // cannot send a mount, a device node or the working directory to the host. The init is not
 // dumpable until execve, so /proc/<pid>/exe of the engine binary cannot be opened from the
