@@ -325,6 +325,11 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 	if userns && nsPlan.noMount {
 		return cfg, 0, fmt.Errorf("a container with a user namespace needs a mount namespace")
 	}
+	if len(rootfsMounts) > 0 && nsPlan.noMount {
+		// They would stay in the runtime's mount namespace: only the bind of the root is
+		// detached at the end.
+		return cfg, 0, fmt.Errorf("a container whose root is mounted by the runtime needs a mount namespace")
+	}
 	if userns {
 		for _, m := range rootfsMounts {
 			if m.Type != "overlay" {
