@@ -10,7 +10,8 @@ import (
 	"github.com/geedocker/geedocker/internal/monitor"
 )
 
-// fakeNetwork stands for the host's network: it counts what is set up and released.
+// fakeNetwork stands for the host's network: it counts what is set up and released. As
+// the real one, it wires bridge networks only, and points the spec at the namespace it made.
 type fakeNetwork struct {
 	setupErr error     // what setup fails with, if anything
 	taken    *netSetup // what setup returns (also when it fails halfway)
@@ -20,6 +21,9 @@ type fakeNetwork struct {
 }
 
 func (f *fakeNetwork) setup(cs *container.Store, c *container.Container, s *specs.Spec, pid int) (*netSetup, error) {
+	if !isBridgeMode(c.HostConfig.NetworkMode) {
+		return nil, nil
+	}
 	f.setups[c.ID]++
 	if f.setupErr != nil {
 		return f.taken, f.setupErr
@@ -27,6 +31,9 @@ func (f *fakeNetwork) setup(cs *container.Store, c *container.Container, s *spec
 	c.NetworkSettings = container.NetworkSettings{Networks: map[string]container.Endpoint{
 		"bridge": {IPAddress: "172.17.0.2", IPPrefixLen: 16},
 	}}
+	if f.taken != nil && pid == 0 {
+		setNetnsPath(s, f.taken.nsPath)
+	}
 	return f.taken, nil
 }
 

@@ -573,9 +573,10 @@ func logConfigMap(opts []string) map[string]string {
 	return m
 }
 
-// prepare makes the cgroup of the container's next start and (unless the container has a
-// user namespace of its own: then Created does) wires its network; it returns the start
-// for the monitor. After an error, cleanup (StartFailed) releases what was made.
+// prepare makes the cgroup of the container's next start (e.cgs) and (unless the container
+// has a user namespace of its own: then Created does) wires its network (e.net), writes the
+// bundle's config.json, and returns the start for the monitor. After an error, cleanup
+// (StartFailed) releases what was made.
 func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.Start, error) {
 	var s specs.Spec
 	if err := json.Unmarshal(c.Spec, &s); err != nil {
