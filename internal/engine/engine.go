@@ -106,9 +106,9 @@ type cgroupManager interface {
 // monitors launches the monitor process that holds a detached container (see
 // startMonitor): locate finds the monitor program, before anything is prepared; launch
 // starts it for the prepared start st of container c and returns once the container's
-// command runs or failed to start. A launch that fails with a *StartError was told so by
-// the monitor, which released the start and recorded the error itself; after any other
-// failure no monitor holds the start, and the caller releases it (startFailed).
+// command runs or failed to start. A *StartError is the monitor's own report: the monitor
+// ran, and the start it was given is its to release and record (monitor.Run); after any
+// other failure the caller releases the start and records the error (startFailed).
 type monitors interface {
 	locate() (mon, self string, err error)
 	launch(l monitorLaunch) (*AttachClient, error)
