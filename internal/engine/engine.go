@@ -16,6 +16,7 @@ import (
 
 	"github.com/geedocker/geedocker/internal/cgroups"
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/monitor"
 	"github.com/geedocker/geedocker/internal/registry"
 	"github.com/geedocker/geedocker/internal/store"
 )
@@ -77,12 +78,13 @@ type Engine struct {
 	// to init.
 	ReapMonitors bool
 
-	// The outside things a start, a cleanup and a repair act on, behind small interfaces so
-	// that unit tests can fake them; New sets the real ones (hostNetwork, hostCgroups,
-	// hostProcesses).
+	// The outside things a create, a start, a cleanup and a repair act on, behind small
+	// interfaces so that unit tests can fake them; New sets the real ones (hostNetwork,
+	// hostCgroups, hostProcesses, hostMonitors).
 	net   containerNetwork
-	cgs   cgroupReleaser
+	cgs   cgroupManager
 	procs processes
+	mons  monitors
 }
 
 // containerNetwork wires a container's network for a start and releases it (see
@@ -92,10 +94,34 @@ type containerNetwork interface {
 	release(cs *container.Store, c *container.Container, ns *netSetup)
 }
 
-// cgroupReleaser kills whatever runs in a container's cgroup and removes the cgroup; it
-// tells whether the kernel OOM-killed a process of it first.
-type cgroupReleaser interface {
+// cgroupManager makes and releases the cgroup of a container's start: create makes it with
+// the limits of the spec and returns its path from the hierarchy root (the spec's
+// cgroupsPath) and where its monitor finds it; release kills whatever runs in it and removes
+// it, and tells whether the kernel OOM-killed a process of it first.
+type cgroupManager interface {
+	create(id string, res *specs.LinuxResources) (path string, place monitor.Cgroup, err error)
 	release(id string) (oomKilled bool)
+}
+
+// monitors launches the monitor process that holds a detached container (see
+// startMonitor): locate finds the monitor program, before anything is prepared; launch
+// starts it for the prepared start st of container c and returns once the container's
+// command runs or failed to start. A *StartError is the monitor's own report: the monitor
+// ran, and the start it was given is its to release and record (monitor.Run); after any
+// other failure the caller releases the start and records the error (startFailed).
+type monitors interface {
+	locate() (mon, self string, err error)
+	launch(l monitorLaunch) (*AttachClient, error)
+}
+
+// monitorLaunch is what a monitor is launched with.
+type monitorLaunch struct {
+	cs                  *container.Store
+	c                   *container.Container
+	st                  *monitor.Start
+	mon, self           string   // the monitor program and this binary (monitors.locate)
+	globalArgs          []string // the flags the monitor needs to find the same store
+	attach, attachEvent bool     // see StartAttached
 }
 
 // processes tells whether a process recorded with its start time still runs
@@ -116,6 +142,19 @@ func (h hostNetwork) release(cs *container.Store, c *container.Container, ns *ne
 
 type hostCgroups struct{ e *Engine }
 
+func (h hostCgroups) create(id string, res *specs.LinuxResources) (string, monitor.Cgroup, error) {
+	var place monitor.Cgroup
+	cg, err := h.e.cgroup(id)
+	if err != nil {
+		return "", place, err
+	}
+	if err := cg.Create(res); err != nil {
+		return "", place, fmt.Errorf("creating the container's cgroup: %w", err)
+	}
+	place.Dirs, place.Memory, place.V2 = cgroups.Placement(cg)
+	return cg.Path(), place, nil
+}
+
 func (h hostCgroups) release(id string) (oomKilled bool) {
 	if cg, err := h.e.cgroup(id); err == nil {
 		oomKilled, _ = cg.OOMKilled()
@@ -129,6 +168,14 @@ type hostProcesses struct{}
 
 func (hostProcesses) alive(pid int, start uint64) bool { return container.Alive(pid, start) }
 
+type hostMonitors struct{ e *Engine }
+
+func (hostMonitors) locate() (mon, self string, err error) { return monitorPath() }
+
+func (h hostMonitors) launch(l monitorLaunch) (*AttachClient, error) {
+	return h.e.launchMonitor(l.cs, l.c, l.c.ID, l.st, l.mon, l.self, l.globalArgs, l.attach, l.attachEvent)
+}
+
 // New opens the store at root.
 func New(root string, cfg Config) (*Engine, error) {
 	s, err := store.Open(root)
@@ -136,7 +183,7 @@ func New(root string, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{Store: s, Config: cfg}
-	e.net, e.cgs, e.procs = hostNetwork{e}, hostCgroups{e}, hostProcesses{}
+	e.net, e.cgs, e.procs, e.mons = hostNetwork{e}, hostCgroups{e}, hostProcesses{}, hostMonitors{e}
 	e.containerHooks()
 	return e, nil
 }

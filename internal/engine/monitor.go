@@ -65,7 +65,7 @@ func (e *Engine) StartHeld(ctx context.Context, id string, globalArgs []string) 
 }
 
 func (e *Engine) startMonitor(ctx context.Context, id string, globalArgs []string, attach, attachEvent bool) (*AttachClient, error) {
-	mon, self, err := monitorPath()
+	mon, self, err := e.mons.locate()
 	if err != nil {
 		return nil, err
 	}
@@ -79,9 +79,33 @@ func (e *Engine) startMonitor(ctx context.Context, id string, globalArgs []strin
 	}
 	st, err := e.prepare(cs, c)
 	if err != nil {
-		e.cleanup(cs, id, monitor.Exit{StartFailed: true}, false)
+		e.startFailed(cs, id, err)
 		return nil, &StartError{Code: 125, Err: err}
 	}
+	client, err := e.mons.launch(monitorLaunch{cs: cs, c: c, st: st, mon: mon, self: self,
+		globalArgs: globalArgs, attach: attach, attachEvent: attachEvent})
+	var se *StartError
+	if err != nil && !errors.As(err, &se) {
+		e.startFailed(cs, id, err) // no monitor holds the start
+	}
+	return client, err
+}
+
+// startFailed releases what prepare took for a start that no monitor holds and records the
+// failure as Docker shows it: the container stays created, with the error, and without the
+// network settings of the start (as the monitor records a start of its own that failed).
+func (e *Engine) startFailed(cs *container.Store, id string, err error) {
+	e.cleanup(cs, id, monitor.Exit{StartFailed: true}, false)
+	cs.Update(id, func(c *container.Container) error {
+		c.State.Error, c.State.ExitCode = err.Error(), 125
+		c.NetworkSettings = container.NetworkSettings{}
+		return nil
+	})
+}
+
+// launchMonitor starts the monitor program mon for the prepared start st of container c and
+// waits for it to say the container runs, or why not (see monitors).
+func (e *Engine) launchMonitor(cs *container.Store, c *container.Container, id string, st *monitor.Start, mon, self string, globalArgs []string, attach, attachEvent bool) (*AttachClient, error) {
 	startJSON, err := json.Marshal(st)
 	if err != nil {
 		return nil, err

@@ -10,7 +10,8 @@ import (
 	"github.com/geedocker/geedocker/internal/monitor"
 )
 
-// fakeNetwork stands for the host's network: it counts what is set up and released.
+// fakeNetwork stands for the host's network: it counts what is set up and released. As
+// the real one, it wires bridge networks only, and points the spec at the namespace it made.
 type fakeNetwork struct {
 	setupErr error     // what setup fails with, if anything
 	taken    *netSetup // what setup returns (also when it fails halfway)
@@ -20,6 +21,9 @@ type fakeNetwork struct {
 }
 
 func (f *fakeNetwork) setup(cs *container.Store, c *container.Container, s *specs.Spec, pid int) (*netSetup, error) {
+	if !isBridgeMode(c.HostConfig.NetworkMode) {
+		return nil, nil
+	}
 	f.setups[c.ID]++
 	if f.setupErr != nil {
 		return f.taken, f.setupErr
@@ -27,6 +31,9 @@ func (f *fakeNetwork) setup(cs *container.Store, c *container.Container, s *spec
 	c.NetworkSettings = container.NetworkSettings{Networks: map[string]container.Endpoint{
 		"bridge": {IPAddress: "172.17.0.2", IPPrefixLen: 16},
 	}}
+	if f.taken != nil && pid == 0 {
+		setNetnsPath(s, f.taken.nsPath)
+	}
 	return f.taken, nil
 }
 
@@ -35,13 +42,43 @@ func (f *fakeNetwork) release(cs *container.Store, c *container.Container, ns *n
 	f.released = append(f.released, ns)
 }
 
-// fakeCgroups counts the cgroups released; those named in oom were OOM-killed.
+// fakeCgroups stands for the host's cgroups: it keeps the limits each cgroup was made with
+// and counts the cgroups released; those named in oom were OOM-killed.
 type fakeCgroups struct {
-	released map[string]int
-	oom      map[string]bool
+	createErr error // what create fails with, if anything
+	created   map[string]*specs.LinuxResources
+	released  map[string]int
+	oom       map[string]bool
 }
 
-func (f fakeCgroups) release(id string) bool { f.released[id]++; return f.oom[id] }
+func (f *fakeCgroups) create(id string, res *specs.LinuxResources) (string, monitor.Cgroup, error) {
+	if f.createErr != nil {
+		return "", monitor.Cgroup{}, f.createErr
+	}
+	f.created[id] = res
+	return fakeCgroupPath(id), monitor.Cgroup{Dirs: []string{"/sys/fs/cgroup" + fakeCgroupPath(id)}, V2: true}, nil
+}
+
+func (f *fakeCgroups) release(id string) bool { f.released[id]++; return f.oom[id] }
+
+// fakeCgroupPath is the path fakeCgroups gives the cgroup of container id.
+func fakeCgroupPath(id string) string { return "/geedocker/" + id }
+
+// fakeMonitors stands for the monitor program: it keeps what each launch was given and
+// fails them with launchErr, if set.
+type fakeMonitors struct {
+	launchErr error
+	launched  []monitorLaunch
+}
+
+func (f *fakeMonitors) locate() (mon, self string, err error) {
+	return "/usr/bin/geedocker-monitor", "/usr/bin/geedocker", nil
+}
+
+func (f *fakeMonitors) launch(l monitorLaunch) (*AttachClient, error) {
+	f.launched = append(f.launched, l)
+	return nil, f.launchErr
+}
 
 // fakeProcesses holds the pids that are alive (start times are not checked).
 type fakeProcesses map[int]bool
@@ -52,12 +89,13 @@ type fakes struct {
 	e     *Engine
 	cs    *container.Store
 	net   *fakeNetwork
-	cgs   fakeCgroups
+	cgs   *fakeCgroups
 	procs fakeProcesses
+	mons  *fakeMonitors
 }
 
-// newFakeEngine is an engine on a temporary root whose network, cgroups and processes are
-// fakes: no root, no network.
+// newFakeEngine is an engine on a temporary root whose network, cgroups, processes and
+// monitors are fakes: no root, no network.
 func newFakeEngine(t *testing.T) *fakes {
 	t.Helper()
 	old := container.RunRoot
@@ -68,8 +106,9 @@ func newFakeEngine(t *testing.T) *fakes {
 		t.Fatal(err)
 	}
 	f := &fakes{e: e, net: &fakeNetwork{setups: map[string]int{}, releases: map[string]int{}},
-		cgs: fakeCgroups{map[string]int{}, map[string]bool{}}, procs: fakeProcesses{}}
-	e.net, e.cgs, e.procs = f.net, f.cgs, f.procs
+		cgs:   &fakeCgroups{created: map[string]*specs.LinuxResources{}, released: map[string]int{}, oom: map[string]bool{}},
+		procs: fakeProcesses{}, mons: &fakeMonitors{}}
+	e.net, e.cgs, e.procs, e.mons = f.net, f.cgs, f.procs, f.mons
 	if f.cs, err = e.Containers(); err != nil {
 		t.Fatal(err)
 	}

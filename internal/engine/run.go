@@ -18,7 +18,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/geedocker/geedocker/internal/cgroups"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/errdefs"
 	"github.com/geedocker/geedocker/internal/lockfile"
@@ -574,9 +573,10 @@ func logConfigMap(opts []string) map[string]string {
 	return m
 }
 
-// prepare makes the cgroup of the container's next start and (unless the container has a
-// user namespace of its own: then Created does) wires its network; it returns the start
-// for the monitor. After an error, cleanup (StartFailed) releases what was made.
+// prepare makes the cgroup of the container's next start (e.cgs) and (unless the container
+// has a user namespace of its own: then Created does) wires its network (e.net), writes the
+// bundle's config.json, and returns the start for the monitor. After an error, cleanup
+// (StartFailed) releases what was made.
 func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.Start, error) {
 	var s specs.Spec
 	if err := json.Unmarshal(c.Spec, &s); err != nil {
@@ -585,22 +585,18 @@ func (e *Engine) prepare(cs *container.Store, c *container.Container) (*monitor.
 	if err := e.joinNamespaces(cs, c, &s); err != nil {
 		return nil, err
 	}
-	cg, err := e.cgroup(c.ID)
+	cgPath, cgPlace, err := e.cgs.create(c.ID, s.Linux.Resources)
 	if err != nil {
 		return nil, err
 	}
-	if err := cg.Create(s.Linux.Resources); err != nil {
-		return nil, fmt.Errorf("creating the container's cgroup: %w", err)
-	}
-	s.Linux.CgroupsPath = cg.Path()
-	st := &monitor.Start{Spec: &s, SeccompCacheDir: seccompCacheDir(cs), LogPath: c.LogPath}
+	s.Linux.CgroupsPath = cgPath
+	st := &monitor.Start{Spec: &s, SeccompCacheDir: seccompCacheDir(cs), LogPath: c.LogPath, Cgroup: cgPlace}
 	if c.HostConfig.LogConfig.Type == logs.Local {
 		st.LogPath = localLogPath(cs.Dir(c.ID))
 		if err := os.MkdirAll(filepath.Dir(st.LogPath), 0o700); err != nil {
 			return nil, err
 		}
 	}
-	st.Cgroup.Dirs, st.Cgroup.Memory, st.Cgroup.V2 = cgroups.Placement(cg)
 	// A container with a user namespace of its own can join no network namespace made
 	// before it: its own is wired once it exists (monitor.Hooks.Created).
 	if isBridgeMode(c.HostConfig.NetworkMode) {

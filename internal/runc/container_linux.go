@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,6 +85,9 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 		return nil, fmt.Errorf("creating the container's state directory: %w", err)
 	}
 	var cg cgroups.Manager
+	sharedMountNS := !slices.ContainsFunc(spec.Linux.Namespaces, func(ns specs.LinuxNamespace) bool {
+		return ns.Type == specs.MountNamespace
+	})
 	defer func() {
 		if err == nil {
 			return
@@ -97,11 +101,14 @@ func (s Store) Create(ctx context.Context, o CreateOpts) (p *runtime.Process, er
 			_ = cg.Kill()
 			_ = cg.Destroy()
 		}
+		if sharedMountNS {
+			_ = runtime.DetachSharedRootfs(rootfs)
+		}
 		os.RemoveAll(dir)
 	}()
 
 	rec := &Record{ID: o.ID, Bundle: bundle, Rootfs: rootfs, Created: time.Now().UTC(),
-		Annotations: spec.Annotations, Hooks: spec.Hooks}
+		Annotations: spec.Annotations, Hooks: spec.Hooks, SharedMountNS: sharedMountNS}
 	cgPath := spec.Linux.CgroupsPath
 	if cgPath == "" {
 		cgPath = "/" + o.ID
@@ -380,6 +387,11 @@ func (s Store) Delete(ctx context.Context, id string, force bool) error {
 		_ = cg.Kill()
 		if err := cg.Destroy(); err != nil {
 			return fmt.Errorf("removing the cgroup of %s: %w", id, err)
+		}
+	}
+	if rec.SharedMountNS {
+		if err := runtime.DetachSharedRootfs(rec.Rootfs); err != nil {
+			return err
 		}
 	}
 	var hookErr error

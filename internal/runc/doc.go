@@ -13,11 +13,12 @@
 //	         becomes its parent)
 //	start:   release the gate (the init runs the startContainer hooks and executes the
 //	         command); poststart hooks
-//	delete:  SIGKILL what is left, wait for the init to exit, remove the cgroup, poststop
-//	         hooks, remove <root>/<id>
+//	delete:  SIGKILL what is left, wait for the init to exit, remove the cgroup, detach the
+//	         mounts of a container without a mount namespace (runtime.DetachSharedRootfs),
+//	         poststop hooks, remove <root>/<id>
 //
 // The status is never stored: it is read from the init (alive, with the start time recorded
 // at create), the gate (still there: created) and the freezer (paused).
 //
-// Not done: systemd cgroups; joining a mount or user namespace by path; checkpoint/restore.
+// Not done: systemd cgroups; checkpoint/restore.
 package runc

@@ -51,6 +51,9 @@ type Record struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 	CgroupPath  string            `json:"cgroupPath,omitempty"`
 	Hooks       *specs.Hooks      `json:"hooks,omitempty"`
+	// SharedMountNS: the spec has no mount namespace; the container's mounts are in the
+	// runtime's, under Rootfs, until delete detaches them.
+	SharedMountNS bool `json:"sharedMountNS,omitempty"`
 }
 
 // State is runc's JSON of `state` and of the hooks' stdin (a superset of the OCI state).

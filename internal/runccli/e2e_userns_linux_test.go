@@ -1,7 +1,9 @@
 package runccli_test
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -9,6 +11,8 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/geedocker/geedocker/internal/testutil"
 )
 
 // A container that joins the user namespace of another by its path: with namespaces of its
@@ -93,9 +97,85 @@ func TestJoinUserNamespace(t *testing.T) {
 	}
 }
 
-// A namespace that cannot be joined is one clear line, and nothing is left behind. Joining a
-// mount namespace stays refused: the runtime would build the container's root in a namespace
-// other processes share.
+// A container that joins the mount namespace of another by its path, as runc does it: its
+// root is a path of that namespace, a tmpfs of the first container's here, which the host
+// sees only through /proc/PID/root, and the runtime mounts it and pivots into it there. It
+// joins the first's PID namespace too, whose /proc is the one that namespace shows.
+func TestJoinMountNamespace(t *testing.T) {
+	e := newEnv(t)
+	e.writeSpec(func(s *specs.Spec) {
+		s.Process.Args = []string{"sleep", "1000"}
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/shared", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=755"}})
+	})
+	first := e.newID()
+	e.must("create", "--bundle", e.bundle, first)
+	pid := strconv.Itoa(e.state(first).Pid)
+	// The second's root, in the first's tmpfs: busybox, and a file of the first.
+	shared := "/proc/" + pid + "/root/shared"
+	untar := exec.Command("tar", "-x", "-C", shared)
+	untar.Stdin = bytes.NewReader(testutil.BusyboxRootfsTar(t))
+	if out, err := untar.CombinedOutput(); err != nil {
+		t.Fatalf("unpacking the rootfs into the first container: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(shared+"/from-first", []byte("written in the first container's tmpfs\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mntNS, err := os.Readlink("/proc/" + pid + "/ns/mnt")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e.writeSpec(func(s *specs.Spec) {
+		s.Root.Path = "/shared"
+		// The cgroup hierarchies mounted in that namespace are the first container's
+		// cgroups, which the second's is not below: no cgroup mount.
+		s.Mounts = slices.DeleteFunc(s.Mounts, func(m specs.Mount) bool { return m.Type == "cgroup" })
+		s.Process.Args = []string{"sh", "-c", "readlink /proc/self/ns/mnt; cat /from-first"}
+		for i, ns := range s.Linux.Namespaces {
+			switch ns.Type {
+			case specs.MountNamespace:
+				s.Linux.Namespaces[i].Path = "/proc/" + pid + "/ns/mnt"
+			case specs.PIDNamespace:
+				s.Linux.Namespaces[i].Path = "/proc/" + pid + "/ns/pid"
+			}
+		}
+	})
+	out := e.must("run", "--bundle", e.bundle, e.newID())
+	if want := mntNS + "\nwritten in the first container's tmpfs\n"; out != want {
+		t.Errorf("in the joining container:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+// A spec without a mount namespace: the container shares the runtime's, as with runc; its
+// mounts are made there, under its root, and it is chrooted into it. Delete detaches them.
+// The runtime runs in a mount namespace that the test makes (unshare -m), never the host's.
+func TestNoMountNamespace(t *testing.T) {
+	e := newEnv(t)
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("needs unshare(1)")
+	}
+	e.writeSpec(func(s *specs.Spec) {
+		s.Process.Args = []string{"sh", "-c", "readlink /proc/self/ns/mnt; test -x /bin/busybox && echo in its root; test -e /proc/self/exe && echo its proc"}
+		s.Linux.Namespaces = slices.DeleteFunc(s.Linux.Namespaces, func(ns specs.LinuxNamespace) bool { return ns.Type == specs.MountNamespace })
+	})
+	id := e.newID()
+	// While created, the container's mounts are in the runtime's namespace; delete, or the
+	// end of run, detaches them all.
+	script := `readlink /proc/self/ns/mnt
+		"$0" --root "$1" create --bundle "$2" "$3" && grep -c -F " $2/" /proc/self/mountinfo
+		"$0" --root "$1" delete --force "$3" && grep -c -F " $2/" /proc/self/mountinfo
+		"$0" --root "$1" run --bundle "$2" "$3"; echo "exit $?"
+		grep -c -F " $2/" /proc/self/mountinfo`
+	out, _ := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script, e.bin, e.root, e.bundle, id).CombinedOutput()
+	l := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(l) != 8 || l[3] != l[0] || l[1] == "0" || l[2] != "0" || l[4] != "in its root" || l[5] != "its proc" || l[6] != "exit 0" || l[7] != "0" {
+		t.Errorf("want: the runtime's mount namespace; mounts while created, none after delete; the same namespace, in its root, its proc, exit 0, no mount left; got:\n%s", out)
+	}
+}
+
+// A namespace that cannot be joined is one clear line, and nothing is left behind. The
+// runtime's own mount namespace is refused: pivot_root there would move the root of every
+// process in it (the host's, often).
 func TestJoinNamespaceErrors(t *testing.T) {
 	e := newEnv(t)
 	tests := []struct {
@@ -104,7 +184,9 @@ func TestJoinNamespaceErrors(t *testing.T) {
 		path    string
 		wantErr string
 	}{
-		{"mount", specs.MountNamespace, "/proc/self/ns/mnt", "joining an existing mount namespace (/proc/self/ns/mnt) is not supported"},
+		{"mount: the runtime's own", specs.MountNamespace, "/proc/self/ns/mnt", "joining mount namespace /proc/self/ns/mnt: it is the runtime's own"},
+		{"mount: no such path", specs.MountNamespace, "/nonexistent/ns/mnt", "opening mount namespace /nonexistent/ns/mnt: no such file or directory"},
+		{"mount: not a mount namespace", specs.MountNamespace, "/proc/self/ns/net", "joining the mount namespace: Invalid argument"},
 		{"user: no such path", specs.UserNamespace, "/nonexistent/ns/user", "opening user namespace /nonexistent/ns/user: no such file or directory"},
 		{"user: not a user namespace", specs.UserNamespace, "/proc/self/ns/net", "joining the user namespace: Invalid argument"},
 	}

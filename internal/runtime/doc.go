@@ -37,17 +37,31 @@
 //
 // # Joined namespaces
 //
-// A namespace of the spec with a path is joined instead of created: network, IPC, UTS and
-// cgroup by the init with setns(2) (above); PID by a thread of the parent, thrown away, which
-// enters it before forking the init; user by the init's C constructor of package nsenter
-// (see its doc), while the init still has one thread: it joins the user namespace, becomes
-// its root, unshares the spec's new namespaces (so that they belong to that user namespace)
-// and, with a new PID namespace, forks once with clone3(CLONE_PARENT); the parent reads the
-// pid of the init on fd 4 before it adds it to the cgroup, and the init checks that the
-// constructor ran before it does anything. The maps are the joined namespace's; the other
-// namespaces it joins must belong to it (the kernel refuses others). Joining a
-// mount namespace is refused: the init would mount and pivot_root in a namespace that other
-// processes share (pivot_root moves the root of every process of the namespace).
+// A namespace of the spec with a path is joined instead of created, as runc does: network,
+// IPC, UTS and cgroup by the init with setns(2) (above), on descriptors the parent opened
+// (a path may name nothing once the init is in a joined mount namespace); PID by a thread of
+// the parent, thrown away, which enters it before forking the init; mount and user by the
+// init's C constructor of package nsenter (see its doc), while the init still has one thread
+// and an fs_struct of its own, as setns(2) of a mount or user namespace requires: it joins
+// the mount namespace, then the user namespace, becomes its root, unshares the spec's new
+// namespaces (so that they belong to that user namespace) and, with a new PID namespace,
+// forks once with clone3(CLONE_PARENT); the parent reads the pid of the init on fd 4 before
+// it adds it to the cgroup, and the init checks that the constructor ran before it does
+// anything. The maps are the joined namespace's; the other namespaces it joins must belong to
+// it (the kernel refuses others).
+//
+// In a joined mount namespace the init does what it does in a new one, as runc's does: / made
+// private (or slave), the root (Spec.Root.Path, a path of that namespace) bound on itself, the
+// spec's mounts, pivot_root, the old root detached. Every process of that namespace sees
+// it, and pivot_root moves the root and working directory of those that were at the old
+// root. So the runtime's own mount namespace is refused (the host's, often).
+//
+// A spec without a mount namespace shares the runtime's, as with runc: the init binds the
+// root on itself there and makes that bind private (it leaves the propagation of / alone,
+// where runc makes it a slave), makes the spec's mounts under it, and chroots instead of
+// pivot_root. Those mounts outlive the init; DetachSharedRootfs, which the runc command line
+// calls at delete, detaches the bind and everything below it. Exec refuses such a container
+// (it shares the caller's mount namespace).
 //
 // # Terminal
 //
@@ -97,7 +111,7 @@
 // # Boundary
 //
 // Every mount exists only in the container's mount namespace and goes away with its last
-// process. Every path of the container is resolved inside the rootfs with openat2
+// process (but for a spec without one, above). Every path of the container is resolved inside the rootfs with openat2
 // (RESOLVE_IN_ROOT) and mounted on through /proc/self/fd, so symlinks planted by an image
 // cannot send a mount, a device node or the working directory to the host. The init is not
 // dumpable until execve, so /proc/<pid>/exe of the engine binary cannot be opened from the
@@ -136,9 +150,7 @@
 // after the gate (or right before execve without one).
 //
 // A process's AppArmor profile is applied (at execve) when the host has AppArmor, and
-// ignored otherwise, as runc does. Not supported: SELinux labels. Joining an existing
-// namespace works for network, IPC, UTS, cgroup and PID (the parent forks the init from a
-// thread that entered it), not for mount or user namespaces, which a multi-threaded Go process
-// cannot enter. Exec needs a binary built with cgo (ErrNoCgo otherwise) and Linux 5.8 (setns
-// with a pidfd).
+// ignored otherwise, as runc does. Not supported: SELinux labels. Exec needs a binary built
+// with cgo (ErrNoCgo otherwise) and Linux 5.8 (setns with a pidfd); joining an existing mount
+// or user namespace needs cgo too.
 package runtime

@@ -163,15 +163,17 @@ func initContainer() error {
 	if cfg.GateFd != 0 {
 		unix.CloseOnExec(cfg.GateFd) // not even a hook of the init gets it
 	}
-	if cfg.JoinUserNS && !nsenter.Joined() {
-		// Never set up the container in the host's user namespace.
-		return errors.New("container init is not in the user namespace to join: the nsenter constructor did not run")
+	if cfg.Nsenter && !nsenter.Joined() {
+		// Never set up the container in the host's mount or user namespace.
+		return errors.New("container init is not in the namespaces to join: the nsenter constructor did not run")
 	}
 	// Files the init creates get exactly the modes of the spec.
 	unix.Umask(0)
-	for typ, p := range cfg.Join {
-		if err := joinNamespace(typ, p); err != nil {
-			return err
+	for _, ns := range cfg.Join {
+		err := unix.Setns(ns.Fd, int(namespaceFlags[ns.Type]))
+		unix.Close(ns.Fd)
+		if err != nil {
+			return fmt.Errorf("joining %s namespace %s: %w", ns.Type, ns.Path, err)
 		}
 	}
 	var cg *cgroupInfo
@@ -398,21 +400,14 @@ func execveat(fd int, argv, env []string) error {
 	return errno
 }
 
-func joinNamespace(typ specs.LinuxNamespaceType, p string) error {
-	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("opening %s namespace: %w", typ, err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Setns(fd, int(namespaceFlags[typ])); err != nil {
-		return fmt.Errorf("joining %s namespace %s: %w", typ, p, err)
-	}
-	return nil
-}
-
 // prepareRootfs builds the container's file system tree in the init's mount namespace and
 // makes it the root. Every path is resolved inside the rootfs (see root).
-func prepareRootfs(cfg *initConfig, cg *cgroupInfo) error {
+//
+// Without a mount namespace of its own (SharedMountNS) the init works in the runtime's, as
+// runc's does, and chroots instead of pivot_root; the propagation of that namespace's / is
+// left as it is (runc makes it a slave): the root, bound on itself, is made private, so that
+// nothing mounted in it reaches another namespace, and DetachSharedRootfs takes it away.
+func prepareRootfs(cfg *initConfig, cg *cgroupInfo) (err error) {
 	rootfs := cfg.Rootfs
 	// Nothing mounted from now on may propagate to the host.
 	prop := uintptr(unix.MS_REC | unix.MS_PRIVATE)
@@ -420,8 +415,13 @@ func prepareRootfs(cfg *initConfig, cg *cgroupInfo) error {
 	case "slave", "rslave", "shared", "rshared":
 		prop = unix.MS_REC | unix.MS_SLAVE
 	}
-	if err := unix.Mount("", "/", "", prop, ""); err != nil {
-		return fmt.Errorf("making / private: %w", err)
+	if cfg.SharedMountNS {
+		prop = 0
+	}
+	if prop != 0 {
+		if err := unix.Mount("", "/", "", prop, ""); err != nil {
+			return fmt.Errorf("making / private: %w", err)
+		}
 	}
 	if cfg.RootfsFromParent {
 		if err := receiveRootfs(rootfs); err != nil {
@@ -446,6 +446,16 @@ func prepareRootfs(cfg *initConfig, cg *cgroupInfo) error {
 	if err := unix.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind mounting rootfs %s on itself: %w", rootfs, err)
 	}
+	if cfg.SharedMountNS {
+		defer func() {
+			if err != nil {
+				_ = unix.Unmount(rootfs, unix.MNT_DETACH)
+			}
+		}()
+		if err := unix.Mount("", rootfs, "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			return fmt.Errorf("making rootfs %s private: %w", rootfs, err)
+		}
+	}
 	fd, err := unix.Open(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("opening rootfs: %w", err)
@@ -459,7 +469,12 @@ func prepareRootfs(cfg *initConfig, cg *cgroupInfo) error {
 	if err := runHooks("createContainer", cfg.CreateHooks, cfg.HookState); err != nil {
 		return err
 	}
-	if err := pivotRoot(rootfs); err != nil {
+	if cfg.SharedMountNS {
+		err = chrootInto(rootfs)
+	} else {
+		err = pivotRoot(rootfs)
+	}
+	if err != nil {
 		return err
 	}
 	switch cfg.Propagation {

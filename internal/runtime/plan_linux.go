@@ -2,7 +2,7 @@ package runtime
 
 import (
 	"fmt"
-	"github.com/geedocker/geedocker/internal/caps"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -10,6 +10,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/geedocker/geedocker/internal/caps"
 	"github.com/geedocker/geedocker/internal/runtime/nsenter"
 	"github.com/geedocker/geedocker/internal/seccomp"
 )
@@ -115,19 +116,21 @@ type namespacePlan struct {
 	join       map[specs.LinuxNamespaceType]string // existing namespaces entered with setns(2)
 	pidPath    string                              // an existing PID namespace the init is forked into
 	userPath   string                              // an existing user namespace the init joins first
+	mountPath  string                              // an existing mount namespace the init joins first
+	noMount    bool                                // no mount namespace at all: the runtime's is used
 }
 
-// planNamespaces checks the namespaces of the spec and says how to make or join them. A new
-// mount namespace is required: everything the runtime mounts lives in it. Joining is
-// supported for the namespaces that can be entered by one thread of a running process:
-// network, IPC, UTS and cgroup; for the PID namespace, which the parent enters on a
-// thread of its own before forking the init; and for the user namespace, which the init
-// joins in the constructor of package nsenter, while it has one thread, before it creates
-// the new namespaces in it. Joining a mount namespace is refused: the runtime would mount
-// the container's root in a namespace that other processes share.
+// planNamespaces checks the namespaces of the spec and says how to make or join them. A spec
+// without a mount namespace shares the runtime's, as with runc (see prepareRootfs). Joining
+// is supported for every namespace, each where it can be done: network, IPC, UTS and cgroup
+// by one thread of the init; the PID namespace by the parent, on a thread of its own, before
+// forking the init; the mount and user namespaces by the init in the constructor of package
+// nsenter, while it has one thread, before it creates the new namespaces. As with runc, the
+// init builds the container's root in a joined mount namespace as in a new one (mounts,
+// pivot_root): other processes of that namespace see it.
 func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 	p := namespacePlan{join: map[specs.LinuxNamespaceType]string{}}
-	newMount := false
+	hasMount := false
 	seen := map[specs.LinuxNamespaceType]bool{}
 	if l != nil {
 		for _, ns := range l.Namespaces {
@@ -139,6 +142,9 @@ func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 			if !ok {
 				return p, fmt.Errorf("namespace %q is not supported", ns.Type)
 			}
+			if ns.Type == specs.MountNamespace {
+				hasMount = true
+			}
 			if ns.Path != "" {
 				switch ns.Type {
 				case specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace:
@@ -149,25 +155,19 @@ func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 					p.pidPath = ns.Path
 				case specs.UserNamespace:
 					p.userPath = ns.Path
-				default:
-					return p, fmt.Errorf("joining an existing %s namespace (%s) is not supported", ns.Type, ns.Path)
+				case specs.MountNamespace:
+					p.mountPath = ns.Path
 				}
 				continue
 			}
-			switch ns.Type {
-			case specs.CgroupNamespace:
+			if ns.Type == specs.CgroupNamespace {
 				p.newCgroup = true
-			case specs.MountNamespace:
-				newMount = true
-				p.cloneFlags |= flag
-			default:
-				p.cloneFlags |= flag
+				continue
 			}
+			p.cloneFlags |= flag
 		}
 	}
-	if !newMount {
-		return p, fmt.Errorf("the spec must ask for a new mount namespace")
-	}
+	p.noMount = !hasMount
 	return p, nil
 }
 
@@ -175,19 +175,21 @@ func planNamespaces(l *specs.Linux) (namespacePlan, error) {
 // init needs, checked, with names already turned into numbers. (Decoding the whole spec in
 // every new init would cost more than the rest of its work.)
 type initConfig struct {
-	Rootfs        string                              `json:"rootfs"` // Spec.Root.Path made absolute
-	RootfsMounts  []specs.Mount                       `json:"rootfsMounts,omitempty"`
-	Propagation   string                              `json:"propagation,omitempty"`
-	Mounts        []specs.Mount                       `json:"mounts,omitempty"`
-	Devices       []specs.LinuxDevice                 `json:"devices,omitempty"`
-	MaskedPaths   []string                            `json:"maskedPaths,omitempty"`
-	ReadonlyPaths []string                            `json:"readonlyPaths,omitempty"`
-	Sysctl        map[string]string                   `json:"sysctl,omitempty"`
-	Join          map[specs.LinuxNamespaceType]string `json:"join,omitempty"`
-	NewCgroupNS   bool                                `json:"newCgroupNS,omitempty"`
-	Hostname      string                              `json:"hostname,omitempty"`
-	Domainname    string                              `json:"domainname,omitempty"`
-	ReadonlyRoot  bool                                `json:"readonlyRoot,omitempty"`
+	Rootfs        string              `json:"rootfs"` // Spec.Root.Path made absolute
+	RootfsMounts  []specs.Mount       `json:"rootfsMounts,omitempty"`
+	Propagation   string              `json:"propagation,omitempty"`
+	Mounts        []specs.Mount       `json:"mounts,omitempty"`
+	Devices       []specs.LinuxDevice `json:"devices,omitempty"`
+	MaskedPaths   []string            `json:"maskedPaths,omitempty"`
+	ReadonlyPaths []string            `json:"readonlyPaths,omitempty"`
+	Sysctl        map[string]string   `json:"sysctl,omitempty"`
+	// Join: the network, IPC, UTS and cgroup namespaces to join, which the parent opens (a
+	// path may name nothing in a joined mount namespace) and the init enters.
+	Join         []joinedNamespace `json:"join,omitempty"`
+	NewCgroupNS  bool              `json:"newCgroupNS,omitempty"`
+	Hostname     string            `json:"hostname,omitempty"`
+	Domainname   string            `json:"domainname,omitempty"`
+	ReadonlyRoot bool              `json:"readonlyRoot,omitempty"`
 	// RootfsFromParent: the root is not mounted from RootfsMounts but received, built, from
 	// the parent on rootfsSockFd (a container with a user namespace).
 	RootfsFromParent bool `json:"rootfsFromParent,omitempty"`
@@ -203,12 +205,26 @@ type initConfig struct {
 	// CreateHooks run in the init after the mounts, before pivot_root (Config.ContainerHooks).
 	CreateHooks []specs.Hook `json:"createHooks,omitempty"`
 
-	// JoinUserNS: the init joins an existing user namespace (userPath) in the constructor of
-	// package nsenter, which also creates its new namespaces; it checks that it did.
-	JoinUserNS bool `json:"joinUserNS,omitempty"`
+	// SharedMountNS: the spec has no mount namespace; the init mounts in the runtime's and
+	// chroots (see prepareRootfs).
+	SharedMountNS bool `json:"sharedMountNS,omitempty"`
 
-	pidPath  string // planNamespaces' pidPath, for Start; not sent
-	userPath string // planNamespaces' userPath, for Start; not sent
+	// Nsenter: the init joins an existing mount or user namespace (mountPath, userPath) in
+	// the constructor of package nsenter, which also creates its new namespaces; it checks
+	// that it did.
+	Nsenter bool `json:"nsenter,omitempty"`
+
+	pidPath   string // planNamespaces' pidPath, for Start; not sent
+	userPath  string // planNamespaces' userPath, for Start; not sent
+	mountPath string // planNamespaces' mountPath, for Start; not sent
+}
+
+// joinedNamespace is a namespace the init joins with setns(2): Fd is the init's descriptor of
+// it, opened by the parent from Path.
+type joinedNamespace struct {
+	Type specs.LinuxNamespaceType `json:"type"`
+	Path string                   `json:"path"`
+	Fd   int                      `json:"fd"`
 }
 
 // processConfig is the part of the plan about the process itself, the same for a container's
@@ -257,6 +273,9 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 	if s == nil || s.Process == nil || s.Root == nil || s.Root.Path == "" {
 		return cfg, 0, fmt.Errorf("spec needs process and root")
 	}
+	if s.Linux == nil {
+		return cfg, 0, fmt.Errorf("spec needs a linux section")
+	}
 	proc, err := newProcessConfig(s.Process)
 	if err != nil {
 		return cfg, 0, err
@@ -296,13 +315,20 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 		proc.ExecSelf = true
 	}
 	userns := nsPlan.cloneFlags&unix.CLONE_NEWUSER != 0 || nsPlan.userPath != ""
-	if nsPlan.userPath != "" {
-		// The maps are those of the joined namespace; the spec's are not written.
-		if !nsenter.Available {
-			return cfg, 0, fmt.Errorf("joining an existing user namespace needs a binary built with cgo")
-		}
-	} else if userns && (len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0) {
+	if (nsPlan.userPath != "" || nsPlan.mountPath != "") && !nsenter.Available {
+		return cfg, 0, fmt.Errorf("joining an existing mount or user namespace needs a binary built with cgo")
+	}
+	// A joined user namespace has its maps; the spec's are not written.
+	if nsPlan.userPath == "" && userns && (len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0) {
 		return cfg, 0, fmt.Errorf("a user namespace needs uid and gid mappings")
+	}
+	if userns && nsPlan.noMount {
+		return cfg, 0, fmt.Errorf("a container with a user namespace needs a mount namespace")
+	}
+	if len(rootfsMounts) > 0 && nsPlan.noMount {
+		// They would stay in the runtime's mount namespace: only the bind of the root is
+		// detached at the end.
+		return cfg, 0, fmt.Errorf("a container whose root is mounted by the runtime needs a mount namespace")
 	}
 	if userns {
 		for _, m := range rootfsMounts {
@@ -312,7 +338,7 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 		}
 		// A namespace joined by a container that joins a user namespace must belong to
 		// that user namespace (a pod's): the kernel refuses any other (EPERM).
-		if len(nsPlan.join) > 0 && nsPlan.userPath == "" {
+		if (len(nsPlan.join) > 0 || nsPlan.mountPath != "") && nsPlan.userPath == "" {
 			return cfg, 0, fmt.Errorf("a container with a user namespace of its own cannot join the host's namespaces")
 		}
 	}
@@ -321,7 +347,8 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 	}
 	cfg = initConfig{
 		RootfsFromParent: userns && len(rootfsMounts) > 0,
-		JoinUserNS:       nsPlan.userPath != "",
+		Nsenter:          nsPlan.userPath != "" || nsPlan.mountPath != "",
+		SharedMountNS:    nsPlan.noMount,
 		Rootfs:           rootfs,
 		RootfsMounts:     rootfsMounts,
 		Propagation:      s.Linux.RootfsPropagation,
@@ -330,7 +357,7 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 		MaskedPaths:      s.Linux.MaskedPaths,
 		ReadonlyPaths:    s.Linux.ReadonlyPaths,
 		Sysctl:           s.Linux.Sysctl,
-		Join:             nsPlan.join,
+		Join:             joinList(nsPlan.join),
 		NewCgroupNS:      nsPlan.newCgroup,
 		Hostname:         s.Hostname,
 		Domainname:       s.Domainname,
@@ -340,11 +367,21 @@ func newInitConfig(s *specs.Spec, rootfs string, rootfsMounts []specs.Mount, sec
 		processConfig:    proc,
 		pidPath:          nsPlan.pidPath,
 		userPath:         nsPlan.userPath,
+		mountPath:        nsPlan.mountPath,
 	}
 	if cfg.OwnConsole {
 		cfg.ConsoleSize = s.Process.ConsoleSize
 	}
 	return cfg, nsPlan.cloneFlags, nil
+}
+
+// joinList lists the namespaces of join in a stable order, their descriptors not yet known.
+func joinList(join map[specs.LinuxNamespaceType]string) []joinedNamespace {
+	var list []joinedNamespace
+	for _, typ := range slices.Sorted(maps.Keys(join)) {
+		list = append(list, joinedNamespace{Type: typ, Path: join[typ]})
+	}
+	return list
 }
 
 // newProcessConfig checks the process part of a spec and turns its names into numbers.

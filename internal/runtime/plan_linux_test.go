@@ -67,7 +67,10 @@ func TestPlanNamespaces(t *testing.T) {
 		wantJoin  map[specs.LinuxNamespaceType]string
 		wantPID   string
 		wantUser  string
+		wantMount string
 		wantErr   string
+
+		wantNoMount bool
 	}{
 		{name: "docker default", linux: ns(specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.MountNamespace),
 			wantFlags: unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWNS},
@@ -75,8 +78,8 @@ func TestPlanNamespaces(t *testing.T) {
 			wantFlags: unix.CLONE_NEWNS, wantCg: true},
 		{name: "join network", linux: withPath(ns(specs.MountNamespace), specs.NetworkNamespace, "/proc/1/ns/net"),
 			wantFlags: unix.CLONE_NEWNS, wantJoin: map[specs.LinuxNamespaceType]string{specs.NetworkNamespace: "/proc/1/ns/net"}},
-		{name: "no mount ns", linux: ns(specs.PIDNamespace), wantErr: "new mount namespace"},
-		{name: "nil linux", linux: nil, wantErr: "new mount namespace"},
+		{name: "no mount ns: the runtime's", linux: ns(specs.PIDNamespace), wantFlags: unix.CLONE_NEWPID, wantNoMount: true},
+		{name: "nil linux", linux: nil, wantNoMount: true},
 		{name: "user ns", linux: ns(specs.MountNamespace, specs.UserNamespace), wantFlags: unix.CLONE_NEWNS | unix.CLONE_NEWUSER},
 		{name: "join user: by the init's constructor", linux: withPath(ns(specs.MountNamespace, specs.PIDNamespace), specs.UserNamespace, "/proc/1/ns/user"),
 			wantFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, wantUser: "/proc/1/ns/user"},
@@ -84,7 +87,10 @@ func TestPlanNamespaces(t *testing.T) {
 			wantFlags: unix.CLONE_NEWNS, wantPID: "/proc/1/ns/pid"},
 		{name: "join cgroup", linux: withPath(ns(specs.MountNamespace), specs.CgroupNamespace, "/proc/1/ns/cgroup"),
 			wantFlags: unix.CLONE_NEWNS, wantJoin: map[specs.LinuxNamespaceType]string{specs.CgroupNamespace: "/proc/1/ns/cgroup"}},
-		{name: "join mount", linux: withPath(ns(), specs.MountNamespace, "/proc/1/ns/mnt"), wantErr: "not supported"},
+		{name: "join mount: by the init's constructor", linux: withPath(ns(specs.PIDNamespace), specs.MountNamespace, "/proc/1/ns/mnt"),
+			wantFlags: unix.CLONE_NEWPID, wantMount: "/proc/1/ns/mnt"},
+		{name: "join mount and user", linux: withPath(withPath(ns(specs.NetworkNamespace), specs.UserNamespace, "/proc/1/ns/user"), specs.MountNamespace, "/proc/1/ns/mnt"),
+			wantFlags: unix.CLONE_NEWNET, wantUser: "/proc/1/ns/user", wantMount: "/proc/1/ns/mnt"},
 		{name: "twice", linux: ns(specs.MountNamespace, specs.MountNamespace), wantErr: "twice"},
 	}
 	for _, tt := range tests {
@@ -107,6 +113,12 @@ func TestPlanNamespaces(t *testing.T) {
 			}
 			if p.userPath != tt.wantUser {
 				t.Errorf("userPath = %q, want %q", p.userPath, tt.wantUser)
+			}
+			if p.noMount != tt.wantNoMount {
+				t.Errorf("noMount = %v, want %v", p.noMount, tt.wantNoMount)
+			}
+			if p.mountPath != tt.wantMount {
+				t.Errorf("mountPath = %q, want %q", p.mountPath, tt.wantMount)
 			}
 			if len(p.join) != len(tt.wantJoin) || (len(tt.wantJoin) > 0 && !reflect.DeepEqual(p.join, tt.wantJoin)) {
 				t.Errorf("join = %v, want %v", p.join, tt.wantJoin)
@@ -177,12 +189,25 @@ func TestNewInitConfigRefuses(t *testing.T) {
 			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/1/ns/user"},
 				specs.LinuxNamespace{Type: specs.PIDNamespace, Path: "/proc/1/ns/pid"})
 		}, ""},
-		{"joined mount ns", func(s *specs.Spec) { s.Linux.Namespaces[0].Path = "/proc/1/ns/mnt" }, "joining an existing mount namespace (/proc/1/ns/mnt) is not supported"},
+		{"joined mount ns", func(s *specs.Spec) { s.Linux.Namespaces[0].Path = "/proc/1/ns/mnt" }, ""},
+		{"joined mount ns and user ns", func(s *specs.Spec) {
+			s.Linux.Namespaces[0].Path = "/proc/1/ns/mnt"
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/1/ns/user"})
+		}, ""},
+		{"no mount ns", func(s *specs.Spec) { s.Linux.Namespaces = s.Linux.Namespaces[1:] }, ""},
+		{"user ns without a mount ns", func(s *specs.Spec) {
+			withUserNS(s)
+			s.Linux.Namespaces = s.Linux.Namespaces[1:]
+		}, "a container with a user namespace needs a mount namespace"},
+		{"user ns joining a mount namespace", func(s *specs.Spec) {
+			withUserNS(s)
+			s.Linux.Namespaces[0].Path = "/proc/1/ns/mnt"
+		}, "cannot join the host's namespaces"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if strings.HasPrefix(tt.name, "joined user") && !nsenter.Available {
-				t.Skip("joining a user namespace needs cgo")
+			if strings.HasPrefix(tt.name, "joined") && !nsenter.Available {
+				t.Skip("joining a mount or user namespace needs cgo")
 			}
 			s := good()
 			tt.mutate(s)

@@ -3,10 +3,14 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -444,4 +448,73 @@ func pivotRoot(dir string) error {
 		return fmt.Errorf("detaching old root: %w", err)
 	}
 	return unix.Chdir("/")
+}
+
+// chrootInto makes dir the root of this process, for a container without a mount namespace of
+// its own (pivot_root would change the root of every process of the runtime's).
+func chrootInto(dir string) error {
+	if err := unix.Chdir(dir); err != nil {
+		return fmt.Errorf("entering rootfs: %w", err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot: %w", err)
+	}
+	return unix.Chdir("/")
+}
+
+// DetachSharedRootfs takes away what the init of a container without a mount namespace of its
+// own left mounted in the caller's namespace: the bind of the root on itself, and with it
+// every mount of the container below it. It does nothing when the top mount at rootfs is not
+// a bind of that directory on itself (the init did not get that far, or it is gone), so that
+// a mount the caller made there (containerd's overlay, say) stays.
+func DetachSharedRootfs(rootfs string) error {
+	dir, err := filepath.EvalSymlinks(rootfs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("resolving rootfs %s: %w", rootfs, err)
+	}
+	mounts, err := mountinfo.GetMounts(nil)
+	if err != nil {
+		return fmt.Errorf("reading mounts: %w", err)
+	}
+	if !topIsSelfBind(mounts, dir) {
+		return nil
+	}
+	if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detaching the container's root %s: %w", dir, err)
+	}
+	return nil
+}
+
+// topIsSelfBind says whether the top mount of those stacked on dir is a bind of dir on itself:
+// of the file system of the mount below it, and of the directory dir is in that mount.
+func topIsSelfBind(mounts []*mountinfo.Info, dir string) bool {
+	byID := map[int]*mountinfo.Info{}
+	var at []*mountinfo.Info // the mounts stacked on dir
+	for _, m := range mounts {
+		byID[m.ID] = m
+		if m.Mountpoint == dir {
+			at = append(at, m)
+		}
+	}
+	var top *mountinfo.Info
+	for _, m := range at {
+		if !slices.ContainsFunc(at, func(o *mountinfo.Info) bool { return o.Parent == m.ID }) {
+			top = m
+		}
+	}
+	if top == nil {
+		return false
+	}
+	parent := byID[top.Parent]
+	if parent == nil || parent.Major != top.Major || parent.Minor != top.Minor {
+		return false
+	}
+	rel, err := filepath.Rel(parent.Mountpoint, dir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return false
+	}
+	return filepath.Join(parent.Root, rel) == top.Root
 }

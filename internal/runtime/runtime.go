@@ -53,12 +53,14 @@ type Config struct {
 	// "uid:gid". UID and GID are then ignored; AdditionalGids are still added.
 	Spec *specs.Spec
 
-	// RootfsMounts are mounted, in order, on Spec.Root.Path inside the container's new mount
+	// RootfsMounts are mounted, in order, on Spec.Root.Path inside the container's mount
 	// namespace before anything else, e.g. the overlay of the image layers (with a user
 	// namespace, one overlay, built by the parent with idmapped layers):
 	//	{Type: "overlay", Source: "overlay", Options: []string{"lowerdir=...", "upperdir=...", "workdir=..."}}
-	// Their Destination is ignored. Nothing of the container is ever mounted in the host's
-	// mount namespace, so everything disappears when the container's last process dies.
+	// Their Destination is ignored. Nothing of the container is mounted in the runtime's
+	// mount namespace (which cannot be joined), so everything disappears when the container's
+	// last process dies, or, in a joined mount namespace, when that one's does; unless the
+	// spec has no mount namespace at all (see DetachSharedRootfs).
 	RootfsMounts []specs.Mount
 
 	// Cgroup, when not nil, receives the pid of the container's init before the init reads

@@ -31,7 +31,8 @@ import (
 // exec.Cmd's ExtraFiles occupy in a child (3 to 8) without preserved files.
 const minSealedFd = 10
 
-// maxOwnFiles is how many ExtraFiles the runtime itself gives a child, at most.
+// maxOwnFiles is how many ExtraFiles the runtime itself gives a child, at most, besides the
+// namespaces an init joins.
 const maxOwnFiles = 6
 
 var sealed struct {

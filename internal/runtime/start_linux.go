@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/creack/pty"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/geedocker/geedocker/internal/runtime/nsenter"
@@ -42,9 +43,18 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// The preserved files first (fds 3…), then the runtime's: at most six (below).
+	// The namespaces to join, opened before the init joins a mount namespace, in which
+	// their paths may name nothing (runc opens them all first too); the PID namespace apart
+	// (startInPIDNamespace).
+	nsFiles, err := openNamespaces(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer nsFiles.close()
+	// The preserved files first (fds 3…), then the runtime's: at most six (below), and the
+	// namespaces.
 	nPreserve := len(c.PreserveFiles)
-	self, doneSelf, err := sealedExePathFor(nPreserve + 6)
+	self, doneSelf, err := sealedExePathFor(nPreserve + maxOwnFiles + nsFiles.count())
 	if err != nil {
 		return nil, err
 	}
@@ -89,19 +99,9 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 			Setsid:     true,
 		},
 	}
-	var usernsFile *os.File
-	if cfg.userPath != "" {
-		// Joined by the init's nsenter constructor, which then creates the new namespaces
-		// in it (cloneFlags): the clone creates none.
-		fd, err := unix.Open(cfg.userPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			configR.Close()
-			syncW.Close()
-			closeFile(rootfsSockChild)
-			return nil, fmt.Errorf("opening user namespace %s: %w", cfg.userPath, err)
-		}
-		usernsFile = os.NewFile(uintptr(fd), cfg.userPath)
-		defer usernsFile.Close()
+	if cfg.Nsenter {
+		// The mount and user namespaces are joined by the init's nsenter constructor, which
+		// then creates the new namespaces (cloneFlags): the clone creates none.
 		cmd.SysProcAttr.Cloneflags = 0
 	}
 	if userns {
@@ -148,10 +148,22 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	} else {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	}
-	if usernsFile != nil {
-		// The last of the init's descriptors: the constructor closes it.
-		cmd.Env = append(slices.Clone(initEnv), nsenter.UserEnv+"="+nsenter.UserValue(cloneFlags, 3+len(cmd.ExtraFiles), 3+nPreserve+1))
-		cmd.ExtraFiles = append(cmd.ExtraFiles, usernsFile)
+	for i, f := range nsFiles.join {
+		cfg.Join[i].Fd = 3 + len(cmd.ExtraFiles)
+		cmd.ExtraFiles = append(cmd.ExtraFiles, f)
+	}
+	if cfg.Nsenter {
+		// The last of the init's descriptors: the constructor closes them.
+		mntFd, userFd := -1, -1
+		if nsFiles.mount != nil {
+			mntFd = 3 + len(cmd.ExtraFiles)
+			cmd.ExtraFiles = append(cmd.ExtraFiles, nsFiles.mount)
+		}
+		if nsFiles.user != nil {
+			userFd = 3 + len(cmd.ExtraFiles)
+			cmd.ExtraFiles = append(cmd.ExtraFiles, nsFiles.user)
+		}
+		cmd.Env = append(slices.Clone(initEnv), nsenter.InitEnv+"="+nsenter.InitValue(cloneFlags, mntFd, userFd, 3+nPreserve+1))
 	}
 	config, err := json.Marshal(cfg)
 	switch {
@@ -185,8 +197,8 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 		}
 		return nil, err
 	}
-	if usernsFile != nil {
-		usernsFile.Close()
+	nsFiles.close()
+	if cfg.Nsenter {
 		if err := joinedInit(ctx, p, syncR, cloneFlags&unix.CLONE_NEWPID != 0); err != nil {
 			return fail(err)
 		}
@@ -256,8 +268,8 @@ func Start(ctx context.Context, c Config) (*Process, error) {
 	return p, nil
 }
 
-// joinedInit reads the report of the nsenter constructor of an init that joins a user
-// namespace: the pid of the process that goes on. When the init forked into a new PID
+// joinedInit reads the report of the nsenter constructor of an init that joins a mount or
+// user namespace: the pid of the process that goes on. When the init forked into a new PID
 // namespace (forked), that is a sibling of cmd's process (which exits at once); otherwise it
 // is cmd's process, as the init's own PID namespace numbers it (a joined one, maybe), and p
 // keeps cmd's pid.
@@ -274,7 +286,7 @@ func joinedInit(ctx context.Context, p *Process, syncR io.Reader, forked bool) e
 	case cancelled:
 		return ctx.Err()
 	case err != nil:
-		return fmt.Errorf("container init ended before joining its user namespace: %w", err)
+		return fmt.Errorf("container init ended before joining its namespaces: %w", err)
 	case pid == -1:
 		msg, _ := io.ReadAll(io.LimitReader(syncR, 4096))
 		return fmt.Errorf("container init: %s", msg)
@@ -285,6 +297,79 @@ func joinedInit(ctx context.Context, p *Process, syncR io.Reader, forked bool) e
 		p.Pid = int(pid)
 	}
 	return nil
+}
+
+// namespaceFiles are the namespaces an init joins, open in the parent.
+type namespaceFiles struct {
+	mount, user *os.File   // joined by the init's nsenter constructor, or nil
+	join        []*os.File // those of initConfig.Join, in its order
+}
+
+// openNamespaces opens the namespaces cfg joins, but the PID namespace. A mount namespace
+// that is the caller's own is refused: the init would make its mounts, then pivot_root, in
+// the namespace of the runtime (the host's, often), moving the root of every process in it.
+func openNamespaces(cfg *initConfig) (f namespaceFiles, err error) {
+	defer func() {
+		if err != nil {
+			f.close()
+		}
+	}()
+	open := func(typ specs.LinuxNamespaceType, path string) (*os.File, error) {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("opening %s namespace %s: %w", typ, path, err)
+		}
+		return os.NewFile(uintptr(fd), path), nil
+	}
+	for _, j := range cfg.Join {
+		file, err := open(j.Type, j.Path)
+		if err != nil {
+			return f, err
+		}
+		f.join = append(f.join, file)
+	}
+	if cfg.mountPath != "" {
+		if f.mount, err = open(specs.MountNamespace, cfg.mountPath); err != nil {
+			return f, err
+		}
+		var own, other unix.Stat_t
+		if err := unix.Stat("/proc/self/ns/mnt", &own); err != nil {
+			return f, fmt.Errorf("reading our mount namespace: %w", err)
+		}
+		if err := unix.Fstat(int(f.mount.Fd()), &other); err != nil {
+			return f, fmt.Errorf("reading mount namespace %s: %w", cfg.mountPath, err)
+		}
+		if own.Dev == other.Dev && own.Ino == other.Ino {
+			return f, fmt.Errorf("joining mount namespace %s: it is the runtime's own, where pivot_root would move the root of every process", cfg.mountPath)
+		}
+	}
+	if cfg.userPath != "" {
+		if f.user, err = open(specs.UserNamespace, cfg.userPath); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// count is the number of files of f.
+func (f *namespaceFiles) count() int {
+	n := len(f.join)
+	if f.mount != nil {
+		n++
+	}
+	if f.user != nil {
+		n++
+	}
+	return n
+}
+
+// close closes the files of f; it may be called more than once.
+func (f *namespaceFiles) close() {
+	for _, file := range f.join {
+		closeFile(file)
+	}
+	closeFile(f.mount)
+	closeFile(f.user)
 }
 
 // closeFile closes f when it is not nil.

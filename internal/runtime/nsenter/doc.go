@@ -1,7 +1,8 @@
 // Package nsenter lets a process of this binary join the namespaces of a running container,
-// or an existing user namespace, before the Go runtime starts. It is imported for its side
-// effect by package runtime, whose Exec uses it, and whose Start uses it for an init that
-// joins a user namespace; on its own it does nothing unless the environment asks for it.
+// or an existing mount or user namespace, before the Go runtime starts. It is imported for
+// its side effect by package runtime, whose Exec uses it, and whose Start uses it for an init
+// that joins a mount or user namespace; on its own it does nothing unless the environment
+// asks for it.
 //
 // # Why C
 //
@@ -36,13 +37,16 @@
 // status 1. Joined tells the Go code of the process that went on that the constructor did
 // its work.
 //
-// # Joining a user namespace: a container's init
+// # Joining a mount or user namespace: a container's init
 //
-// A container's init whose spec joins an existing user namespace (a path in the spec) is
-// started with UserEnv set instead, to "<flags>:<usernsfd>:<syncfd>" (see UserValue). Like
-// runc's nsenter, the constructor then makes the process not dumpable, joins the user
-// namespace of usernsfd with setns(2), becomes its root (setresgid and setresuid to 0, which
-// must be mapped), and creates the container's new namespaces (flags) with unshare(2), so that
-// they belong to the joined user namespace and the init has privilege over them; with
+// A container's init whose spec joins an existing mount namespace or user namespace (a path
+// in the spec) is started with InitEnv set instead, to
+// "<flags>:<mntnsfd>:<usernsfd>:<syncfd>" (see InitValue; -1 for a namespace not joined).
+// Like runc's nsenter, the constructor then makes the process not dumpable, joins the mount
+// namespace of mntnsfd with setns(2) (which needs the single thread, and an fs_struct not
+// shared with another process: the init was forked without CLONE_FS), then the user
+// namespace of usernsfd, becomes its root (setresgid and setresuid to 0, which must be
+// mapped), and creates the container's new namespaces (flags) with unshare(2), so that they
+// belong to the joined user namespace and the init has privilege over them; with
 // CLONE_NEWPID it forks as in step 3 above. It reports on syncfd as in step 4.
 package nsenter

@@ -1,8 +1,9 @@
 //go:build linux && cgo
 
 /*
- * The constructor of package nsenter: joins the namespaces of a running container before the
- * Go runtime starts, while the process has a single thread. The protocol is described in
+ * The constructor of package nsenter: joins the namespaces of a running container, or a
+ * container's init joins existing mount and user namespaces, before the Go runtime starts,
+ * while the process has a single thread. The protocol is described in
  * doc.go.
  */
 
@@ -23,7 +24,7 @@
 #endif
 
 #define NSENTER_ENV "_GEEDOCKER_NSENTER"
-#define USERNS_ENV "_GEEDOCKER_NSENTER_USERNS"
+#define INIT_ENV "_GEEDOCKER_NSENTER_INIT"
 
 /* Set once the namespaces are joined; read by Joined in nsenter_linux.go. */
 int geedocker_nsenter_joined;
@@ -94,34 +95,48 @@ static void fork_into_pidns(int syncfd)
 }
 
 /*
- * join_userns makes a container's init that joins an existing user namespace: it enters the
- * user namespace, becomes its root, then makes the container's new namespaces, which so
- * belong to the joined user namespace. See doc.go.
+ * join_init makes a container's init that joins an existing mount namespace, user namespace,
+ * or both, in runc's order: the mount namespace first, while the process is still the
+ * host's root, then the user namespace, whose root it becomes. Then it makes the container's
+ * new namespaces, which so belong to the joined user namespace. See doc.go.
  */
-static void join_userns(const char *value)
+static void join_init(const char *value)
 {
 	unsigned long flags;
-	int usernsfd, syncfd, n = 0;
+	int mntnsfd, usernsfd, syncfd, n = 0;
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (sscanf(value, "%lu:%d:%d%n", &flags, &usernsfd, &syncfd, &n) != 3 || value[n] != '\0') {
-		fprintf(stderr, "%s: bad value %s\n", USERNS_ENV, value);
+	if (sscanf(value, "%lu:%d:%d:%d%n", &flags, &mntnsfd, &usernsfd, &syncfd, &n) != 4 ||
+	    value[n] != '\0') {
+		fprintf(stderr, "%s: bad value %s\n", INIT_ENV, value);
 		_exit(1);
 	}
 	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
 		fail(syncfd, "making the process not dumpable");
-	if (setns(usernsfd, CLONE_NEWUSER) < 0)
-		fail(syncfd, "joining the user namespace");
-	close(usernsfd);
-	/* Root of the joined namespace, as runc's init is; the command's user comes later. */
-	if (setresgid(0, 0, 0) < 0)
-		fail(syncfd, "becoming root (gid 0) of the joined user namespace");
-	if (setresuid(0, 0, 0) < 0)
-		fail(syncfd, "becoming root (uid 0) of the joined user namespace");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		fail(syncfd, "making the process not dumpable");
+	if (mntnsfd >= 0) {
+		/*
+		 * The kernel refuses this to a process with other threads or sharing its fs_struct
+		 * (CLONE_FS): this one was forked without it and has one thread yet. It moves the
+		 * root and working directory to the root of the namespace.
+		 */
+		if (setns(mntnsfd, CLONE_NEWNS) < 0)
+			fail(syncfd, "joining the mount namespace");
+		close(mntnsfd);
+	}
+	if (usernsfd >= 0) {
+		if (setns(usernsfd, CLONE_NEWUSER) < 0)
+			fail(syncfd, "joining the user namespace");
+		close(usernsfd);
+		/* Root of the joined namespace, as runc's init is; the command's user comes later. */
+		if (setresgid(0, 0, 0) < 0)
+			fail(syncfd, "becoming root (gid 0) of the joined user namespace");
+		if (setresuid(0, 0, 0) < 0)
+			fail(syncfd, "becoming root (uid 0) of the joined user namespace");
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			fail(syncfd, "making the process not dumpable");
+	}
 	if (flags != 0 && unshare((int)flags) < 0)
-		fail(syncfd, "creating the container's namespaces in the joined user namespace");
+		fail(syncfd, "creating the container's namespaces");
 	if (flags & CLONE_NEWPID)
 		fork_into_pidns(syncfd);
 	else
@@ -136,9 +151,9 @@ __attribute__((constructor)) static void nsenter(void)
 	int pidfd, syncfd, n = 0;
 
 	if (value == NULL) {
-		value = getenv(USERNS_ENV);
+		value = getenv(INIT_ENV);
 		if (value != NULL)
-			join_userns(value);
+			join_init(value);
 		return;
 	}
 	/* Before anything of the container can see this process. execve undoes it. */

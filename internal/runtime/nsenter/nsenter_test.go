@@ -18,6 +18,22 @@ func TestValue(t *testing.T) {
 	}
 }
 
+func TestInitValue(t *testing.T) {
+	tests := []struct {
+		flags                     uintptr
+		mntnsfd, usernsfd, syncfd int
+		want                      string
+	}{
+		{0x20000000 | 0x40000000, 7, -1, 4, "1610612736:7:-1:4"}, // CLONE_NEWPID|CLONE_NEWNET, mount joined
+		{0, -1, 8, 4, "0:-1:8:4"},                                // user joined
+	}
+	for _, tt := range tests {
+		if got := InitValue(tt.flags, tt.mntnsfd, tt.usernsfd, tt.syncfd); got != tt.want {
+			t.Errorf("InitValue(%#x, %d, %d, %d) = %q, want %q", tt.flags, tt.mntnsfd, tt.usernsfd, tt.syncfd, got, tt.want)
+		}
+	}
+}
+
 // The constructor runs in every process of a binary built with cgo; without the variable it
 // does nothing.
 func TestNotJoinedWithoutEnv(t *testing.T) {
