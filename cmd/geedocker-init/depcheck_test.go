@@ -1,58 +1,33 @@
 package main
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/geedocker/geedocker/internal/testutil"
 )
 
+// forbidden is what geedocker-init may not link: it is a small program of its own so that it
+// needs none of it.
+var forbidden = []testutil.Forbidden{
+	{Prefix: "github.com/spf13/cobra", Why: "the CLI framework"},
+	{Prefix: "github.com/spf13/pflag", Why: "the CLI's flags"},
+	{Prefix: "github.com/google/go-containerregistry", Why: "the registry client"},
+	{Prefix: "github.com/google/nftables", Why: "the firewall"},
+	{Prefix: "github.com/vishvananda/netlink", Why: "network setup"},
+	{Prefix: "github.com/vishvananda/netns", Why: "network setup"},
+	{Prefix: "github.com/mdlayher/netlink", Why: "network setup"},
+	{Prefix: "github.com/vbauerster/mpb", Why: "progress bars"},
+	{Prefix: "github.com/cilium/ebpf", Why: "the cgroup device programs"},
+	{Prefix: "net/http", Why: "HTTP"},
+	{Prefix: "github.com/geedocker/geedocker/internal/engine", Why: "the engine (it links all of the above)"},
+	{Prefix: "github.com/geedocker/geedocker/internal/network", Why: "network setup"},
+	{Prefix: "github.com/geedocker/geedocker/internal/cgroups", Why: "the cgroup manager (cilium/ebpf)"},
+	{Prefix: "github.com/geedocker/geedocker/internal/registry", Why: "the registry client"},
+	{Prefix: "github.com/geedocker/geedocker/internal/cli", Why: "the CLI"},
+}
+
 // geedocker-init runs at every start and is every container's init: it must not link what
-// it does not use (in the manner of go-containerregistry's internal/depcheck).
+// it does not use.
 func TestInitDependencies(t *testing.T) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("needs the go command")
-	}
-	out, err := exec.Command(goBin, "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
-	deps := strings.Fields(string(out))
-	if len(deps) < 10 {
-		t.Fatalf("go list -deps listed only %v", deps)
-	}
-	forbidden := []struct{ prefix, why string }{
-		{"github.com/spf13/cobra", "the CLI framework"},
-		{"github.com/spf13/pflag", "the CLI's flags"},
-		{"github.com/google/go-containerregistry", "the registry client"},
-		{"github.com/google/nftables", "the firewall"},
-		{"github.com/vishvananda/netlink", "network setup"},
-		{"github.com/vishvananda/netns", "network setup"},
-		{"github.com/mdlayher/netlink", "network setup"},
-		{"github.com/vbauerster/mpb", "progress bars"},
-		{"github.com/cilium/ebpf", "the cgroup device programs"},
-		{"net/http", "HTTP"},
-		{"github.com/geedocker/geedocker/internal/engine", "the engine (it links all of the above)"},
-		{"github.com/geedocker/geedocker/internal/network", "network setup"},
-		{"github.com/geedocker/geedocker/internal/cgroups", "the cgroup manager (cilium/ebpf)"},
-		{"github.com/geedocker/geedocker/internal/registry", "the registry client"},
-		{"github.com/geedocker/geedocker/internal/cli", "the CLI"},
-	}
-	// The names are right: geedocker itself links each of them.
-	full, err := exec.Command(goBin, "list", "-deps", "../geedocker").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps ../geedocker: %v\n%s", err, full)
-	}
-	for _, f := range forbidden {
-		if !strings.Contains(string(full), f.prefix) {
-			t.Errorf("geedocker does not depend on %s: is the name right?", f.prefix)
-		}
-	}
-	for _, d := range deps {
-		for _, f := range forbidden {
-			if d == f.prefix || strings.HasPrefix(d, f.prefix+"/") {
-				t.Errorf("geedocker-init depends on %s (%s)", d, f.why)
-			}
-		}
-	}
+	testutil.CheckDependencies(t, "../geedocker", forbidden)
 }
