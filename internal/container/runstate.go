@@ -4,12 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
+
+	"github.com/geedocker/geedocker/internal/proc"
 )
 
 // RunRoot holds the runtime state of running containers. It is on tmpfs, so
@@ -68,46 +66,9 @@ func (s *Store) RemoveRunState(id string) {
 	os.Remove(s.runStatePath(id) + ".tmp")
 }
 
-// ProcessStart returns the start time of a process, in clock ticks since
-// boot (field 22 of /proc/<pid>/stat).
-func ProcessStart(pid int) (uint64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may hold spaces and parentheses: skip past
-	// the last ')'.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("malformed stat")
-	}
-	fields := strings.Fields(s[i+1:])
-	if len(fields) < 20 {
-		return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
-	}
-	return strconv.ParseUint(fields[19], 10, 64)
-}
+// ProcessStart returns the start time of a process, in clock ticks since boot (package proc).
+func ProcessStart(pid int) (uint64, error) { return proc.StartTime(pid) }
 
-// Alive reports whether the process pid that started at start still runs
-// (a zombie counts as gone).
-func Alive(pid int, start uint64) bool {
-	if pid <= 0 {
-		return false
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return false
-	}
-	fields := strings.Fields(s[i+1:])
-	if len(fields) < 20 || fields[0] == "Z" || fields[0] == "X" {
-		return false
-	}
-	got, err := strconv.ParseUint(fields[19], 10, 64)
-	return err == nil && got == start
-}
+// Alive reports whether the process pid that started at start still runs (a zombie counts
+// as gone; package proc).
+func Alive(pid int, start uint64) bool { return proc.Alive(pid, start) }

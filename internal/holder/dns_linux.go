@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/geedocker/geedocker/internal/proc"
 )
 
 // watchDNS keeps the resolver of the records directory dir running while the container
@@ -30,35 +30,12 @@ func (h *holder) watchDNS(dir string) (stop func()) {
 				continue
 			}
 			retry = time.Second
-			waitExit(ctx, pid)
+			proc.Wait(ctx, pid, 0)
 		}
 	}()
 	return func() {
 		cancel()
 		<-done
-	}
-}
-
-// waitExit returns once the process pid has exited, or ctx is done.
-func waitExit(ctx context.Context, pid int) {
-	pidfd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return // gone already
-	}
-	defer unix.Close(pidfd)
-	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	if err != nil {
-		sleepCtx(ctx, time.Second)
-		return
-	}
-	defer unix.Close(efd)
-	stop := context.AfterFunc(ctx, func() { unix.Write(efd, []byte{1, 0, 0, 0, 0, 0, 0, 0}) })
-	defer stop()
-	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}, {Fd: int32(efd), Events: unix.POLLIN}}
-	for {
-		if _, err := unix.Poll(fds, -1); err != unix.EINTR {
-			return
-		}
 	}
 }
 
