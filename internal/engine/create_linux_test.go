@@ -15,6 +15,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/monitor"
 	"github.com/geedocker/geedocker/internal/spec"
 )
 
@@ -252,6 +253,10 @@ func TestStart(t *testing.T) {
 		{name: "the monitor reports the start failed", launchErr: &StartError{Code: 127, Err: errors.New(`exec: "nosuch": executable file not found in $PATH`)},
 			// The monitor released the start and recorded the error: the engine leaves both to it.
 			wantWired: true, wantNetns: fakeNetns, wantLaunch: true, wantErr: "executable file not found", wantCode: 127, wantHeld: true},
+		{name: "the monitor died before it said anything", launchErr: monitor.ParseReady(""),
+			// No one holds the start: the engine releases it and records the error.
+			wantWired: true, wantNetns: fakeNetns, wantLaunch: true, wantErr: "monitor exited before the container started", wantCode: 125,
+			wantRecord: "monitor exited before the container started"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { testStart(t, tt, fakeNetns) })

@@ -12,16 +12,18 @@ import (
 	"syscall"
 
 	"github.com/geedocker/geedocker/internal/container"
+	"github.com/geedocker/geedocker/internal/holder"
 	"github.com/geedocker/geedocker/internal/monitor"
 )
 
 // Detached containers are held by a monitor: geedocker-monitor, a small program of its own
-// installed next to geedocker (as podman has conmon), which runs the loop of package monitor.
+// installed next to geedocker (as podman has conmon), which runs the loop of package holder.
 // The command that starts the container prepares the first start itself (cgroup, network),
 // starts the monitor in a session of its own with that start on its stdin, and waits on a
-// pipe (the monitor's fd 3) for the outcome. The monitor reaches the engine for the rest
-// through short-lived hidden commands (monitor.ExecHooks): container-prepare before a
-// restart, container-cleanup when the container exits.
+// pipe (the monitor's fd 3) for the outcome. The monitor reaches the rest through
+// short-lived commands: geedocker-init's (package monitor) to start the container and record
+// what happens to it, which run geedocker's container-prepare before a restart and
+// container-cleanup when the container exits.
 
 // MonitorBinary is the name of the monitor program, found next to geedocker; InitBinary,
 // next to it too, is the container's init and the monitor's hooks (package monitor).
@@ -85,7 +87,7 @@ func (e *Engine) startMonitor(ctx context.Context, id string, globalArgs []strin
 	client, err := e.mons.launch(monitorLaunch{cs: cs, c: c, st: st, mon: mon, self: self,
 		globalArgs: globalArgs, attach: attach, attachEvent: attachEvent})
 	var se *StartError
-	if err != nil && !errors.As(err, &se) {
+	if err != nil && (!errors.As(err, &se) || errors.Is(err, holder.ErrMonitorDied)) {
 		e.startFailed(cs, id, err) // no monitor holds the start
 	}
 	return client, err

@@ -176,6 +176,11 @@ func (h *ExecHooks) OOM() { h.run(context.Background(), h.initArgs(OOMCommand)) 
 
 // Exited runs container-exited.
 func (h *ExecHooks) Exited(e Exit) (Next, error) {
+	if e.StartFailed {
+		h.run(context.Background(), h.initArgs(ExitedCommand, "--start-failed", "--exit-code", strconv.Itoa(e.Code),
+			"--error", "the container's monitor failed before the start"))
+		return Next{}, nil
+	}
 	args := []string{"--exit-code", strconv.Itoa(e.Code)}
 	if e.OOMKilled {
 		args = append(args, "--oom")

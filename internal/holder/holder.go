@@ -179,8 +179,12 @@ func ParseReady(msg string) error {
 		}
 		return &StartError{Code: code, Err: errors.New(text)}
 	}
-	return &StartError{Code: 125, Err: errors.New("the container's monitor exited before the container started")}
+	return &StartError{Code: 125, Err: ErrMonitorDied}
 }
+
+// ErrMonitorDied is the start's failure when the monitor said nothing: no one holds what was
+// prepared for the start, and whoever started the monitor releases it.
+var ErrMonitorDied = errors.New("the container's monitor exited before the container started")
 
 // startCode is the exit code Docker gives the start failure err.
 func startCode(err error) int {
@@ -235,10 +239,16 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 			ready = nil
 		}
 	}
+	// Before the first start, a failure is the loop's to release: the engine prepared the
+	// start (cgroup, network) and left it to the monitor.
+	failed := func(err error) (Exit, error) {
+		cfg.Hooks.Exited(Exit{Code: 125, StartFailed: true})
+		tell(err)
+		return Exit{Code: 125}, err
+	}
 	srv, err := attach.Listen(cfg.Socket, h.control)
 	if err != nil {
-		tell(err)
-		return Exit{}, err
+		return failed(err)
 	}
 	h.srv = srv
 	defer srv.Close()
@@ -249,8 +259,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		select {
 		case <-srv.First():
 		case <-ctx.Done():
-			tell(ctx.Err())
-			return Exit{}, ctx.Err()
+			return failed(ctx.Err())
 		}
 	}
 	if cfg.Signals != nil {

@@ -159,3 +159,18 @@ func TestRunStops(t *testing.T) {
 		t.Errorf("stopped %v after %d starts; want the back-off ended by the stop, no restart", h.stopped, len(h.starts))
 	}
 }
+
+// A monitor that cannot serve its socket fails the start, and releases what the engine
+// prepared for it: the exit hook hears of a start that failed.
+func TestRunListenFails(t *testing.T) {
+	h := &fakeHooks{procs: make(chan *fakeProcess, 1)}
+	var told error
+	_, err := Run(context.Background(), Config{Hooks: h, Socket: filepath.Join(t.TempDir(), "no", "such", "dir", "a.sock"),
+		Ready: func(err error) { told = err }})
+	if err == nil || told == nil || !strings.Contains(err.Error(), "attach socket") {
+		t.Fatalf("Run = %v, told %v; want the socket's failure", err, told)
+	}
+	if len(h.exits) != 1 || !h.exits[0].StartFailed || len(h.starts) != 0 {
+		t.Errorf("exits %+v after %d starts; want one start failure and no start", h.exits, len(h.starts))
+	}
+}

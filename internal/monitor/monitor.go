@@ -297,6 +297,9 @@ func (s *Starter) OOM() {
 // (holder.Hooks). During a back-off the run state names the monitor, so that wait, stop
 // and rm see it.
 func (s *Starter) Exited(e Exit) (Next, error) {
+	if e.StartFailed {
+		return s.Hooks.Exited(e) // nothing ran: no event
+	}
 	cs, id := s.Store, s.ID
 	if c, err := cs.Get(id); err == nil {
 		e.OOMKilled = e.OOMKilled || c.State.OOMKilled
