@@ -320,25 +320,19 @@ func (h *holder) runOnce(ctx context.Context, restart bool, tell func(error)) (E
 		return r, w, err
 	}
 	var sio StartIO
-	outR, outW, err := pipe()
+	var outR, errR, stdinW *os.File
+	var err error
+	if outR, sio.Stdout, err = pipe(); err == nil {
+		errR, sio.Stderr, err = pipe()
+	}
+	if err == nil && (h.cfg.Stdin != nil || h.cfg.OpenStdin) {
+		sio.Stdin, stdinW, err = pipe()
+	}
 	if err != nil {
+		// Nothing started: what the engine prepared for this start is released.
+		h.cfg.Hooks.Exited(Exit{Code: 125, StartFailed: true})
 		tell(err)
 		return Exit{Code: 125}, err
-	}
-	errR, errW, err := pipe()
-	if err != nil {
-		tell(err)
-		return Exit{Code: 125}, err
-	}
-	sio.Stdout, sio.Stderr = outW, errW
-	var stdinW *os.File
-	if h.cfg.Stdin != nil || h.cfg.OpenStdin {
-		var r *os.File
-		if r, stdinW, err = pipe(); err != nil {
-			tell(err)
-			return Exit{Code: 125}, err
-		}
-		sio.Stdin = r
 	}
 	st, err := h.cfg.Hooks.Start(ctx, restart, sio)
 	// The container holds its ends now: with ours closed, the reads end when its do.
