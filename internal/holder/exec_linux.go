@@ -116,6 +116,7 @@ func (h *ExecHooks) Start(ctx context.Context, restart bool, sio StartIO) (*Star
 	return &Started{
 		Process: &reapedProcess{r: h.r, w: pid1}, Console: console,
 		LogPath: rep.LogPath, Log: rep.Log, OOM: rep.OOM, Health: rep.Health, DNSDir: rep.DNSDir,
+		Refused: rep.Refused,
 	}, nil
 }
 

@@ -91,6 +91,9 @@ type Started struct {
 	// DNSDir, when not empty, is the records directory of the resolver of user networks,
 	// which the loop keeps running while the container runs.
 	DNSDir string
+	// Refused, when not nil, is what the caller of the start is told although PID 1 ran: it
+	// was stopped or removed while it started, and has been killed.
+	Refused error
 }
 
 // Process is a running PID 1.
@@ -396,7 +399,7 @@ func (h *holder) runOnce(ctx context.Context, restart bool, tell func(error)) (E
 	if pending != nil {
 		h.control(*pending) // a stop that came during the start
 	}
-	tell(nil)
+	tell(st.Refused)
 	startedAt := time.Now()
 	stopHealth := h.watchHealth(st.Health, startedAt)
 	stopDNS := h.watchDNS(st.DNSDir)

@@ -52,7 +52,7 @@ func TestReport(t *testing.T) {
 		{Pid: 42, LogPath: "/var/lib/x y/\"c\"\n.log", Log: logfile.Options{Driver: "local", MaxSize: 10 << 20, MaxFile: 3},
 			OOM: oom.Cgroup{Dir: "/sys/fs/cgroup/a b", V2: true}, DNSDir: "/run/dns dir",
 			Health:   &Health{Interval: time.Second, Timeout: 2 * time.Second, StartPeriod: 3, StartInterval: 4},
-			ExitArgs: []string{"--oci-runtime", "/usr/bin/run c"}},
+			ExitArgs: []string{"--oci-runtime", "/usr/bin/run c"}, Refused: errors.New("container x was stopped while it started")},
 		{Pid: 1},
 		{Err: &StartError{Code: 127, Err: errors.New("exec: \"nope\": executable file not found\nin $PATH")}},
 		{Err: ErrStopped},

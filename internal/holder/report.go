@@ -23,6 +23,7 @@ import (
 //	health INTERVAL TIMEOUT START-PERIOD START-INTERVAL   (nanoseconds)
 //	dns "DIR"
 //	exit-arg "ARG"                                        (each passed to container-exited)
+//	refused "MESSAGE"                                     (PID 1 ran, but was stopped or removed meanwhile)
 //	error CODE "MESSAGE"   or   stopped
 //	end
 type Report struct {
@@ -33,6 +34,8 @@ type Report struct {
 	Health   *Health
 	DNSDir   string
 	ExitArgs []string
+	// Refused is Started.Refused.
+	Refused error
 	// Err is the start's failure: a *StartError, or ErrStopped.
 	Err error
 }
@@ -67,6 +70,9 @@ func (r *Report) Encode() []byte {
 		}
 		for _, a := range r.ExitArgs {
 			line("exit-arg", q(a))
+		}
+		if r.Refused != nil {
+			line("refused", q(r.Refused.Error()))
 		}
 	}
 	line("end")
@@ -144,6 +150,11 @@ func ParseReport(b []byte) (*Report, error) {
 				return bad(l)
 			}
 			r.ExitArgs = append(r.ExitArgs, words[1])
+		case "refused":
+			if len(words) != 2 {
+				return bad(l)
+			}
+			r.Refused = &StartError{Code: 125, Err: errors.New(words[1])}
 		case "stopped":
 			r.Err = ErrStopped
 		case "error":

@@ -3,6 +3,7 @@ package holder
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +33,8 @@ func (p *fakeProcess) Wait() (int, error)         { <-p.done; return p.code, nil
 type fakeHooks struct {
 	Hooks
 	log      string
-	restarts int // how many exits restart
+	restarts int   // how many exits restart
+	refused  error // Started.Refused
 
 	mu      sync.Mutex
 	starts  []bool // restart flag of each start
@@ -50,7 +52,7 @@ func (h *fakeHooks) Start(ctx context.Context, restart bool, sio StartIO) (*Star
 	sio.Stderr.WriteString("err " + string(rune('0'+n)) + "\n")
 	p := &fakeProcess{done: make(chan struct{})}
 	h.procs <- p
-	return &Started{Process: p, LogPath: h.log, Log: logfile.Options{}}, nil
+	return &Started{Process: p, LogPath: h.log, Log: logfile.Options{}, Refused: h.refused}, nil
 }
 
 func (h *fakeHooks) Exited(e Exit) (Next, error) {
@@ -172,5 +174,26 @@ func TestRunListenFails(t *testing.T) {
 	}
 	if len(h.exits) != 1 || !h.exits[0].StartFailed || len(h.starts) != 0 {
 		t.Errorf("exits %+v after %d starts; want one start failure and no start", h.exits, len(h.starts))
+	}
+}
+
+// A container removed or stopped while it started has been killed: the caller of the start
+// hears why, and the loop still waits for PID 1 and reports its exit.
+func TestRunRefused(t *testing.T) {
+	refused := errors.New("container c was stopped while it started")
+	h := &fakeHooks{log: filepath.Join(t.TempDir(), "c.log"), refused: refused, procs: make(chan *fakeProcess, 1)}
+	told := make(chan error, 1)
+	done := make(chan Exit, 1)
+	go func() {
+		e, _ := Run(context.Background(), Config{Hooks: h, Socket: filepath.Join(t.TempDir(), "a.sock"),
+			Ready: func(err error) { told <- err }})
+		done <- e
+	}()
+	if err := <-told; err != refused {
+		t.Errorf("the start's caller was told %v, want %v", err, refused)
+	}
+	(<-h.procs).end(137)
+	if e := <-done; e.Code != 137 || len(h.exits) != 1 {
+		t.Errorf("exit %+v after %d exit hooks, want 137 after one", e, len(h.exits))
 	}
 }

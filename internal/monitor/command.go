@@ -148,8 +148,8 @@ func startCommand(s *Starter, prepared, restart bool) error {
 	var console *os.File
 	if err == nil {
 		rep.Pid = pidOf(started.Process)
-		rep.LogPath, rep.Log, rep.OOM, rep.Health, rep.DNSDir =
-			started.LogPath, started.Log, started.OOM, started.Health, started.DNSDir
+		rep.LogPath, rep.Log, rep.OOM, rep.Health, rep.DNSDir, rep.Refused =
+			started.LogPath, started.Log, started.OOM, started.Health, started.DNSDir, started.Refused
 		console = started.Console
 		if s.oci != nil {
 			rep.ExitArgs = append(rep.ExitArgs, "--oci-runtime", s.oci.rt.Path)

@@ -189,7 +189,7 @@ func (s *Starter) Start(ctx context.Context, restart bool, sio holder.StartIO) (
 		SeccompCacheDir: st.SeccompCacheDir,
 		Stdout:          sio.Stdout, Stderr: sio.Stderr,
 	}
-	if sio.Stdin != nil && !st.Spec.Process.Terminal {
+	if sio.Stdin != nil && !c.Config.Tty {
 		rc.Stdin = sio.Stdin
 	}
 	if st.WireAfterCreate {
@@ -241,7 +241,7 @@ func (s *Starter) Start(ctx context.Context, restart bool, sio holder.StartIO) (
 	}
 	started := &holder.Started{
 		Process: proc, Console: console, LogPath: st.LogPath, Log: st.LogOptions,
-		OOM: oom.Cgroup{Dir: st.Cgroup.Memory, V2: st.Cgroup.V2}, DNSDir: st.DNSDir,
+		OOM: oom.Cgroup{Dir: st.Cgroup.Memory, V2: st.Cgroup.V2}, DNSDir: st.DNSDir, Refused: startErr,
 	}
 	if _, ok := s.Hooks.(Prober); ok {
 		started.Health = healthSchedule(c.Config.Healthcheck)
