@@ -83,7 +83,7 @@ func TestCreate(t *testing.T) {
 		{name: "labels over the image's, and what the user set", o: RunOptions{
 			Image: app, Name: "web", Labels: map[string]string{"b": "user", "c": "user"},
 			Restart: "on-failure:3", StopSignal: "SIGUSR1", StopTimeout: new(int), LogOpts: []string{"max-size=1m"},
-			Spec: spec.Options{Cmd: []string{"echo", "hi"}, Hostname: "box", Env: []string{"A=1"}},
+			Spec: spec.Options{Cmd: []string{"echo", "hi"}, Hostname: "box", Env: []string{"A=1"}, Terminal: true},
 		}, check: func(t *testing.T, c *container.Container) {
 			if want := map[string]string{"a": "image", "b": "user", "c": "user"}; !reflect.DeepEqual(c.Config.Labels, want) {
 				t.Errorf("labels = %v, want %v", c.Config.Labels, want)
@@ -91,8 +91,17 @@ func TestCreate(t *testing.T) {
 			if c.Name != "web" || c.Config.Hostname != "box" || c.Path != "echo" || !reflect.DeepEqual(c.Args, []string{"hi"}) {
 				t.Errorf("name %q, hostname %q, command %q %q", c.Name, c.Config.Hostname, c.Path, c.Args)
 			}
-			if !slices.Contains(c.Config.Env, "A=1") {
-				t.Errorf("env = %q", c.Config.Env)
+			// Docker's Config.Env: the user's and the image's, without what the process
+			// gets besides (HOSTNAME, and TERM with -t).
+			if !slices.Equal(c.Config.Env, []string{"A=1"}) {
+				t.Errorf("Config.Env = %q, want [A=1]", c.Config.Env)
+			}
+			var s specs.Spec
+			if err := json.Unmarshal(c.Spec, &s); err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"PATH=" + spec.DefaultPathEnv, "HOSTNAME=box", "TERM=xterm", "A=1"}; !slices.Equal(s.Process.Env, want) {
+				t.Errorf("process env = %q, want %q", s.Process.Env, want)
 			}
 			if p := c.HostConfig.RestartPolicy; p.Name != "on-failure" || p.MaximumRetryCount != 3 {
 				t.Errorf("restart policy = %+v", p)

@@ -72,10 +72,9 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 	if o.Tty {
 		p.ConsoleSize = o.ConsoleSize
 	}
-	p.Env = append(append([]string{}, s.Process.Env...), o.Env...)
-	if o.Tty && !hasEnv(p.Env, "TERM") {
-		p.Env = append(p.Env, "TERM=xterm")
-	}
+	// Docker's: PATH, HOSTNAME and TERM (for the exec's terminal) under the
+	// container's variables, the exec's -e over them; not PID 1's environment.
+	p.Env = spec.ExecEnv(c.Config.Hostname, o.Tty, c.Config.Env, o.Env)
 	if o.WorkingDir != "" {
 		p.Cwd = o.WorkingDir
 	}
@@ -123,13 +122,4 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (*runtime.
 	}
 	e.EmitContainer(c, "exec_start: "+strings.Join(o.Cmd, " "), "execID", o.ID)
 	return proc, nil
-}
-
-func hasEnv(env []string, key string) bool {
-	for _, kv := range env {
-		if len(kv) > len(key) && kv[:len(key)+1] == key+"=" {
-			return true
-		}
-	}
-	return false
 }

@@ -422,7 +422,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		Image: im.ID, ImageName: o.Image, Layers: im.ChainIDs(),
 		Config: container.Config{
 			Hostname: hostname, User: so.User, Tty: so.Terminal, OpenStdin: o.Stdin != nil,
-			Env: s.Process.Env, Cmd: so.Cmd, Entrypoint: cfg.Config.Entrypoint, Image: o.Image,
+			Env: spec.ContainerEnv(so.Env, cfg.Config.Env), Cmd: so.Cmd, Entrypoint: cfg.Config.Entrypoint, Image: o.Image,
 			WorkingDir: s.Process.Cwd, Labels: mergeLabels(cfg.Config.Labels, o.Labels), StopSignal: cfg.Config.StopSignal,
 			ExposedPorts: exposed, MacAddress: mac, StopTimeout: o.StopTimeout,
 			AttachStdin: o.AttachStdin, AttachStdout: o.AttachStdout, AttachStderr: o.AttachStderr,

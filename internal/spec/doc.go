@@ -28,7 +28,10 @@
 //   - Environment: PATH (Docker's default), HOSTNAME and, with a terminal,
 //     TERM=xterm, then the image's and the user's variables over them; the
 //     user's win, the later -e wins, and a bare "KEY" (from `-e KEY` with KEY
-//     unset in the caller's environment) removes KEY altogether.
+//     unset in the caller's environment) removes KEY altogether. Only the
+//     image's and the user's variables are the container's Config.Env
+//     (ContainerEnv), what inspect shows and commit keeps; PATH, HOSTNAME and
+//     TERM are added for each process (ProcessEnv, ExecEnv), as Docker does.
 //   - User: numeric "uid" or "uid:gid" go to User.UID/GID; anything with a
 //     name in it is left in User.Username for the runtime to resolve against
 //     the container's /etc/passwd and /etc/group.

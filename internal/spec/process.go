@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,35 +49,59 @@ func processArgs(o Options) ([]string, error) {
 	return args, nil
 }
 
-// processEnv builds the environment as Docker does: PATH, HOSTNAME and (with
-// a terminal) TERM first, then the container's variables over them, where
-// the container's variables are the user's followed by the image's that the
-// user did not set. A later value for a key replaces an earlier one in
-// place; a bare "KEY" removes KEY.
+// processEnv builds PID 1's environment: ContainerEnv over Docker's
+// defaults (see ProcessEnv), after checking that every -e names a key.
 func processEnv(o Options, hostname string) ([]string, error) {
 	for _, kv := range o.Env {
 		if key, _, _ := strings.Cut(kv, "="); key == "" {
 			return nil, fmt.Errorf("invalid environment variable: %s", kv)
 		}
 	}
+	return ProcessEnv(hostname, o.Terminal, ContainerEnv(o.Env, o.Image.Env)), nil
+}
 
-	// The container's variables: the user's, then the image's not overridden.
-	config := append([]string(nil), o.Env...)
-	userKeys := make(map[string]bool, len(o.Env))
-	for _, kv := range o.Env {
+// ContainerEnv is the container's configured environment, its Config.Env as
+// Docker records it (moby's merge of the user's config and the image's): the
+// user's -e values as given, bare "KEY"s and repeats included, followed by
+// the image's variables whose key the user did not set. It holds neither
+// HOSTNAME nor TERM unless the image or the user set them: those are the
+// process's (ProcessEnv), and a commit takes this list into the image.
+func ContainerEnv(user, image []string) []string {
+	if len(user) == 0 {
+		return slices.Clone(image)
+	}
+	env := slices.Clone(user)
+	userKeys := make(map[string]bool, len(user))
+	for _, kv := range user {
 		userKeys[envKey(kv)] = true
 	}
-	for _, kv := range o.Image.Env {
+	for _, kv := range image {
 		if !userKeys[envKey(kv)] {
-			config = append(config, kv)
+			env = append(env, kv)
 		}
 	}
+	return env
+}
 
+// ProcessEnv is the environment a container's process starts with, as
+// Docker's CreateDaemonEnvironment makes it for PID 1 and for every exec:
+// PATH (DefaultPathEnv), HOSTNAME and, when the process has a terminal,
+// TERM=xterm, with the container's variables (ContainerEnv) over them. A
+// later value for a key replaces an earlier one in place; a bare "KEY"
+// removes KEY.
+func ProcessEnv(hostname string, tty bool, containerEnv []string) []string {
 	env := []string{"PATH=" + DefaultPathEnv, "HOSTNAME=" + hostname}
-	if o.Terminal {
+	if tty {
 		env = append(env, "TERM=xterm")
 	}
-	return replaceOrAppendEnv(env, config), nil
+	return replaceOrAppendEnv(env, containerEnv)
+}
+
+// ExecEnv is the environment of an exec'd process, as Docker's exec makes
+// it: ProcessEnv for the exec's own terminal (not the container's), with the
+// exec's -e values over it.
+func ExecEnv(hostname string, tty bool, containerEnv, execEnv []string) []string {
+	return replaceOrAppendEnv(ProcessEnv(hostname, tty, containerEnv), execEnv)
 }
 
 func envKey(kv string) string {

@@ -157,6 +157,66 @@ func TestBuildEnv(t *testing.T) {
 	}
 }
 
+func TestContainerEnv(t *testing.T) {
+	tests := []struct {
+		name              string
+		user, image, want []string
+	}{
+		{name: "nothing", want: nil},
+		{name: "the image's alone", image: strs("PATH=/img", "A=1"), want: strs("PATH=/img", "A=1")},
+		{name: "the user's alone", user: strs("A=1"), want: strs("A=1")},
+		{name: "user first, then the image's not overridden", user: strs("B=u", "C=3"), image: strs("A=1", "B=i"), want: strs("B=u", "C=3", "A=1")},
+		{name: "bare KEY and repeats kept as given", user: strs("A", "B=1", "B=2"), image: strs("A=img"), want: strs("A", "B=1", "B=2")},
+		{name: "no HOSTNAME nor TERM added", user: strs("X=1"), image: strs("PATH=/bin"), want: strs("X=1", "PATH=/bin")},
+		{name: "HOSTNAME the user set stays", user: strs("HOSTNAME=h"), want: strs("HOSTNAME=h")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			user, image := slices.Clone(tc.user), slices.Clone(tc.image)
+			got := ContainerEnv(tc.user, tc.image)
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("ContainerEnv(%q, %q) = %q, want %q", tc.user, tc.image, got, tc.want)
+			}
+			for i := range got {
+				got[i] = "changed"
+			}
+			if !slices.Equal(tc.user, user) || !slices.Equal(tc.image, image) {
+				t.Fatal("ContainerEnv shares memory with its arguments")
+			}
+		})
+	}
+}
+
+func TestExecEnv(t *testing.T) {
+	const path = "PATH=" + DefaultPathEnv
+	tests := []struct {
+		name            string
+		tty             bool
+		container, exec []string
+		want            []string
+	}{
+		{name: "defaults", want: strs(path, "HOSTNAME=h")},
+		{name: "the exec's terminal adds TERM", tty: true, want: strs(path, "HOSTNAME=h", "TERM=xterm")},
+		{name: "container variables over the defaults", container: strs("PATH=/img", "A=1"), want: strs("PATH=/img", "HOSTNAME=h", "A=1")},
+		{name: "-e over the container's, in place", container: strs("A=1", "B=2"), exec: strs("A=x", "C=3"), want: strs(path, "HOSTNAME=h", "A=x", "B=2", "C=3")},
+		{name: "-e TERM over xterm", tty: true, exec: strs("TERM=vt100"), want: strs(path, "HOSTNAME=h", "TERM=vt100")},
+		{name: "bare -e removes", container: strs("A=1"), exec: strs("A", "HOSTNAME"), want: strs(path)},
+		{name: "a container's bare KEY removes the default", container: strs("PATH"), want: strs("HOSTNAME=h")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			container := slices.Clone(tc.container)
+			got := ExecEnv("h", tc.tty, tc.container, tc.exec)
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("ExecEnv = %q, want %q", got, tc.want)
+			}
+			if !slices.Equal(container, tc.container) {
+				t.Fatalf("ExecEnv changed the container's env: %q", tc.container)
+			}
+		})
+	}
+}
+
 func TestBuildUser(t *testing.T) {
 	tests := []struct {
 		image, user string

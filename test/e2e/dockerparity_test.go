@@ -169,7 +169,7 @@ func TestInspectJSONInDockerOrder(t *testing.T) {
 		{".HostConfig.Ulimits", `[{"Name":"nofile","Hard":200,"Soft":100}]`},
 		{".Config", `{"Hostname":"` + id[:12] + `","Domainname":"","User":"","AttachStdin":false,"AttachStdout":false,"AttachStderr":false,` +
 			`"ExposedPorts":{"80/tcp":{}},"Tty":false,"OpenStdin":false,"StdinOnce":false,` +
-			`"Env":ENV,"Cmd":["sleep","1000"],` +
+			`"Env":["FROM_IMAGE=yes"],"Cmd":["sleep","1000"],` +
 			`"Healthcheck":{"Test":["CMD-SHELL","true"],"Interval":3600000000000},"Image":"busybox","Volumes":null,"WorkingDir":"/",` +
 			`"Entrypoint":null,"OnBuild":null,"Labels":{"a":"b"}}`},
 		{".State.Health", `{"Status":"starting","FailingStreak":0,"Log":[]}`},
@@ -177,9 +177,6 @@ func TestInspectJSONInDockerOrder(t *testing.T) {
 		{".HostConfig.PortBindings", `{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8081"}]}`},
 	} {
 		got := strings.TrimSpace(e.ok("inspect", "-f", "{{json "+tt.field+"}}", "cfg"))
-		if i, j := strings.Index(got, `"Env":[`), strings.Index(got, `],"Cmd"`); i >= 0 && j > i {
-			got = got[:i] + `"Env":ENV` + got[j+1:] // the environment is checked elsewhere
-		}
 		if got != tt.want {
 			t.Errorf("inspect -f '{{json %s}}' =\n%s\nwant\n%s", tt.field, got, tt.want)
 		}
