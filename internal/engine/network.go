@@ -353,7 +353,7 @@ func (e *Engine) checkNetworkOptions(mode string, o RunOptions) error {
 }
 
 // checkNames validates every name and address that goes into the container's /etc files
-// (--hostname, --add-host, --dns, --dns-search, --network-alias), before any pull, and puts them in the form written there.
+// (--hostname, --add-host, --dns, --dns-search, --dns-option, --network-alias), before any pull, and puts them in the form written there.
 // The CLI checks them as it parses its flags; a library caller gets the same words.
 func checkNames(o *RunOptions) error {
 	check := func(flag string, vals []string, fn func(string) (string, error)) ([]string, error) {
@@ -377,6 +377,9 @@ func checkNames(o *RunOptions) error {
 		return err
 	}
 	if o.DNS, err = check("dns", o.DNS, spec.ValidateIPAddress); err != nil {
+		return err
+	}
+	if o.DNSOptions, err = check("dns-option", o.DNSOptions, spec.ValidateDNSOption); err != nil {
 		return err
 	}
 	if o.DNSSearch, err = check("dns-search", o.DNSSearch, spec.ValidateDNSSearch); err != nil {

@@ -65,3 +65,39 @@ func TestAPIPredefinedNetworks(t *testing.T) {
 		}
 	}
 }
+
+// HostConfig.Dns, DnsSearch and DnsOptions reach the container's
+// /etc/resolv.conf through the API as through `geedocker run`.
+func TestAPIDNSOptions(t *testing.T) {
+	needDocker(t)
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.serve(false)
+
+	out := s.ok("run", "--rm", "--dns", "10.0.0.53", "--dns-search", "corp.example", "--dns-option", "ndots:3", "--dns-option", "edns0", "busybox", "cat", "/etc/resolv.conf")
+	if want := "nameserver 10.0.0.53\nsearch corp.example\noptions ndots:3 edns0\n"; out != want {
+		t.Errorf("docker run --dns-option: resolv.conf %q, want %q", out, want)
+	}
+	if cli := e.ok("run", "--rm", "--dns", "10.0.0.53", "--dns-search", "corp.example", "--dns-option", "ndots:3", "--dns-option", "edns0", "busybox", "cat", "/etc/resolv.conf"); cli != out {
+		t.Errorf("geedocker run writes %q, the API %q", cli, out)
+	}
+	// The host's servers, with the options in place of its own.
+	if out := s.ok("run", "--rm", "--network", "none", "--dns-option", "ndots:4", "busybox", "cat", "/etc/resolv.conf"); !strings.HasSuffix(out, "options ndots:4\n") || strings.Count(out, "options") != 1 {
+		t.Errorf("docker run --network none --dns-option: resolv.conf %q", out)
+	}
+	// On a user network, the resolver and its ndots:0 after the options.
+	s.ok("network", "create", "dnsnet")
+	defer s.docker("network", "rm", "dnsnet")
+	if out := s.ok("run", "--rm", "--network", "dnsnet", "--dns-option", "timeout:2", "busybox", "cat", "/etc/resolv.conf"); out != "nameserver 127.0.0.11\noptions timeout:2 ndots:0\n" {
+		t.Errorf("docker run --network dnsnet --dns-option: resolv.conf %q", out)
+	}
+	s.ok("create", "--name", "dnsopts", "--dns-option", "ndots:3", "--dns-search", "corp.example", "busybox", "true")
+	if out := s.ok("inspect", "-f", "{{.HostConfig.DnsOptions}} {{.HostConfig.DnsSearch}}", "dnsopts"); out != "[ndots:3] [corp.example]\n" {
+		t.Errorf("docker inspect: %q", out)
+	}
+	s.ok("rm", "dnsopts")
+	s.fails(125, `invalid DNS option "ndots:1 rotate"`, "run", "--rm", "--dns-option", "ndots:1 rotate", "busybox", "true")
+	if out := s.ok("ps", "-aq"); out != "" {
+		t.Errorf("a refused create left %q", out)
+	}
+}
