@@ -4,9 +4,12 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/geedocker/geedocker/internal/testutil"
 )
 
 // The docker CLI 28 against `geedocker serve` sees Docker's predefined host
@@ -99,5 +102,53 @@ func TestAPIDNSOptions(t *testing.T) {
 	s.fails(125, `invalid DNS option "ndots:1 rotate"`, "run", "--rm", "--dns-option", "ndots:1 rotate", "busybox", "true")
 	if out := s.ok("ps", "-aq"); out != "" {
 		t.Errorf("a refused create left %q", out)
+	}
+}
+
+// Ulimits of -1 are unlimited, through the docker CLI as through the API
+// (docker-py sends what the docker CLI would refuse itself); a bad pair is
+// refused at create with go-units' words, and nothing is left.
+func TestAPIUlimitsUnlimited(t *testing.T) {
+	needDocker(t)
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.serve(false)
+
+	for _, c := range []struct{ flag, want string }{
+		{"core=-1", "unlimited unlimited\n"},
+		{"core=0:-1", "0 unlimited\n"},
+	} {
+		if out := s.ok("run", "--rm", "--ulimit", c.flag, "busybox", "sh", "-c", "echo $(ulimit -Sc) $(ulimit -Hc)"); out != c.want {
+			t.Errorf("docker run --ulimit %s: %q, want %q", c.flag, out, c.want)
+		}
+		if out := e.ok("run", "--rm", "--ulimit", c.flag, "busybox", "sh", "-c", "echo $(ulimit -Sc) $(ulimit -Hc)"); out != c.want {
+			t.Errorf("geedocker run --ulimit %s: %q, want %q", c.flag, out, c.want)
+		}
+	}
+	s.ok("create", "--name", "unl", "--ulimit", "core=-1", "busybox", "true")
+	if out := s.ok("inspect", "-f", "{{range .HostConfig.Ulimits}}{{.Name}}={{.Soft}}:{{.Hard}}{{end}}", "unl"); out != "core=-1:-1\n" {
+		t.Errorf("docker inspect: %q", out)
+	}
+	s.ok("rm", "unl")
+	e.fails(125, "ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: 100", "run", "--rm", "--ulimit", "core=-1:100", "busybox", "true")
+	e.fails(125, "invalid ulimit value for core: -2 (-1 is unlimited)", "run", "--rm", "--ulimit", "core=-2", "busybox", "true")
+
+	if _, err := exec.Command("python3", "-c", "import docker").Output(); err != nil {
+		t.Log("python3 with docker-py is not installed: the API's own checks are not driven")
+		return
+	}
+	r := testutil.Run(t, "env", "DOCKER_HOST=unix://"+s.sock, "DOCKER_CONFIG="+s.config, "python3", "testdata/dockerpy/parity.py")
+	if r.Code != 0 {
+		t.Fatalf("parity.py: exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	want := `ulimit -1 -1 -> unlimited unlimited
+ulimit 0 -1 -> 0 unlimited
+ulimit -1 100 -> 400 ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: 100
+ulimit 200 100 -> 400 ulimit soft limit must be less than or equal to hard limit: 200 > 100
+ulimit -2 -2 -> 400 invalid ulimit value for core: -2 (-1 is unlimited)
+left []
+`
+	if r.Stdout != want {
+		t.Errorf("parity.py printed:\n%s\nwant:\n%s", r.Stdout, want)
 	}
 }
