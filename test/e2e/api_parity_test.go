@@ -152,3 +152,39 @@ left []
 		t.Errorf("parity.py printed:\n%s\nwant:\n%s", r.Stdout, want)
 	}
 }
+
+// The detach sequence ends an API attach session, or an exec's, with a
+// terminal, and the container and the exec run on: dockerd's detachKeys of
+// attach and DetachKeys of exec create, driven by docker-py (the docker
+// CLI watches for its --detach-keys itself).
+func TestAPIDetachKeys(t *testing.T) {
+	needDocker(t)
+	if _, err := exec.Command("python3", "-c", "import docker").Output(); err != nil {
+		t.Skip("python3 with docker-py is not installed")
+	}
+	e := newEnv(t)
+	e.withBusybox()
+	s := e.serve(false)
+	e.ok("run", "-dit", "--name", "clidetach", "busybox", "sh")
+	r := testutil.Run(t, "env", "DOCKER_HOST=unix://"+s.sock, "DOCKER_CONFIG="+s.config, "python3", "testdata/dockerpy/detach.py")
+	if r.Code != 0 {
+		t.Fatalf("detach.py: exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	want := `attach None ended
+after attach running
+attach ctrl-x ended
+after attach running
+attach a,b ended
+after attach running
+bad keys 400 Invalid detach keys (ctrl-1) provided
+exec ended
+exec running True
+bad exec keys 400 Invalid escape keys (ctrl-yy) provided
+attach to the CLI's ended
+after attach running
+left []
+`
+	if r.Stdout != want {
+		t.Errorf("detach.py printed:\n%s\nwant:\n%s", r.Stdout, want)
+	}
+}
