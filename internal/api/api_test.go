@@ -341,6 +341,7 @@ func TestStatusOf(t *testing.T) {
 		{errdefs.Conflict(errors.New("network with name n already exists")), 409},
 		{errdefs.InvalidArgument(errors.New("invalid network name")), 400},
 		{errdefs.Unavailable(errors.New("containers need Linux")), 503},
+		{errdefs.Forbidden(errors.New("host is a pre-defined network and cannot be removed")), 403},
 		{badRequest(io.ErrUnexpectedEOF), 400},
 		{notFound(io.ErrUnexpectedEOF), 404},
 		{conflict(io.ErrUnexpectedEOF), 409},

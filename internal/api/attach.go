@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/container"
 	"github.com/geedocker/geedocker/internal/engine"
 )
@@ -44,8 +44,9 @@ func (rn *run) ours() bool {
 // attachSession is one API attach stream.
 type attachSession struct {
 	conn           net.Conn
-	q              *queue        // the output, written to conn
-	in             *bufio.Reader // nil: the client sends no input
+	q              *queue    // the output, written to conn
+	in             io.Reader // nil: the client sends no input
+	detached       func()    // called once the input had the detach sequence
 	stdout, stderr io.Writer
 	ended          chan struct{}
 	once           sync.Once
@@ -189,7 +190,7 @@ func (s *Server) startFailed(c *container.Container, rn *run, err error) {
 }
 
 // feedInput sends a session's input to the container; the end of it closes
-// the container's stdin.
+// the container's stdin, the detach sequence ends the session.
 func feedInput(a *attachSession, client interface {
 	io.Writer
 	CloseInput() error
@@ -197,8 +198,15 @@ func feedInput(a *attachSession, client interface {
 	if a.in == nil {
 		return
 	}
-	if _, err := io.Copy(client, a.in); err == nil {
+	_, err := io.Copy(client, a.in)
+	switch {
+	case err == nil:
 		client.CloseInput()
+	case errors.Is(err, attach.ErrDetached):
+		a.end()
+		if a.detached != nil {
+			a.detached()
+		}
 	}
 }
 
@@ -247,6 +255,16 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, conflict(fmt.Errorf("container %s is paused, unpause the container before attach.", r.PathValue("id"))))
 		return
 	}
+	// As dockerd: the detach sequence (Ctrl-P Ctrl-Q unless detachKeys
+	// says) ends a session with a terminal, and the container keeps running.
+	keys := attach.DefaultDetachKeys
+	if v := r.URL.Query().Get("detachKeys"); v != "" {
+		var err error
+		if keys, err = attach.ParseDetachKeys(v); err != nil {
+			writeError(w, badRequest(fmt.Errorf("Invalid detach keys (%s) provided", v)))
+			return
+		}
+	}
 	conn, br, err := takeConn(w)
 	if err != nil {
 		writeError(w, err)
@@ -260,6 +278,9 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 	a.stdout, a.stderr = outputs(a.q, c.Config.Tty, boolParam(r, "stdout"), boolParam(r, "stderr"))
 	if boolParam(r, "stdin") && c.Config.OpenStdin {
 		a.in = br
+		if c.Config.Tty {
+			a.in = attach.NewDetachReader(br, keys)
+		}
 	}
 	rn := s.watch(c.ID)
 	rn.mu.Lock()
@@ -288,6 +309,7 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) {
 		conn.Close()
 		return
 	}
+	a.detached = func() { client.Close() }
 	go feedInput(a, client)
 	client.Copy(orDiscard(a.stdout), orDiscard(a.stderr))
 	client.Close()

@@ -126,7 +126,7 @@ func runOptions(name string, req *ctypes.CreateRequest) (engine.RunOptions, erro
 	o := engine.RunOptions{
 		Image: cfg.Image, Name: strings.TrimPrefix(name, "/"), Pull: engine.PullNever, Remove: hc.AutoRemove,
 		Spec: so, Userns: string(hc.UsernsMode), Runtime: hc.Runtime, PublishAll: hc.PublishAllPorts,
-		DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom,
+		DNSSearch: hc.DNSSearch, DNSOptions: hc.DNSOptions, ExtraHosts: hc.ExtraHosts, VolumesFrom: hc.VolumesFrom,
 		Labels: cfg.Labels, StopSignal: cfg.StopSignal, StopTimeout: cfg.StopTimeout,
 		AttachStdin: cfg.AttachStdin, AttachStdout: cfg.AttachStdout, AttachStderr: cfg.AttachStderr,
 		GroupAdd: hc.GroupAdd,
@@ -594,7 +594,7 @@ func inspect(c *container.Container) ctypes.InspectResponse {
 			Binds: hc.Binds, NetworkMode: ctypes.NetworkMode(hc.NetworkMode), AutoRemove: hc.AutoRemove,
 			ReadonlyRootfs: hc.ReadonlyRootfs, Privileged: hc.Privileged, UsernsMode: ctypes.UsernsMode(hc.UsernsMode), Runtime: hc.Runtime,
 			CapAdd: hc.CapAdd, CapDrop: hc.CapDrop, SecurityOpt: hc.SecurityOpt, Tmpfs: hc.Tmpfs,
-			PublishAllPorts: hc.PublishAllPorts, DNSSearch: hc.DNSSearch, ExtraHosts: hc.ExtraHosts, Links: hc.Links,
+			PublishAllPorts: hc.PublishAllPorts, DNSSearch: hc.DNSSearch, DNSOptions: hc.DNSOptions, ExtraHosts: hc.ExtraHosts, Links: hc.Links,
 			PortBindings:  inspectPortBindings(hc),
 			RestartPolicy: ctypes.RestartPolicy{Name: ctypes.RestartPolicyMode(hc.RestartPolicy.Name), MaximumRetryCount: hc.RestartPolicy.MaximumRetryCount},
 			LogConfig:     ctypes.LogConfig{Type: hc.LogConfig.Type, Config: hc.LogConfig.Config},

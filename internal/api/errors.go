@@ -24,6 +24,8 @@ func statusOf(err error) int {
 		return http.StatusBadRequest
 	case errdefs.IsUnavailable(err):
 		return http.StatusServiceUnavailable
+	case errdefs.IsForbidden(err):
+		return http.StatusForbidden
 	}
 	return http.StatusInternalServerError
 }

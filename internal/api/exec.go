@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/creack/pty"
 	ctypes "github.com/moby/moby/api/types/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/engine"
 	"github.com/geedocker/geedocker/internal/runtime"
 )
@@ -34,6 +36,7 @@ type execSession struct {
 	exitCode *int
 	pid      int
 	console  *os.File // the master of the exec's terminal while it runs (tty)
+	keys     []byte   // the detach sequence of a session with a terminal
 }
 
 func (s *Server) execRoutes(mux *http.ServeMux) {
@@ -65,7 +68,15 @@ func (s *Server) createExec(w http.ResponseWriter, r *http.Request) {
 		writeError(w, conflict(fmt.Errorf("Container %s is paused, unpause the container before exec", c.ID)))
 		return
 	}
-	ex := &execSession{ID: engine.NewExecID(), ContainerID: c.ID, Config: req}
+	keys := attach.DefaultDetachKeys
+	if req.DetachKeys != "" {
+		var err error
+		if keys, err = attach.ParseDetachKeys(req.DetachKeys); err != nil {
+			writeError(w, badRequest(fmt.Errorf("Invalid escape keys (%s) provided", req.DetachKeys)))
+			return
+		}
+	}
+	ex := &execSession{ID: engine.NewExecID(), ContainerID: c.ID, Config: req, keys: keys}
 	s.Engine.ExecCreated(c, ex.ID, req.Cmd)
 	s.mu.Lock()
 	s.execs[ex.ID] = ex
@@ -178,14 +189,23 @@ func (s *Server) startExec(w http.ResponseWriter, r *http.Request) {
 	defer conn.Close()
 	stdout, stderr := outputs(conn, cfg.Tty, cfg.AttachStdout, cfg.AttachStderr)
 	var copied sync.WaitGroup
+	detached := make(chan struct{})
 	if proc.Console != nil {
+		// As dockerd: the detach sequence ends a session with a terminal;
+		// the process runs on, its output drained to nowhere.
+		out := &detachable{w: orDiscard(stdout)}
 		if cfg.AttachStdin {
-			go io.Copy(proc.Console, br)
+			go func() {
+				if _, err := io.Copy(proc.Console, attach.NewDetachReader(br, ex.keys)); errors.Is(err, attach.ErrDetached) {
+					out.off.Store(true)
+					close(detached)
+				}
+			}()
 		}
 		copied.Add(1)
 		go func() {
 			defer copied.Done()
-			io.Copy(orDiscard(stdout), proc.Console) // ends with EIO when the process is gone
+			io.Copy(out, proc.Console) // ends with EIO when the process is gone
 		}()
 	} else {
 		stdoutBuf.set(orDiscard(stdout))
@@ -199,14 +219,40 @@ func (s *Server) startExec(w http.ResponseWriter, r *http.Request) {
 		copied.Wait()
 		return st, err
 	})
-	s.awaitExec(ex)
-	if proc.Console != nil {
-		ex.mu.Lock()
-		ex.console = nil
-		ex.mu.Unlock()
-		proc.Console.Close()
+	ended := make(chan struct{})
+	go func() {
+		s.awaitExec(ex)
+		if proc.Console != nil {
+			ex.mu.Lock()
+			ex.console = nil
+			ex.mu.Unlock()
+			proc.Console.Close()
+		}
+		close(ended)
+	}()
+	select {
+	case <-ended:
+		closeWrite(conn)
+	case <-detached:
 	}
-	closeWrite(conn)
+}
+
+// detachable is an exec's terminal output: the session's, then nowhere
+// once the session detached (off), so that the process is never held up.
+type detachable struct {
+	w   io.Writer
+	off atomic.Bool
+}
+
+func (d *detachable) Write(p []byte) (int, error) {
+	if d.off.Load() {
+		return len(p), nil
+	}
+	n, err := d.w.Write(p)
+	if err != nil && d.off.Load() {
+		return len(p), nil
+	}
+	return n, err
 }
 
 // lateWriter holds what is written before its destination is known.

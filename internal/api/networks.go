@@ -7,8 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/moby/moby/api/types/network"
 
@@ -44,6 +44,13 @@ func networkOf(n gdnet.Network) network.Network {
 	return out
 }
 
+// networkKeys are the filters of GET /networks, dockerd's.
+var networkKeys = map[string]bool{"name": true, "id": true, "driver": true, "label": true, "scope": true, "type": true, "dangling": true}
+
+// listNetworks is GET /networks: the user networks, the default bridge and
+// Docker's predefined host and none, with dockerd's filters: name and id a
+// regular expression (or the exact text), driver and scope exactly, label,
+// type (builtin or custom) and dangling (no container, and not predefined).
 func (s *Server) listNetworks(w http.ResponseWriter, r *http.Request) {
 	f, err := parseFilters(r.URL.Query().Get("filters"))
 	if err != nil {
@@ -51,27 +58,102 @@ func (s *Server) listNetworks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for k := range f {
-		if k != "name" && k != "id" && k != "driver" && k != "label" {
+		if !networkKeys[k] {
 			writeError(w, badRequest(fmt.Errorf("invalid filter '%s'", k)))
 			return
 		}
+	}
+	for _, v := range f["type"] {
+		if v != "builtin" && v != "custom" {
+			writeError(w, badRequest(fmt.Errorf("invalid filter: 'type'='%s'", v)))
+			return
+		}
+	}
+	dangling, err := danglingFilter(f["dangling"])
+	if err != nil {
+		writeError(w, badRequest(err))
+		return
 	}
 	nets, err := s.Engine.Networks()
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	out := []network.Summary{}
+	var all []network.Network
 	for _, n := range nets {
-		if !matchAny(f["name"], func(v string) bool { return strings.Contains(n.Name, v) }) ||
-			!matchAny(f["id"], func(v string) bool { return strings.HasPrefix(n.ID, v) }) ||
-			!matchAny(f["driver"], func(v string) bool { return v == "bridge" }) || !matchLabels(f["label"], n.Labels) {
+		all = append(all, networkOf(n))
+	}
+	for _, p := range gdnet.PredefinedNetworks() {
+		all = append(all, predefinedOf(p))
+	}
+	out := []network.Summary{}
+	for _, n := range all {
+		builtin := gdnet.IsPredefined(n.Name)
+		if !matchAny(f["name"], func(v string) bool { return matchRegexp(v, n.Name) }) ||
+			!matchAny(f["id"], func(v string) bool { return matchRegexp(v, n.ID) }) ||
+			!matchAny(f["driver"], func(v string) bool { return v == n.Driver }) ||
+			!matchAny(f["scope"], func(v string) bool { return v == n.Scope }) ||
+			!matchAny(f["type"], func(v string) bool { return (v == "builtin") == builtin }) ||
+			!matchLabels(f["label"], n.Labels) {
 			continue
 		}
-		out = append(out, network.Summary{Network: networkOf(n)})
+		if dangling != nil && *dangling != (!builtin && !s.networkInUse(n.Name)) {
+			continue
+		}
+		out = append(out, network.Summary{Network: n})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	writeJSON(w, http.StatusOK, out)
+}
+
+// danglingFilter reads the dangling filter: nil when absent.
+func danglingFilter(vals []string) (*bool, error) {
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	if len(vals) > 1 {
+		return nil, errors.New(`got more than one value for filter key "dangling"`)
+	}
+	var on bool
+	switch vals[0] {
+	case "1", "true":
+		on = true
+	case "0", "false":
+	default:
+		return nil, errors.New(`invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`)
+	}
+	return &on, nil
+}
+
+// networkInUse says whether a container uses the user network name.
+func (s *Server) networkInUse(name string) bool {
+	n, err := s.Engine.Network(name)
+	if err != nil {
+		return false
+	}
+	users, err := s.Engine.NetworkUsers(n)
+	return err == nil && len(users) > 0
+}
+
+// matchRegexp is dockerd's filter match: the exact text, or a regular
+// expression that matches (an invalid one matches nothing).
+func matchRegexp(pattern, s string) bool {
+	if pattern == s {
+		return true
+	}
+	re, err := regexp.Compile(pattern)
+	return err == nil && re.MatchString(s)
+}
+
+// predefinedOf is Docker's document of host or none: no bridge, no
+// addresses, no IPAM configuration.
+func predefinedOf(p gdnet.Predefined) network.Network {
+	return network.Network{
+		Name: p.Name, ID: p.ID, Scope: "local", Driver: p.Driver, EnableIPv4: true,
+		IPAM:    network.IPAM{Driver: "default"},
+		Options: map[string]string{},
+		Labels:  map[string]string{},
+	}
 }
 
 func matchAny(vals []string, f func(string) bool) bool {
@@ -88,6 +170,14 @@ func matchAny(vals []string, f func(string) bool) bool {
 
 func (s *Server) inspectNetwork(w http.ResponseWriter, r *http.Request) {
 	n, err := s.Engine.Network(r.PathValue("id"))
+	if p, ok := gdnet.LookupPredefined(r.PathValue("id")); err != nil && ok {
+		out := network.Inspect{Network: predefinedOf(p), Containers: map[string]network.EndpointResource{}}
+		for _, c := range s.Engine.PredefinedNetworkUsers(p) {
+			out.Containers[c.ID] = network.EndpointResource{Name: c.Name}
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -143,7 +233,7 @@ func (s *Server) createNetwork(w http.ResponseWriter, r *http.Request) {
 			gateway = c.Gateway.String()
 		}
 	}
-	if _, err := s.Engine.Network(req.Name); err == nil {
+	if _, err := s.Engine.Network(req.Name); err == nil && !gdnet.IsPredefined(req.Name) {
 		writeError(w, conflict(fmt.Errorf("network with name %s already exists", req.Name)))
 		return
 	}

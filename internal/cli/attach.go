@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,11 +12,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/engine"
 )
-
-// defaultDetachKeys is Docker's default detach sequence: Ctrl-P Ctrl-Q.
-var defaultDetachKeys = []byte{0x10, 0x11}
 
 func newAttachCmd(g *globals) *cobra.Command {
 	var noStdin bool
@@ -68,10 +66,6 @@ type sessionOptions struct {
 func attachSession(ctx context.Context, client *engine.AttachClient, o sessionOptions) error {
 	defer client.Close()
 	tty, stdin := o.tty, o.stdin
-	detachKeys := o.keys
-	if len(detachKeys) == 0 {
-		detachKeys = defaultDetachKeys
-	}
 	stop := context.AfterFunc(ctx, func() { client.Close() })
 	defer stop()
 	fd := int(os.Stdin.Fd())
@@ -98,36 +92,17 @@ func attachSession(ctx context.Context, client *engine.AttachClient, o sessionOp
 	detached := make(chan struct{}, 1)
 	if stdin {
 		go func() {
-			buf := make([]byte, 32*1024)
-			var held []byte // a detach sequence prefix seen so far
-			for {
-				n, err := os.Stdin.Read(buf)
-				if n > 0 {
-					data := append(held, buf[:n]...)
-					held = nil
-					if tty {
-						if i := bytes.Index(data, detachKeys); i >= 0 {
-							client.Write(data[:i])
-							detached <- struct{}{}
-							client.Close()
-							return
-						}
-						// Hold back a tail that may begin the sequence.
-						if k := partialSuffix(data, detachKeys); k > 0 {
-							held = append([]byte(nil), data[len(data)-k:]...)
-							data = data[:len(data)-k]
-						}
-					}
-					if len(data) > 0 {
-						if _, err := client.Write(data); err != nil {
-							return
-						}
-					}
-				}
-				if err != nil {
-					client.CloseInput()
-					return
-				}
+			in := io.Reader(os.Stdin)
+			if tty { // the detach sequence ends a terminal session
+				in = attach.NewDetachReader(in, o.keys)
+			}
+			_, err := io.Copy(client, in)
+			switch {
+			case errors.Is(err, attach.ErrDetached):
+				detached <- struct{}{}
+				client.Close()
+			case err == nil: // the end of the input
+				client.CloseInput()
 			}
 		}()
 	}
@@ -157,14 +132,4 @@ func attachSession(ctx context.Context, client *engine.AttachClient, o sessionOp
 		return &StatusError{Code: code}
 	}
 	return nil
-}
-
-// partialSuffix is the length of the longest tail of data that is a proper prefix of seq.
-func partialSuffix(data, seq []byte) int {
-	for k := min(len(seq)-1, len(data)); k > 0; k-- {
-		if bytes.Equal(data[len(data)-k:], seq[:k]) {
-			return k
-		}
-	}
-	return 0
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/geedocker/geedocker/internal/attach"
 	"github.com/geedocker/geedocker/internal/engine"
 	"github.com/geedocker/geedocker/internal/spec"
 )
@@ -125,7 +126,7 @@ type detachKeysValue struct {
 func (d *detachKeysValue) String() string { return d.text }
 
 func (d *detachKeysValue) Set(s string) error {
-	seq, err := parseDetachKeys(s)
+	seq, err := attach.ParseDetachKeys(s)
 	if err != nil {
 		return err
 	}
@@ -138,36 +139,9 @@ func (d *detachKeysValue) Type() string { return "string" }
 // bytes is the sequence: the default one when none was given.
 func (d *detachKeysValue) bytes() []byte {
 	if d.seq == nil {
-		return defaultDetachKeys
+		return attach.DefaultDetachKeys
 	}
 	return d.seq
-}
-
-// parseDetachKeys reads a detach sequence as Docker does: comma-separated keys, each a
-// single character or ctrl-X (X one of a-z @ [ \ ] ^ _).
-func parseDetachKeys(s string) ([]byte, error) {
-	var out []byte
-	for _, key := range strings.Split(s, ",") {
-		if len(key) == 1 {
-			out = append(out, key[0])
-			continue
-		}
-		name, ok := strings.CutPrefix(strings.ToLower(key), "ctrl-")
-		if !ok || len(name) != 1 {
-			return nil, fmt.Errorf("Unknown character: '%s'", key)
-		}
-		switch ch := name[0]; {
-		case ch >= 'a' && ch <= 'z':
-			out = append(out, ch-'a'+1)
-		case ch == '@':
-			out = append(out, 0)
-		case ch >= '[' && ch <= '_':
-			out = append(out, ch-'['+27)
-		default:
-			return nil, fmt.Errorf("Unknown character: '%s'", key)
-		}
-	}
-	return out, nil
 }
 
 func newCreateCmd(g *globals) *cobra.Command {

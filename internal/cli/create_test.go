@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,51 +8,6 @@ import (
 
 	"github.com/spf13/pflag"
 )
-
-func TestParseDetachKeys(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []byte
-		err  string
-	}{
-		{"ctrl-p,ctrl-q", []byte{0x10, 0x11}, ""},
-		{"ctrl-x,x", []byte{0x18, 'x'}, ""},
-		{"a", []byte{'a'}, ""},
-		{"ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_", []byte{0, 27, 28, 29, 30, 31}, ""},
-		{"CTRL-A", []byte{1}, ""},
-		{"ctrl-xx", nil, "Unknown character: 'ctrl-xx'"},
-		{"ab", nil, "Unknown character: 'ab'"},
-		{"ctrl-1", nil, "Unknown character: 'ctrl-1'"},
-		{"", nil, "Unknown character: ''"},
-	}
-	for _, tt := range tests {
-		got, err := parseDetachKeys(tt.in)
-		if tt.err != "" {
-			if err == nil || err.Error() != tt.err {
-				t.Errorf("parseDetachKeys(%q) = %v, %v; want error %q", tt.in, got, err, tt.err)
-			}
-			continue
-		}
-		if err != nil || !bytes.Equal(got, tt.want) {
-			t.Errorf("parseDetachKeys(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
-		}
-	}
-}
-
-func TestPartialSuffix(t *testing.T) {
-	seq := []byte("abc")
-	tests := []struct {
-		data string
-		want int
-	}{
-		{"xxa", 1}, {"xab", 2}, {"ab", 2}, {"x", 0}, {"abx", 0}, {"", 0}, {"xabc", 0},
-	}
-	for _, tt := range tests {
-		if got := partialSuffix([]byte(tt.data), seq); got != tt.want {
-			t.Errorf("partialSuffix(%q) = %d, want %d", tt.data, got, tt.want)
-		}
-	}
-}
 
 func TestAttachStreams(t *testing.T) {
 	var m metaFlags

@@ -81,8 +81,13 @@ func newNetworkCmd(g *globals) *cobra.Command {
 				}
 				add(networkRow{ID: id, Name: n.Name, Driver: "bridge", Scope: "local", IPv6: "false", Internal: fmt.Sprint(n.Internal)}, n.ID)
 			}
-			add(networkRow{ID: "host", Name: "host", Driver: "host", Scope: "local", IPv6: "false", Internal: "false"}, "host")
-			add(networkRow{ID: "none", Name: "none", Driver: "null", Scope: "local", IPv6: "false", Internal: "false"}, "none")
+			for _, p := range network.PredefinedNetworks() {
+				id := p.ID
+				if !noTrunc {
+					id = id[:12]
+				}
+				add(networkRow{ID: id, Name: p.Name, Driver: p.Driver, Scope: "local", IPv6: "false", Internal: "false"}, p.ID)
+			}
 			if quiet {
 				lsFormat = "{{.ID}}"
 			}
@@ -108,6 +113,10 @@ func newNetworkCmd(g *globals) *cobra.Command {
 			var errs []error
 			for _, ref := range args {
 				n, err := e.Network(ref)
+				if p, ok := network.LookupPredefined(ref); err != nil && ok {
+					docs = append(docs, predefinedInspect(e, p))
+					continue
+				}
 				if err != nil {
 					errs = append(errs, err)
 					continue
@@ -243,6 +252,20 @@ func networkInspect(e *engine.Engine, n network.Network) networkResource {
 		Containers: containers,
 		Options:    map[string]string{"com.docker.network.bridge.name": n.Bridge},
 		Labels:     labelsOrEmpty(n.Labels),
+	}
+}
+
+// predefinedInspect is Docker's inspect document of host or none: no
+// addresses, and the running containers that use it.
+func predefinedInspect(e *engine.Engine, p network.Predefined) networkResource {
+	containers := map[string]networkContainer{}
+	for _, c := range e.PredefinedNetworkUsers(p) {
+		containers[c.ID] = networkContainer{Name: c.Name}
+	}
+	return networkResource{
+		Name: p.Name, ID: p.ID, Scope: "local", Driver: p.Driver,
+		IPAM: networkIPAM{Driver: "default"}, Containers: containers,
+		Options: map[string]string{}, Labels: map[string]string{},
 	}
 }
 

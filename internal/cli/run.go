@@ -28,31 +28,31 @@ import (
 
 // runFlags are `docker run`'s options.
 type runFlags struct {
-	name, pull, platform          string
-	rm, interactive, tty, detach  bool
-	restart                       string
-	logOpts                       []string
-	publish, aliases, dns         []string
-	dnsSearch, addHosts           []string
-	publishAll                    bool
-	ip                            string
-	env, envFiles                 []string
-	entrypoint                    string
-	workdir, user, hostname       string
-	readOnly, init, privileged    bool
-	tmpfs, volumes                []string
-	mounts, volumesFrom           []string
-	network                       string
-	capAdd, capDrop, securityOpts []string
-	userns                        string
-	runtime                       string
-	memory, memorySwap            bytesValue
-	cpus                          cpusValue
-	pidsLimit, cpuShares          int64
-	cpusetCpus                    string
-	devices                       deviceFlag
-	deviceRules                   deviceRuleFlag
-	meta                          metaFlags // --label, --cidfile, --stop-signal … (create.go)
+	name, pull, platform            string
+	rm, interactive, tty, detach    bool
+	restart                         string
+	logOpts                         []string
+	publish, aliases, dns           []string
+	dnsSearch, dnsOptions, addHosts []string
+	publishAll                      bool
+	ip                              string
+	env, envFiles                   []string
+	entrypoint                      string
+	workdir, user, hostname         string
+	readOnly, init, privileged      bool
+	tmpfs, volumes                  []string
+	mounts, volumesFrom             []string
+	network                         string
+	capAdd, capDrop, securityOpts   []string
+	userns                          string
+	runtime                         string
+	memory, memorySwap              bytesValue
+	cpus                            cpusValue
+	pidsLimit, cpuShares            int64
+	cpusetCpus                      string
+	devices                         deviceFlag
+	deviceRules                     deviceRuleFlag
+	meta                            metaFlags // --label, --cidfile, --stop-signal … (create.go)
 
 	ulimits                    ulimitFlag
 	sysctls, groupAdd          []string
@@ -158,6 +158,8 @@ func (o *runFlags) addFlags(f *pflag.FlagSet, run bool) {
 	f.Var(newCheckedList(&o.aliases, checkAlias), "network-alias", "Add network-scoped alias for the container")
 	f.Var(newCheckedList(&o.dns, spec.ValidateIPAddress), "dns", "Set custom DNS servers")
 	f.Var(newCheckedList(&o.dnsSearch, spec.ValidateDNSSearch), "dns-search", "Set custom DNS search domains")
+	f.Var(newCheckedList(&o.dnsOptions, spec.ValidateDNSOption), "dns-option", "Set DNS options")
+	f.Var(newCheckedList(&o.dnsOptions, spec.ValidateDNSOption), "dns-opt", "Alias of --dns-option")
 	f.Var(newCheckedList(&o.addHosts, spec.ValidateExtraHost), "add-host", "Add a custom host-to-IP mapping (host:ip)")
 	f.Var(&o.cpus, "cpus", "Number of CPUs")
 	f.VarP(&o.memory, "memory", "m", "Memory limit")
@@ -301,7 +303,7 @@ func (o *runFlags) runOptions(c *cobra.Command, g *globals, args []string) (*eng
 		Image: args[0], Name: o.name, Pull: o.pull, Remove: o.rm, Spec: so, Userns: o.userns, Runtime: o.runtime,
 		Restart: o.restart, LogOpts: o.logOpts, Mounts: o.mounts, VolumesFrom: o.volumesFrom,
 		Publish: o.publish, PublishAll: o.publishAll, IP: o.ip, Aliases: o.aliases,
-		DNS: o.dns, DNSSearch: o.dnsSearch, ExtraHosts: o.addHosts,
+		DNS: o.dns, DNSSearch: o.dnsSearch, DNSOptions: o.dnsOptions, ExtraHosts: o.addHosts,
 		Stdout: os.Stdout, Stderr: os.Stderr,
 		PullImage: func(ctx context.Context, ref string) error {
 			if o.pull != engine.PullAlways {

@@ -110,6 +110,7 @@ type HostConfig struct {
 	PublishAllPorts bool              `json:"PublishAllPorts"`
 	DNS             []string          `json:"Dns"`
 	DNSSearch       []string          `json:"DnsSearch"`
+	DNSOptions      []string          `json:"DnsOptions"`
 	ExtraHosts      []string          `json:"ExtraHosts"`
 	IPv4Address     string            `json:"IPv4Address,omitempty"` // --ip
 	Aliases         []string          `json:"Aliases,omitempty"`     // --network-alias

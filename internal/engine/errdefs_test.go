@@ -57,12 +57,16 @@ func TestErrorClasses(t *testing.T) {
 		{"network rm of a network in use", func() error { return e.RemoveNetwork("taken") }, errdefs.ErrConflict},
 		{"network name taken", func() error { _, err := e.CreateNetwork("taken", "10.213.8.0/24", "", false); return err }, errdefs.ErrConflict},
 		{"bad network name", func() error { _, err := e.CreateNetwork("a/b", "", "", false); return err }, errdefs.ErrInvalidArgument},
+		{"network create of a predefined network", func() error { _, err := e.CreateNetwork("host", "", "", false); return err }, errdefs.ErrForbidden},
+		{"network create of the default network", func() error { _, err := e.CreateNetwork("bridge", "", "", false); return err }, errdefs.ErrForbidden},
+		{"network rm of a predefined network", func() error { return e.RemoveNetwork("none") }, errdefs.ErrForbidden},
+		{"network rm of the default network", func() error { return e.RemoveNetwork("bridge") }, errdefs.ErrForbidden},
 		{"bad subnet", func() error { _, err := e.CreateNetwork("n1", "10.1.2", "", false); return err }, errdefs.ErrInvalidArgument},
 		{"overlapping subnet", func() error { _, err := e.CreateNetwork("n2", "10.213.7.0/25", "", false); return err }, errdefs.ErrInvalidArgument},
 		{"gateway outside the subnet", func() error { _, err := e.CreateNetwork("n3", "10.213.9.0/24", "10.0.0.1", false); return err }, errdefs.ErrInvalidArgument},
 		{"hostname with a joined network", func() error { _, err := e.joinableContainer("web", "h"); return err }, errdefs.ErrInvalidArgument},
 	}
-	classes := []error{errdefs.ErrNotFound, errdefs.ErrConflict, errdefs.ErrInvalidArgument, errdefs.ErrUnavailable}
+	classes := []error{errdefs.ErrNotFound, errdefs.ErrConflict, errdefs.ErrInvalidArgument, errdefs.ErrUnavailable, errdefs.ErrForbidden}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.run()

@@ -281,27 +281,51 @@ func writeNetFiles(dir string, c *container.Container, ip netip.Addr, userNetwor
 }
 
 // writeResolvConf rewrites the container's /etc/resolv.conf, in place (it
-// is bind-mounted into the running container): on a user network the
-// resolver at 127.0.0.11 alone, as Docker writes it (it forwards to the
-// --dns servers), else the --dns servers or the host's.
+// is bind-mounted into the running container).
 func writeResolvConf(dir string, c *container.Container, userNetwork bool) error {
+	rc := resolvConfFor(c.HostConfig, userNetwork, resolvConf)
+	return os.WriteFile(filepath.Join(dir, "resolv.conf"), []byte(rc), 0o644)
+}
+
+// resolvConfFor is a container's resolv.conf: on a user network the
+// resolver at 127.0.0.11 alone, as Docker writes it (it forwards to the
+// --dns servers), else the --dns servers or the host's file (host, read
+// only then). The --dns-search domains and the --dns-option options
+// replace the host's, as Docker's do; on a user network ndots:0 is added
+// unless an ndots option was given.
+func resolvConfFor(hc container.HostConfig, userNetwork bool, host func() string) string {
 	var rc strings.Builder
-	if userNetwork {
+	switch {
+	case userNetwork:
 		rc.WriteString("nameserver 127.0.0.11\n")
-	} else if len(c.HostConfig.DNS) == 0 {
-		rc.WriteString(resolvConf())
-	} else {
-		for _, d := range c.HostConfig.DNS {
+	case len(hc.DNS) > 0:
+		for _, d := range hc.DNS {
 			rc.WriteString("nameserver " + d + "\n")
 		}
+	default:
+		for _, line := range strings.SplitAfter(host(), "\n") {
+			f := strings.Fields(line)
+			replaced := len(f) > 0 && ((f[0] == "search" || f[0] == "domain") && len(hc.DNSSearch) > 0 ||
+				f[0] == "options" && len(hc.DNSOptions) > 0)
+			if !replaced {
+				rc.WriteString(line)
+			}
+		}
+		if s := rc.String(); s != "" && !strings.HasSuffix(s, "\n") {
+			rc.WriteString("\n")
+		}
 	}
-	if len(c.HostConfig.DNSSearch) > 0 {
-		rc.WriteString("search " + strings.Join(c.HostConfig.DNSSearch, " ") + "\n")
+	if len(hc.DNSSearch) > 0 {
+		rc.WriteString("search " + strings.Join(hc.DNSSearch, " ") + "\n")
 	}
-	if userNetwork {
-		rc.WriteString("options ndots:0\n")
+	options := hc.DNSOptions
+	if userNetwork && !slices.ContainsFunc(options, func(o string) bool { return strings.HasPrefix(o, "ndots:") }) {
+		options = append(slices.Clip(options), "ndots:0")
 	}
-	return os.WriteFile(filepath.Join(dir, "resolv.conf"), []byte(rc.String()), 0o644)
+	if len(options) > 0 {
+		rc.WriteString("options " + strings.Join(options, " ") + "\n")
+	}
+	return rc.String()
 }
 
 // PortLines are `port`'s lines: "80/tcp -> 0.0.0.0:8080".

@@ -81,7 +81,7 @@ func (e *Engine) Network(ref string) (network.Network, error) {
 		return n, nil
 	}
 	if ref == network.DefaultName {
-		n, err := e.CreateNetwork(network.DefaultName, "", "", false)
+		n, err := e.createNetwork(network.DefaultName, "", "", false, nil)
 		if err != nil {
 			if existing, rerr := e.readNetwork(ref); rerr == nil {
 				return existing, nil
@@ -108,7 +108,18 @@ func (e *Engine) CreateNetwork(name, subnet, gateway string, internal bool) (net
 }
 
 // CreateLabeledNetwork is CreateNetwork with the network's labels (--label).
+// The predefined networks (bridge, host, none) are Docker's own, never made
+// by a user.
 func (e *Engine) CreateLabeledNetwork(name, subnet, gateway string, internal bool, labels map[string]string) (network.Network, error) {
+	if network.IsPredefined(name) {
+		return network.Network{}, errdefs.Forbidden(fmt.Errorf("operation is not permitted on predefined %s network", name))
+	}
+	return e.createNetwork(name, subnet, gateway, internal, labels)
+}
+
+// createNetwork makes a bridge network: a user's, or the default one on
+// first use.
+func (e *Engine) createNetwork(name, subnet, gateway string, internal bool, labels map[string]string) (network.Network, error) {
 	if err := os.MkdirAll(e.networksDir(), 0o700); err != nil {
 		return network.Network{}, err
 	}
@@ -218,11 +229,37 @@ func (e *Engine) NetworkUsers(n network.Network) ([]*container.Container, error)
 	return users, nil
 }
 
-// RemoveNetwork deletes a network no container uses.
+// PredefinedNetworkUsers lists the running containers of host or none (as
+// Docker's, whose endpoints on them exist while a container runs).
+func (e *Engine) PredefinedNetworkUsers(p network.Predefined) []*container.Container {
+	all, err := e.ListContainers()
+	if err != nil {
+		return nil
+	}
+	var users []*container.Container
+	for _, c := range all {
+		if c.State.Running && c.HostConfig.NetworkMode == p.Name {
+			users = append(users, c)
+		}
+	}
+	return users
+}
+
+// RemoveNetwork deletes a network no container uses. The predefined ones
+// (bridge, host, none) are never removed.
 func (e *Engine) RemoveNetwork(ref string) error {
+	if p, ok := network.LookupPredefined(ref); ok {
+		return errPredefined(p.Name)
+	}
+	if ref == network.DefaultName {
+		return errPredefined(ref)
+	}
 	n, err := e.Network(ref)
 	if err != nil {
 		return err
+	}
+	if n.Name == network.DefaultName {
+		return errPredefined(n.Name)
 	}
 	users, err := e.NetworkUsers(n)
 	if err != nil {
@@ -230,9 +267,6 @@ func (e *Engine) RemoveNetwork(ref string) error {
 	}
 	if len(users) > 0 {
 		return errdefs.Conflict(fmt.Errorf("error while removing network: network %s id %s has active endpoints", n.Name, n.ID))
-	}
-	if n.Name == network.DefaultName {
-		return fmt.Errorf("bridge is a pre-defined network and cannot be removed")
 	}
 	if err := network.RemoveBridge(n); err != nil {
 		return err
@@ -243,6 +277,11 @@ func (e *Engine) RemoveNetwork(ref string) error {
 	}
 	e.emitNetwork(n, "destroy", "")
 	return nil
+}
+
+// errPredefined is Docker's refusal to remove a predefined network.
+func errPredefined(name string) error {
+	return errdefs.Forbidden(fmt.Errorf("%s is a pre-defined network and cannot be removed", name))
 }
 
 // PruneNetworks removes the user networks no container uses.
@@ -314,7 +353,7 @@ func (e *Engine) checkNetworkOptions(mode string, o RunOptions) error {
 }
 
 // checkNames validates every name and address that goes into the container's /etc files
-// (--hostname, --add-host, --dns, --dns-search, --network-alias), before any pull, and puts them in the form written there.
+// (--hostname, --add-host, --dns, --dns-search, --dns-option, --network-alias), before any pull, and puts them in the form written there.
 // The CLI checks them as it parses its flags; a library caller gets the same words.
 func checkNames(o *RunOptions) error {
 	check := func(flag string, vals []string, fn func(string) (string, error)) ([]string, error) {
@@ -338,6 +377,9 @@ func checkNames(o *RunOptions) error {
 		return err
 	}
 	if o.DNS, err = check("dns", o.DNS, spec.ValidateIPAddress); err != nil {
+		return err
+	}
+	if o.DNSOptions, err = check("dns-option", o.DNSOptions, spec.ValidateDNSOption); err != nil {
 		return err
 	}
 	if o.DNSSearch, err = check("dns-search", o.DNSSearch, spec.ValidateDNSSearch); err != nil {

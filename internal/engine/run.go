@@ -57,13 +57,14 @@ type RunOptions struct {
 	// Mounts are the --mount values; VolumesFrom the --volumes-from ones.
 	Mounts      []string
 	VolumesFrom []string
-	// Networking: -p, -P, --ip, --network-alias, --dns, --dns-search, --add-host.
+	// Networking: -p, -P, --ip, --network-alias, --dns, --dns-search, --dns-option, --add-host.
 	Publish    []string
 	PublishAll bool
 	IP         string
 	Aliases    []string
 	DNS        []string
 	DNSSearch  []string
+	DNSOptions []string
 	ExtraHosts []string
 	// Labels (--label, --label-file) are merged over the image's; StopSignal and
 	// StopTimeout (--stop-signal, --stop-timeout; nil: none given) are what stop uses.
@@ -430,7 +431,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		HostConfig: container.HostConfig{
 			Binds: o.Spec.Binds, NetworkMode: netMode, AutoRemove: o.Remove, ReadonlyRootfs: so.ReadOnly,
 			PortBindings: o.Publish, PublishAllPorts: o.PublishAll, DNS: o.DNS, DNSSearch: o.DNSSearch,
-			ExtraHosts: o.ExtraHosts, IPv4Address: o.IP, Aliases: o.Aliases,
+			DNSOptions: o.DNSOptions, ExtraHosts: o.ExtraHosts, IPv4Address: o.IP, Aliases: o.Aliases,
 			Privileged: so.Privileged, CapAdd: so.CapAdd, CapDrop: so.CapDrop, Init: so.Init,
 			Memory: so.Resources.Memory, MemorySwap: so.Resources.EffectiveSwap(), NanoCpus: so.Resources.NanoCPUs,
 			CPUShares: so.Resources.CPUShares, CpusetCpus: so.Resources.CpusetCpus, PidsLimit: so.Resources.PidsLimit,
@@ -482,7 +483,7 @@ func (e *Engine) Create(ctx context.Context, o RunOptions) (_ *container.Contain
 		}
 		c.HostConfig.Links = links
 	}
-	if err := prepareDir(dir, hostname, netMode, o.ExtraHosts); err != nil {
+	if err := prepareDir(dir, hostname, netMode, o.ExtraHosts, resolvConfFor(c.HostConfig, false, resolvConf)); err != nil {
 		cs.Delete(c)
 		return nil, err
 	}
@@ -750,7 +751,10 @@ func copyNetFiles(from, to string) error {
 	return nil
 }
 
-func prepareDir(dir, hostname, network string, extraHosts []string) error {
+// prepareDir makes the container's directory: the overlay's directories and
+// the /etc files, resolv.conf the one of resolvConfFor (a bridge network's
+// start writes its own).
+func prepareDir(dir, hostname, network string, extraHosts []string, resolv string) error {
 	for _, d := range []string{"upper", "work", "rootfs"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
 			return err
@@ -766,7 +770,7 @@ func prepareDir(dir, hostname, network string, extraHosts []string) error {
 	files := map[string]string{
 		"hostname":    hostname + "\n",
 		"hosts":       hosts,
-		"resolv.conf": resolvConf(),
+		"resolv.conf": resolv,
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {

@@ -28,6 +28,9 @@ var (
 	// ErrUnavailable: the engine cannot serve the request now (a platform
 	// without the needed support).
 	ErrUnavailable = errors.New("unavailable")
+	// ErrForbidden: the request is never allowed on this object (removing
+	// or making one of the predefined networks).
+	ErrForbidden = errors.New("forbidden")
 )
 
 // classed is an error put in a class: it reads as err and matches both err
@@ -59,6 +62,9 @@ func InvalidArgument(err error) error { return wrap(err, ErrInvalidArgument) }
 // Unavailable puts err in the unavailable class; nil stays nil.
 func Unavailable(err error) error { return wrap(err, ErrUnavailable) }
 
+// Forbidden puts err in the forbidden class; nil stays nil.
+func Forbidden(err error) error { return wrap(err, ErrForbidden) }
+
 // IsNotFound reports whether err, or an error it wraps, is not-found.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
@@ -71,3 +77,6 @@ func IsInvalidArgument(err error) bool { return errors.Is(err, ErrInvalidArgumen
 
 // IsUnavailable reports whether err, or an error it wraps, is unavailable.
 func IsUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+// IsForbidden reports whether err, or an error it wraps, is forbidden.
+func IsForbidden(err error) bool { return errors.Is(err, ErrForbidden) }

@@ -11,7 +11,7 @@ import (
 )
 
 // Ulimit is one --ulimit: a resource limit by Docker's name ("nofile"), soft and hard;
-// -1 is unlimited.
+// -1 is unlimited (RLIM_INFINITY).
 type Ulimit struct {
 	Name string `json:"Name"`
 	Hard int64  `json:"Hard"`
@@ -37,8 +37,8 @@ var ulimitNames = map[string]string{
 	"stack":      "RLIMIT_STACK",
 }
 
-// ParseUlimit parses a --ulimit value, "NAME=SOFT[:HARD]" (HARD defaults to SOFT), with the
-// Docker CLI's checks and words.
+// ParseUlimit parses a --ulimit value, "NAME=SOFT[:HARD]" (HARD defaults to SOFT; -1 is
+// unlimited), with the Docker CLI's checks and words.
 func ParseUlimit(val string) (Ulimit, error) {
 	name, limits, ok := strings.Cut(val, "=")
 	if !ok {
@@ -61,10 +61,32 @@ func ParseUlimit(val string) (Ulimit, error) {
 			return Ulimit{}, err
 		}
 	}
-	if hard != -1 && soft > hard {
-		return Ulimit{}, fmt.Errorf("ulimit soft limit must be less than or equal to hard limit: %d > %d", soft, hard)
+	u := Ulimit{Name: name, Soft: soft, Hard: hard}
+	return u, u.Validate()
+}
+
+// Validate checks a limit, from the command line or from the Engine API, with the words
+// of Docker's go-units: a known name, and a soft limit no higher than the hard one, where
+// -1 is unlimited (an unlimited soft limit needs an unlimited hard one). A value below -1,
+// which Docker hands the kernel as a huge unsigned number, is refused.
+func (u Ulimit) Validate() error {
+	if _, known := ulimitNames[u.Name]; !known {
+		return fmt.Errorf("invalid ulimit type: %s", u.Name)
 	}
-	return Ulimit{Name: name, Soft: soft, Hard: hard}, nil
+	for _, v := range []int64{u.Soft, u.Hard} {
+		if v < -1 {
+			return fmt.Errorf("invalid ulimit value for %s: %d (-1 is unlimited)", u.Name, v)
+		}
+	}
+	if u.Hard != -1 {
+		if u.Soft == -1 {
+			return fmt.Errorf("ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: %d", u.Hard)
+		}
+		if u.Soft > u.Hard {
+			return fmt.Errorf("ulimit soft limit must be less than or equal to hard limit: %d > %d", u.Soft, u.Hard)
+		}
+	}
+	return nil
 }
 
 // rlimits are the process's resource limits: the default RLIMIT_NOFILE, then the
@@ -72,13 +94,10 @@ func ParseUlimit(val string) (Ulimit, error) {
 func rlimits(ulimits []Ulimit) ([]specs.POSIXRlimit, error) {
 	out := []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: defaultNofile, Soft: defaultNofile}}
 	for _, u := range ulimits {
-		typ, ok := ulimitNames[u.Name]
-		if !ok {
-			return nil, fmt.Errorf("invalid ulimit type: %s", u.Name)
+		if err := u.Validate(); err != nil {
+			return nil, err
 		}
-		if u.Hard != -1 && u.Soft > u.Hard {
-			return nil, fmt.Errorf("ulimit soft limit must be less than or equal to hard limit: %d > %d", u.Soft, u.Hard)
-		}
+		typ := ulimitNames[u.Name]
 		rl := specs.POSIXRlimit{Type: typ, Soft: rlimitValue(u.Soft), Hard: rlimitValue(u.Hard)}
 		replaced := false
 		for i := range out {
@@ -93,7 +112,7 @@ func rlimits(ulimits []Ulimit) ([]specs.POSIXRlimit, error) {
 	return out, nil
 }
 
-// rlimitValue is a limit as the kernel takes it: -1 (or any negative) is RLIM_INFINITY.
+// rlimitValue is a limit as the kernel takes it: -1 is RLIM_INFINITY.
 func rlimitValue(v int64) uint64 {
 	if v < 0 {
 		return math.MaxUint64

@@ -19,6 +19,10 @@ func TestParseUlimit(t *testing.T) {
 		{in: "nofile=1024", want: Ulimit{Name: "nofile", Soft: 1024, Hard: 1024}},
 		{in: "core=-1", want: Ulimit{Name: "core", Soft: -1, Hard: -1}},
 		{in: "memlock=100:-1", want: Ulimit{Name: "memlock", Soft: 100, Hard: -1}},
+		{in: "core=infinity", wantErr: `strconv.ParseInt: parsing "infinity": invalid syntax`}, // as the docker CLI 28
+		{in: "core=-1:100", wantErr: "ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: 100"},
+		{in: "core=-2", wantErr: "invalid ulimit value for core: -2 (-1 is unlimited)"},
+		{in: "core=0:-5", wantErr: "invalid ulimit value for core: -5 (-1 is unlimited)"},
 		{in: "nofile", wantErr: "invalid ulimit argument: nofile"},
 		{in: "foo=1", wantErr: "invalid ulimit type: foo"},
 		{in: "nofile=1024:512", wantErr: "ulimit soft limit must be less than or equal to hard limit: 1024 > 512"},
@@ -50,6 +54,19 @@ func TestRlimits(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("rlimits = %+v, want %+v", got, want)
+	}
+	for _, bad := range []struct {
+		u   Ulimit
+		err string
+	}{
+		{Ulimit{Name: "core", Soft: -1, Hard: 100}, "ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: 100"},
+		{Ulimit{Name: "core", Soft: 200, Hard: 100}, "ulimit soft limit must be less than or equal to hard limit: 200 > 100"},
+		{Ulimit{Name: "nproc", Soft: -3, Hard: -1}, "invalid ulimit value for nproc: -3 (-1 is unlimited)"},
+		{Ulimit{Name: "as", Soft: 1, Hard: 1}, "invalid ulimit type: as"},
+	} {
+		if _, err := rlimits([]Ulimit{bad.u}); err == nil || err.Error() != bad.err {
+			t.Errorf("rlimits(%+v) = %v, want %q", bad.u, err, bad.err)
+		}
 	}
 	if got, _ := rlimits(nil); !reflect.DeepEqual(got, []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: defaultNofile, Hard: defaultNofile}}) {
 		t.Errorf("default rlimits = %+v", got)

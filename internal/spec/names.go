@@ -78,6 +78,16 @@ func ValidateDNSSearch(s string) (string, error) {
 	return d, nil
 }
 
+// ValidateDNSOption checks a resolver option (--dns-option, "ndots:2", "edns0") and returns it
+// as it goes into the options line of resolv.conf: one word, without the blanks around it.
+func ValidateDNSOption(s string) (string, error) {
+	v := strings.TrimSpace(s)
+	if v == "" || strings.IndexFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return "", fmt.Errorf("invalid DNS option %s: one word, such as ndots:2", shown(s))
+	}
+	return v, nil
+}
+
 // ValidateIPAddress checks a DNS server (--dns) and returns it in its canonical form. The
 // error is Docker's.
 func ValidateIPAddress(s string) (string, error) {

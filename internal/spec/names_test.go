@@ -55,6 +55,25 @@ func TestValidateDNSSearch(t *testing.T) {
 	}
 }
 
+func TestValidateDNSOption(t *testing.T) {
+	for _, tc := range []struct {
+		in, want, err string
+	}{
+		{in: "ndots:2", want: "ndots:2"},
+		{in: " edns0 ", want: "edns0"},
+		{in: "use-vc", want: "use-vc"},
+		{in: "ndots:1\nnameserver 6.6.6.6", err: `invalid DNS option "ndots:1\nnameserver 6.6.6.6": one word, such as ndots:2`},
+		{in: "ndots:1 rotate", err: `invalid DNS option "ndots:1 rotate": one word, such as ndots:2`},
+		{in: "", err: `invalid DNS option "": one word, such as ndots:2`},
+		{in: " ", err: `invalid DNS option " ": one word, such as ndots:2`},
+	} {
+		got, err := ValidateDNSOption(tc.in)
+		if errString(err) != tc.err || got != tc.want {
+			t.Errorf("ValidateDNSOption(%q) = %q, %q; want %q, %q", tc.in, got, errString(err), tc.want, tc.err)
+		}
+	}
+}
+
 func TestValidateIPAddress(t *testing.T) {
 	for _, tc := range []struct {
 		in, want, err string

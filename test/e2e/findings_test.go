@@ -49,6 +49,7 @@ func TestRunRefusesBadNames(t *testing.T) {
 		{[]string{"-h", strings.Repeat("h", 64)}, "invalid hostname format: " + strings.Repeat("h", 64)},
 		{[]string{"--dns-search", "corp\nnameserver 10.6.6.6"}, `invalid argument "corp\nnameserver 10.6.6.6" for "--dns-search" flag: "corp\nnameserver 10.6.6.6" is not a valid domain`},
 		{[]string{"--dns", "1.1.1.1\nnameserver 10.6.6.6"}, `invalid argument "1.1.1.1\nnameserver 10.6.6.6" for "--dns" flag: ip address is not correctly formatted: "1.1.1.1\nnameserver 10.6.6.6"`},
+		{[]string{"--dns-option", "ndots:1\nnameserver 10.6.6.6"}, `invalid argument "ndots:1\nnameserver 10.6.6.6" for "--dns-option" flag: invalid DNS option "ndots:1\nnameserver 10.6.6.6": one word, such as ndots:2`},
 		{[]string{"--dns", "dns.google"}, `invalid argument "dns.google" for "--dns" flag: ip address is not correctly formatted: "dns.google"`},
 		{[]string{"--add-host", "a\n10.6.6.6 bank:10.0.0.1"}, `invalid argument "a\n10.6.6.6 bank:10.0.0.1" for "--add-host" flag: bad format for add-host: "a\n10.6.6.6 bank:10.0.0.1"`},
 		{[]string{"--add-host", "db:10.0.0.1\n10.6.6.6 bank"}, `for "--add-host" flag: invalid IP address in add-host: "10.0.0.1\n10.6.6.6 bank"`},
@@ -64,9 +65,10 @@ func TestRunRefusesBadNames(t *testing.T) {
 	e.assertNothingLeft()
 
 	// Good values are written as Docker writes them.
-	out := e.sh([]string{"-h", "web-1", "--dns", "10.0.0.53", "--dns-search", "corp.example.", "--add-host", "db=10.0.0.2", "--add-host", "v6:[2001:db8::1]"},
+	out := e.sh([]string{"-h", "web-1", "--dns", "10.0.0.53", "--dns-search", "corp.example.", "--dns-option", "ndots:3", "--dns-opt", "edns0",
+		"--add-host", "db=10.0.0.2", "--add-host", "v6:[2001:db8::1]"},
 		"hostname; grep -v '^#' /etc/resolv.conf; grep -E 'db|v6' /etc/hosts")
-	want := "web-1\nnameserver 10.0.0.53\nsearch corp.example\n10.0.0.2\tdb\n2001:db8::1\tv6\n"
+	want := "web-1\nnameserver 10.0.0.53\nsearch corp.example\noptions ndots:3 edns0\n10.0.0.2\tdb\n2001:db8::1\tv6\n"
 	if out != want {
 		t.Errorf("files of a container with good names:\n%q\nwant\n%q", out, want)
 	}
