@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"net/http"
 	"slices"
 	"testing"
 
@@ -99,17 +98,7 @@ func TestNetworkListLabelFilter(t *testing.T) {
 		{`{"label":{"nope":true}}`, nil},
 	}
 	for _, c := range cases {
-		w := do(h, "GET", "/v1.41/networks?filters="+c.filter, "")
-		if w.Code != http.StatusOK {
-			t.Fatalf("filters %s: %d %s", c.filter, w.Code, w.Body)
-		}
-		var got []network.Summary
-		json.Unmarshal(w.Body.Bytes(), &got)
-		var names []string
-		for _, n := range got {
-			names = append(names, n.Name)
-		}
-		if !slices.Equal(names, c.want) {
+		if names := networkNames(t, h, "/v1.41/networks?filters="+c.filter); !slices.Equal(names, c.want) {
 			t.Errorf("filters %s: %v, want %v", c.filter, names, c.want)
 		}
 	}

@@ -42,17 +42,7 @@ func TestNetworkListPredefined(t *testing.T) {
 		{`{"dangling":{"false":true}}`, []string{"bridge", "host", "none"}},
 	}
 	for _, c := range cases {
-		w := do(h, "GET", "/networks?filters="+url.QueryEscape(c.filter), "")
-		if w.Code != http.StatusOK {
-			t.Fatalf("filters %s: %d %s", c.filter, w.Code, w.Body)
-		}
-		var got []network.Summary
-		json.Unmarshal(w.Body.Bytes(), &got)
-		var names []string
-		for _, n := range got {
-			names = append(names, n.Name)
-		}
-		if !slices.Equal(names, c.want) {
+		if names := networkNames(t, h, "/networks?filters="+url.QueryEscape(c.filter)); !slices.Equal(names, c.want) {
 			t.Errorf("filters %s: %v, want %v", c.filter, names, c.want)
 		}
 	}
@@ -96,4 +86,20 @@ func TestNetworkListPredefined(t *testing.T) {
 			t.Errorf("%s is on disk", d.Name())
 		}
 	}
+}
+
+// networkNames lists the networks GET path answers with, by name.
+func networkNames(t *testing.T, h http.Handler, path string) []string {
+	t.Helper()
+	w := do(h, "GET", path, "")
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, w.Code, w.Body)
+	}
+	var got []network.Summary
+	json.Unmarshal(w.Body.Bytes(), &got)
+	var names []string
+	for _, n := range got {
+		names = append(names, n.Name)
+	}
+	return names
 }
