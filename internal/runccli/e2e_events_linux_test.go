@@ -25,19 +25,7 @@ func TestEventsOOM(t *testing.T) {
 	e.must("create", id)
 	e.must("start", id)
 	pid := e.state(id).Pid
-
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, e.bin, "--root", e.root, "events", "--interval", "1h", id)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Wait() }()
-	lines := bufio.NewScanner(out)
+	cmd, lines := e.events(id, "1h")
 	next := func() (ev struct{ Type, ID string }) {
 		t.Helper()
 		if !lines.Scan() {
@@ -77,18 +65,7 @@ func TestEventsStatsInterval(t *testing.T) {
 	e.must("create", id)
 	e.must("start", id)
 	pid := e.state(id).Pid
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, e.bin, "--root", e.root, "events", "--interval", "10ms", id)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Wait() }()
-	lines := bufio.NewScanner(out)
+	cmd, lines := e.events(id, "10ms")
 	for i := 0; i < 2; i++ {
 		var ev struct{ Type, ID string }
 		if !lines.Scan() || json.Unmarshal(lines.Bytes(), &ev) != nil || ev.Type != "stats" || ev.ID != id {
@@ -103,4 +80,23 @@ func TestEventsStatsInterval(t *testing.T) {
 		t.Errorf("events once the container stopped: %v", err)
 	}
 	e.must("delete", id)
+}
+
+// events runs `events --interval INTERVAL ID` for at most a minute (waited for at the end of
+// the test) and returns it and its output's lines.
+func (e *env) events(id, interval string) (*exec.Cmd, *bufio.Scanner) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	cmd := exec.CommandContext(ctx, e.bin, "--root", e.root, "events", "--interval", interval, id)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		e.t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { _ = cmd.Wait(); cancel() })
+	return cmd, bufio.NewScanner(out)
 }

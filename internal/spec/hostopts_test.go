@@ -106,15 +106,9 @@ func TestBuildSysctls(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := base()
 			tt.o(&o)
-			s, err := Build(o)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("Build = %v, want %q", err, tt.wantErr)
-				}
+			s := buildOrFail(t, o, tt.wantErr)
+			if s == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(s.Linux.Sysctl, o.Sysctls) {
 				t.Errorf("Sysctl = %v, want %v", s.Linux.Sysctl, o.Sysctls)
@@ -161,15 +155,9 @@ func TestBuildNamespaceModes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := base()
 			tt.o(&o)
-			s, err := Build(o)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("Build = %v, want %q", err, tt.wantErr)
-				}
+			s := buildOrFail(t, o, tt.wantErr)
+			if s == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got := strings.Join(nsTypes(s), " "); got != tt.wantNS {
 				t.Errorf("namespaces %q, want %q", got, tt.wantNS)
@@ -286,4 +274,21 @@ func TestCheckUpdate(t *testing.T) {
 			t.Errorf("CheckUpdate(%+v) = %v, want %q", tt.r, err, tt.wantErr)
 		}
 	}
+}
+
+// buildOrFail builds o; with wantErr, it checks that Build fails with that message and
+// returns nil.
+func buildOrFail(t *testing.T, o Options, wantErr string) *specs.Spec {
+	t.Helper()
+	s, err := Build(o)
+	if wantErr != "" {
+		if err == nil || err.Error() != wantErr {
+			t.Fatalf("Build = %v, want %q", err, wantErr)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
