@@ -220,27 +220,32 @@ func (h *ExecHooks) EnsureDNS(dir string) (int, error) {
 // run runs argv and returns what it printed; a failure is one line: what it said on
 // stderr. A cancel of ctx sends SIGTERM, then SIGKILL two seconds later.
 func (h *ExecHooks) run(ctx context.Context, argv []string) ([]byte, error) {
+	var files []*os.File // every end: the child's are closed once it has them
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
+	files = append(files, outR, outW)
 	errR, errW, err := os.Pipe()
 	if err != nil {
-		outR.Close()
-		outW.Close()
 		return nil, err
 	}
+	files = append(files, errR, errW)
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
 		return nil, err
 	}
+	files = append(files, devnull)
 	w, err := h.r.start(argv, []*os.File{devnull, outW, errW})
 	devnull.Close()
 	outW.Close()
 	errW.Close()
 	if err != nil {
-		outR.Close()
-		errR.Close()
 		return nil, err
 	}
 	var stderr []byte
